@@ -1,0 +1,166 @@
+// Package abstract is cara's domain: the abstract form that joins a NAACCR item definition with its
+// layout, help and code list, case statuses, and applying a registrar's input to a case.
+package abstract
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/naaccr"
+)
+
+// Widget is how a field is edited.
+type Widget string
+
+// The widgets a field can have; chosen from the item definition and code list unless the form
+// file names one.
+const (
+	WidgetText     Widget = "text"
+	WidgetSelect   Widget = "select"   // a short code list
+	WidgetCode     Widget = "code"     // a long code list: type the code, its label is shown
+	WidgetDate     Widget = "date"     // CCYYMMDD with partial dates
+	WidgetTextArea Widget = "textarea" // long free text
+)
+
+// maxSelectCodes is the longest code list shown as a select; longer lists are typed.
+const maxSelectCodes = 40
+
+// Field is one item on the form: everything needed to render, validate and store it.
+type Field struct {
+	Def      *naaccr.ItemDef
+	Label    string
+	Help     string
+	Required bool
+	Widget   Widget
+	Codes    *codes.List // nil when the item has no code list
+}
+
+// Section is one tab of the form.
+type Section struct {
+	ID     string
+	Title  string
+	Fields []*Field
+}
+
+// Form is a loaded form layout.
+type Form struct {
+	Name       string
+	Title      string
+	RecordType string
+	Sections   []*Section
+	byItem     map[string]*Field
+}
+
+// Section returns the section with the given id.
+func (f *Form) Section(id string) (*Section, bool) {
+	for _, s := range f.Sections {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// Field returns the field of an item, if the form has it.
+func (f *Form) Field(naaccrID string) (*Field, bool) {
+	fl, ok := f.byItem[naaccrID]
+	return fl, ok
+}
+
+type formFile struct {
+	Form       string `yaml:"form"`
+	Title      string `yaml:"title"`
+	RecordType string `yaml:"recordType"`
+	Sections   []struct {
+		ID     string `yaml:"id"`
+		Title  string `yaml:"title"`
+		Fields []struct {
+			Item     string `yaml:"item"`
+			Label    string `yaml:"label"`
+			Help     string `yaml:"help"`
+			Required bool   `yaml:"required"`
+			Widget   string `yaml:"widget"`
+		} `yaml:"fields"`
+	} `yaml:"sections"`
+}
+
+// LoadForm reads forms/NAME.yaml from fsys and joins every field with its dictionary definition
+// and code list. An item the dictionary does not know, or one placed twice, is an error.
+func LoadForm(fsys fs.FS, name string, dict *naaccr.Dictionary, tables *codes.Tables) (*Form, error) {
+	file := "forms/" + name + ".yaml"
+	b, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return nil, fmt.Errorf("abstract: form %s: %w", name, err)
+	}
+	var ff formFile
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&ff); err != nil {
+		return nil, fmt.Errorf("abstract: %s: %w", file, err)
+	}
+	f := &Form{Name: ff.Form, Title: ff.Title, RecordType: ff.RecordType, byItem: map[string]*Field{}}
+	seenSection := map[string]bool{}
+	for _, fs := range ff.Sections {
+		if fs.ID == "" || seenSection[fs.ID] {
+			return nil, fmt.Errorf("abstract: %s: section id %q is empty or repeated", file, fs.ID)
+		}
+		seenSection[fs.ID] = true
+		s := &Section{ID: fs.ID, Title: fs.Title}
+		for _, ffl := range fs.Fields {
+			def, ok := dict.Item(ffl.Item)
+			if !ok {
+				return nil, fmt.Errorf("abstract: %s: section %s: item %q is not in dictionary %s", file, fs.ID, ffl.Item, dict.URI)
+			}
+			if _, dup := f.byItem[def.ID]; dup {
+				return nil, fmt.Errorf("abstract: %s: item %q is placed twice", file, def.ID)
+			}
+			if f.RecordType != "" && !def.InRecordType(f.RecordType) {
+				return nil, fmt.Errorf("abstract: %s: item %q is not part of record type %s", file, def.ID, f.RecordType)
+			}
+			if def.Parent == naaccr.ParentRoot {
+				return nil, fmt.Errorf("abstract: %s: item %q is a file-level item, not part of a case", file, def.ID)
+			}
+			fl := &Field{Def: def, Label: ffl.Label, Help: ffl.Help, Required: ffl.Required}
+			if fl.Label == "" {
+				fl.Label = def.Name
+			}
+			fl.Codes, _ = tables.ForItem(def.ID)
+			fl.Widget, err = chooseWidget(def, fl.Codes, ffl.Widget)
+			if err != nil {
+				return nil, fmt.Errorf("abstract: %s: item %q: %w", file, def.ID, err)
+			}
+			s.Fields = append(s.Fields, fl)
+			f.byItem[def.ID] = fl
+		}
+		f.Sections = append(f.Sections, s)
+	}
+	if len(f.Sections) == 0 {
+		return nil, fmt.Errorf("abstract: %s: no sections", file)
+	}
+	return f, nil
+}
+
+func chooseWidget(def *naaccr.ItemDef, list *codes.List, named string) (Widget, error) {
+	switch Widget(named) {
+	case WidgetText, WidgetSelect, WidgetCode, WidgetDate, WidgetTextArea:
+		return Widget(named), nil
+	case "":
+	default:
+		return "", fmt.Errorf("unknown widget %q", named)
+	}
+	switch {
+	case def.DataType == naaccr.TypeDate:
+		return WidgetDate, nil
+	case list != nil && len(list.Codes) <= maxSelectCodes:
+		return WidgetSelect, nil
+	case list != nil:
+		return WidgetCode, nil
+	case def.Length > 100:
+		return WidgetTextArea, nil
+	}
+	return WidgetText, nil
+}

@@ -1,0 +1,123 @@
+// Package edits checks NAACCR values: field-level validity from the dictionary and code lists
+// (length, data type, allowed codes) through go-playground/validator. It knows nothing of HTTP or
+// the database.
+package edits
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/naaccr"
+)
+
+// Severity says whether a failing check blocks (error) or only informs (warning).
+type Severity string
+
+// The severities of a result.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Result is one failed check: which edit, how severe, the message for the user and the items it
+// concerns (so a form can mark those fields).
+type Result struct {
+	EditID   string
+	Severity Severity
+	Message  string
+	Items    []string
+}
+
+// Rule names of the field-level checks, used as validator tags and as the EditID of a Result.
+const (
+	RuleLength   = "max"
+	RuleDataType = "naaccr_type"
+	RuleCode     = "naaccr_code"
+)
+
+// FieldChecker validates single item values against their dictionary definition and code list.
+// It is safe for concurrent use.
+type FieldChecker struct {
+	validate *validator.Validate
+	tables   *codes.Tables
+	mu       sync.RWMutex
+	tags     map[string]string // naaccrId → validator tag, built once per item
+}
+
+// NewFieldChecker builds a checker whose code-list validation uses tables.
+func NewFieldChecker(tables *codes.Tables) (*FieldChecker, error) {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	fc := &FieldChecker{validate: v, tables: tables, tags: map[string]string{}}
+	if err := v.RegisterValidation(RuleDataType, func(fl validator.FieldLevel) bool {
+		return naaccr.CheckType(naaccr.DataType(fl.Param()), fl.Field().String()) == nil
+	}); err != nil {
+		return nil, fmt.Errorf("edits: register %s: %w", RuleDataType, err)
+	}
+	if err := v.RegisterValidation(RuleCode, func(fl validator.FieldLevel) bool {
+		l, ok := tables.List(fl.Param())
+		return ok && l.Contains(fl.Field().String())
+	}); err != nil {
+		return nil, fmt.Errorf("edits: register %s: %w", RuleCode, err)
+	}
+	return fc, nil
+}
+
+// tag returns the validator tag for an item: blank is allowed (completeness is a separate
+// question), then length, data type and, where the item has one, its code list.
+func (fc *FieldChecker) tag(def *naaccr.ItemDef) string {
+	fc.mu.RLock()
+	t, ok := fc.tags[def.ID]
+	fc.mu.RUnlock()
+	if ok {
+		return t
+	}
+	t = "omitempty," + RuleLength + "=" + strconv.Itoa(def.Length) + "," + RuleDataType + "=" + string(def.DataType)
+	if l, ok := fc.tables.ForItem(def.ID); ok {
+		t += "," + RuleCode + "=" + l.Name
+	}
+	fc.mu.Lock()
+	fc.tags[def.ID] = t
+	fc.mu.Unlock()
+	return t
+}
+
+// Check validates one value of an item. It returns nil when the value is valid or blank, and
+// otherwise a Result whose message names the item and the rule that failed.
+func (fc *FieldChecker) Check(def *naaccr.ItemDef, value string) *Result {
+	err := fc.validate.Var(value, fc.tag(def))
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) || len(verrs) == 0 {
+		return &Result{EditID: "field", Severity: SeverityError, Items: []string{def.ID},
+			Message: fmt.Sprintf("%s [%d]: cannot be checked: %v", def.Name, def.Number, err)}
+	}
+	fe := verrs[0]
+	return &Result{
+		EditID:   "field." + fe.Tag(),
+		Severity: SeverityError,
+		Items:    []string{def.ID},
+		Message:  fc.message(def, value, fe.Tag()),
+	}
+}
+
+func (fc *FieldChecker) message(def *naaccr.ItemDef, value, rule string) string {
+	item := fmt.Sprintf("%s [%d]", def.Name, def.Number)
+	switch rule {
+	case RuleLength:
+		return fmt.Sprintf("%s: %d characters entered, the item holds at most %d", item, utf8.RuneCountInString(value), def.Length)
+	case RuleDataType:
+		return fmt.Sprintf("%s: %q is not valid for data type %s: %v", item, value, def.DataType, naaccr.CheckType(def.DataType, value))
+	case RuleCode:
+		l, _ := fc.tables.ForItem(def.ID)
+		return fmt.Sprintf("%s: %q is not a code of the list %s", item, value, l.Name)
+	}
+	return fmt.Sprintf("%s: %q fails rule %s", item, value, rule)
+}

@@ -1,0 +1,165 @@
+package naaccr
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// IsDigits reports whether s is made of the digits 0-9 only.
+func IsDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// IsNumeric reports whether s is a NAACCR numeric value: digits with an optional decimal part.
+func IsNumeric(s string) bool {
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if !IsDigits(intPart) {
+		return false
+	}
+	return !hasDot || IsDigits(frac)
+}
+
+// IsAlpha reports whether s is made of upper-case letters A-Z only.
+func IsAlpha(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// IsMixed reports whether s is made of upper-case letters A-Z and digits only.
+func IsMixed(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsDate reports whether s is a NAACCR date: CCYYMMDD, or the partial forms CCYYMM and CCYY that
+// NAACCR allows when the day or month is unknown. The year must be 1850-2099 and the date must
+// exist on the calendar (no 20250230).
+func IsDate(s string) bool {
+	_, err := ParseDate(s)
+	return err == nil
+}
+
+// Date is a possibly partial NAACCR date; Month and Day are 0 when unknown.
+type Date struct {
+	Year, Month, Day int
+}
+
+// ParseDate parses a NAACCR date (CCYYMMDD, CCYYMM or CCYY) and says what is wrong with a bad one.
+func ParseDate(s string) (Date, error) {
+	if len(s) != 4 && len(s) != 6 && len(s) != 8 {
+		return Date{}, fmt.Errorf("a date has 8 digits (CCYYMMDD), or 6 (CCYYMM) or 4 (CCYY) when the day or month is unknown")
+	}
+	if !IsDigits(s) {
+		return Date{}, fmt.Errorf("a date has digits only")
+	}
+	d := Date{Year: atoi(s[0:4])}
+	if d.Year < 1850 || d.Year > 2099 {
+		return Date{}, fmt.Errorf("year %d is out of range", d.Year)
+	}
+	if len(s) >= 6 {
+		d.Month = atoi(s[4:6])
+		if d.Month < 1 || d.Month > 12 {
+			return Date{}, fmt.Errorf("month %s does not exist", s[4:6])
+		}
+	}
+	if len(s) == 8 {
+		d.Day = atoi(s[6:8])
+		last := time.Date(d.Year, time.Month(d.Month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		if d.Day < 1 || d.Day > last {
+			return Date{}, fmt.Errorf("day %s does not exist in %04d-%02d", s[6:8], d.Year, d.Month)
+		}
+	}
+	return d, nil
+}
+
+// IsDateTime reports whether s is an xs:dateTime: CCYY-MM-DDThh:mm:ss with optional fractional
+// seconds and an optional time zone (Z or ±hh:mm).
+func IsDateTime(s string) bool {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// HasControlChars reports whether s holds a character that NAACCR XML does not allow in a value:
+// C0 control characters other than tab, line feed and carriage return, or invalid UTF-8.
+func HasControlChars(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckType says whether value fits data type t; it returns nil or the reason it does not.
+func CheckType(t DataType, value string) error {
+	switch t {
+	case TypeDigits:
+		if !IsDigits(value) {
+			return fmt.Errorf("only the digits 0-9 are allowed")
+		}
+	case TypeNumeric:
+		if !IsNumeric(value) {
+			return fmt.Errorf("a number is expected (digits, with an optional decimal point)")
+		}
+	case TypeAlpha:
+		if !IsAlpha(value) {
+			return fmt.Errorf("only upper-case letters A-Z are allowed")
+		}
+	case TypeMixed:
+		if !IsMixed(value) {
+			return fmt.Errorf("only upper-case letters A-Z and digits 0-9 are allowed")
+		}
+	case TypeDate:
+		if _, err := ParseDate(value); err != nil {
+			return err
+		}
+	case TypeDateTime:
+		if !IsDateTime(value) {
+			return fmt.Errorf("a date and time is expected as CCYY-MM-DDThh:mm:ss, optionally with fractions and a time zone")
+		}
+	}
+	if HasControlChars(value) {
+		return fmt.Errorf("control characters are not allowed")
+	}
+	return nil
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}

@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// AuditEntry is what a caller records; the store stamps the time.
+type AuditEntry struct {
+	UserID     *uint
+	Action     string
+	Entity     string
+	EntityID   string
+	Details    any // encoded as JSON
+	RemoteAddr string
+}
+
+// Audit appends one event to the audit trail.
+func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	return s.audit(s.db.WithContext(ctx), e)
+}
+
+func (s *Store) audit(db *gorm.DB, e AuditEntry) error {
+	details := "{}"
+	if e.Details != nil {
+		b, err := json.Marshal(e.Details)
+		if err != nil {
+			return fmt.Errorf("store: audit %s: encode details: %w", e.Action, err)
+		}
+		details = string(b)
+	}
+	ev := AuditEvent{
+		At: s.now().UTC().Truncate(time.Microsecond), UserID: e.UserID, Action: e.Action,
+		Entity: e.Entity, EntityID: e.EntityID, Details: details, RemoteAddr: e.RemoteAddr,
+	}
+	if err := db.Create(&ev).Error; err != nil {
+		return fmt.Errorf("store: audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// AuditEvents returns the newest events first, at most limit, for an entity (or all when entity
+// is empty).
+func (s *Store) AuditEvents(ctx context.Context, entity, entityID string, limit int) ([]AuditEvent, error) {
+	q := s.db.WithContext(ctx).Order("id DESC").Limit(limit)
+	if entity != "" {
+		q = q.Where("entity = ? AND entity_id = ?", entity, entityID)
+	}
+	var evs []AuditEvent
+	if err := q.Find(&evs).Error; err != nil {
+		return nil, fmt.Errorf("store: audit events: %w", err)
+	}
+	return evs, nil
+}

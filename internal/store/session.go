@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CreateSession stores a new session.
+func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
+	if err := s.db.WithContext(ctx).Create(sess).Error; err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	return nil
+}
+
+// SessionUser is a live session with its user and the user's facility.
+type SessionUser struct {
+	Session  Session
+	User     User
+	Facility *Facility
+}
+
+// SessionByTokenHash returns the unexpired session with that token hash, with its user, in two
+// small queries. A disabled user's session is not found.
+func (s *Store) SessionByTokenHash(ctx context.Context, hash string, now time.Time) (*SessionUser, error) {
+	db := s.db.WithContext(ctx)
+	var su SessionUser
+	if err := db.Where("token_hash = ? AND expires_at > ?", hash, now.UTC()).Take(&su.Session).Error; err != nil {
+		return nil, fmt.Errorf("store: session: %w", notFound(err))
+	}
+	if err := db.Where("disabled_at IS NULL").Take(&su.User, su.Session.UserID).Error; err != nil {
+		return nil, fmt.Errorf("store: session user %d: %w", su.Session.UserID, notFound(err))
+	}
+	if su.User.FacilityID != nil {
+		var f Facility
+		if err := db.Take(&f, *su.User.FacilityID).Error; err != nil {
+			return nil, fmt.Errorf("store: session facility: %w", notFound(err))
+		}
+		su.Facility = &f
+	}
+	return &su, nil
+}
+
+// TouchSession records activity, which moves the idle timeout on.
+func (s *Store) TouchSession(ctx context.Context, id uint, at time.Time) error {
+	err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", id).Update("last_seen_at", at.UTC()).Error
+	if err != nil {
+		return fmt.Errorf("store: touch session %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteSession ends a session (logout).
+func (s *Store) DeleteSession(ctx context.Context, id uint) error {
+	if err := s.db.WithContext(ctx).Delete(&Session{}, id).Error; err != nil {
+		return fmt.Errorf("store: delete session %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes sessions past their expiry and returns how many went.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Where("expires_at <= ?", now.UTC()).Delete(&Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: delete expired sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

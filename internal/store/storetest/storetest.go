@@ -1,0 +1,102 @@
+// Package storetest gives tests a freshly migrated store on each supported database: SQLite in a
+// temporary folder, and MySQL/MariaDB in a database of its own that is dropped afterwards.
+//
+// MySQL is reached at CARA_TEST_MYSQL_DSN (default root@tcp(127.0.0.1:3306)/test). When it cannot
+// be reached the MySQL runs are skipped, except with CI=true, where that is a failure.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+
+	"github.com/cara-registry/cara/internal/store"
+)
+
+// DefaultMySQLDSN is where CI and developer machines run MariaDB.
+const DefaultMySQLDSN = "root@tcp(127.0.0.1:3306)/test"
+
+// Clock is the fixed time stores made here start at.
+var Clock = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
+
+// Each runs fn as a subtest once per database, each with a new, migrated, empty store.
+func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	for _, d := range []store.Dialect{store.DialectSQLite, store.DialectMySQL} {
+		t.Run(string(d), func(t *testing.T) {
+			fn(t, New(t, d))
+		})
+	}
+}
+
+// New returns a migrated, empty store of the given dialect, closed and removed at cleanup.
+func New(t *testing.T, d store.Dialect) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	var cfg store.Config
+	switch d {
+	case store.DialectSQLite:
+		cfg.SQLitePath = filepath.Join(t.TempDir(), "cara.db")
+	case store.DialectMySQL:
+		cfg.MySQLDSN = mysqlDatabase(t)
+	}
+	cfg.Now = func() time.Time { return Clock }
+	s, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("open %s store: %v", d, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate %s store: %v", d, err)
+	}
+	return s
+}
+
+// mysqlDatabase creates a database of its own for one test and returns its DSN.
+func mysqlDatabase(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("CARA_TEST_MYSQL_DSN")
+	if base == "" {
+		base = DefaultMySQLDSN
+	}
+	cfg, err := mysqldriver.ParseDSN(base)
+	if err != nil {
+		t.Fatalf("CARA_TEST_MYSQL_DSN: %v", err)
+	}
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = admin.PingContext(ctx)
+		cancel()
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("MySQL at %s is required in CI: %v", cfg.Addr, err)
+		}
+		t.Skipf("MySQL at %s is not reachable (set CARA_TEST_MYSQL_DSN): %v", cfg.Addr, err)
+	}
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	name := "cara_test_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		admin.Close()
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	cfg.DBName = name
+	return cfg.FormatDSN()
+}

@@ -1,0 +1,295 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cara-registry/cara/internal/naaccr"
+)
+
+// Scope limits what a caller may see: nil FacilityID means every facility (an administrator).
+type Scope struct {
+	FacilityID *uint
+}
+
+// AllFacilities is the scope of an administrator or a command-line job.
+var AllFacilities = Scope{}
+
+// FacilityScope limits to one facility.
+func FacilityScope(id uint) Scope { return Scope{FacilityID: &id} }
+
+func (sc Scope) apply(q *gorm.DB, column string) *gorm.DB {
+	if sc.FacilityID == nil {
+		return q
+	}
+	return q.Where(column+" = ?", *sc.FacilityID)
+}
+
+// CreatePatient stores a patient and its tumors in one transaction; tumors start as status.
+func (s *Store) CreatePatient(ctx context.Context, facilityID uint, p naaccr.Patient, status string) (*Patient, error) {
+	row := &Patient{FacilityID: facilityID, Items: Items(maps.Clone(p.Items)), Version: 1}
+	if row.Items == nil {
+		row.Items = Items{}
+	}
+	row.promote()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(row).Error; err != nil {
+			return err
+		}
+		for _, t := range p.Tumors {
+			tr := &Tumor{PatientID: row.ID, Items: Items(maps.Clone(t.Items)), Status: status, Version: 1}
+			if tr.Items == nil {
+				tr.Items = Items{}
+			}
+			tr.promote()
+			if err := tx.Create(tr).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: create patient %q: %w", p.Items["patientIdNumber"], err)
+	}
+	return row, nil
+}
+
+// CountPatients counts the patients in scope.
+func (s *Store) CountPatients(ctx context.Context, sc Scope) (int64, error) {
+	var n int64
+	if err := sc.apply(s.db.WithContext(ctx).Model(&Patient{}), "facility_id").Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("store: count patients: %w", err)
+	}
+	return n, nil
+}
+
+// WorklistRow is one case on a worklist.
+type WorklistRow struct {
+	TumorID             uint
+	PatientID           uint
+	NameLast            string
+	NameFirst           string
+	MedicalRecordNumber string
+	PrimarySite         string
+	Histology           string
+	DateOfDiagnosis     string
+	SequenceNumber      string
+	Status              string
+	EditErrors          int
+	UpdatedAt           time.Time
+}
+
+// WorklistFilter narrows a worklist.
+type WorklistFilter struct {
+	Scope  Scope
+	Status string // empty for every status
+	Search string // name or medical record number prefix
+	Limit  int    // 0 means 500
+}
+
+// Worklist lists the cases in scope, most recently changed first, in one query.
+func (s *Store) Worklist(ctx context.Context, f WorklistFilter) ([]WorklistRow, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	q := s.db.WithContext(ctx).Table("tumors").
+		Select(`tumors.id AS tumor_id, patients.id AS patient_id, patients.name_last, patients.name_first,
+			tumors.medical_record_number, tumors.primary_site, tumors.histology, tumors.date_of_diagnosis,
+			tumors.sequence_number, tumors.status, tumors.edit_errors, tumors.updated_at`).
+		Joins("JOIN patients ON patients.id = tumors.patient_id")
+	q = f.Scope.apply(q, "patients.facility_id")
+	if f.Status != "" {
+		q = q.Where("tumors.status = ?", f.Status)
+	}
+	if f.Search != "" {
+		like := escapeLike(f.Search) + "%"
+		q = q.Where("patients.name_last LIKE ? ESCAPE '!' OR patients.name_first LIKE ? ESCAPE '!' OR tumors.medical_record_number LIKE ? ESCAPE '!'", like, like, like)
+	}
+	var rows []WorklistRow
+	if err := q.Order("tumors.updated_at DESC, tumors.id DESC").Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: worklist: %w", err)
+	}
+	return rows, nil
+}
+
+// Case is a tumor with its patient: what the case form shows.
+type Case struct {
+	Patient Patient
+	Tumor   Tumor
+}
+
+// LoadCase returns a tumor and its patient. A tumor outside the scope is ErrNotFound, so that
+// other facilities' cases cannot even be confirmed to exist.
+func (s *Store) LoadCase(ctx context.Context, tumorID uint, sc Scope) (*Case, error) {
+	return s.loadCase(s.db.WithContext(ctx), tumorID, sc)
+}
+
+func (s *Store) loadCase(db *gorm.DB, tumorID uint, sc Scope) (*Case, error) {
+	var c Case
+	if err := db.Take(&c.Tumor, tumorID).Error; err != nil {
+		return nil, fmt.Errorf("store: case %d: %w", tumorID, notFound(err))
+	}
+	q := sc.apply(db.Where("id = ?", c.Tumor.PatientID), "facility_id")
+	if err := q.Take(&c.Patient).Error; err != nil {
+		return nil, fmt.Errorf("store: case %d: %w", tumorID, notFound(err))
+	}
+	return &c, nil
+}
+
+// CaseSave is one save of a case form: the versions the user loaded and the items as they
+// should be after the save. Only what differs from the stored case is written.
+type CaseSave struct {
+	TumorID        uint
+	Scope          Scope
+	PatientVersion int64
+	TumorVersion   int64
+	PatientItems   map[string]string
+	TumorItems     map[string]string
+	UserID         *uint
+	RemoteAddr     string
+}
+
+// ItemChange is one item's old and new value, for the audit trail.
+type ItemChange struct {
+	Level string `json:"level"`
+	Item  string `json:"item"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// SaveCase writes a case in one transaction with optimistic locking: a level (patient or tumor)
+// whose items changed is updated only if its version is still the one the user loaded; otherwise
+// nothing is written and the error is ErrConflict. The change, item by item, goes to the audit
+// trail in the same transaction. It returns the saved case.
+func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange, error) {
+	var (
+		saved   *Case
+		changes []ItemChange
+	)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.loadCase(tx, in.TumorID, in.Scope)
+		if err != nil {
+			return err
+		}
+		pch := diffItems("patient", cur.Patient.Items, in.PatientItems)
+		tch := diffItems("tumor", cur.Tumor.Items, in.TumorItems)
+		changes = append(pch, tch...)
+		if len(pch) > 0 {
+			p := Patient{Items: Items(maps.Clone(in.PatientItems))}
+			p.promote()
+			res := tx.Model(&Patient{}).Where("id = ? AND version = ?", cur.Patient.ID, in.PatientVersion).Updates(map[string]any{
+				"items": p.Items, "patient_id_number": p.PatientIDNumber, "name_last": p.NameLast,
+				"name_first": p.NameFirst, "date_of_birth": p.DateOfBirth,
+				"version": gorm.Expr("version + 1"), "updated_at": s.now().UTC(),
+			})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return ErrConflict
+			}
+		}
+		if len(tch) > 0 || len(pch) > 0 {
+			t := Tumor{Items: Items(maps.Clone(in.TumorItems))}
+			t.promote()
+			// The tumor's version moves on a patient change too: the case as a whole changed.
+			res := tx.Model(&Tumor{}).Where("id = ? AND version = ?", cur.Tumor.ID, in.TumorVersion).Updates(map[string]any{
+				"items": t.Items, "medical_record_number": t.MedicalRecordNumber,
+				"accession_number": t.AccessionNumber, "sequence_number": t.SequenceNumber,
+				"primary_site": t.PrimarySite, "histology": t.Histology, "behavior": t.Behavior,
+				"date_of_diagnosis": t.DateOfDiagnosis,
+				"version":           gorm.Expr("version + 1"), "updated_at": s.now().UTC(),
+			})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return ErrConflict
+			}
+			if err := s.audit(tx, AuditEntry{
+				UserID: in.UserID, Action: "case.update", Entity: "tumor", EntityID: fmt.Sprint(in.TumorID),
+				Details: map[string]any{"changes": changes}, RemoteAddr: in.RemoteAddr,
+			}); err != nil {
+				return err
+			}
+		}
+		saved, err = s.loadCase(tx, in.TumorID, in.Scope)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+			return nil, nil, fmt.Errorf("store: save case %d: %w", in.TumorID, err)
+		}
+		return nil, nil, fmt.Errorf("store: save case %d: %w", in.TumorID, notFound(err))
+	}
+	return saved, changes, nil
+}
+
+func diffItems(level string, before, after map[string]string) []ItemChange {
+	var out []ItemChange
+	for k, nv := range after {
+		if ov := before[k]; ov != nv {
+			out = append(out, ItemChange{Level: level, Item: k, Old: ov, New: nv})
+		}
+	}
+	for k, ov := range before {
+		if _, ok := after[k]; !ok {
+			out = append(out, ItemChange{Level: level, Item: k, Old: ov})
+		}
+	}
+	sortChanges(out)
+	return out
+}
+
+// EachPatient calls fn for every patient in scope with all its tumors, in id order. It reads
+// batchSize patients at a time (two queries a batch), so memory stays flat however many cases
+// there are; only tumors whose status is in statuses are included (all when statuses is empty),
+// and patients left with no tumor are skipped.
+func (s *Store) EachPatient(ctx context.Context, sc Scope, statuses []string, batchSize int, fn func(p *Patient, tumors []Tumor) error) error {
+	if batchSize <= 0 {
+		batchSize = 500
+	}
+	var lastID uint
+	for {
+		var pats []Patient
+		q := sc.apply(s.db.WithContext(ctx).Where("id > ?", lastID), "facility_id")
+		if err := q.Order("id").Limit(batchSize).Find(&pats).Error; err != nil {
+			return fmt.Errorf("store: each patient: %w", err)
+		}
+		if len(pats) == 0 {
+			return nil
+		}
+		ids := make([]uint, len(pats))
+		for i, p := range pats {
+			ids[i] = p.ID
+		}
+		var tumors []Tumor
+		tq := s.db.WithContext(ctx).Where("patient_id IN ?", ids)
+		if len(statuses) > 0 {
+			tq = tq.Where("status IN ?", statuses)
+		}
+		if err := tq.Order("patient_id, id").Find(&tumors).Error; err != nil {
+			return fmt.Errorf("store: each patient: tumors: %w", err)
+		}
+		byPatient := make(map[uint][]Tumor, len(pats))
+		for _, t := range tumors {
+			byPatient[t.PatientID] = append(byPatient[t.PatientID], t)
+		}
+		for i := range pats {
+			ts := byPatient[pats[i].ID]
+			if len(ts) == 0 {
+				continue
+			}
+			if err := fn(&pats[i], ts); err != nil {
+				return err
+			}
+		}
+		lastID = pats[len(pats)-1].ID
+	}
+}

@@ -1,0 +1,10 @@
+// Package schemas embeds the data that drives cara: NAACCR dictionaries, form layouts and code
+// lists. Nothing here is code; the files are read by internal/naaccr, internal/codes and the forms.
+package schemas
+
+import "embed"
+
+// FS holds every data file cara needs at run time, so the binary never reads ../shared.
+//
+//go:embed dictionaries/*.xml forms/*.yaml codes/*.csv codes/items/*.csv
+var FS embed.FS
