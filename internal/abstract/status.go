@@ -17,20 +17,3 @@ const (
 func (s Status) Editable() bool {
 	return s == StatusDraft || s == StatusReturned || s == StatusInReview
 }
-
-// Label is the status as a person reads it.
-func (s Status) Label() string {
-	switch s {
-	case StatusDraft:
-		return "Draft"
-	case StatusInReview:
-		return "In review"
-	case StatusReturned:
-		return "Returned"
-	case StatusApproved:
-		return "Approved"
-	case StatusSubmitted:
-		return "Submitted"
-	}
-	return string(s)
-}

@@ -188,6 +188,8 @@ func readCSV(fsys fs.FS, file string, want []string, fn func(rec []string) error
 	defer f.Close()
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = len(want)
+	r.Comment = '#'     // some lists open with a "# source" line
+	r.LazyQuotes = true // some lists escape a quote inside a quoted field as \" (R style)
 	head, err := r.Read()
 	if err != nil {
 		return fmt.Errorf("codes: %s: header: %w", file, err)
@@ -204,6 +206,9 @@ func readCSV(fsys fs.FS, file string, want []string, fn func(rec []string) error
 		}
 		if err != nil {
 			return fmt.Errorf("codes: %s: %w", file, err)
+		}
+		for i := range rec {
+			rec[i] = strings.ReplaceAll(rec[i], `\"`, `"`)
 		}
 		if err := fn(rec); err != nil {
 			line, _ := r.FieldPos(0)

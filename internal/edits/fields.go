@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -40,6 +41,9 @@ const (
 	RuleDataType = "naaccr_type"
 	RuleCode     = "naaccr_code"
 )
+
+// maxListedCodes is the longest code list whose codes an error message spells out.
+const maxListedCodes = 15
 
 // FieldChecker validates single item values against their dictionary definition and code list.
 // It is safe for concurrent use.
@@ -117,7 +121,14 @@ func (fc *FieldChecker) message(def *naaccr.ItemDef, value, rule string) string 
 		return fmt.Sprintf("%s: %q is not valid for data type %s: %v", item, value, def.DataType, naaccr.CheckType(def.DataType, value))
 	case RuleCode:
 		l, _ := fc.tables.ForItem(def.ID)
-		return fmt.Sprintf("%s: %q is not a code of the list %s", item, value, l.Name)
+		if len(l.Codes) <= maxListedCodes {
+			allowed := make([]string, len(l.Codes))
+			for i, c := range l.Codes {
+				allowed[i] = c.Code
+			}
+			return fmt.Sprintf("%s: %q is not an allowed code (allowed: %s)", item, value, strings.Join(allowed, ", "))
+		}
+		return fmt.Sprintf("%s: %q is not in the code list %s", item, value, l.Name)
 	}
 	return fmt.Sprintf("%s: %q fails rule %s", item, value, rule)
 }

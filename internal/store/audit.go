@@ -56,3 +56,16 @@ func (s *Store) AuditEvents(ctx context.Context, entity, entityID string, limit 
 	}
 	return evs, nil
 }
+
+// CountAudit counts events of one action on one entity since a time; login throttling uses it,
+// so the limit holds across every cara process that shares the database.
+func (s *Store) CountAudit(ctx context.Context, action, entity, entityID string, since time.Time) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&AuditEvent{}).
+		Where("entity = ? AND entity_id = ? AND action = ? AND at > ?", entity, entityID, action, since.UTC()).
+		Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("store: count audit %s: %w", action, err)
+	}
+	return n, nil
+}

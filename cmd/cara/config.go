@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/schemas"
+)
+
+// defaultSQLitePath is where the embedded database lives, relative to the working directory.
+const defaultSQLitePath = "data/cara.db"
+
+// env is cara's configuration from the environment.
+type env struct {
+	DatabaseURL   string
+	Addr          string
+	SecureCookies bool
+	Now           func() time.Time
+}
+
+func envFromOS() env {
+	e := env{
+		DatabaseURL:   os.Getenv("CARA_DATABASE_URL"),
+		Addr:          os.Getenv("CARA_ADDR"),
+		SecureCookies: os.Getenv("CARA_SECURE_COOKIES") == "true",
+		Now:           time.Now,
+	}
+	if e.Addr == "" {
+		e.Addr = "localhost:8080"
+	}
+	return e
+}
+
+// openStore opens and migrates the configured database.
+func openStore(ctx context.Context, e env) (*store.Store, error) {
+	s, err := store.Open(ctx, store.Config{MySQLDSN: e.DatabaseURL, SQLitePath: defaultSQLitePath, Now: e.Now})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// catalog is the data that drives cara, loaded from the embedded schemas.
+type catalog struct {
+	Dict   *naaccr.Dictionary
+	Codes  *codes.Tables
+	Form   *abstract.Form
+	Fields *edits.FieldChecker
+}
+
+func loadCatalog() (*catalog, error) {
+	dict, err := naaccr.LoadBaseDictionary(schemas.FS, naaccr.CurrentVersion)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := codes.Load(schemas.FS)
+	if err != nil {
+		return nil, err
+	}
+	form, err := abstract.LoadForm(schemas.FS, "abstract", dict, tables)
+	if err != nil {
+		return nil, err
+	}
+	fc, err := edits.NewFieldChecker(tables)
+	if err != nil {
+		return nil, err
+	}
+	return &catalog{Dict: dict, Codes: tables, Form: form, Fields: fc}, nil
+}
+
+// parseFlags parses a subcommand's flags, turning flag errors into usage errors and refusing
+// stray arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s: %v: %w", fs.Name(), err, errUsage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q: %w", fs.Name(), fs.Arg(0), errUsage)
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+// Command cara is the cancer registry abstraction tool: a web server and its command-line jobs.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `cara: cancer registry abstraction
+
+Usage:
+  cara serve                      run the web server (migrates the database first)
+  cara migrate                    apply database migrations
+  cara demo                       create the demo facility, users and cases (once)
+  cara export --out FILE          write cases as a NAACCR XML v26 file (record type A)
+  cara user add --username NAME --role ROLE [--facility CODE] [--name "Full Name"]
+                                  add a user; the password is read from a prompt or stdin
+  cara facility add --code CODE --name NAME [--npi NPI]
+                                  add a facility
+
+Configuration (environment):
+  CARA_DATABASE_URL   MySQL DSN, e.g. cara:secret@tcp(127.0.0.1:3306)/cara
+                      (unset: embedded SQLite at ./data/cara.db)
+  CARA_ADDR           listen address of serve (default localhost:8080)
+  CARA_SECURE_COOKIES set to true when cara is served over HTTPS
+`
+
+// errUsage marks a mistake in the command line; main prints the usage after it.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "cara:", err)
+		if errors.Is(err, errUsage) {
+			fmt.Fprint(os.Stderr, "\n", usage)
+		}
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command line; it is what tests call.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("no command given: %w", errUsage)
+	}
+	env := envFromOS()
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, env, args[1:], stderr)
+	case "migrate":
+		return cmdMigrate(ctx, env, args[1:], stdout)
+	case "demo":
+		return cmdDemo(ctx, env, args[1:], stdout)
+	case "export":
+		return cmdExport(ctx, env, args[1:], stdout)
+	case "user":
+		return cmdUser(ctx, env, args[1:], stdin, stdout)
+	case "facility":
+		return cmdFacility(ctx, env, args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/cara-registry/cara/internal/web"
+)
+
+func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error {
+	if err := parseFlags(flag.NewFlagSet("serve", flag.ContinueOnError), args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cat, err := loadCatalog()
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	srv := web.New(web.Deps{Store: s, Form: cat.Form, Fields: cat.Fields, Codes: cat.Codes, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies})
+	httpSrv := &http.Server{Addr: e.Addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute}
+
+	go func() {
+		// Expired sessions are removed hourly; an expired one is refused anyway.
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := s.DeleteExpiredSessions(ctx, e.Now()); err != nil {
+				log.Error("delete expired sessions", "err", err)
+			} else if n > 0 {
+				log.Info("deleted expired sessions", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.ListenAndServe() }()
+	log.Info("cara is serving", "url", "http://"+e.Addr, "database", string(s.Dialect()))
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve on %s: %w", e.Addr, err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	log.Info("cara stopped")
+	return nil
+}

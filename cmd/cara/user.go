@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/store"
+)
+
+func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return fmt.Errorf("user: say what to do, e.g. `cara user add`: %w", errUsage)
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	username := fs.String("username", "", "login name")
+	roleName := fs.String("role", "", "registrar, reviewer or admin")
+	facility := fs.String("facility", "", "code of the user's facility (required except for admin)")
+	name := fs.String("name", "", "full name shown in cara")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	*username = strings.TrimSpace(*username)
+	if *username == "" || strings.ContainsAny(*username, " \t") || len(*username) > 64 {
+		return fmt.Errorf("user add: --username is required: up to 64 characters, no spaces: %w", errUsage)
+	}
+	role, err := auth.ParseRole(*roleName)
+	if err != nil {
+		return fmt.Errorf("user add: --role: %v: %w", err, errUsage)
+	}
+	if role.NeedsFacility() && *facility == "" {
+		return fmt.Errorf("user add: --facility is required for a %s: %w", role, errUsage)
+	}
+	password, err := readPassword(stdin, stdout)
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	u := &store.User{Username: *username, DisplayName: *name, Role: string(role)}
+	if *facility != "" {
+		f, err := s.FacilityByCode(ctx, *facility)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("user add: --facility: no facility with code %q (add it with `cara facility add`)", *facility)
+		}
+		if err != nil {
+			return err
+		}
+		u.FacilityID = &f.ID
+	}
+	if u.PasswordHash, err = auth.HashPassword(password); err != nil {
+		return err
+	}
+	if err := s.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("user add: a user named %q exists already", *username)
+		}
+		return err
+	}
+	if err := s.Audit(ctx, store.AuditEntry{Action: "user.create", Entity: "user", EntityID: u.Username,
+		Details: map[string]string{"role": u.Role, "facility": *facility, "by": "command line"}}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s added (%s)\n", u.Username, role)
+	return nil
+}
+
+// readPassword asks twice without echo on a terminal; otherwise it reads the first line of stdin.
+func readPassword(stdin io.Reader, stdout io.Writer) (string, error) {
+	var pw string
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stdout, "Password: ")
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stdout)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		fmt.Fprint(stdout, "Again: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stdout)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if string(a) != string(b) {
+			return "", fmt.Errorf("the two passwords differ")
+		}
+		pw = string(a)
+	} else {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read password from stdin: %w", err)
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	}
+	if len(pw) < auth.MinPasswordLength {
+		return "", fmt.Errorf("the password must have at least %d characters", auth.MinPasswordLength)
+	}
+	return pw, nil
+}
+
+func cmdFacility(ctx context.Context, e env, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return fmt.Errorf("facility: say what to do, e.g. `cara facility add`: %w", errUsage)
+	}
+	fs := flag.NewFlagSet("facility add", flag.ContinueOnError)
+	code := fs.String("code", "", "short code, e.g. the facility's registry number")
+	name := fs.String("name", "", "the facility's name")
+	npi := fs.String("npi", "", "National Provider Identifier (10 digits)")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *code == "" || len(*code) > 32 || *name == "" {
+		return fmt.Errorf("facility add: --code (up to 32 characters) and --name are required: %w", errUsage)
+	}
+	if *npi != "" && (len(*npi) != 10 || strings.Trim(*npi, "0123456789") != "") {
+		return fmt.Errorf("facility add: --npi: an NPI has 10 digits, got %q: %w", *npi, errUsage)
+	}
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	f := &store.Facility{Code: *code, Name: *name, NPI: *npi}
+	if err := s.CreateFacility(ctx, f); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("facility add: a facility with code %q exists already", *code)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "facility %s added\n", f.Code)
+	return nil
+}

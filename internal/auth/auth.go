@@ -1,0 +1,97 @@
+// Package auth holds what identity needs apart from storage: roles, password hashing, session and
+// CSRF tokens, and the rules of who may see which facility's cases.
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Role is what a user may do.
+type Role string
+
+// The roles of cara.
+const (
+	RoleRegistrar Role = "registrar" // abstracts the cases of their facility
+	RoleReviewer  Role = "reviewer"  // reviews the cases of their facility
+	RoleAdmin     Role = "admin"     // manages users and facilities; sees every facility
+)
+
+// ParseRole checks a role name given by a person.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleRegistrar, RoleReviewer, RoleAdmin:
+		return r, nil
+	}
+	return "", fmt.Errorf("unknown role %q: use registrar, reviewer or admin", s)
+}
+
+// NeedsFacility reports whether a user of this role must belong to a facility.
+func (r Role) NeedsFacility() bool { return r != RoleAdmin }
+
+// Session lifetimes: a session ends after IdleTimeout without a request, and at the latest
+// MaxAge after login.
+const (
+	IdleTimeout = 30 * time.Minute
+	MaxAge      = 12 * time.Hour
+)
+
+// MinPasswordLength is the shortest password accepted for a new user.
+const MinPasswordLength = 8
+
+// ErrWrongPassword is returned when a password does not match its hash.
+var ErrWrongPassword = errors.New("wrong password")
+
+// HashPassword returns the bcrypt hash of a password.
+func HashPassword(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("auth: hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// CheckPassword compares a password with its hash.
+func CheckPassword(hash, password string) error {
+	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)); err != nil {
+		return ErrWrongPassword
+	}
+	return nil
+}
+
+// dummyHash is compared against when a username does not exist, so that a login attempt takes
+// as long for an unknown user as for a known one.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("cara-timing-equaliser"), bcrypt.DefaultCost)
+
+// SpendPasswordTime does the work of a password check without a user.
+func SpendPasswordTime(password string) {
+	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+}
+
+// NewToken returns a random, URL-safe token of 32 bytes.
+func NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("auth: token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// HashToken is what the database keeps of a session token, so a leaked table opens no session.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// TokensEqual compares two tokens in constant time.
+func TokensEqual(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

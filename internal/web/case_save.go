@@ -1,0 +1,102 @@
+package web
+
+import (
+	"errors"
+	"maps"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/web/hx"
+	"github.com/cara-registry/cara/views"
+)
+
+// save stores one section of a case: parse → check every field → store with optimistic locking →
+// redirect (plain post) or the refreshed form (htmx). A refused save re-renders the form with the
+// user's entries and a message beside each wrong field.
+func (h *caseHandler) save(c echo.Context) error {
+	su := currentUser(c)
+	id, err := tumorID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	scope := scopeOf(su)
+	cs, err := h.store.LoadCase(ctx, id, scope)
+	if err != nil {
+		return err
+	}
+	sec := h.section(c.FormValue("section"))
+	if !abstract.Status(cs.Tumor.Status).Editable() {
+		return echo.NewHTTPError(http.StatusConflict, "This case is "+views.StatusLabel(cs.Tumor.Status)+" and cannot be changed.")
+	}
+	pv, err1 := strconv.ParseInt(c.FormValue("patientVersion"), 10, 64)
+	tv, err2 := strconv.ParseInt(c.FormValue("tumorVersion"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form is incomplete (no version). Reload the case and enter your changes again.")
+	}
+
+	entered := map[string]string{}
+	for _, f := range sec.Fields {
+		if vals, ok := c.Request().PostForm[f.Def.ID]; ok && len(vals) > 0 {
+			entered[f.Def.ID] = vals[0]
+		}
+	}
+	patient := maps.Clone(map[string]string(cs.Patient.Items))
+	tumor := maps.Clone(map[string]string(cs.Tumor.Items))
+	if errs := abstract.Apply(sec.Fields, entered, h.fields, patient, tumor); len(errs) > 0 {
+		v := h.caseView(c, cs, sec, entered, errs)
+		v.PatientVersion, v.TumorVersion = pv, tv
+		return h.respond(c, http.StatusUnprocessableEntity, v)
+	}
+
+	saved, _, err := h.store.SaveCase(ctx, store.CaseSave{
+		TumorID: id, Scope: scope, PatientVersion: pv, TumorVersion: tv,
+		PatientItems: patient, TumorItems: tumor, UserID: &su.User.ID, RemoteAddr: c.RealIP(),
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return h.conflict(c, id, scope, sec, entered)
+	}
+	if err != nil {
+		return err
+	}
+	if !hx.Is(c.Request().Header.Get(string(hx.Request))) {
+		return c.Redirect(http.StatusSeeOther, "/cases/"+strconv.FormatUint(uint64(id), 10)+"?section="+sec.ID+"&saved=1")
+	}
+	v := h.caseView(c, saved, sec, nil, nil)
+	v.Saved = true
+	return render(c, http.StatusOK, views.CaseForm(v))
+}
+
+// conflict shows, item by item, what someone else stored against what this user entered. The
+// form keeps the user's entries and carries the new versions, so saving again keeps theirs.
+func (h *caseHandler) conflict(c echo.Context, id uint, scope store.Scope, sec *abstract.Section, entered map[string]string) error {
+	cur, err := h.store.LoadCase(c.Request().Context(), id, scope)
+	if err != nil {
+		return err
+	}
+	v := h.caseView(c, cur, sec, entered, nil)
+	for _, f := range sec.Fields {
+		yours, ok := entered[f.Def.ID]
+		if !ok {
+			continue
+		}
+		yours = abstract.Normalize(f, yours)
+		if theirs := valueOf(cur, f.Def); theirs != yours {
+			v.Conflict = append(v.Conflict, views.ConflictItem{ID: f.Def.ID, Label: f.Label, Theirs: theirs, Yours: yours})
+		}
+	}
+	return h.respond(c, http.StatusConflict, v)
+}
+
+// respond sends the whole page, or only the form to htmx.
+func (h *caseHandler) respond(c echo.Context, status int, v views.CaseView) error {
+	if hx.Is(c.Request().Header.Get(string(hx.Request))) {
+		// htmx does not swap error statuses by default; the form is the answer, so send 200.
+		return render(c, http.StatusOK, views.CaseForm(v))
+	}
+	return render(c, status, views.CasePage(v))
+}

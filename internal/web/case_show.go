@@ -1,0 +1,139 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/views"
+)
+
+// show renders one section of a case form; viewing a case is audited.
+func (h *caseHandler) show(c echo.Context) error {
+	su := currentUser(c)
+	id, err := tumorID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cs, err := h.store.LoadCase(ctx, id, scopeOf(su))
+	if err != nil {
+		return err
+	}
+	sec := h.section(c.QueryParam("section"))
+	if err := h.store.Audit(ctx, store.AuditEntry{
+		UserID: &su.User.ID, Action: "case.view", Entity: "tumor", EntityID: fmt.Sprint(id),
+		Details: map[string]string{"section": sec.ID}, RemoteAddr: c.RealIP(),
+	}); err != nil {
+		return err
+	}
+	v := h.caseView(c, cs, sec, nil, nil)
+	v.Saved = c.QueryParam("saved") == "1"
+	return render(c, http.StatusOK, views.CasePage(v))
+}
+
+func tumorID(c echo.Context) (uint, error) {
+	n, err := strconv.ParseUint(c.Param("id"), 10, 32)
+	if err != nil || n == 0 {
+		return 0, echo.NewHTTPError(http.StatusNotFound)
+	}
+	return uint(n), nil
+}
+
+// section returns the named section, or the first one.
+func (h *caseHandler) section(id string) *abstract.Section {
+	if s, ok := h.form.Section(id); ok {
+		return s
+	}
+	return h.form.Sections[0]
+}
+
+// caseView builds the form's view model. entered holds values the user submitted (shown instead
+// of the stored ones, so nothing typed is lost when a save is refused), errs the field errors.
+func (h *caseHandler) caseView(c echo.Context, cs *store.Case, sec *abstract.Section, entered map[string]string, errs abstract.FieldErrors) views.CaseView {
+	status := abstract.Status(cs.Tumor.Status)
+	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
+	v := views.CaseView{
+		Page:           pageOf(c, patientName(cs.Patient.NameLast, cs.Patient.NameFirst)),
+		TumorID:        cs.Tumor.ID,
+		Action:         base + "?section=" + sec.ID,
+		PatientName:    patientName(cs.Patient.NameLast, cs.Patient.NameFirst),
+		MRN:            cs.Tumor.MedicalRecordNumber,
+		Summary:        h.summary(cs),
+		StatusLabel:    views.StatusLabel(cs.Tumor.Status),
+		Editable:       status.Editable(),
+		PatientVersion: cs.Patient.Version,
+		TumorVersion:   cs.Tumor.Version,
+		ErrorCount:     len(errs),
+	}
+	for _, s := range h.form.Sections {
+		tab := views.SectionTab{ID: s.ID, Title: s.Title, URL: base + "?section=" + s.ID, Active: s == sec}
+		for _, f := range s.Fields {
+			if f.Required {
+				tab.Required++
+				if valueOf(cs, f.Def) != "" {
+					tab.Filled++
+				}
+			}
+		}
+		v.Sections = append(v.Sections, tab)
+	}
+	v.Section = views.SectionView{ID: sec.ID, Title: sec.Title}
+	for _, f := range sec.Fields {
+		val, ok := entered[f.Def.ID]
+		if !ok {
+			val = valueOf(cs, f.Def)
+		}
+		v.Section.Fields = append(v.Section.Fields, fieldView(f, val, errs[f.Def.ID]))
+	}
+	return v
+}
+
+func valueOf(cs *store.Case, def *naaccr.ItemDef) string {
+	if def.Parent == naaccr.ParentPatient {
+		return cs.Patient.Items[def.ID]
+	}
+	return cs.Tumor.Items[def.ID]
+}
+
+func fieldView(f *abstract.Field, value, errMsg string) views.FieldView {
+	fv := views.FieldView{
+		ID: f.Def.ID, Label: f.Label, Number: f.Def.Number, Length: f.Def.Length,
+		DataType: string(f.Def.DataType), Level: string(f.Def.Parent), Widget: string(f.Widget),
+		Value: value, Required: f.Required, Help: f.Help, Error: errMsg,
+	}
+	if f.Codes != nil {
+		fv.CodeLabel = f.Codes.Label(value)
+		if f.Widget == abstract.WidgetSelect {
+			for _, cd := range f.Codes.Codes {
+				fv.Options = append(fv.Options, views.Option{Code: cd.Code, Label: cd.Label})
+			}
+		}
+	}
+	if f.Widget == abstract.WidgetDate && naaccr.IsDate(value) && len(value) < 8 {
+		fv.CodeLabel = "partial date: " + showDate(value)
+	}
+	return fv
+}
+
+// summary says what the tumor is in words: "C509 Breast, NOS · 8500/3".
+func (h *caseHandler) summary(cs *store.Case) string {
+	s := cs.Tumor.PrimarySite
+	if l, ok := h.codes.ForItem("primarySite"); ok && s != "" {
+		if lbl := l.Label(s); lbl != "" {
+			s += " " + lbl
+		}
+	}
+	if cs.Tumor.Histology != "" {
+		s += " · " + cs.Tumor.Histology + "/" + cs.Tumor.Behavior
+	}
+	if s == "" {
+		return "site not yet coded"
+	}
+	return s
+}

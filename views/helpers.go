@@ -1,0 +1,38 @@
+package views
+
+// StatusLabel is a status as a person reads it.
+func StatusLabel(s string) string {
+	switch s {
+	case "draft":
+		return "Draft"
+	case "in_review":
+		return "In review"
+	case "returned":
+		return "Returned"
+	case "approved":
+		return "Approved"
+	case "submitted":
+		return "Submitted"
+	}
+	return s
+}
+
+func hasOption(opts []Option, code string) bool {
+	for _, o := range opts {
+		if o.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// inputSize gives an input a width that fits its item, within reason.
+func inputSize(length int) int {
+	switch {
+	case length < 4:
+		return 4
+	case length > 40:
+		return 40
+	}
+	return length + 1
+}

@@ -1,0 +1,123 @@
+// Package views holds cara's templ components and the typed view models they take.
+package views
+
+// Page is what every full page needs: its title, the signed-in user and the CSRF token that every
+// form posts back.
+type Page struct {
+	Title string
+	User  *UserInfo
+	CSRF  string
+}
+
+// UserInfo is the signed-in user as the header shows them.
+type UserInfo struct {
+	Username string
+	Name     string
+	Role     string
+	Facility string
+}
+
+// LoginView is the login page.
+type LoginView struct {
+	Page
+	Username string
+	Error    string
+	Next     string
+}
+
+// WorklistView is the list of cases a user may work on.
+type WorklistView struct {
+	Page
+	Rows   []WorklistRow
+	Search string
+	Status string
+}
+
+// WorklistRow is one case on the worklist.
+type WorklistRow struct {
+	TumorID     uint
+	URL         string
+	PatientName string
+	MRN         string
+	Site        string
+	SiteLabel   string
+	DxDate      string // as shown: CCYY-MM-DD or the partial form
+	Status      string
+	StatusLabel string
+}
+
+// CaseView is the case form, one section at a time.
+type CaseView struct {
+	Page
+	TumorID        uint
+	Action         string // where the form posts
+	PatientName    string
+	MRN            string
+	Summary        string // site and histology in words
+	StatusLabel    string
+	Editable       bool
+	PatientVersion int64
+	TumorVersion   int64
+	Sections       []SectionTab
+	Section        SectionView
+	Saved          bool
+	ErrorCount     int
+	Conflict       []ConflictItem
+}
+
+// SectionTab is one tab of the case form.
+type SectionTab struct {
+	ID       string
+	Title    string
+	URL      string
+	Active   bool
+	Filled   int
+	Required int
+}
+
+// SectionView is the section being edited.
+type SectionView struct {
+	ID     string
+	Title  string
+	Fields []FieldView
+}
+
+// FieldView is one item's field.
+type FieldView struct {
+	ID        string // naaccrId; also the form field name
+	Label     string
+	Number    int
+	Length    int
+	DataType  string
+	Level     string // Patient or Tumor
+	Widget    string
+	Value     string
+	CodeLabel string // label of the current code, for code lists
+	Options   []Option
+	Required  bool
+	Help      string
+	Error     string
+	ReadOnly  bool
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Code  string
+	Label string
+}
+
+// ConflictItem is an item someone else changed while this user was editing.
+type ConflictItem struct {
+	ID     string
+	Label  string
+	Theirs string // the value now stored
+	Yours  string // the value this user submitted
+}
+
+// ErrorView is an error page.
+type ErrorView struct {
+	Page
+	Status  int
+	Heading string
+	Message string
+}
