@@ -36,7 +36,7 @@ var errUsage = errors.New("usage")
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], envFromOS(), os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "cara:", err)
 		if errors.Is(err, errUsage) {
 			fmt.Fprint(os.Stderr, "\n", usage)
@@ -46,11 +46,10 @@ func main() {
 }
 
 // run dispatches a command line; it is what tests call.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, env env, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("no command given: %w", errUsage)
 	}
-	env := envFromOS()
 	switch args[0] {
 	case "serve":
 		return cmdServe(ctx, env, args[1:], stderr)

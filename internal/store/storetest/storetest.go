@@ -45,7 +45,7 @@ func New(t *testing.T, d store.Dialect) *store.Store {
 	case store.DialectSQLite:
 		cfg.SQLitePath = filepath.Join(t.TempDir(), "cara.db")
 	case store.DialectMySQL:
-		cfg.MySQLDSN = mysqlDatabase(t)
+		cfg.MySQLDSN = MySQLDSN(t)
 	}
 	cfg.Now = func() time.Time { return Clock }
 	s, err := store.Open(ctx, cfg)
@@ -59,8 +59,9 @@ func New(t *testing.T, d store.Dialect) *store.Store {
 	return s
 }
 
-// mysqlDatabase creates a database of its own for one test and returns its DSN.
-func mysqlDatabase(t *testing.T) string {
+// MySQLDSN creates an empty MySQL database of its own for one test, dropped at cleanup, and
+// returns its DSN. It skips (or fails, with CI=true) when MySQL cannot be reached.
+func MySQLDSN(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("CARA_TEST_MYSQL_DSN")
 	if base == "" {

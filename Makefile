@@ -1,0 +1,52 @@
+# cara: the two commands a new user needs are `make run` and `make test`.
+
+BIN          := bin/cara
+HTMX_VERSION := v2.0.4+incompatible
+HTMX_SHA256  := e209dda5c8235479f3166defc7750e1dbcd5a5c1808b7792fc2e6733768fb447
+HTMX         := views/static/vendor/htmx.min.js
+# The race detector needs cgo (a C compiler); without one the tests run without it.
+RACE         := $(if $(filter 1,$(shell go env CGO_ENABLED)),-race,)
+
+.PHONY: all build run test bench generate lint e2e clean
+
+all: build
+
+# htmx is not committed: it comes from the Go module proxy, checked against a known sha256.
+$(HTMX):
+	@mkdir -p $(dir $@)
+	@dir=$$(go mod download -json github.com/bigskysoftware/htmx@$(HTMX_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$$/\1/p'); \
+	  test -n "$$dir" || { echo "could not download htmx $(HTMX_VERSION)"; exit 1; }; \
+	  cp "$$dir/dist/htmx.min.js" $@.tmp && chmod 644 $@.tmp
+	@sum=$$( (sha256sum $@.tmp 2>/dev/null || shasum -a 256 $@.tmp) | cut -d' ' -f1); \
+	  if [ "$$sum" != "$(HTMX_SHA256)" ]; then echo "htmx checksum mismatch: $$sum"; rm -f $@.tmp; exit 1; fi
+	@mv $@.tmp $@
+
+build: $(HTMX)
+	go build -o $(BIN) ./cmd/cara
+
+# Creates and migrates ./data/cara.db, loads the demo data once, serves http://localhost:8080.
+run: build
+	./$(BIN) demo
+	./$(BIN) serve
+
+# Every test: unit, SQLite and MySQL integration (MySQL is skipped when unreachable, except with
+# CI=true), handler and browser tests (browser tests skip without chromium, except with CI=true).
+test: $(HTMX)
+	go vet ./...
+	go test $(RACE) -count=1 -timeout 9m ./...
+
+e2e: $(HTMX)
+	go test -count=1 -run Browser -v ./internal/web/
+
+bench:
+	go test -run '^$$' -bench . -benchmem ./...
+
+generate:
+	go tool templ generate
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); if [ -n "$$out" ]; then echo "gofmt: $$out"; exit 1; fi
+	go vet ./...
+
+clean:
+	rm -rf bin $(HTMX)
