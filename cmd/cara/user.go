@@ -28,7 +28,7 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	*username = strings.TrimSpace(*username)
+	*username = auth.NormalizeUsername(*username)
 	if *username == "" || strings.ContainsAny(*username, " \t") || len(*username) > 64 {
 		return fmt.Errorf("user add: --username is required: up to 64 characters, no spaces: %w", errUsage)
 	}

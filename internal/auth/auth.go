@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -74,6 +75,12 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("cara-timing-equaliser"), 
 // SpendPasswordTime does the work of a password check without a user.
 func SpendPasswordTime(password string) {
 	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+}
+
+// NormalizeUsername is the one form a username is stored and looked up in: trimmed and lower
+// case, so that "Alice" and "alice" are one user on SQLite and MySQL alike.
+func NormalizeUsername(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
 }
 
 // NewToken returns a random, URL-safe token of 32 bytes.

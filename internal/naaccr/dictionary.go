@@ -20,7 +20,7 @@ type DataType string
 const (
 	TypeText    DataType = "text"
 	TypeDigits  DataType = "digits"  // 0-9 only
-	TypeNumeric DataType = "numeric" // a number, optionally signed and with a decimal point
+	TypeNumeric DataType = "numeric" // digits with an optional decimal part, no sign
 	TypeAlpha   DataType = "alpha"   // upper-case A-Z only
 	TypeMixed   DataType = "mixed"   // upper-case A-Z and 0-9
 	TypeDate    DataType = "date"    // CCYYMMDD, or partial CCYYMM or CCYY

@@ -80,6 +80,7 @@ CREATE TABLE tumors (
     INDEX idx_tumors_site (primary_site),
     INDEX idx_tumors_dx_date (date_of_diagnosis),
     INDEX idx_tumors_assigned (assigned_to),
+    INDEX idx_tumors_reviewed (reviewed_by),
     CONSTRAINT fk_tumors_patient FOREIGN KEY (patient_id) REFERENCES patients (id) ON DELETE CASCADE,
     CONSTRAINT fk_tumors_assigned FOREIGN KEY (assigned_to) REFERENCES users (id),
     CONSTRAINT fk_tumors_reviewed FOREIGN KEY (reviewed_by) REFERENCES users (id)

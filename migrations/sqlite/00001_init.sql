@@ -78,6 +78,7 @@ CREATE INDEX idx_tumors_accession ON tumors (accession_number);
 CREATE INDEX idx_tumors_site ON tumors (primary_site);
 CREATE INDEX idx_tumors_dx_date ON tumors (date_of_diagnosis);
 CREATE INDEX idx_tumors_assigned ON tumors (assigned_to);
+CREATE INDEX idx_tumors_reviewed ON tumors (reviewed_by);
 
 CREATE TABLE audit_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
