@@ -54,7 +54,7 @@ func (h *loginHandler) submit(c echo.Context) error {
 	if err != nil || !auth.TokensEqual(c.FormValue(csrfField), ck.Value) {
 		return echo.NewHTTPError(http.StatusForbidden, "The sign-in form has expired. Reload the page and try again.")
 	}
-	username := strings.TrimSpace(c.FormValue("username"))
+	username := auth.NormalizeUsername(c.FormValue("username"))
 	password := c.FormValue("password")
 	now := h.now()
 
