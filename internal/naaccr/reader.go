@@ -1,0 +1,628 @@
+package naaccr
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ReaderOptions set up a Reader.
+type ReaderOptions struct {
+	// Registry resolves the file's baseDictionaryUri and userDictionaryUri. Required.
+	Registry *Registry
+	// Relaxed accepts what the specification calls recoverable: elements without the NAACCR
+	// namespace, and root attributes that are not in a namespace of their own.
+	Relaxed bool
+}
+
+// FileInfo is what a file says before its first Patient.
+type FileInfo struct {
+	BaseDictionaryURI    string
+	UserDictionaryURIs   []string
+	RecordType           string
+	SpecificationVersion string
+	TimeGenerated        string
+	RootItems            map[string]string
+	// MissingUserDictionaries are user dictionaries the file names that are not loaded.
+	MissingUserDictionaries []string
+	Schema                  *Schema
+}
+
+// Problem is one thing wrong in a file, with where it is. Line and Column are 1-based (columns
+// count bytes); Patient and Tumor are 1-based indexes, 0 outside a patient or tumor.
+type Problem struct {
+	Line, Column int
+	Patient      int
+	Tumor        int
+	Item         string
+	Value        string
+	Message      string
+}
+
+func (p *Problem) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "line %d, column %d", p.Line, p.Column)
+	if p.Patient > 0 {
+		fmt.Fprintf(&b, ", patient %d", p.Patient)
+	}
+	if p.Tumor > 0 {
+		fmt.Fprintf(&b, ", tumor %d", p.Tumor)
+	}
+	if p.Item != "" {
+		fmt.Fprintf(&b, ", item %s", p.Item)
+	}
+	b.WriteString(": ")
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Reader streams a NAACCR XML file one Patient at a time. Structural errors (not XML, not NAACCR
+// XML, unknown base dictionary, misplaced elements) stop it: Next returns them as a *Problem.
+// Data errors (unknown items, items at the wrong level, duplicates, values too long or of the
+// wrong type) do not: they are collected per patient and returned by Problems, so one bad value
+// does not hide the rest of the file.
+type Reader struct {
+	sc       *xmlScanner
+	opt      ReaderOptions
+	info     FileInfo
+	schema   *Schema
+	problems []Problem
+	patients int
+	pending  bool // a Patient start tag has been read and not yet parsed
+	done     bool
+	err      error
+	value    []byte // an Item's text, gathered across text tokens
+	level    Parent
+	tumor    int
+}
+
+// NewReader reads the file's header up to its first Patient. Gzip input is recognised by its
+// magic bytes and decompressed on the fly.
+func NewReader(r io.Reader, opt ReaderOptions) (*Reader, error) {
+	if opt.Registry == nil {
+		return nil, errors.New("naaccr: NewReader: no dictionary registry")
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &Problem{Line: 1, Column: 1, Message: "the file looks gzip-compressed but cannot be decompressed: " + err.Error()}
+		}
+		r = zr
+	} else {
+		r = br
+	}
+	rd := &Reader{sc: newXMLScanner(r), opt: opt}
+	rd.sc.unboundOK = opt.Relaxed
+	if err := rd.header(); err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// Info returns the file's header.
+func (r *Reader) Info() *FileInfo { return &r.info }
+
+// Problems returns the data problems of the patient read by the last call to Next (after
+// NewReader: those of the header and root items). The slice is reused by the next call.
+func (r *Reader) Problems() []Problem { return r.problems }
+
+// Next reads the next patient into p, reusing p's maps: copy what must outlive the next call.
+// It returns io.EOF after the last patient.
+func (r *Reader) Next(p *Patient) error {
+	r.problems = r.problems[:0]
+	if r.err != nil {
+		return r.err
+	}
+	if r.done {
+		return io.EOF
+	}
+	if !r.pending {
+		if err := r.seekPatient(); err != nil {
+			return r.fail(err)
+		}
+		if r.done {
+			return io.EOF
+		}
+	}
+	r.pending = false
+	r.patients++
+	if err := r.patient(p); err != nil {
+		return r.fail(err)
+	}
+	return nil
+}
+
+// fail makes an error sticky and gives it a position.
+func (r *Reader) fail(err error) error {
+	var xe *xmlError
+	var pr *Problem
+	switch {
+	case errors.As(err, &pr):
+	case errors.As(err, &xe):
+		pr = &Problem{Line: xe.line, Column: xe.col, Message: xe.msg}
+	default:
+		line, col := r.sc.position(r.sc.pos)
+		pr = &Problem{Line: line, Column: col, Message: err.Error()}
+	}
+	if pr.Patient == 0 && r.level != ParentRoot && r.level != "" {
+		pr.Patient = r.patients
+		if r.level == ParentTumor {
+			pr.Tumor = r.tumor
+		}
+	}
+	r.err = pr
+	return pr
+}
+
+// structural returns a structural error at the current token.
+func (r *Reader) structural(format string, args ...any) error {
+	line, col := r.sc.position(r.sc.tokOffset)
+	pr := &Problem{Line: line, Column: col, Message: fmt.Sprintf(format, args...)}
+	if r.level == ParentPatient || r.level == ParentTumor {
+		pr.Patient = r.patients
+	}
+	if r.level == ParentTumor {
+		pr.Tumor = r.tumor
+	}
+	return pr
+}
+
+// isNAACCR reports whether the current element is in the NAACCR namespace (or, relaxed, in none).
+func (r *Reader) isNAACCR() bool {
+	return r.sc.space == Namespace || (r.opt.Relaxed && r.sc.space == "")
+}
+
+// elementName is the current element's name as written, for messages.
+func (r *Reader) elementName() string { return string(r.sc.local) }
+
+func (r *Reader) header() error {
+	sc := r.sc
+	if err := sc.next(); err != nil {
+		return r.fail(err)
+	}
+	if sc.kind != tokStart {
+		return r.fail(r.structural("the file has no root element"))
+	}
+	if string(sc.local) != "NaaccrData" {
+		return r.fail(r.structural("the root element is <%s>; a NAACCR XML file starts with <NaaccrData>", sc.local))
+	}
+	if sc.space != Namespace {
+		if !r.opt.Relaxed {
+			if sc.space == "" {
+				return r.fail(r.structural("<NaaccrData> is not in the NAACCR namespace: add xmlns=\"%s\" (a relaxed read accepts this)", Namespace))
+			}
+			return r.fail(r.structural("<NaaccrData> is in namespace %q, not %q", sc.space, Namespace))
+		}
+		if sc.space != "" {
+			return r.fail(r.structural("<NaaccrData> is in namespace %q, not %q", sc.space, Namespace))
+		}
+	}
+	r.level = ParentRoot
+	var haveBase, haveRT, haveSpec bool
+	for _, a := range sc.attrs {
+		switch {
+		case string(a.prefix) == "xmlns" || (len(a.prefix) == 0 && string(a.local) == "xmlns"):
+			// Namespace declarations.
+		case len(a.prefix) > 0 && a.bound && a.space != Namespace:
+			// An attribute in a namespace of its own: an extension, ignored.
+		case len(a.prefix) > 0 && !a.bound:
+			if !r.opt.Relaxed {
+				return r.fail(r.structural("root attribute %s:%s uses an undeclared namespace prefix (a relaxed read ignores it)", a.prefix, a.local))
+			}
+		default:
+			v := string(a.value)
+			switch string(a.local) {
+			case "baseDictionaryUri":
+				r.info.BaseDictionaryURI, haveBase = v, true
+			case "userDictionaryUri":
+				r.info.UserDictionaryURIs = strings.Fields(v)
+			case "recordType":
+				r.info.RecordType, haveRT = v, true
+			case "specificationVersion":
+				r.info.SpecificationVersion, haveSpec = v, true
+			case "timeGenerated":
+				r.info.TimeGenerated = v
+			default:
+				if !r.opt.Relaxed {
+					return r.fail(r.structural("root attribute %q is not part of NAACCR XML; a user attribute needs a namespace of its own (a relaxed read ignores it)", a.local))
+				}
+			}
+		}
+	}
+	switch {
+	case !haveBase:
+		return r.fail(r.structural("<NaaccrData> lacks the required attribute baseDictionaryUri"))
+	case !haveRT:
+		return r.fail(r.structural("<NaaccrData> lacks the required attribute recordType"))
+	case !haveSpec:
+		return r.fail(r.structural("<NaaccrData> lacks the required attribute specificationVersion"))
+	}
+	switch r.info.RecordType {
+	case "A", "M", "C", "I":
+	default:
+		return r.fail(r.structural("recordType %q is not one of A, M, C, I", r.info.RecordType))
+	}
+	if !knownSpecVersion(r.info.SpecificationVersion) {
+		return r.fail(r.structural("specificationVersion %q is not a NAACCR XML specification version (1.0 to 1.8)", r.info.SpecificationVersion))
+	}
+	base, ok := r.opt.Registry.Lookup(r.info.BaseDictionaryURI)
+	if !ok {
+		return r.fail(r.structural("base dictionary %q is not supported (cara reads NAACCR versions %s)", r.info.BaseDictionaryURI, strings.Join(BaseVersions, ", ")))
+	}
+	var users []*Dictionary
+	for _, u := range r.info.UserDictionaryURIs {
+		d, ok := r.opt.Registry.Lookup(u)
+		switch {
+		case !ok:
+			// Not an error in itself: items of that dictionary are reported as unknown.
+			r.info.MissingUserDictionaries = append(r.info.MissingUserDictionaries, u)
+		case d != base:
+			users = append(users, d)
+		}
+	}
+	schema, err := NewSchema(base, users...)
+	if err != nil {
+		return r.fail(r.structural("%v", err))
+	}
+	r.schema, r.info.Schema = schema, schema
+	if r.info.TimeGenerated != "" && !IsDateTime(r.info.TimeGenerated) {
+		r.dataProblem("", r.info.TimeGenerated, "timeGenerated is not a date and time such as 2026-03-15T10:20:30Z")
+	}
+	r.info.RootItems = map[string]string{}
+	if r.sc.pendingEnd {
+		// <NaaccrData .../>: no items, no patients.
+		if err := sc.next(); err != nil {
+			return r.fail(err)
+		}
+		return r.finish()
+	}
+	if err := r.seekPatient(); err != nil {
+		return r.fail(err)
+	}
+	return nil
+}
+
+func knownSpecVersion(v string) bool {
+	switch v {
+	case "1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8":
+		return true
+	}
+	return false
+}
+
+// seekPatient reads root-level content up to the next Patient start tag (pending) or the end
+// of the root element (done). Root items are allowed only before the first patient.
+func (r *Reader) seekPatient() error {
+	sc := r.sc
+	r.level = ParentRoot
+	for {
+		if err := sc.next(); err != nil {
+			return err
+		}
+		switch sc.kind {
+		case tokText:
+			if err := r.onlySpace(); err != nil {
+				return err
+			}
+		case tokEnd:
+			return r.finish()
+		case tokStart:
+			if !r.isNAACCR() {
+				if err := r.extension(); err != nil {
+					return err
+				}
+				continue
+			}
+			switch string(sc.local) {
+			case "Patient":
+				if err := r.noAttributes(); err != nil {
+					return err
+				}
+				r.pending = true
+				return nil
+			case "Item":
+				if r.patients > 0 {
+					return r.structural("a root-level <Item> after a <Patient>; root items come first")
+				}
+				if err := r.item(r.info.RootItems, ParentRoot); err != nil {
+					return err
+				}
+			default:
+				return r.structural("unexpected element <%s> in <NaaccrData> (expected Item or Patient; an extension needs a namespace of its own)", r.elementName())
+			}
+		}
+	}
+}
+
+// finish reads past the root's end tag to the end of the file.
+func (r *Reader) finish() error {
+	if err := r.sc.next(); err != nil {
+		return err
+	}
+	if r.sc.kind != tokEOF {
+		return r.structural("content after </NaaccrData>")
+	}
+	r.done = true
+	return nil
+}
+
+// extension skips an element in another namespace. Elements without a namespace are not
+// extensions: the specification requires extensions to be in a namespace of their own.
+func (r *Reader) extension() error {
+	if r.sc.space == "" {
+		return r.structural("element <%s> has no namespace; an extension needs a namespace of its own", r.elementName())
+	}
+	if r.sc.pendingEnd {
+		return r.sc.next()
+	}
+	return r.sc.skipElement()
+}
+
+func (r *Reader) onlySpace() error {
+	for _, c := range r.sc.text {
+		if !isSpace(c) {
+			return r.structural("text %q is not allowed here; values go inside <Item> elements", truncate(string(r.sc.text), 40))
+		}
+	}
+	return nil
+}
+
+func (r *Reader) noAttributes() error {
+	for _, a := range r.sc.attrs {
+		if string(a.prefix) == "xmlns" || (len(a.prefix) == 0 && string(a.local) == "xmlns") {
+			continue
+		}
+		return r.structural("<%s> has attribute %q; NAACCR XML allows user attributes only on <NaaccrData>", r.elementName(), a.local)
+	}
+	return nil
+}
+
+func (r *Reader) patient(p *Patient) error {
+	sc := r.sc
+	if p.Items == nil {
+		p.Items = make(map[string]string, 64)
+	} else {
+		clear(p.Items)
+	}
+	p.Tumors = p.Tumors[:0]
+	r.level, r.tumor = ParentPatient, 0
+	if sc.pendingEnd {
+		return sc.next()
+	}
+	for {
+		if err := sc.next(); err != nil {
+			return err
+		}
+		switch sc.kind {
+		case tokText:
+			if err := r.onlySpace(); err != nil {
+				return err
+			}
+		case tokEnd:
+			r.level = ParentRoot
+			return nil
+		case tokStart:
+			if !r.isNAACCR() {
+				if err := r.extension(); err != nil {
+					return err
+				}
+				continue
+			}
+			switch string(sc.local) {
+			case "Item":
+				if err := r.item(p.Items, ParentPatient); err != nil {
+					return err
+				}
+			case "Tumor":
+				if err := r.noAttributes(); err != nil {
+					return err
+				}
+				r.tumor++
+				t := r.nextTumor(p)
+				if err := r.tumorItems(t); err != nil {
+					return err
+				}
+			default:
+				return r.structural("unexpected element <%s> in <Patient> (expected Item or Tumor; an extension needs a namespace of its own)", r.elementName())
+			}
+		}
+	}
+}
+
+// nextTumor appends a tumor to p, reusing a map left from an earlier patient when there is one.
+func (r *Reader) nextTumor(p *Patient) *Tumor {
+	if len(p.Tumors) < cap(p.Tumors) {
+		p.Tumors = p.Tumors[:len(p.Tumors)+1]
+		t := &p.Tumors[len(p.Tumors)-1]
+		if t.Items == nil {
+			t.Items = make(map[string]string, 160)
+		} else {
+			clear(t.Items)
+		}
+		return t
+	}
+	p.Tumors = append(p.Tumors, Tumor{Items: make(map[string]string, 160)})
+	return &p.Tumors[len(p.Tumors)-1]
+}
+
+func (r *Reader) tumorItems(t *Tumor) error {
+	sc := r.sc
+	r.level = ParentTumor
+	defer func() { r.level = ParentPatient }()
+	if sc.pendingEnd {
+		return sc.next()
+	}
+	for {
+		if err := sc.next(); err != nil {
+			return err
+		}
+		switch sc.kind {
+		case tokText:
+			if err := r.onlySpace(); err != nil {
+				return err
+			}
+		case tokEnd:
+			return nil
+		case tokStart:
+			if !r.isNAACCR() {
+				if err := r.extension(); err != nil {
+					return err
+				}
+				continue
+			}
+			if string(sc.local) != "Item" {
+				return r.structural("unexpected element <%s> in <Tumor> (expected Item; an extension needs a namespace of its own)", r.elementName())
+			}
+			if err := r.item(t.Items, ParentTumor); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// item reads one <Item> into items and checks its value against the schema.
+func (r *Reader) item(items map[string]string, level Parent) error {
+	sc := r.sc
+	// The item's position is worked out only if it has a problem; until then the scanner keeps
+	// its start tag in the buffer.
+	sc.mark = sc.tokOffset
+	defer func() { sc.mark = -1 }()
+	var id, num []byte
+	haveID := false
+	for _, a := range sc.attrs {
+		switch {
+		case string(a.prefix) == "xmlns" || (len(a.prefix) == 0 && string(a.local) == "xmlns"):
+		case len(a.prefix) == 0 && string(a.local) == "naaccrId":
+			id, haveID = a.value, true
+		case len(a.prefix) == 0 && string(a.local) == "naaccrNum":
+			num = a.value
+		default:
+			return r.structural("<Item> has attribute %q; only naaccrId and naaccrNum are allowed", a.local)
+		}
+	}
+	if !haveID || len(id) == 0 {
+		return r.structural("<Item> without a naaccrId attribute")
+	}
+	def, known := r.schema.items[string(id)] // no allocation for the lookup
+	var idStr string
+	if known {
+		idStr = def.ID
+	} else {
+		idStr = string(id)
+	}
+	if len(num) > 0 {
+		if n, err := strconv.Atoi(string(num)); err != nil || (known && n != def.Number) {
+			r.problemAt(sc.mark, idStr, string(num), fmt.Sprintf("naaccrNum %s does not match item %s", num, idStr))
+		}
+	}
+	// Gather the value: text, CDATA and comments until the end tag.
+	r.value = r.value[:0]
+	if sc.pendingEnd {
+		if err := sc.next(); err != nil {
+			return err
+		}
+	} else {
+		for done := false; !done; {
+			if err := sc.next(); err != nil {
+				return err
+			}
+			switch sc.kind {
+			case tokText:
+				r.value = append(r.value, sc.text...)
+			case tokEnd:
+				done = true
+			case tokStart:
+				return r.structural("<Item naaccrId=%q> contains element <%s>; an item holds only a value", idStr, r.elementName())
+			}
+		}
+	}
+	raw := r.value
+	if !known || def.Trim != "none" {
+		raw = bytes.TrimFunc(raw, func(c rune) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' })
+	}
+	if !known {
+		r.problemAt(sc.mark, idStr, truncate(string(raw), 60), fmt.Sprintf("unknown item %q: it is not in %s%s", idStr, r.schema.Base.URI, r.userDictNote()))
+		return nil
+	}
+	if len(raw) == 0 {
+		return nil
+	}
+	if def.Parent != level {
+		r.problemAt(sc.mark, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s belongs in <%s>, not in <%s>", idStr, def.Parent, level))
+		return nil
+	}
+	if _, dup := items[idStr]; dup {
+		r.problemAt(sc.mark, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s appears more than once; the first value is kept", idStr))
+		return nil
+	}
+	v := string(raw)
+	items[idStr] = v
+	r.checkValue(sc.mark, def, v)
+	return nil
+}
+
+// checkValue reports a value that breaks its item's length, data type or padding.
+func (r *Reader) checkValue(at int, def *ItemDef, v string) {
+	if len(v) > def.Length && !def.AllowUnlimitedText {
+		if n := utf8.RuneCountInString(v); n > def.Length {
+			r.problemAt(at, def.ID, truncate(v, 60), fmt.Sprintf("value has %d characters; %s [%d] holds at most %d", n, def.Name, def.Number, def.Length))
+		}
+	}
+	if err := CheckType(def.DataType, v); err != nil {
+		r.problemAt(at, def.ID, truncate(v, 60), fmt.Sprintf("%s [%d] is of type %s: %v", def.Name, def.Number, def.DataType, err))
+		return
+	}
+	if def.Padding == "leftZero" && len(v) < def.Length && IsDigits(v) {
+		r.problemAt(at, def.ID, v, fmt.Sprintf("%s [%d] must be zero-padded on the left to %d characters", def.Name, def.Number, def.Length))
+	}
+}
+
+func (r *Reader) userDictNote() string {
+	if len(r.info.MissingUserDictionaries) > 0 {
+		return " nor in a loaded user dictionary (not loaded: " + strings.Join(r.info.MissingUserDictionaries, ", ") + ")"
+	}
+	if len(r.schema.User) == 0 {
+		return " (and the file names no user dictionary)"
+	}
+	uris := make([]string, len(r.schema.User))
+	for i, u := range r.schema.User {
+		uris[i] = u.URI
+	}
+	return " nor in " + strings.Join(uris, ", ")
+}
+
+// problemAt records a data problem of the token at buffer offset at.
+func (r *Reader) problemAt(at int, item, value, msg string) {
+	line, col := r.sc.position(at)
+	p := Problem{Line: line, Column: col, Item: item, Value: value, Message: msg}
+	if r.level == ParentPatient || r.level == ParentTumor {
+		p.Patient = r.patients
+	}
+	if r.level == ParentTumor {
+		p.Tumor = r.tumor
+	}
+	r.problems = append(r.problems, p)
+}
+
+// dataProblem records a problem at the current token.
+func (r *Reader) dataProblem(item, value, msg string) {
+	r.problemAt(r.sc.tokOffset, item, value, msg)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -1,0 +1,121 @@
+package naaccr
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+)
+
+// Schema is the set of item definitions one file uses: its base dictionary and the user
+// dictionaries it names. Readers and writers look items up here.
+type Schema struct {
+	Base  *Dictionary
+	User  []*Dictionary
+	items map[string]*ItemDef
+	order []*ItemDef
+}
+
+// NewSchema combines a base dictionary with user dictionaries. A user item whose naaccrId or
+// naaccrNum is already taken (by the base dictionary or an earlier user dictionary) is an error.
+func NewSchema(base *Dictionary, user ...*Dictionary) (*Schema, error) {
+	s := &Schema{Base: base, User: user, items: make(map[string]*ItemDef, len(base.Items))}
+	numbers := make(map[int]string, len(base.Items))
+	for _, it := range base.Items {
+		s.items[it.ID] = it
+		numbers[it.Number] = it.ID
+		s.order = append(s.order, it)
+	}
+	for _, u := range user {
+		for _, it := range u.Items {
+			if _, dup := s.items[it.ID]; dup {
+				return nil, fmt.Errorf("naaccr: user dictionary %s: item %q is already defined by another dictionary", u.URI, it.ID)
+			}
+			if other, dup := numbers[it.Number]; dup {
+				return nil, fmt.Errorf("naaccr: user dictionary %s: item %q uses naaccrNum %d of item %q", u.URI, it.ID, it.Number, other)
+			}
+			s.items[it.ID] = it
+			numbers[it.Number] = it.ID
+			s.order = append(s.order, it)
+		}
+	}
+	return s, nil
+}
+
+// Item returns the definition of an item.
+func (s *Schema) Item(id string) (*ItemDef, bool) {
+	it, ok := s.items[id]
+	return it, ok
+}
+
+// Items returns every item: the base dictionary's in its order, then each user dictionary's.
+func (s *Schema) Items() []*ItemDef { return s.order }
+
+// Registry knows dictionaries by URI: the base dictionaries and any user dictionaries loaded.
+type Registry struct {
+	byURI map[string]*Dictionary
+}
+
+// NewRegistry makes a registry of the given dictionaries.
+func NewRegistry(ds ...*Dictionary) (*Registry, error) {
+	r := &Registry{byURI: map[string]*Dictionary{}}
+	for _, d := range ds {
+		if err := r.Add(d); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// BaseVersions are the NAACCR versions whose base dictionaries cara embeds.
+var BaseVersions = []string{"240", "250", "260"}
+
+// LoadRegistry loads every embedded base dictionary from fsys (the schemas file system).
+func LoadRegistry(fsys fs.FS) (*Registry, error) {
+	r := &Registry{byURI: map[string]*Dictionary{}}
+	for _, v := range BaseVersions {
+		d, err := LoadBaseDictionary(fsys, v)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.Add(d); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Add registers a dictionary under its URI; a URI registered twice is an error.
+func (r *Registry) Add(d *Dictionary) error {
+	if _, dup := r.byURI[d.URI]; dup {
+		return fmt.Errorf("naaccr: dictionary %s is loaded twice", d.URI)
+	}
+	r.byURI[d.URI] = d
+	return nil
+}
+
+// Lookup finds a dictionary by URI.
+func (r *Registry) Lookup(uri string) (*Dictionary, bool) {
+	d, ok := r.byURI[uri]
+	return d, ok
+}
+
+// Schema builds the schema of a file from its baseDictionaryUri and userDictionaryUri attribute
+// values (the latter a space-separated list, possibly empty).
+func (r *Registry) Schema(baseURI, userURIs string) (*Schema, error) {
+	base, ok := r.Lookup(baseURI)
+	if !ok {
+		return nil, fmt.Errorf("naaccr: unknown base dictionary %q", baseURI)
+	}
+	var users []*Dictionary
+	for _, u := range strings.Fields(userURIs) {
+		d, ok := r.Lookup(u)
+		if !ok {
+			return nil, fmt.Errorf("naaccr: unknown user dictionary %q (load it with the file's dictionaries)", u)
+		}
+		if d == base {
+			continue
+		}
+		users = append(users, d)
+	}
+	return NewSchema(base, users...)
+}
