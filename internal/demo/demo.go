@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,6 +50,71 @@ func Patients(fsys fs.FS, seed int64, n int, today time.Time) ([]naaccr.Patient,
 	if n < 0 {
 		return nil, fmt.Errorf("demo: negative number of patients %d", n)
 	}
+	g, err := newGenerator(fsys, seed, today)
+	if err != nil {
+		return nil, err
+	}
+	// About a quarter of the patients get a second primary: ceil(0.24 n), so that 25 patients
+	// have at least 31 tumors whatever the seed.
+	two := make([]bool, n)
+	for _, i := range g.r.Perm(n)[:(n*6+24)/25] {
+		two[i] = true
+	}
+	// Medical record numbers: increasing, unique, random-looking.
+	mrn := 100000 + g.r.IntN(100000)
+
+	out := make([]naaccr.Patient, n)
+	for i := range n {
+		mrn += 1 + g.r.IntN(97)
+		tumors := 1
+		if two[i] {
+			tumors = 2
+		}
+		g.patient(&out[i], i+1, fmt.Sprintf("MR%06d", mrn), tumors)
+	}
+	return out, nil
+}
+
+// Stream makes synthetic patients one at a time, for callers that want more patients than fit
+// in memory or choose the number of tumors themselves (internal/synth). Its patients are made by
+// the same rules as those of Patients, but it is a different sequence: Patients decides up
+// front which patients have two tumors.
+type Stream struct {
+	g   *generator
+	id  int // patients made so far
+	mrn int // last medical record number used
+}
+
+// NewStream returns a Stream of patients, deterministic for a seed; fsys and today are as for
+// Patients.
+func NewStream(fsys fs.FS, seed int64, today time.Time) (*Stream, error) {
+	g, err := newGenerator(fsys, seed, today)
+	if err != nil {
+		return nil, err
+	}
+	return &Stream{g: g, mrn: 100000 + g.r.IntN(100000)}, nil
+}
+
+// Next fills p with the next patient and its tumors (at least 1; fewer than asked only when the
+// days between 1 January 2018 and today do not allow that many distinct diagnosis dates). The
+// maps of p and of its tumors are cleared and reused, so a caller that writes each patient out
+// before asking for the next allocates little.
+func (s *Stream) Next(p *naaccr.Patient, tumors int) {
+	s.id++
+	s.mrn += 1 + s.g.r.IntN(97)
+	s.g.patient(p, s.id, "MR"+zeroPad(s.mrn, 6), max(tumors, 1))
+}
+
+// zeroPad formats a non-negative n with at least width digits.
+func zeroPad(n, width int) string {
+	s := strconv.Itoa(n)
+	if len(s) < width {
+		s = strings.Repeat("0", width-len(s)) + s
+	}
+	return s
+}
+
+func newGenerator(fsys fs.FS, seed int64, today time.Time) (*generator, error) {
 	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	first := time.Date(firstDiagnosisYear, time.January, 1, 0, 0, 0, 0, time.UTC)
 	lastDx := today.AddDate(0, 0, -1)
@@ -67,30 +133,14 @@ func Patients(fsys fs.FS, seed int64, n int, today time.Time) ([]naaccr.Patient,
 	if err != nil {
 		return nil, err
 	}
-
-	g := &generator{
+	return &generator{
 		r:      rand.New(rand.NewPCG(uint64(seed), pcgStream)),
 		today:  today,
 		first:  first,
 		lastDx: lastDx,
 		sites:  map[string]*siteTable{"1": male, "2": female},
 		accSeq: map[int]int{},
-	}
-	// About a quarter of the patients get a second primary: ceil(0.24 n), so that 25 patients
-	// have at least 31 tumors whatever the seed.
-	two := make([]bool, n)
-	for _, i := range g.r.Perm(n)[:(n*6+24)/25] {
-		two[i] = true
-	}
-	// Medical record numbers: increasing, unique, random-looking.
-	mrn := 100000 + g.r.IntN(100000)
-
-	out := make([]naaccr.Patient, 0, n)
-	for i := range n {
-		mrn += 1 + g.r.IntN(97)
-		out = append(out, g.patient(i+1, fmt.Sprintf("MR%06d", mrn), two[i]))
-	}
-	return out, nil
+	}, nil
 }
 
 type generator struct {
@@ -102,23 +152,27 @@ type generator struct {
 	accSeq map[int]int // last accession sequence used, by year
 }
 
-func (g *generator) patient(id int, mrn string, twoTumors bool) naaccr.Patient {
+// patient fills p (reusing its maps) with a patient with the given number of tumors, each
+// diagnosed on a later day than the one before.
+func (g *generator) patient(p *naaccr.Patient, id int, mrn string, tumors int) {
 	r := g.r
 	sex := "2"
 	if r.IntN(100) < 48 {
 		sex = "1"
 	}
-	if days(g.first, g.lastDx) < 1 {
-		twoTumors = false // no room for two distinct diagnosis dates
+	if room := days(g.first, g.lastDx) + 1; tumors > room {
+		tumors = room // no room for that many distinct diagnosis dates
 	}
 
-	// Diagnosis dates: the second primary strictly after the first.
-	var dx []time.Time
-	if twoTumors {
-		d1 := randomDay(r, g.first, g.lastDx.AddDate(0, 0, -1))
-		dx = []time.Time{d1, randomDay(r, d1.AddDate(0, 0, 1), g.lastDx)}
-	} else {
-		dx = []time.Time{randomDay(r, g.first, g.lastDx)}
+	// Diagnosis dates: each primary strictly after the one before, leaving a day for each
+	// primary still to come.
+	var dxBuf [4]time.Time
+	dx := dxBuf[:0]
+	from := g.first
+	for k := range tumors {
+		d := randomDay(r, from, g.lastDx.AddDate(0, 0, -(tumors-1-k)))
+		dx = append(dx, d)
+		from = d.AddDate(0, 0, 1)
 	}
 	latest := dx[len(dx)-1]
 
@@ -136,40 +190,46 @@ func (g *generator) patient(id int, mrn string, twoTumors bool) naaccr.Patient {
 	if r.IntN(100) < 18 {
 		vital = "0"
 	}
-	from := latest.AddDate(0, 0, 1)
+	from = latest.AddDate(0, 0, 1)
 	if recent := g.today.AddDate(0, 0, -400); vital == "1" && from.Before(recent) && r.IntN(5) > 0 {
 		from = recent // most living patients were followed up within the last year or so
 	}
 	lastContact := randomDay(r, from, g.today)
 
 	first, middle := names(r, sex)
-	p := naaccr.Patient{Items: map[string]string{
-		"patientIdNumber":       fmt.Sprintf("%08d", id),
-		"nameLast":              surnames[r.IntN(len(surnames))],
-		"nameFirst":             first,
-		"dateOfBirth":           birth.Format(dateLayout),
-		"sexAssignedAtBirth":    sex,
-		"race1":                 pick(r, raceWeights),
-		"spanishHispanicOrigin": pick(r, hispanicWeights),
-		"dateOfLastContact":     lastContact.Format(dateLayout),
-		"vitalStatus":           vital,
-	}}
+	if p.Items == nil {
+		p.Items = make(map[string]string, 16)
+	} else {
+		clear(p.Items)
+	}
+	it := p.Items
+	it["patientIdNumber"] = zeroPad(id, 8)
+	it["nameLast"] = surnames[r.IntN(len(surnames))]
+	it["nameFirst"] = first
+	it["dateOfBirth"] = birth.Format(dateLayout)
+	it["sexAssignedAtBirth"] = sex
+	it["race1"] = pick(r, raceWeights)
+	it["spanishHispanicOrigin"] = pick(r, hispanicWeights)
+	it["dateOfLastContact"] = lastContact.Format(dateLayout)
+	it["vitalStatus"] = vital
 	if middle != "" {
-		p.Items["nameMiddle"] = middle
+		it["nameMiddle"] = middle
 	}
 
-	// One hospital accession number per patient, from the year of first diagnosis.
+	// One hospital accession number per patient, from the year of first diagnosis. The sequence
+	// has five digits; past 99999 patients in a year (only in a Stream) it starts again at 1.
 	year := dx[0].Year()
-	g.accSeq[year]++
-	accession := fmt.Sprintf("%04d%05d", year, g.accSeq[year])
+	g.accSeq[year] = g.accSeq[year]%99999 + 1
+	accession := zeroPad(year, 4) + zeroPad(g.accSeq[year], 5)
 
+	p.Tumors = slices.Grow(p.Tumors[:0], len(dx))[:len(dx)]
 	var prevSite string
 	for k, d := range dx {
 		row := g.sites[sex].draw(r, prevSite)
 		prevSite = row.site
 		seq := "00"
 		if len(dx) > 1 {
-			seq = fmt.Sprintf("%02d", k+1)
+			seq = zeroPad(k+1, 2)
 		}
 		clinical := pick(r, gradeClinicalWeights)
 		grade := clinical
@@ -180,23 +240,27 @@ func (g *generator) patient(id int, mrn string, twoTumors bool) naaccr.Patient {
 		if h, _ := strconv.Atoi(row.histology); h >= 9590 && confirm == "1" && r.IntN(2) == 0 {
 			confirm = "3" // lymphomas and leukemias: histology plus immunophenotyping
 		}
-		p.Tumors = append(p.Tumors, naaccr.Tumor{Items: map[string]string{
-			"medicalRecordNumber":    mrn,
-			"accessionNumberHosp":    accession,
-			"sequenceNumberHospital": seq,
-			"dateOfDiagnosis":        d.Format(dateLayout),
-			"primarySite":            row.site,
-			"histologicTypeIcdO3":    row.histology,
-			"behaviorCodeIcdO3":      row.behavior,
-			"laterality":             laterality(r, row.site),
-			"grade":                  grade,
-			"gradeClinical":          clinical,
-			"diagnosticConfirmation": confirm,
-			"classOfCase":            pick(r, classOfCaseWeights),
-			"typeOfReportingSource":  "1",
-		}})
+		t := &p.Tumors[k]
+		if t.Items == nil {
+			t.Items = make(map[string]string, 16)
+		} else {
+			clear(t.Items)
+		}
+		ti := t.Items
+		ti["medicalRecordNumber"] = mrn
+		ti["accessionNumberHosp"] = accession
+		ti["sequenceNumberHospital"] = seq
+		ti["dateOfDiagnosis"] = d.Format(dateLayout)
+		ti["primarySite"] = row.site
+		ti["histologicTypeIcdO3"] = row.histology
+		ti["behaviorCodeIcdO3"] = row.behavior
+		ti["laterality"] = laterality(r, row.site)
+		ti["grade"] = grade
+		ti["gradeClinical"] = clinical
+		ti["diagnosticConfirmation"] = confirm
+		ti["classOfCase"] = pick(r, classOfCaseWeights)
+		ti["typeOfReportingSource"] = "1"
 	}
-	return p
 }
 
 // randomAge returns an age at diagnosis, skewed to the sixties and seventies as cancer is.

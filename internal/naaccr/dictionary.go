@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -47,8 +49,10 @@ type ItemDef struct {
 	RecordTypes []string // of "A", "M", "C", "I"
 	Parent      Parent
 	DataType    DataType
-	Padding     string // "leftZero", "rightBlank", ... or empty
+	Padding     string // "leftZero", "rightBlank", "leftBlank", "rightZero", or empty for none
 	Trim        string // "all" (default) or "none"
+	// AllowUnlimitedText says the item may hold values longer than Length.
+	AllowUnlimitedText bool
 }
 
 // InRecordType reports whether the item is part of the given record type (A, M, C or I).
@@ -62,11 +66,12 @@ func (d *ItemDef) InRecordType(rt string) bool {
 }
 
 // Dictionary is a loaded NAACCR dictionary; Items keeps the dictionary's order, which is the
-// order items are written in.
+// order items are written in. A base dictionary is one of NAACCR's (see IsBase); any other is a
+// user dictionary.
 type Dictionary struct {
 	URI                  string
-	NaaccrVersion        string
-	SpecificationVersion string
+	NaaccrVersion        string // required of base dictionaries, optional for user dictionaries
+	SpecificationVersion string // "1.0" to "1.8"; "1.0" when the document does not say
 	Description          string
 	Items                []*ItemDef
 	byID                 map[string]*ItemDef
@@ -105,41 +110,50 @@ type xmlDictionary struct {
 	Items                []xmlItemDef `xml:"ItemDefs>ItemDef"`
 }
 
+// xmlItemDef holds the attributes as written, so that a bad number is reported with its item.
+// startColumn is accepted and ignored: it placed items in the retired fixed-width format, and
+// specification 1.7 stopped using it.
 type xmlItemDef struct {
-	ID          string `xml:"naaccrId,attr"`
-	Number      int    `xml:"naaccrNum,attr"`
-	Name        string `xml:"naaccrName,attr"`
-	Length      int    `xml:"length,attr"`
-	RecordTypes string `xml:"recordTypes,attr"`
-	Parent      string `xml:"parentXmlElement,attr"`
-	DataType    string `xml:"dataType,attr"`
-	Padding     string `xml:"padding,attr"`
-	Trim        string `xml:"trim,attr"`
+	ID                 string `xml:"naaccrId,attr"`
+	Number             string `xml:"naaccrNum,attr"`
+	Name               string `xml:"naaccrName,attr"`
+	Length             string `xml:"length,attr"`
+	RecordTypes        string `xml:"recordTypes,attr"`
+	Parent             string `xml:"parentXmlElement,attr"`
+	DataType           string `xml:"dataType,attr"`
+	Padding            string `xml:"padding,attr"`
+	Trim               string `xml:"trim,attr"`
+	AllowUnlimitedText string `xml:"allowUnlimitedText,attr"`
 }
 
-// ParseDictionary reads a NAACCR dictionary XML document and checks it: unique ids and numbers,
-// known data types and parent elements, positive lengths.
+// SpecificationVersions are the versions of the NAACCR XML specification a dictionary may
+// follow, oldest first.
+var SpecificationVersions = []string{"1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8"}
+
+// MaxIDLength is the longest naaccrId the specification allows.
+const MaxIDLength = 50
+
+// ParseDictionary reads a NAACCR dictionary XML document and checks it against the NAACCR XML
+// specification: a dictionaryUri and a known specificationVersion; for a base dictionary a
+// naaccrVersion that agrees with its URI; unique, well-formed naaccrIds (a letter, then letters
+// and digits, at most 50 characters); unique positive naaccrNums, in 9500-99999 for user
+// dictionaries of specification 1.0-1.2; positive lengths; known data types, parent elements,
+// record types, padding and trim values; allowUnlimitedText a boolean. Errors name the
+// dictionary, the item and the problem.
 func ParseDictionary(r io.Reader) (*Dictionary, error) {
 	var x xmlDictionary
 	if err := xml.NewDecoder(r).Decode(&x); err != nil {
 		return nil, fmt.Errorf("naaccr: parse dictionary: %w", err)
 	}
-	if x.XMLName.Space != Namespace {
-		return nil, fmt.Errorf("naaccr: parse dictionary: namespace %q, want %q", x.XMLName.Space, Namespace)
-	}
-	if x.DictionaryURI == "" {
-		return nil, fmt.Errorf("naaccr: parse dictionary: missing dictionaryUri")
-	}
-	d := &Dictionary{
-		URI:                  x.DictionaryURI,
-		NaaccrVersion:        x.NaaccrVersion,
-		SpecificationVersion: x.SpecificationVersion,
-		Description:          x.Description,
-		byID:                 make(map[string]*ItemDef, len(x.Items)),
-		byNumber:             make(map[int]*ItemDef, len(x.Items)),
+	d, err := x.header()
+	if err != nil {
+		return nil, err
 	}
 	for i, xi := range x.Items {
 		it, err := xi.toItemDef()
+		if err == nil && !d.IsBase() {
+			err = checkUserNumber(d.SpecificationVersion, it.Number)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("naaccr: dictionary %s: item %d (%q): %w", d.URI, i+1, xi.ID, err)
 		}
@@ -156,15 +170,46 @@ func ParseDictionary(r io.Reader) (*Dictionary, error) {
 	return d, nil
 }
 
+// header checks the dictionary's own attributes and makes the Dictionary, without items.
+func (x *xmlDictionary) header() (*Dictionary, error) {
+	if x.XMLName.Space != Namespace {
+		return nil, fmt.Errorf("naaccr: parse dictionary: namespace %q, want %q", x.XMLName.Space, Namespace)
+	}
+	if x.DictionaryURI == "" {
+		return nil, fmt.Errorf("naaccr: parse dictionary: missing dictionaryUri")
+	}
+	d := &Dictionary{
+		URI:                  x.DictionaryURI,
+		NaaccrVersion:        x.NaaccrVersion,
+		SpecificationVersion: x.SpecificationVersion,
+		Description:          x.Description,
+		byID:                 make(map[string]*ItemDef, len(x.Items)),
+		byNumber:             make(map[int]*ItemDef, len(x.Items)),
+	}
+	if d.SpecificationVersion == "" {
+		d.SpecificationVersion = "1.0" // the default of the older schemas (1.4 still had it)
+	}
+	if !slices.Contains(SpecificationVersions, d.SpecificationVersion) {
+		return nil, fmt.Errorf("naaccr: dictionary %s: specificationVersion %q is not one of %s to %s",
+			d.URI, x.SpecificationVersion, SpecificationVersions[0], SpecificationVersions[len(SpecificationVersions)-1])
+	}
+	if err := d.checkVersion(); err != nil {
+		return nil, fmt.Errorf("naaccr: dictionary %s: %w", d.URI, err)
+	}
+	return d, nil
+}
+
 func (xi xmlItemDef) toItemDef() (*ItemDef, error) {
-	if xi.ID == "" {
-		return nil, fmt.Errorf("missing naaccrId")
+	if err := checkID(xi.ID); err != nil {
+		return nil, err
 	}
-	if xi.Number <= 0 {
-		return nil, fmt.Errorf("naaccrNum must be a positive number")
+	num, err := positive("naaccrNum", xi.Number)
+	if err != nil {
+		return nil, err
 	}
-	if xi.Length <= 0 {
-		return nil, fmt.Errorf("length must be a positive number")
+	length, err := positive("length", xi.Length)
+	if err != nil {
+		return nil, err
 	}
 	dt := DataType(xi.DataType)
 	switch dt {
@@ -180,8 +225,56 @@ func (xi xmlItemDef) toItemDef() (*ItemDef, error) {
 	default:
 		return nil, fmt.Errorf("unknown parentXmlElement %q", xi.Parent)
 	}
+	rts, err := recordTypes(xi.RecordTypes)
+	if err != nil {
+		return nil, err
+	}
+	padding, trim, err := paddingAndTrim(xi.Padding, xi.Trim)
+	if err != nil {
+		return nil, err
+	}
+	unlimited, err := boolAttr("allowUnlimitedText", xi.AllowUnlimitedText)
+	if err != nil {
+		return nil, err
+	}
+	return &ItemDef{
+		ID: xi.ID, Number: num, Name: xi.Name, Length: length,
+		RecordTypes: rts, Parent: p, DataType: dt, Padding: padding, Trim: trim,
+		AllowUnlimitedText: unlimited,
+	}, nil
+}
+
+// checkID says whether id is a well-formed naaccrId: an ASCII letter, then letters and digits,
+// at most MaxIDLength characters.
+func checkID(id string) error {
+	if id == "" {
+		return fmt.Errorf("missing naaccrId")
+	}
+	if len(id) > MaxIDLength {
+		return fmt.Errorf("naaccrId %q has %d characters, at most %d are allowed", id, len(id), MaxIDLength)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		letter := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !letter && (i == 0 || c < '0' || c > '9') {
+			return fmt.Errorf("naaccrId %q must be a letter followed by letters and digits", id)
+		}
+	}
+	return nil
+}
+
+// positive parses a required attribute that must be a positive integer.
+func positive(name, s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s must be a positive number, got %q", name, s)
+	}
+	return n, nil
+}
+
+func recordTypes(s string) ([]string, error) {
 	var rts []string
-	for _, rt := range strings.Split(xi.RecordTypes, ",") {
+	for _, rt := range strings.Split(s, ",") {
 		rt = strings.TrimSpace(rt)
 		switch rt {
 		case "A", "M", "C", "I":
@@ -191,14 +284,38 @@ func (xi xmlItemDef) toItemDef() (*ItemDef, error) {
 			return nil, fmt.Errorf("unknown record type %q", rt)
 		}
 	}
-	trim := xi.Trim
-	if trim == "" {
-		trim = "all"
+	return rts, nil
+}
+
+// paddingAndTrim checks the padding and trim attributes. Padding "none" (the default of
+// specification 1.8) is kept as empty; trim defaults to "all".
+func paddingAndTrim(padding, trim string) (string, string, error) {
+	switch padding {
+	case "none":
+		padding = ""
+	case "", "rightBlank", "leftBlank", "rightZero", "leftZero":
+	default:
+		return "", "", fmt.Errorf("unknown padding %q (want rightBlank, leftBlank, rightZero, leftZero or none)", padding)
 	}
-	return &ItemDef{
-		ID: xi.ID, Number: xi.Number, Name: xi.Name, Length: xi.Length,
-		RecordTypes: rts, Parent: p, DataType: dt, Padding: xi.Padding, Trim: trim,
-	}, nil
+	switch trim {
+	case "":
+		trim = "all"
+	case "all", "none":
+	default:
+		return "", "", fmt.Errorf("unknown trim %q (want all or none)", trim)
+	}
+	return padding, trim, nil
+}
+
+// boolAttr parses an optional xsd:boolean attribute.
+func boolAttr(name, s string) (bool, error) {
+	switch strings.TrimSpace(s) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, fmt.Errorf("%s must be true or false, got %q", name, s)
 }
 
 // BaseDictionaryURI returns the URI of the base dictionary of a NAACCR version ("240", "250", "260").
@@ -217,5 +334,12 @@ func LoadBaseDictionary(fsys fs.FS, version string) (*Dictionary, error) {
 		return nil, fmt.Errorf("naaccr: base dictionary %s: %w", version, err)
 	}
 	defer f.Close()
-	return ParseDictionary(f)
+	d, err := ParseDictionary(f)
+	if err != nil {
+		return nil, err
+	}
+	if !d.IsBase() || d.NaaccrVersion != version {
+		return nil, fmt.Errorf("naaccr: base dictionary %s: file holds %s (naaccrVersion %q)", version, d.URI, d.NaaccrVersion)
+	}
+	return d, nil
 }

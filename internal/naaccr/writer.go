@@ -243,7 +243,7 @@ func checkValue(def *ItemDef, v string) error {
 	if HasControlChars(v) {
 		return errors.New("control characters or invalid UTF-8 are not allowed")
 	}
-	if len(v) > def.Length { // bytes ≥ runes: only then count runes
+	if len(v) > def.Length && !def.AllowUnlimitedText { // bytes ≥ runes: only then count runes
 		if n := utf8.RuneCountInString(v); n > def.Length {
 			return fmt.Errorf("value has %d characters, the item's length is %d", n, def.Length)
 		}

@@ -582,7 +582,7 @@ func (s *xmlScanner) bang() (isText bool, err error) {
 		} else if !ok || s.buf[s.pos+i+2] != '>' {
 			return false, s.errAt(start, "'--' is not allowed inside a comment")
 		}
-		if err := s.checkChars(s.buf[s.pos+4:s.pos+i], s.pos+4); err != nil {
+		if err := s.checkChars(s.buf[s.pos+4:s.pos+i], s.pos+4, "a comment"); err != nil {
 			return false, err
 		}
 		s.pos += i + 3
@@ -604,7 +604,7 @@ func (s *xmlScanner) bang() (isText bool, err error) {
 			return false, s.errAt(start, "unterminated CDATA section")
 		}
 		raw := s.buf[s.pos+9 : s.pos+i]
-		if err := s.checkChars(raw, s.pos+9); err != nil {
+		if err := s.checkChars(raw, s.pos+9, "a CDATA section"); err != nil {
 			return false, err
 		}
 		s.text = raw
@@ -621,23 +621,23 @@ func (s *xmlScanner) bang() (isText bool, err error) {
 	return false, s.errAt(start, "unexpected '<!': expected a comment or CDATA section")
 }
 
-// checkChars checks that raw is UTF-8 made of legal XML characters.
-func (s *xmlScanner) checkChars(raw []byte, off int) error {
+// checkChars checks that raw is UTF-8 made of legal XML characters; where says what raw is.
+func (s *xmlScanner) checkChars(raw []byte, off int, where string) error {
 	for k := 0; k < len(raw); {
 		c := raw[k]
 		if c < 0x80 {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-				return s.errAt(off+k, "control character 0x%02X is not allowed in XML", c)
+				return s.errAt(off+k, "control character 0x%02X is not allowed in %s", c, where)
 			}
 			k++
 			continue
 		}
 		r, n := utf8.DecodeRune(raw[k:])
 		if r == utf8.RuneError && n == 1 {
-			return s.errAt(off+k, "invalid UTF-8")
+			return s.errAt(off+k, "invalid UTF-8 in %s", where)
 		}
 		if !isXMLChar(r) {
-			return s.errAt(off+k, "character U+%04X is not allowed in XML", r)
+			return s.errAt(off+k, "character U+%04X is not allowed in %s", r, where)
 		}
 		k += n
 	}
@@ -754,6 +754,9 @@ func (s *xmlScanner) startTag() error {
 		a := xmlAttr{local: name}
 		if c := bytes.IndexByte(name, ':'); c >= 0 {
 			a.prefix, a.local = name[:c], name[c+1:]
+			if c == 0 || len(a.local) == 0 || bytes.IndexByte(a.local, ':') >= 0 {
+				return s.errAt(restOff, "%q is not a valid attribute name (namespace prefix and name must not be empty)", name)
+			}
 		}
 		for _, prev := range s.attrs {
 			if bytes.Equal(prev.prefix, a.prefix) && bytes.Equal(prev.local, a.local) {
@@ -796,7 +799,7 @@ func (s *xmlScanner) startTag() error {
 	prefix, local := []byte(nil), qname
 	if c := bytes.IndexByte(qname, ':'); c >= 0 {
 		prefix, local = qname[:c], qname[c+1:]
-		if len(prefix) == 0 || len(local) == 0 {
+		if len(prefix) == 0 || len(local) == 0 || bytes.IndexByte(local, ':') >= 0 {
 			return s.errAt(off, "%q is not a valid element name", qname)
 		}
 	}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/synth"
+)
+
+// generateStderr receives the summary when the XML goes to stdout; tests replace it.
+var generateStderr io.Writer = os.Stderr
+
+// cmdNaaccrGenerate writes a synthetic NAACCR XML file (`cara naaccr generate`) and prints a
+// one-line summary. The same flags always give the same bytes.
+func cmdNaaccrGenerate(ctx context.Context, e env, args []string, stdout io.Writer) (err error) {
+	fs := flag.NewFlagSet("naaccr generate", flag.ContinueOnError)
+	patients := fs.Int("patients", 0, "number of patients (required)")
+	tumors := fs.String("tumors-per-patient", "1-3", "tumors per patient: N, or MIN-MAX (mostly MIN)")
+	items := fs.Int("items", synth.DefaultItemsPerTumor, "items per tumor")
+	version := fs.String("version", naaccr.CurrentVersion, "NAACCR version: "+strings.Join(naaccr.BaseVersions, ", "))
+	recordType := fs.String("record-type", synth.DefaultRecordType, "record type: A, M, C or I")
+	seed := fs.Int64("seed", 1, "random seed")
+	text := fs.Bool("text", true, "add three long text items to each tumor (record types A and M)")
+	today := fs.String("today", synth.DefaultToday.Format(time.DateOnly), "no date falls after this day (YYYY-MM-DD)")
+	out := fs.String("out", "-", "file to write (.xml, or .xml.gz for gzip); - for stdout")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	usage := func(flag, format string, a ...any) error {
+		return fmt.Errorf("naaccr generate: --%s: %s: %w", flag, fmt.Sprintf(format, a...), errUsage)
+	}
+	switch {
+	case *patients == 0:
+		return usage("patients", "the number of patients (1 to %d) is required", synth.MaxPatients)
+	case *patients < 1 || *patients > synth.MaxPatients:
+		return usage("patients", "the number of patients must be 1 to %d, got %d", synth.MaxPatients, *patients)
+	case *items < 1:
+		return usage("items", "the number of items per tumor must be at least 1, got %d", *items)
+	case !slices.Contains(naaccr.BaseVersions, *version):
+		return usage("version", "NAACCR version %q is not one of %s", *version, strings.Join(naaccr.BaseVersions, ", "))
+	case !slices.Contains([]string{"A", "M", "C", "I"}, *recordType):
+		return usage("record-type", "record type %q is not A, M, C or I", *recordType)
+	case *out == "":
+		return usage("out", "a file name, or - for stdout, is required")
+	}
+	tr, err := parseTumorRange(*tumors)
+	if err != nil {
+		return usage("tumors-per-patient", "%v", err)
+	}
+	day, err := time.Parse(time.DateOnly, *today)
+	if err != nil {
+		return usage("today", "%q is not a date YYYY-MM-DD", *today)
+	}
+	if !day.After(time.Date(2018, time.January, 1, 0, 0, 0, 0, time.UTC)) {
+		return usage("today", "must be after 2018-01-01 (diagnoses are from 2018 on), got %s", *today)
+	}
+	opt := synth.Options{
+		Version: *version, Patients: *patients, Tumors: tr, ItemsPerTumor: *items, Seed: *seed,
+		RecordType: *recordType, Today: day, TextItems: *text,
+	}
+
+	if *out == "-" {
+		bw := bufio.NewWriterSize(stdout, 64<<10)
+		st, err := synth.Generate(ctx, bw, opt)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err != nil {
+			return fmt.Errorf("naaccr generate: %w", err)
+		}
+		fmt.Fprintf(generateStderr, "generated %d patients, %d tumors, %d bytes of NAACCR XML v%s to stdout\n", st.Patients, st.Tumors, st.Bytes, *version)
+		return nil
+	}
+
+	// Write beside the target and rename at the end, so a failed run never leaves a partial
+	// file under the name asked for.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*")
+	if err != nil {
+		return fmt.Errorf("naaccr generate: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	var w io.Writer = tmp
+	var zw *gzip.Writer
+	if strings.HasSuffix(*out, ".gz") {
+		zw = gzip.NewWriter(tmp) // no name or time in the header: the same bytes every run
+		w = zw
+	}
+	st, err := synth.Generate(ctx, w, opt)
+	if err != nil {
+		return fmt.Errorf("naaccr generate: %w", err)
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return fmt.Errorf("naaccr generate: %w", err)
+		}
+	}
+	fi, err := tmp.Stat()
+	if err != nil {
+		return fmt.Errorf("naaccr generate: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("naaccr generate: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return fmt.Errorf("naaccr generate: %w", err)
+	}
+	size := fmt.Sprintf("%d bytes", st.Bytes)
+	if zw != nil {
+		size = fmt.Sprintf("%d bytes (%d gzipped)", st.Bytes, fi.Size())
+	}
+	fmt.Fprintf(stdout, "generated %d patients, %d tumors, %s of NAACCR XML v%s to %s\n", st.Patients, st.Tumors, size, *version, *out)
+	return nil
+}
+
+// parseTumorRange parses "N" or "MIN-MAX".
+func parseTumorRange(s string) (synth.Range, error) {
+	lo, hi, isRange := strings.Cut(s, "-")
+	if !isRange {
+		hi = lo
+	}
+	a, errA := strconv.Atoi(strings.TrimSpace(lo))
+	b, errB := strconv.Atoi(strings.TrimSpace(hi))
+	switch {
+	case errA != nil || errB != nil:
+		return synth.Range{}, fmt.Errorf("%q is not N or MIN-MAX, e.g. 1-3", s)
+	case a < 1 || b < a || b > synth.MaxTumorsPerPatient:
+		return synth.Range{}, fmt.Errorf("%q must be within 1-%d with MIN not above MAX", s, synth.MaxTumorsPerPatient)
+	}
+	return synth.Range{Min: a, Max: b}, nil
+}
