@@ -6,16 +6,19 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
 
 // Header is what a file says before its first Patient.
 type Header struct {
-	RecordType        string            // "A", "M", "C" or "I"
-	TimeGenerated     time.Time         // written as RFC3339 in timeGenerated; zero => attribute omitted (keeps output deterministic)
-	UserDictionaryURI string            // optional
-	RootItems         map[string]string // items with parentXmlElement NaaccrData, e.g. registryId
+	RecordType        string    // "A", "M", "C" or "I"
+	TimeGenerated     time.Time // written as RFC3339 in timeGenerated; zero => attribute omitted (keeps output deterministic)
+	UserDictionaryURI string    // optional; written as given when UserDictionaries is empty
+	// UserDictionaries are written in userDictionaryUri, and their items may be written.
+	UserDictionaries []*Dictionary
+	RootItems        map[string]string // items with parentXmlElement NaaccrData, e.g. registryId
 }
 
 // Writer streams a NAACCR XML 1.8 data file: NewWriter writes the root element and its items,
@@ -72,13 +75,24 @@ func NewWriter(w io.Writer, dict *Dictionary, h Header) (*Writer, error) {
 	default:
 		return nil, fmt.Errorf("naaccr: new writer: record type %q, want A, M, C or I", h.RecordType)
 	}
+	schema, err := NewSchema(dict, h.UserDictionaries...)
+	if err != nil {
+		return nil, fmt.Errorf("naaccr: new writer: %w", err)
+	}
+	if len(h.UserDictionaries) > 0 {
+		uris := make([]string, len(h.UserDictionaries))
+		for i, u := range h.UserDictionaries {
+			uris[i] = u.URI
+		}
+		h.UserDictionaryURI = strings.Join(uris, " ")
+	}
 	wr := &Writer{
 		bw:     bufio.NewWriterSize(w, 64<<10),
 		dict:   dict,
-		levels: make(map[string]itemSlot, len(dict.Items)),
+		levels: make(map[string]itemSlot, len(schema.Items())),
 	}
 	var rootItems []*ItemDef
-	for _, it := range dict.Items {
+	for _, it := range schema.Items() {
 		switch it.Parent {
 		case ParentRoot:
 			wr.levels[it.ID] = itemSlot{it, len(rootItems)}
@@ -114,7 +128,7 @@ func NewWriter(w io.Writer, dict *Dictionary, h Header) (*Writer, error) {
 	}
 	b = append(b, ">\n"...)
 	rootVals := make([]string, len(rootItems))
-	b, err := wr.appendItems(b, h.RootItems, ParentRoot, rootItems, rootVals, indent1)
+	b, err = wr.appendItems(b, h.RootItems, ParentRoot, rootItems, rootVals, indent1)
 	if err != nil {
 		return nil, fmt.Errorf("naaccr: new writer: root items: %w", err)
 	}
