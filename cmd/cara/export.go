@@ -87,7 +87,8 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) (err
 		w = gz
 	}
 	st, err := submission.Export(ctx, s, cat.Dict, w, submission.ExportOptions{
-		Scope: scope, Statuses: statuses, RootItems: root, TimeGenerated: e.Now(),
+		Filter:    store.PatientFilter{Scope: scope, Statuses: statuses},
+		RootItems: root, TimeGenerated: e.Now(),
 	})
 	if err != nil {
 		return err

@@ -61,7 +61,7 @@ func TestEachPatientStreamsEveryPatientInBatches(t *testing.T) {
 						exp = append(exp, fmt.Sprint(w.id, tumors))
 					}
 				}
-				err := s.EachPatient(ctx, store.FacilityScope(f.ID), tt.statuses, 2, func(p *store.Patient, tumors []store.Tumor) error {
+				err := s.EachPatient(ctx, store.PatientFilter{Scope: store.FacilityScope(f.ID), Statuses: tt.statuses}, 2, func(p *store.Patient, tumors []store.Tumor) error {
 					var ms []string
 					for _, tr := range tumors {
 						if tr.PatientID != p.ID {
@@ -83,7 +83,7 @@ func TestEachPatientStreamsEveryPatientInBatches(t *testing.T) {
 
 		t.Run("all facilities include the other one", func(t *testing.T) {
 			n := 0
-			if err := s.EachPatient(ctx, store.AllFacilities, nil, 2, func(*store.Patient, []store.Tumor) error { n++; return nil }); err != nil {
+			if err := s.EachPatient(ctx, store.PatientFilter{Scope: store.AllFacilities}, 2, func(*store.Patient, []store.Tumor) error { n++; return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if n != 6 {
@@ -94,7 +94,7 @@ func TestEachPatientStreamsEveryPatientInBatches(t *testing.T) {
 		t.Run("an error from fn stops the walk", func(t *testing.T) {
 			stop := errors.New("stop")
 			n := 0
-			err := s.EachPatient(ctx, store.FacilityScope(f.ID), nil, 2, func(*store.Patient, []store.Tumor) error {
+			err := s.EachPatient(ctx, store.PatientFilter{Scope: store.FacilityScope(f.ID)}, 2, func(*store.Patient, []store.Tumor) error {
 				n++
 				if n == 3 {
 					return stop

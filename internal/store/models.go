@@ -137,7 +137,7 @@ func (p *Patient) promote() {
 func (t *Tumor) promote() {
 	t.MedicalRecordNumber = t.Items["medicalRecordNumber"]
 	t.AccessionNumber = t.Items["accessionNumberHosp"]
-	t.SequenceNumber = t.Items["sequenceNumberHospital"]
+	t.SequenceNumber = sequenceOf(t.Items)
 	t.PrimarySite = t.Items["primarySite"]
 	t.Histology = t.Items["histologicTypeIcdO3"]
 	t.Behavior = t.Items["behaviorCodeIcdO3"]

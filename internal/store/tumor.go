@@ -247,11 +247,20 @@ func diffItems(level string, before, after map[string]string) []ItemChange {
 	return out
 }
 
-// EachPatient calls fn for every patient in scope with all its tumors, in id order. It reads
-// batchSize patients at a time (two queries a batch), so memory stays flat however many cases
-// there are; only tumors whose status is in statuses are included (all when statuses is empty),
-// and patients left with no tumor are skipped.
-func (s *Store) EachPatient(ctx context.Context, sc Scope, statuses []string, batchSize int, fn func(p *Patient, tumors []Tumor) error) error {
+// PatientFilter selects the tumors an export or a batch job reads.
+type PatientFilter struct {
+	Scope    Scope
+	Statuses []string // tumor statuses; all when empty
+	// DiagnosedFrom and DiagnosedTo bound the date of diagnosis (CCYYMMDD, inclusive; partial
+	// dates compare by their known part). Empty means unbounded.
+	DiagnosedFrom, DiagnosedTo string
+}
+
+// EachPatient calls fn for every patient in scope with its tumors that pass the filter, in id
+// order. It reads batchSize patients at a time (two queries a batch), so memory stays flat
+// however many cases there are; patients left with no tumor are skipped.
+func (s *Store) EachPatient(ctx context.Context, f PatientFilter, batchSize int, fn func(p *Patient, tumors []Tumor) error) error {
+	sc, statuses := f.Scope, f.Statuses
 	if batchSize <= 0 {
 		batchSize = 500
 	}
@@ -273,6 +282,13 @@ func (s *Store) EachPatient(ctx context.Context, sc Scope, statuses []string, ba
 		tq := s.db.WithContext(ctx).Where("patient_id IN ?", ids)
 		if len(statuses) > 0 {
 			tq = tq.Where("status IN ?", statuses)
+		}
+		if f.DiagnosedFrom != "" {
+			tq = tq.Where("date_of_diagnosis >= ?", f.DiagnosedFrom)
+		}
+		if f.DiagnosedTo != "" {
+			// "20251231" must include "2025" and "202512": compare with the upper bound padded.
+			tq = tq.Where("date_of_diagnosis <= ?", f.DiagnosedTo+"99999999"[len(f.DiagnosedTo):])
 		}
 		if err := tq.Order("patient_id, id").Find(&tumors).Error; err != nil {
 			return fmt.Errorf("store: each patient: tumors: %w", err)

@@ -13,13 +13,15 @@ import (
 
 // Source is what an export reads: patients with their tumors, streamed in batches.
 type Source interface {
-	EachPatient(ctx context.Context, sc store.Scope, statuses []string, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
+	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
 // ExportOptions choose what goes into a file.
 type ExportOptions struct {
-	Scope         store.Scope
-	Statuses      []string          // tumor statuses to include; every status when empty
+	Filter        store.PatientFilter
+	// Translator converts each patient from the store's NAACCR version to dict's; nil when the
+	// file is written in the store's version.
+	Translator *naaccr.Translator
 	RootItems     map[string]string // file-level items such as registryId
 	TimeGenerated time.Time         // zero leaves the attribute out, for reproducible files
 }
@@ -28,6 +30,8 @@ type ExportOptions struct {
 type ExportStats struct {
 	Patients int
 	Tumors   int
+	// Translation says which values could not be carried into an older version's file.
+	Translation naaccr.TranslateReport
 }
 
 // Export writes the cases in scope as a NAACCR XML file of record type A in the dictionary's
@@ -39,13 +43,19 @@ func Export(ctx context.Context, src Source, dict *naaccr.Dictionary, w io.Write
 		return st, fmt.Errorf("submission: export: %w", err)
 	}
 	var p naaccr.Patient
-	err = src.EachPatient(ctx, opt.Scope, opt.Statuses, 500, func(sp *store.Patient, tumors []store.Tumor) error {
+	err = src.EachPatient(ctx, opt.Filter, 500, func(sp *store.Patient, tumors []store.Tumor) error {
 		p.Items = sp.Items
 		p.Tumors = p.Tumors[:0]
 		for _, t := range tumors {
 			p.Tumors = append(p.Tumors, naaccr.Tumor{Items: t.Items})
 		}
-		if err := xw.WritePatient(&p); err != nil {
+		out := &p
+		if opt.Translator != nil {
+			var rep naaccr.TranslateReport
+			out, rep = opt.Translator.Patient(&p)
+			st.Translation.Add(rep)
+		}
+		if err := xw.WritePatient(out); err != nil {
 			return fmt.Errorf("patient %d: %w", sp.ID, err)
 		}
 		st.Patients++

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,8 +36,11 @@ func (h *loginHandler) show(c echo.Context) error {
 }
 
 func (h *loginHandler) renderForm(c echo.Context, status int, username, msg string) error {
-	token, err := auth.NewToken()
-	if err != nil {
+	// Reuse the token of an open sign-in form, so two tabs on the login page both work.
+	var token string
+	if ck, err := c.Cookie(loginCSRFCookie); err == nil && len(ck.Value) == 43 {
+		token = ck.Value
+	} else if token, err = auth.NewToken(); err != nil {
 		return err
 	}
 	h.sessions.setCookie(c, loginCSRFCookie, token, time.Hour)
@@ -132,6 +136,10 @@ func (h *loginHandler) logout(c echo.Context) error {
 // cannot be used to send people elsewhere.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return ""
+	}
+	// Browsers drop tabs and newlines from a URL, so "/\t/evil.example" would lead to another site.
+	if strings.ContainsFunc(next, unicode.IsControl) {
 		return ""
 	}
 	return next

@@ -79,13 +79,15 @@ func New(d Deps) *echo.Echo {
 	e.GET("/login", login.show)
 	e.POST("/login", login.submit)
 
-	app := e.Group("", sess.requireUser, sess.checkCSRF)
-	app.POST("/logout", login.logout)
-	app.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") })
+	// The guard goes on each route, not on a group: Echo runs a group's middleware for every
+	// unknown path too, which sent /favicon.ico to the login page and renewed its token.
+	guard := []echo.MiddlewareFunc{sess.requireUser, sess.checkCSRF}
+	e.POST("/logout", login.logout, guard...)
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
 	cases := &caseHandler{store: d.Store, form: d.Form, fields: d.Fields, codes: d.Codes}
-	app.GET("/cases", cases.list)
-	app.GET("/cases/:id", cases.show)
-	app.POST("/cases/:id", cases.save)
+	e.GET("/cases", cases.list, guard...)
+	e.GET("/cases/:id", cases.show, guard...)
+	e.POST("/cases/:id", cases.save, guard...)
 	return e
 }

@@ -51,6 +51,7 @@ CREATE TABLE patients (
     INDEX idx_patients_facility (facility_id),
     INDEX idx_patients_name (name_last, name_first),
     INDEX idx_patients_id_number (patient_id_number),
+    INDEX idx_patients_facility_pid (facility_id, patient_id_number),
     CONSTRAINT fk_patients_facility FOREIGN KEY (facility_id) REFERENCES facilities (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
@@ -74,6 +75,7 @@ CREATE TABLE tumors (
     created_at DATETIME(6) NOT NULL,
     updated_at DATETIME(6) NOT NULL,
     INDEX idx_tumors_patient (patient_id),
+    INDEX idx_tumors_patient_seq (patient_id, sequence_number),
     INDEX idx_tumors_status (status),
     INDEX idx_tumors_mrn (medical_record_number),
     INDEX idx_tumors_accession (accession_number),

@@ -50,6 +50,7 @@ CREATE TABLE patients (
 CREATE INDEX idx_patients_facility ON patients (facility_id);
 CREATE INDEX idx_patients_name ON patients (name_last, name_first);
 CREATE INDEX idx_patients_id_number ON patients (patient_id_number);
+CREATE INDEX idx_patients_facility_pid ON patients (facility_id, patient_id_number);
 
 CREATE TABLE tumors (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,6 +73,7 @@ CREATE TABLE tumors (
     updated_at DATETIME NOT NULL
 );
 CREATE INDEX idx_tumors_patient ON tumors (patient_id);
+CREATE INDEX idx_tumors_patient_seq ON tumors (patient_id, sequence_number);
 CREATE INDEX idx_tumors_status ON tumors (status);
 CREATE INDEX idx_tumors_mrn ON tumors (medical_record_number);
 CREATE INDEX idx_tumors_accession ON tumors (accession_number);

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"gorm.io/gorm"
+
+	"github.com/cara-registry/cara/internal/naaccr"
+)
+
+// ImportResult counts what one import batch did.
+type ImportResult struct {
+	PatientsCreated int
+	TumorsCreated   int
+	TumorsExisting  int // already stored (same facility, patient id number and sequence number)
+}
+
+// Add sums results.
+func (r *ImportResult) Add(o ImportResult) {
+	r.PatientsCreated += o.PatientsCreated
+	r.TumorsCreated += o.TumorsCreated
+	r.TumorsExisting += o.TumorsExisting
+}
+
+// sequenceOf is the key that tells a patient's tumors apart on import: the hospital sequence
+// number, or the central one in files from a central registry.
+func sequenceOf(items map[string]string) string {
+	if s := items["sequenceNumberHospital"]; s != "" {
+		return s
+	}
+	return items["sequenceNumberCentral"]
+}
+
+// ImportPatients stores a batch of patients of one facility in one transaction. A patient is
+// matched on facility and patient id number, a tumor on its patient and sequence number: what
+// is stored already is left as it is, so importing the same file twice adds nothing. It looks
+// the batch up in two queries and inserts in bulk.
+func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient) (ImportResult, error) {
+	var res ImportResult
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ids := make([]string, 0, len(pats))
+		for _, p := range pats {
+			ids = append(ids, p.Items["patientIdNumber"])
+		}
+		var existing []Patient
+		if err := tx.Select("id", "patient_id_number").Where("facility_id = ? AND patient_id_number IN ?", facilityID, ids).Find(&existing).Error; err != nil {
+			return err
+		}
+		patientByNumber := make(map[string]uint, len(existing))
+		existingIDs := make([]uint, 0, len(existing))
+		for _, p := range existing {
+			patientByNumber[p.PatientIDNumber] = p.ID
+			existingIDs = append(existingIDs, p.ID)
+		}
+		haveTumor := map[uint]map[string]bool{}
+		if len(existingIDs) > 0 {
+			var ts []Tumor
+			if err := tx.Select("patient_id", "sequence_number").Where("patient_id IN ?", existingIDs).Find(&ts).Error; err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if haveTumor[t.PatientID] == nil {
+					haveTumor[t.PatientID] = map[string]bool{}
+				}
+				haveTumor[t.PatientID][t.SequenceNumber] = true
+			}
+		}
+
+		// New patients first, in bulk, so their ids are known for their tumors.
+		var newPatients []*Patient
+		newIndex := map[string]int{}
+		for _, p := range pats {
+			num := p.Items["patientIdNumber"]
+			if _, ok := patientByNumber[num]; ok {
+				continue
+			}
+			if _, ok := newIndex[num]; ok {
+				continue // the same patient twice in one batch: its tumors join the first
+			}
+			row := &Patient{FacilityID: facilityID, Items: Items(maps.Clone(p.Items)), Version: 1}
+			row.promote()
+			newIndex[num] = len(newPatients)
+			newPatients = append(newPatients, row)
+		}
+		if len(newPatients) > 0 {
+			if err := tx.CreateInBatches(newPatients, 200).Error; err != nil {
+				return err
+			}
+			for num, i := range newIndex {
+				patientByNumber[num] = newPatients[i].ID
+			}
+			res.PatientsCreated = len(newPatients)
+		}
+
+		var newTumors []*Tumor
+		for _, p := range pats {
+			pid := patientByNumber[p.Items["patientIdNumber"]]
+			for _, t := range p.Tumors {
+				seq := sequenceOf(t.Items)
+				if haveTumor[pid][seq] {
+					res.TumorsExisting++
+					continue
+				}
+				if haveTumor[pid] == nil {
+					haveTumor[pid] = map[string]bool{}
+				}
+				haveTumor[pid][seq] = true
+				row := &Tumor{PatientID: pid, Items: Items(maps.Clone(t.Items)), Status: status, Version: 1}
+				row.promote()
+				newTumors = append(newTumors, row)
+			}
+		}
+		if len(newTumors) > 0 {
+			if err := tx.CreateInBatches(newTumors, 200).Error; err != nil {
+				return err
+			}
+			res.TumorsCreated = len(newTumors)
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("store: import %d patients: %w", len(pats), err)
+	}
+	return res, nil
+}

@@ -1,0 +1,204 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/store/storetest"
+)
+
+// chromiumPath is where Debian's chromium package puts the browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// css selects the first element that matches a CSS selector.
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+func testid(id string) chromedp.CSS { return css(`[data-testid="` + id + `"]`) }
+
+// TestBrowserSavesCaseAndKeepsEntriesOnError signs in with a real browser, saves a change to a
+// case and then tries an invalid one. It runs once with htmx blocked (a plain post and redirect)
+// and once with the pages as served (an htmx swap when the vendored htmx is there).
+func TestBrowserSavesCaseAndKeepsEntriesOnError(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is required in CI: %v", err)
+		}
+		t.Skipf("no chromium at %s (apt-get install chromium)", chromiumPath)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	)
+	defer cancelAlloc()
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	if err := chromedp.Do(browserCtx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+
+	for _, mode := range []struct {
+		name      string
+		blockHTMX bool
+	}{
+		{"plain", true},
+		{"as served", false},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			f := newFixture(t, storetest.New(t, store.DialectSQLite))
+			// A browser context of its own: no cookies are shared between the runs.
+			tab, cancelTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+			defer cancelTab()
+			// run runs steps with a time limit of their own, so that a failure can still say
+			// where the browser was.
+			run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				stepCtx, cancel := context.WithTimeout(tab, 15*time.Second)
+				defer cancel()
+				if err := chromedp.Do(stepCtx, steps...); err != nil {
+					loc, _ := chromedp.Run(tab, chromedp.Location())
+					body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
+					t.Fatalf("%s: %v\nat %s:\n%s", what, err, loc, body)
+				}
+			}
+			value := func(sel string) string {
+				t.Helper()
+				v, err := chromedp.Run(tab, chromedp.Value(css(sel)))
+				if err != nil {
+					t.Fatalf("value of %s: %v", sel, err)
+				}
+				return v
+			}
+
+			// The tab lives as long as tab: open it there, not in a step's shorter context.
+			if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
+				t.Fatalf("open a tab: %v", err)
+			}
+			if mode.blockHTMX {
+				if _, err := chromedp.Call(tab, network.Enable, network.EnableParams{}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := chromedp.Call(tab, network.SetBlockedURLs, network.SetBlockedURLsParams{
+					URLPatterns: []*network.BlockPattern{{URLPattern: f.server.URL + "/static/vendor/htmx.min.js", Block: true}},
+				}); err != nil {
+					t.Fatalf("block htmx: %v", err)
+				}
+			}
+
+			run("open the login page", chromedp.Navigate(f.server.URL+"/login"), chromedp.WaitVisible(testid("login-form")))
+			run("type the credentials",
+				chromedp.SendKeys(css("#username"), registrarA),
+				chromedp.SendKeys(css("#password"), testPassword),
+			)
+			run("sign in",
+				chromedp.Click(css(`[data-testid="login-form"] button[type="submit"]`)),
+				chromedp.WaitVisible(testid("worklist-row")),
+			)
+			htmx, err := chromedp.Run(tab, chromedp.Evaluate[bool](`typeof htmx !== "undefined"`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mode.blockHTMX && htmx {
+				t.Fatal("htmx loaded although it is blocked")
+			}
+			t.Logf("htmx loaded: %v", htmx)
+
+			run("open the first case",
+				chromedp.Click(testid("case-link")),
+				chromedp.WaitVisible(testid("case-form")),
+			)
+			if title, err := chromedp.Run(tab, chromedp.Text(testid("case-title"))); err != nil || title != "Smith, Anna" {
+				t.Fatalf("case title %q (%v), want Smith, Anna", title, err)
+			}
+			run("open the Cancer identification tab",
+				chromedp.Click(testid("tab-diagnosis")),
+				chromedp.WaitVisible(css("#f-primarySite")),
+			)
+			if got := value("#f-primarySite"); got != "C341" {
+				t.Fatalf("primary site shown as %q, want C341", got)
+			}
+
+			run("save a new primary site",
+				chromedp.Clear(css("#f-primarySite")),
+				chromedp.SendKeys(css("#f-primarySite"), "C342"),
+				chromedp.Click(testid("save")),
+				chromedp.WaitVisible(testid("saved")),
+			)
+			run("reload", chromedp.Reload(), chromedp.WaitVisible(css("#f-primarySite")))
+			if got := value("#f-primarySite"); got != "C342" {
+				t.Errorf("primary site after reload %q, want C342", got)
+			}
+			if got := f.loadCase(t, f.caseA).Tumor.PrimarySite; got != "C342" {
+				t.Errorf("stored primary site %q, want C342", got)
+			}
+
+			run("save an impossible date with another change",
+				chromedp.Clear(css("#f-dateOfDiagnosis")),
+				chromedp.SendKeys(css("#f-dateOfDiagnosis"), "20251345"),
+				chromedp.Clear(css("#f-histologicTypeIcdO3")),
+				chromedp.SendKeys(css("#f-histologicTypeIcdO3"), "8070"),
+				chromedp.Click(testid("save")),
+				chromedp.WaitVisible(testid("error-dateOfDiagnosis")),
+			)
+			msg, err := chromedp.Run(tab, chromedp.Text(testid("error-dateOfDiagnosis")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(msg, "Date of Diagnosis") {
+				t.Errorf("error message %q does not name Date of Diagnosis", msg)
+			}
+			if got := value("#f-histologicTypeIcdO3"); got != "8070" {
+				t.Errorf("histology holds %q after the refused save, want the typed 8070", got)
+			}
+			if got := value("#f-dateOfDiagnosis"); got != "20251345" {
+				t.Errorf("date of diagnosis holds %q after the refused save, want the typed 20251345", got)
+			}
+			if cs := f.loadCase(t, f.caseA); cs.Tumor.Histology != "8140" || cs.Tumor.DateOfDiagnosis != "20250314" {
+				t.Errorf("refused save stored histology %q, date %q", cs.Tumor.Histology, cs.Tumor.DateOfDiagnosis)
+			}
+
+			shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100)) // 100: PNG
+			if err != nil {
+				t.Fatalf("screenshot: %v", err)
+			}
+			name := "cara-case-" + strings.ReplaceAll(mode.name, " ", "-") + ".png"
+			if err := os.WriteFile(filepath.Join(t.TempDir(), name), shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if dir := os.Getenv("CARA_SCREENSHOT_DIR"); dir != "" && !mode.blockHTMX {
+				path := filepath.Join(dir, "cara-case.png")
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, shot, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("screenshot: %s", path)
+			}
+		})
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Error("the browser test ran out of time")
+	}
+}
