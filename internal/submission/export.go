@@ -18,10 +18,10 @@ type Source interface {
 
 // ExportOptions choose what goes into a file.
 type ExportOptions struct {
-	Filter        store.PatientFilter
+	Filter store.PatientFilter
 	// Translator converts each patient from the store's NAACCR version to dict's; nil when the
 	// file is written in the store's version.
-	Translator *naaccr.Translator
+	Translator    *naaccr.Translator
 	RootItems     map[string]string // file-level items such as registryId
 	TimeGenerated time.Time         // zero leaves the attribute out, for reproducible files
 }
