@@ -1,27 +1,27 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
+	"github.com/cara-registry/cara/schemas"
 )
 
-func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) (err error) {
+func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	out := fs.String("out", "", "file to write (.xml, or .xml.gz for gzip)")
 	status := fs.String("status", "", "comma-separated tumor statuses to include (default: all)")
 	facility := fs.String("facility", "", "facility code to export (default: all facilities)")
+	from := fs.String("from", "", "first date of diagnosis to include (CCYYMMDD, CCYYMM or CCYY)")
+	to := fs.String("to", "", "last date of diagnosis to include (CCYYMMDD, CCYYMM or CCYY)")
+	version := fs.String("version", naaccr.CurrentVersion, "NAACCR version of the file: "+strings.Join(naaccr.BaseVersions, ", "))
 	registryID := fs.String("registry-id", "", "Registry ID (item 40) for the file header")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -39,6 +39,12 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) (err
 			return fmt.Errorf("export: --status: unknown status %q (draft, in_review, returned, approved, submitted): %w", st, errUsage)
 		}
 	}
+	for name, v := range map[string]string{"from": *from, "to": *to} {
+		if v != "" && !naaccr.IsDate(v) {
+			_, err := naaccr.ParseDate(v)
+			return fmt.Errorf("export: --%s %q: %v: %w", name, v, err, errUsage)
+		}
+	}
 	root := map[string]string{}
 	if *registryID != "" {
 		if !naaccr.IsDigits(*registryID) || len(*registryID) > 10 {
@@ -46,9 +52,20 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) (err
 		}
 		root["registryId"] = *registryID
 	}
-	cat, err := loadCatalog()
+	reg, err := naaccr.LoadRegistry(schemas.FS)
 	if err != nil {
 		return err
+	}
+	stored, _ := reg.Lookup(naaccr.BaseDictionaryURI(naaccr.CurrentVersion))
+	target, ok := reg.Lookup(naaccr.BaseDictionaryURI(*version))
+	if !ok {
+		return fmt.Errorf("export: --version %q: cara writes NAACCR versions %s: %w", *version, strings.Join(naaccr.BaseVersions, ", "), errUsage)
+	}
+	var tr *naaccr.Translator
+	if target != stored {
+		if tr, err = newTranslator(stored, target); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 	}
 	s, err := openStore(ctx, e)
 	if err != nil {
@@ -67,50 +84,46 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) (err
 		scope = store.FacilityScope(f.ID)
 	}
 
-	// Write beside the target and rename at the end, so a failed export never leaves a partial
-	// file under the name a registry would pick up.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*")
+	of, err := createOutFile(*out)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	var w io.Writer = bw
-	var gz *gzip.Writer
-	if strings.HasSuffix(*out, ".gz") {
-		gz = gzip.NewWriter(bw)
-		w = gz
-	}
-	st, err := submission.Export(ctx, s, cat.Dict, w, submission.ExportOptions{
-		Filter:    store.PatientFilter{Scope: scope, Statuses: statuses},
-		RootItems: root, TimeGenerated: e.Now(),
+	st, err := submission.Export(ctx, s, target, of.W, submission.ExportOptions{
+		Filter:     store.PatientFilter{Scope: scope, Statuses: statuses, DiagnosedFrom: *from, DiagnosedTo: *to},
+		Translator: tr, RootItems: root, TimeGenerated: e.Now(),
 	})
 	if err != nil {
+		of.Abort()
 		return err
 	}
-	if gz != nil {
-		if err := gz.Close(); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-	}
-	if err := bw.Flush(); err != nil {
+	if _, err := of.Commit(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := s.Audit(ctx, store.AuditEntry{Action: "export", Entity: "file", EntityID: filepath.Base(*out),
-		Details: map[string]any{"patients": st.Patients, "tumors": st.Tumors, "statuses": statuses, "facility": *facility}}); err != nil {
+	if err := s.Audit(ctx, store.AuditEntry{Action: "export", Entity: "file", EntityID: *out,
+		Details: map[string]any{"patients": st.Patients, "tumors": st.Tumors, "statuses": statuses, "facility": *facility,
+			"from": *from, "to": *to, "version": *version}}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d patients, %d tumors (NAACCR XML %s, record type A)\n", *out, st.Patients, st.Tumors, cat.Dict.NaaccrVersion)
+	fmt.Fprintf(stdout, "wrote %s: %d patients, %d tumors (NAACCR XML %s, record type A)\n", *out, st.Patients, st.Tumors, target.NaaccrVersion)
+	if lost := st.Translation.LostValues(); lost > 0 {
+		fmt.Fprintf(stdout, "%d values could not be carried into version %s:\n%s\n", lost, *version, st.Translation.String())
+	}
 	return nil
+}
+
+// newTranslator builds the translator between two base dictionaries from the embedded rules.
+func newTranslator(from, to *naaccr.Dictionary) (*naaccr.Translator, error) {
+	rules, err := naaccr.LoadTranslations(schemas.FS)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := naaccr.NewSchema(from)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := naaccr.NewSchema(to)
+	if err != nil {
+		return nil, err
+	}
+	return rules.NewTranslator(fs, ts)
 }

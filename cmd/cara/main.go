@@ -17,7 +17,17 @@ Usage:
   cara serve                      run the web server (migrates the database first)
   cara migrate                    apply database migrations
   cara demo                       create the demo facility, users and cases (once)
-  cara export --out FILE          write cases as a NAACCR XML v26 file (record type A)
+  cara export --out FILE [--status S] [--facility F] [--from D] [--to D] [--version V]
+                                  write cases as a NAACCR XML file (record type A, v26 by default)
+  cara import --facility F FILE   import a NAACCR XML v26 file into the case store
+  cara naaccr validate [--format json] FILE...
+                                  check NAACCR XML files; exit status 1 when there are problems
+  cara naaccr stats FILE          patients, tumors, items, top sites of a file
+  cara naaccr convert --to V IN OUT
+                                  translate a file to NAACCR version V (240, 250, 260)
+  cara naaccr generate --patients N [--out F]
+                                  make a synthetic NAACCR XML file
+  (commands that read files take --relaxed and --user-dictionary FILE)
   cara user add --username NAME --role ROLE [--facility CODE] [--name "Full Name"]
                                   add a user; the password is read from a prompt or stdin
   cara facility add --code CODE --name NAME [--npi NPI]
@@ -37,9 +47,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], envFromOS(), os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, errProblems) {
+			// The command printed what it found; the status says so.
+			fmt.Fprintln(os.Stderr, "cara:", err)
+			os.Exit(1)
+		}
 		fmt.Fprintln(os.Stderr, "cara:", err)
 		if errors.Is(err, errUsage) {
 			fmt.Fprint(os.Stderr, "\n", usage)
+			os.Exit(2)
 		}
 		os.Exit(1)
 	}
@@ -59,6 +75,10 @@ func run(ctx context.Context, args []string, env env, stdin io.Reader, stdout, s
 		return cmdDemo(ctx, env, args[1:], stdout)
 	case "export":
 		return cmdExport(ctx, env, args[1:], stdout)
+	case "import":
+		return cmdImport(ctx, env, args[1:], stdout, stderr)
+	case "naaccr":
+		return cmdNaaccr(ctx, env, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(ctx, env, args[1:], stdin, stdout)
 	case "facility":

@@ -2,13 +2,10 @@ package main
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,12 +15,9 @@ import (
 	"github.com/cara-registry/cara/internal/synth"
 )
 
-// generateStderr receives the summary when the XML goes to stdout; tests replace it.
-var generateStderr io.Writer = os.Stderr
-
 // cmdNaaccrGenerate writes a synthetic NAACCR XML file (`cara naaccr generate`) and prints a
 // one-line summary. The same flags always give the same bytes.
-func cmdNaaccrGenerate(ctx context.Context, e env, args []string, stdout io.Writer) (err error) {
+func cmdNaaccrGenerate(ctx context.Context, e env, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("naaccr generate", flag.ContinueOnError)
 	patients := fs.Int("patients", 0, "number of patients (required)")
 	tumors := fs.String("tumors-per-patient", "1-3", "tumors per patient: N, or MIN-MAX (mostly MIN)")
@@ -79,50 +73,26 @@ func cmdNaaccrGenerate(ctx context.Context, e env, args []string, stdout io.Writ
 		if err != nil {
 			return fmt.Errorf("naaccr generate: %w", err)
 		}
-		fmt.Fprintf(generateStderr, "generated %d patients, %d tumors, %d bytes of NAACCR XML v%s to stdout\n", st.Patients, st.Tumors, st.Bytes, *version)
+		fmt.Fprintf(stderr, "generated %d patients, %d tumors, %d bytes of NAACCR XML v%s to stdout\n", st.Patients, st.Tumors, st.Bytes, *version)
 		return nil
 	}
 
-	// Write beside the target and rename at the end, so a failed run never leaves a partial
-	// file under the name asked for.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*")
+	of, err := createOutFile(*out)
 	if err != nil {
 		return fmt.Errorf("naaccr generate: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	var w io.Writer = tmp
-	var zw *gzip.Writer
-	if strings.HasSuffix(*out, ".gz") {
-		zw = gzip.NewWriter(tmp) // no name or time in the header: the same bytes every run
-		w = zw
-	}
-	st, err := synth.Generate(ctx, w, opt)
+	st, err := synth.Generate(ctx, of.W, opt)
 	if err != nil {
+		of.Abort()
 		return fmt.Errorf("naaccr generate: %w", err)
 	}
-	if zw != nil {
-		if err := zw.Close(); err != nil {
-			return fmt.Errorf("naaccr generate: %w", err)
-		}
-	}
-	fi, err := tmp.Stat()
+	onDisk, err := of.Commit()
 	if err != nil {
-		return fmt.Errorf("naaccr generate: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("naaccr generate: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
 		return fmt.Errorf("naaccr generate: %w", err)
 	}
 	size := fmt.Sprintf("%d bytes", st.Bytes)
-	if zw != nil {
-		size = fmt.Sprintf("%d bytes (%d gzipped)", st.Bytes, fi.Size())
+	if strings.HasSuffix(*out, ".gz") {
+		size = fmt.Sprintf("%d bytes (%d gzipped)", st.Bytes, onDisk)
 	}
 	fmt.Fprintf(stdout, "generated %d patients, %d tumors, %s of NAACCR XML v%s to %s\n", st.Patients, st.Tumors, size, *version, *out)
 	return nil

@@ -16,9 +16,15 @@ import (
 
 func runGenerate(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
-	err := cmdNaaccrGenerate(context.Background(), env{Now: func() time.Time { return testNow }}, args, &out)
-	return out.String(), err
+	out, _, err := runGenerateStderr(t, args...)
+	return out, err
+}
+
+func runGenerateStderr(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, stderr bytes.Buffer
+	err := cmdNaaccrGenerate(context.Background(), env{Now: func() time.Time { return testNow }}, args, &out, &stderr)
+	return out.String(), stderr.String(), err
 }
 
 func TestNaaccrGenerateWritesTheSameFileForTheSameSeed(t *testing.T) {
@@ -89,19 +95,15 @@ func TestNaaccrGenerateGzipsAGzFile(t *testing.T) {
 }
 
 func TestNaaccrGenerateWritesToStdoutWithTheSummaryOnStderr(t *testing.T) {
-	var stderr bytes.Buffer
-	old := generateStderr
-	generateStderr = &stderr
-	t.Cleanup(func() { generateStderr = old })
-	out, err := runGenerate(t, "--patients", "3", "--out", "-")
+	out, stderr, err := runGenerateStderr(t, "--patients", "3", "--out", "-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out, "<?xml") || !strings.HasSuffix(out, "</NaaccrData>\n") {
 		t.Errorf("stdout is not the XML file: %.80q", out)
 	}
-	if !strings.Contains(stderr.String(), "generated 3 patients") {
-		t.Errorf("stderr %q, want the summary", stderr.String())
+	if !strings.Contains(stderr, "generated 3 patients") {
+		t.Errorf("stderr %q, want the summary", stderr)
 	}
 }
 
