@@ -2,7 +2,6 @@ package naaccr
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -77,9 +76,12 @@ type Reader struct {
 	pending  bool // a Patient start tag has been read and not yet parsed
 	done     bool
 	err      error
-	value    []byte // an Item's text, gathered across text tokens
-	level    Parent
-	tumor    int
+	value    []byte  // an Item's text, gathered across text tokens
+	seen     itemSet // items of the current record (root, patient or tumor), by schema position
+	// patientSeen keeps the patient's items while one of its tumors is read.
+	patientSeen []uint64
+	level       Parent
+	tumor       int
 }
 
 // NewReader reads the file's header up to its first Patient. Gzip input is recognised by its
@@ -276,6 +278,7 @@ func (r *Reader) header() error {
 		r.dataProblem("", r.info.TimeGenerated, "timeGenerated is not a date and time such as 2026-03-15T10:20:30Z")
 	}
 	r.info.RootItems = map[string]string{}
+	r.seen.reset(len(schema.order))
 	if r.sc.pendingEnd {
 		// <NaaccrData .../>: no items, no patients.
 		if err := sc.next(); err != nil {
@@ -393,6 +396,7 @@ func (r *Reader) patient(p *Patient) error {
 	}
 	p.Tumors = p.Tumors[:0]
 	r.level, r.tumor = ParentPatient, 0
+	r.seen.clear()
 	if sc.pendingEnd {
 		return sc.next()
 	}
@@ -426,7 +430,12 @@ func (r *Reader) patient(p *Patient) error {
 				}
 				r.tumor++
 				t := r.nextTumor(p)
-				if err := r.tumorItems(t); err != nil {
+				// A tumor's items are tracked apart from its patient's: save the patient's set.
+				r.patientSeen = append(r.patientSeen[:0], r.seen.set...)
+				r.seen.clear()
+				err := r.tumorItems(t)
+				r.seen.set = append(r.seen.set[:0], r.patientSeen...)
+				if err != nil {
 					return err
 				}
 			default:
@@ -510,7 +519,8 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 	if !haveID || len(id) == 0 {
 		return r.structural("<Item> without a naaccrId attribute")
 	}
-	def, known := r.schema.items[string(id)] // no allocation for the lookup
+	entry, known := r.schema.items[string(id)] // no allocation for the lookup
+	def := entry.def
 	var idStr string
 	if known {
 		idStr = def.ID
@@ -545,7 +555,7 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 	}
 	raw := r.value
 	if !known || def.Trim != "none" {
-		raw = bytes.TrimFunc(raw, func(c rune) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' })
+		raw = trimSpace(raw)
 	}
 	if !known {
 		r.problemAt(sc.mark, idStr, truncate(string(raw), 60), fmt.Sprintf("unknown item %q: it is not in %s%s", idStr, r.schema.Base.URI, r.userDictNote()))
@@ -558,10 +568,11 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 		r.problemAt(sc.mark, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s belongs in <%s>, not in <%s>", idStr, def.Parent, level))
 		return nil
 	}
-	if _, dup := items[idStr]; dup {
+	if r.seen.has(entry.pos) {
 		r.problemAt(sc.mark, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s appears more than once; the first value is kept", idStr))
 		return nil
 	}
+	r.seen.add(entry.pos)
 	v := string(raw)
 	items[idStr] = v
 	r.checkValue(sc.mark, def, v)
@@ -625,4 +636,25 @@ func truncate(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// itemSet is a set of schema positions.
+type itemSet struct {
+	set []uint64
+}
+
+func (s *itemSet) reset(n int)    { s.set = make([]uint64, (n+63)/64) }
+func (s *itemSet) clear()         { clear(s.set) }
+func (s *itemSet) has(i int) bool { return s.set[i>>6]&(1<<(uint(i)&63)) != 0 }
+func (s *itemSet) add(i int)      { s.set[i>>6] |= 1 << (uint(i) & 63) }
+
+// trimSpace removes XML whitespace from both ends.
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }

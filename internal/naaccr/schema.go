@@ -11,17 +11,24 @@ import (
 type Schema struct {
 	Base  *Dictionary
 	User  []*Dictionary
-	items map[string]*ItemDef
+	items map[string]schemaItem
 	order []*ItemDef
+}
+
+// schemaItem is an item with its position in the schema, which readers use to track the items
+// of a record in a bit set.
+type schemaItem struct {
+	def *ItemDef
+	pos int
 }
 
 // NewSchema combines a base dictionary with user dictionaries. A user item whose naaccrId or
 // naaccrNum is already taken (by the base dictionary or an earlier user dictionary) is an error.
 func NewSchema(base *Dictionary, user ...*Dictionary) (*Schema, error) {
-	s := &Schema{Base: base, User: user, items: make(map[string]*ItemDef, len(base.Items))}
+	s := &Schema{Base: base, User: user, items: make(map[string]schemaItem, len(base.Items))}
 	numbers := make(map[int]string, len(base.Items))
 	for _, it := range base.Items {
-		s.items[it.ID] = it
+		s.items[it.ID] = schemaItem{it, len(s.order)}
 		numbers[it.Number] = it.ID
 		s.order = append(s.order, it)
 	}
@@ -33,7 +40,7 @@ func NewSchema(base *Dictionary, user ...*Dictionary) (*Schema, error) {
 			if other, dup := numbers[it.Number]; dup {
 				return nil, fmt.Errorf("naaccr: user dictionary %s: item %q uses naaccrNum %d of item %q", u.URI, it.ID, it.Number, other)
 			}
-			s.items[it.ID] = it
+			s.items[it.ID] = schemaItem{it, len(s.order)}
 			numbers[it.Number] = it.ID
 			s.order = append(s.order, it)
 		}
@@ -44,7 +51,7 @@ func NewSchema(base *Dictionary, user ...*Dictionary) (*Schema, error) {
 // Item returns the definition of an item.
 func (s *Schema) Item(id string) (*ItemDef, bool) {
 	it, ok := s.items[id]
-	return it, ok
+	return it.def, ok
 }
 
 // Items returns every item: the base dictionary's in its order, then each user dictionary's.

@@ -409,9 +409,13 @@ func (s *xmlScanner) charData() error {
 // is returned as it is, without copying; otherwise the result is appended to dst. In attribute
 // values '<' is an error and whitespace characters become spaces.
 func (s *xmlScanner) resolve(raw []byte, off int, attr bool, dst []byte) ([]byte, error) {
+	table := &specialInText
+	if attr {
+		table = &specialInAttr
+	}
 	clean := true
 	for _, c := range raw {
-		if special[c] {
+		if table[c] {
 			clean = false
 			break
 		}
@@ -513,11 +517,20 @@ func (s *xmlScanner) reference(b []byte, off int) (rune, int, error) {
 	return 0, 0, s.errAt(off, "unknown entity &%s; (only &lt; &gt; &amp; &apos; &quot; and character references are allowed)", name)
 }
 
-// special marks the bytes that character data cannot take as they are.
-var special = func() (t [256]bool) {
+// specialInText marks the bytes that character data cannot take as they are: references,
+// carriage returns, other control characters, and non-ASCII bytes (checked as UTF-8). Tabs and
+// line feeds pass, so indentation between elements takes the fast path.
+var specialInText = func() (t [256]bool) {
 	for c := 0; c < 256; c++ {
-		t[c] = c < 0x20 || c >= 0x80 || c == '&' || c == ']' || c == '<'
+		t[c] = (c < 0x20 && c != '\t' && c != '\n') || c >= 0x80 || c == '&' || c == ']' || c == '<'
 	}
+	return t
+}()
+
+// specialInAttr is specialInText for attribute values, where tabs and line feeds become spaces.
+var specialInAttr = func() (t [256]bool) {
+	t = specialInText
+	t['\t'], t['\n'] = true, true
 	return t
 }()
 
