@@ -4,22 +4,91 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // Items is a NAACCR item map (naaccrId → value) stored as a JSON object.
 type Items map[string]string
 
-// Value encodes the items as JSON; a nil map is stored as {}.
+// Value encodes the items as a JSON object with sorted keys (so equal items give equal text); a
+// nil map is stored as {}. It is written by hand because encoding/json's reflection was a third
+// of the time of a bulk import.
 func (it Items) Value() (driver.Value, error) {
-	if it == nil {
+	if len(it) == 0 {
 		return "{}", nil
 	}
-	b, err := json.Marshal(map[string]string(it))
-	if err != nil {
-		return nil, fmt.Errorf("store: encode items: %w", err)
+	keys := make([]string, 0, len(it))
+	size := 2
+	for k, v := range it {
+		keys = append(keys, k)
+		size += len(k) + len(v) + 6
 	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, it[k])
+	}
+	b = append(b, '}')
 	return string(b), nil
+}
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, "\\ufffd"...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but break JavaScript; escape them like encoding/json.
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // Scan decodes the JSON object read from the database.

@@ -37,7 +37,7 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 }
 
 // New returns a migrated, empty store of the given dialect, closed and removed at cleanup.
-func New(t *testing.T, d store.Dialect) *store.Store {
+func New(t testing.TB, d store.Dialect) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	var cfg store.Config
@@ -61,7 +61,7 @@ func New(t *testing.T, d store.Dialect) *store.Store {
 
 // MySQLDSN creates an empty MySQL database of its own for one test, dropped at cleanup, and
 // returns its DSN. It skips (or fails, with CI=true) when MySQL cannot be reached.
-func MySQLDSN(t *testing.T) string {
+func MySQLDSN(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("CARA_TEST_MYSQL_DSN")
 	if base == "" {
