@@ -3,6 +3,7 @@ package naaccr_test
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"io"
 	"os"
@@ -169,5 +170,25 @@ func BenchmarkReadHeap(b *testing.B) {
 				b.ReportMetric(float64(tumors), "tumors")
 			}
 		})
+	}
+}
+
+// BenchmarkEncodingXMLTokens is the yardstick for the choice of tokenizer: encoding/xml only
+// tokenizing the same file, with no NAACCR validation and no values kept.
+func BenchmarkEncodingXMLTokens(b *testing.B) {
+	data := referenceFile(b)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d := xml.NewDecoder(bytes.NewReader(data))
+		for {
+			_, err := d.Token()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }
