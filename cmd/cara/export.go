@@ -100,7 +100,7 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 		return fmt.Errorf("export: %w", err)
 	}
 	if err := s.Audit(ctx, store.AuditEntry{Action: "export", Entity: "file", EntityID: *out,
-		Details: map[string]any{"patients": st.Patients, "tumors": st.Tumors, "statuses": statuses, "facility": *facility,
+		Details: map[string]any{"file": *out, "patients": st.Patients, "tumors": st.Tumors, "statuses": statuses, "facility": *facility,
 			"from": *from, "to": *to, "version": *version}}); err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 		fmt.Fprintf(stdout, "%s: ... and %d more rejected patients\n", path, st.RejectedCount-len(st.Rejected))
 	}
 	if auditErr := s.Audit(ctx, store.AuditEntry{Action: "import", Entity: "file", EntityID: path, Details: map[string]any{
-		"facility": *facility, "patients_read": st.PatientsRead, "patients_created": st.PatientsCreated,
+		"file": path, "facility": *facility, "patients_read": st.PatientsRead, "patients_created": st.PatientsCreated,
 		"tumors_created": st.TumorsCreated, "tumors_existing": st.TumorsExisting, "rejected": st.RejectedCount,
 		"error": errString(err),
 	}}); auditErr != nil && err == nil {

@@ -27,6 +27,12 @@ Usage:
                                   translate a file to NAACCR version V (240, 250, 260)
   cara naaccr generate --patients N [--out F]
                                   make a synthetic NAACCR XML file
+  cara edits run [--format text|csv|json|html] [--workers N] [--out F] FILE
+                                  run the field and inter-field edits over a NAACCR XML file;
+                                  exit status 1 when an error-severity edit fails
+  cara edits run --store [--facility F]
+                                  run the edits over stored cases and update their counts
+  cara edits list                 list the edits
   (commands that read files take --relaxed and --user-dictionary FILE)
   cara user add --username NAME --role ROLE [--facility CODE] [--name "Full Name"]
                                   add a user; the password is read from a prompt or stdin
@@ -79,6 +85,8 @@ func run(ctx context.Context, args []string, env env, stdin io.Reader, stdout, s
 		return cmdImport(ctx, env, args[1:], stdout, stderr)
 	case "naaccr":
 		return cmdNaaccr(ctx, env, args[1:], stdout, stderr)
+	case "edits":
+		return cmdEdits(ctx, env, args[1:], stdout)
 	case "user":
 		return cmdUser(ctx, env, args[1:], stdin, stdout)
 	case "facility":

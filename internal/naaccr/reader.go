@@ -42,7 +42,22 @@ type Problem struct {
 	Item         string
 	Value        string
 	Message      string
+	// Code says what kind of problem it is, for programs (one of the Problem* constants; empty
+	// for structural errors).
+	Code string
 }
+
+// The kinds of data problems.
+const (
+	ProblemUnknownItem   = "unknownItem"
+	ProblemWrongLevel    = "wrongLevel"
+	ProblemDuplicate     = "duplicateItem"
+	ProblemTooLong       = "tooLong"
+	ProblemDataType      = "dataType"
+	ProblemPadding       = "padding"
+	ProblemNaaccrNum     = "naaccrNum"
+	ProblemTimeGenerated = "timeGenerated"
+)
 
 func (p *Problem) Error() string {
 	var b strings.Builder
@@ -275,7 +290,7 @@ func (r *Reader) header() error {
 	}
 	r.schema, r.info.Schema = schema, schema
 	if r.info.TimeGenerated != "" && !IsDateTime(r.info.TimeGenerated) {
-		r.dataProblem("", r.info.TimeGenerated, "timeGenerated is not a date and time such as 2026-03-15T10:20:30Z")
+		r.dataProblem(ProblemTimeGenerated, "", r.info.TimeGenerated, "timeGenerated is not a date and time such as 2026-03-15T10:20:30Z")
 	}
 	r.info.RootItems = map[string]string{}
 	r.seen.reset(len(schema.order))
@@ -529,7 +544,7 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 	}
 	if len(num) > 0 {
 		if n, err := strconv.Atoi(string(num)); err != nil || (known && n != def.Number) {
-			r.problemAt(sc.mark, idStr, string(num), fmt.Sprintf("naaccrNum %s does not match item %s", num, idStr))
+			r.problemAt(sc.mark, ProblemNaaccrNum, idStr, string(num), fmt.Sprintf("naaccrNum %s does not match item %s", num, idStr))
 		}
 	}
 	// Gather the value: text, CDATA and comments until the end tag.
@@ -558,18 +573,18 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 		raw = trimSpace(raw)
 	}
 	if !known {
-		r.problemAt(sc.mark, idStr, truncate(string(raw), 60), fmt.Sprintf("unknown item %q: it is not in %s%s", idStr, r.schema.Base.URI, r.userDictNote()))
+		r.problemAt(sc.mark, ProblemUnknownItem, idStr, truncate(string(raw), 60), fmt.Sprintf("unknown item %q: it is not in %s%s", idStr, r.schema.Base.URI, r.userDictNote()))
 		return nil
 	}
 	if len(raw) == 0 {
 		return nil
 	}
 	if def.Parent != level {
-		r.problemAt(sc.mark, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s belongs in <%s>, not in <%s>", idStr, def.Parent, level))
+		r.problemAt(sc.mark, ProblemWrongLevel, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s belongs in <%s>, not in <%s>", idStr, def.Parent, level))
 		return nil
 	}
 	if r.seen.has(entry.pos) {
-		r.problemAt(sc.mark, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s appears more than once; the first value is kept", idStr))
+		r.problemAt(sc.mark, ProblemDuplicate, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s appears more than once; the first value is kept", idStr))
 		return nil
 	}
 	r.seen.add(entry.pos)
@@ -583,15 +598,15 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 func (r *Reader) checkValue(at int, def *ItemDef, v string) {
 	if len(v) > def.Length && !def.AllowUnlimitedText {
 		if n := utf8.RuneCountInString(v); n > def.Length {
-			r.problemAt(at, def.ID, truncate(v, 60), fmt.Sprintf("value has %d characters; %s [%d] holds at most %d", n, def.Name, def.Number, def.Length))
+			r.problemAt(at, ProblemTooLong, def.ID, truncate(v, 60), fmt.Sprintf("value has %d characters; %s [%d] holds at most %d", n, def.Name, def.Number, def.Length))
 		}
 	}
 	if err := CheckType(def.DataType, v); err != nil {
-		r.problemAt(at, def.ID, truncate(v, 60), fmt.Sprintf("%s [%d] is of type %s: %v", def.Name, def.Number, def.DataType, err))
+		r.problemAt(at, ProblemDataType, def.ID, truncate(v, 60), fmt.Sprintf("%s [%d] is of type %s: %v", def.Name, def.Number, def.DataType, err))
 		return
 	}
 	if def.Padding == "leftZero" && len(v) < def.Length && IsDigits(v) {
-		r.problemAt(at, def.ID, v, fmt.Sprintf("%s [%d] must be zero-padded on the left to %d characters", def.Name, def.Number, def.Length))
+		r.problemAt(at, ProblemPadding, def.ID, v, fmt.Sprintf("%s [%d] must be zero-padded on the left to %d characters", def.Name, def.Number, def.Length))
 	}
 }
 
@@ -610,9 +625,9 @@ func (r *Reader) userDictNote() string {
 }
 
 // problemAt records a data problem of the token at buffer offset at.
-func (r *Reader) problemAt(at int, item, value, msg string) {
+func (r *Reader) problemAt(at int, code, item, value, msg string) {
 	line, col := r.sc.position(at)
-	p := Problem{Line: line, Column: col, Item: item, Value: value, Message: msg}
+	p := Problem{Line: line, Column: col, Item: item, Value: value, Message: msg, Code: code}
 	if r.level == ParentPatient || r.level == ParentTumor {
 		p.Patient = r.patients
 	}
@@ -623,8 +638,8 @@ func (r *Reader) problemAt(at int, item, value, msg string) {
 }
 
 // dataProblem records a problem at the current token.
-func (r *Reader) dataProblem(item, value, msg string) {
-	r.problemAt(r.sc.tokOffset, item, value, msg)
+func (r *Reader) dataProblem(code, item, value, msg string) {
+	r.problemAt(r.sc.tokOffset, code, item, value, msg)
 }
 
 func truncate(s string, n int) string {

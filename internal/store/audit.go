@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -17,6 +18,20 @@ type AuditEntry struct {
 	EntityID   string
 	Details    any // encoded as JSON
 	RemoteAddr string
+}
+
+// maxEntityID is the width of audit_events.entity_id (VARCHAR(64) on MySQL).
+const maxEntityID = 64
+
+// clampEntityID fits an entity id (a file path, a username typed at login) into the column, so
+// that a long one cannot make the audit, and the action it records, fail on MySQL. A long id keeps
+// its end, where a file name is, after "...". Writes and look-ups clamp alike, so they still match.
+func clampEntityID(id string) string {
+	if utf8.RuneCountInString(id) <= maxEntityID {
+		return id
+	}
+	r := []rune(id)
+	return "..." + string(r[len(r)-(maxEntityID-3):])
 }
 
 // Audit appends one event to the audit trail.
@@ -35,7 +50,7 @@ func (s *Store) audit(db *gorm.DB, e AuditEntry) error {
 	}
 	ev := AuditEvent{
 		At: s.now().UTC().Truncate(time.Microsecond), UserID: e.UserID, Action: e.Action,
-		Entity: e.Entity, EntityID: e.EntityID, Details: details, RemoteAddr: e.RemoteAddr,
+		Entity: e.Entity, EntityID: clampEntityID(e.EntityID), Details: details, RemoteAddr: e.RemoteAddr,
 	}
 	if err := db.Create(&ev).Error; err != nil {
 		return fmt.Errorf("store: audit %s: %w", e.Action, err)
@@ -48,7 +63,7 @@ func (s *Store) audit(db *gorm.DB, e AuditEntry) error {
 func (s *Store) AuditEvents(ctx context.Context, entity, entityID string, limit int) ([]AuditEvent, error) {
 	q := s.db.WithContext(ctx).Order("id DESC").Limit(limit)
 	if entity != "" {
-		q = q.Where("entity = ? AND entity_id = ?", entity, entityID)
+		q = q.Where("entity = ? AND entity_id = ?", entity, clampEntityID(entityID))
 	}
 	var evs []AuditEvent
 	if err := q.Find(&evs).Error; err != nil {
@@ -62,7 +77,7 @@ func (s *Store) AuditEvents(ctx context.Context, entity, entityID string, limit 
 func (s *Store) CountAudit(ctx context.Context, action, entity, entityID string, since time.Time) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&AuditEvent{}).
-		Where("entity = ? AND entity_id = ? AND action = ? AND at > ?", entity, entityID, action, since.UTC()).
+		Where("entity = ? AND entity_id = ? AND action = ? AND at > ?", entity, clampEntityID(entityID), action, since.UTC()).
 		Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("store: count audit %s: %w", action, err)

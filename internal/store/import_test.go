@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
@@ -228,4 +230,32 @@ func concat(s *store.Store, a, b string) string {
 		return "CONCAT(" + a + ", " + b + ")"
 	}
 	return a + " || " + b
+}
+
+func TestAuditKeepsEventsWhoseEntityIDIsLongerThanItsColumn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		// An import audits the path of its file; a path can be far longer than entity_id.
+		long := "/srv/registry/incoming/" + strings.Repeat("quarterly-submission-", 10) + "2026Q3.xml"
+		if err := s.Audit(ctx, store.AuditEntry{Action: "import", Entity: "file", EntityID: long, Details: map[string]any{"file": long}}); err != nil {
+			t.Fatalf("audit with a %d-character entity id: %v", len(long), err)
+		}
+		evs, err := s.AuditEvents(ctx, "file", long, 10)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("look-up by the long id: %d events, %v; want the one", len(evs), err)
+		}
+		if id := evs[0].EntityID; len(id) > 64 || !strings.HasSuffix(id, "2026Q3.xml") {
+			t.Errorf("stored entity id %q, want at most 64 characters ending with the file name", id)
+		}
+		if !strings.Contains(evs[0].Details, long) {
+			t.Errorf("details %s lost the full path", evs[0].Details)
+		}
+		n, err := s.CountAudit(ctx, "import", "file", long, storetest.Clock.Add(-time.Minute))
+		if err != nil || n != 1 {
+			t.Errorf("CountAudit by the long id = %d, %v; want 1", n, err)
+		}
+		if err := s.Audit(ctx, store.AuditEntry{Action: "login.failure", Entity: "user", EntityID: strings.Repeat("é", 70)}); err != nil {
+			t.Errorf("audit with 70 two-byte characters: %v", err)
+		}
+	})
 }

@@ -286,6 +286,9 @@ func (s *Store) EachPatient(ctx context.Context, f PatientFilter, batchSize int,
 		if f.DiagnosedFrom != "" {
 			tq = tq.Where("date_of_diagnosis >= ?", f.DiagnosedFrom)
 		}
+		if f.DiagnosedTo != "" && f.DiagnosedFrom == "" {
+			tq = tq.Where("date_of_diagnosis <> ''") // a blank date is in no range
+		}
 		if f.DiagnosedTo != "" {
 			// "20251231" must include "2025" and "202512": compare with the upper bound padded.
 			tq = tq.Where("date_of_diagnosis <= ?", f.DiagnosedTo+"99999999"[len(f.DiagnosedTo):])
@@ -308,4 +311,31 @@ func (s *Store) EachPatient(ctx context.Context, f PatientFilter, batchSize int,
 		}
 		lastID = pats[len(pats)-1].ID
 	}
+}
+
+// EditCounts is the number of failing edits of a tumor, kept for worklists.
+type EditCounts struct {
+	TumorID          uint
+	Errors, Warnings int
+}
+
+// UpdateEditCounts stores edit counts in one transaction. It does not move the tumors' versions:
+// the counts follow from the items and change no abstracted value.
+func (s *Store) UpdateEditCounts(ctx context.Context, counts []EditCounts) error {
+	if len(counts) == 0 {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, c := range counts {
+			if err := tx.Model(&Tumor{}).Where("id = ?", c.TumorID).
+				Updates(map[string]any{"edit_errors": c.Errors, "edit_warnings": c.Warnings}).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: update edit counts: %w", err)
+	}
+	return nil
 }

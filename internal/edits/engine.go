@@ -1,0 +1,312 @@
+package edits
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+	"gopkg.in/yaml.v3"
+
+	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/naaccr"
+)
+
+// Level says what an edit looks at: one tumor with its patient, or a patient with all its tumors.
+type Level string
+
+// The levels of an edit.
+const (
+	LevelTumor   Level = "tumor"
+	LevelPatient Level = "patient"
+)
+
+// Edit is one inter-field rule, as written in schemas/edits/*.yaml.
+type Edit struct {
+	ID          string   `yaml:"id"`
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	Severity    Severity `yaml:"severity"`
+	Level       Level    `yaml:"level"`
+	Items       []string `yaml:"items"`
+	When        string   `yaml:"when"`
+	Check       string   `yaml:"check"`
+	Message     string   `yaml:"message"`
+	Override    string   `yaml:"override"`
+	// Source is the file the edit comes from, for messages.
+	Source string `yaml:"-"`
+
+	when, check *vm.Program
+	message     []messagePart
+}
+
+type messagePart struct {
+	text string
+	item string // when not empty, the part is this item's value
+}
+
+type editFile struct {
+	Edits []yaml.Node `yaml:"edits"`
+}
+
+// Set is a compiled edit set with its look-up tables and the field checks.
+type Set struct {
+	Edits  []*Edit
+	Fields *FieldChecker
+	dict   *naaccr.Dictionary
+	tables *lookupTables
+	codes  *codes.Tables
+	// items are every item an edit reads (with the override items), in a fixed order.
+	items []string
+}
+
+// LoadError says where a rule file is wrong.
+type LoadError struct {
+	File   string
+	EditID string
+	Line   int
+	Column int
+	Msg    string
+}
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	b.WriteString("edits: ")
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, ":%d", e.Column)
+		}
+	}
+	if e.EditID != "" {
+		fmt.Fprintf(&b, ": edit %s", e.EditID)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Load reads and compiles every edit in fsys's edits/*.yaml, with the look-up tables in
+// edits/tables/*.csv. Any mistake (unknown item, expression that does not compile or does not
+// give true or false, an item read but not listed in items, a duplicate id) stops the load with
+// the file, the edit and the position.
+func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables) (*Set, error) {
+	fc, err := NewFieldChecker(tables)
+	if err != nil {
+		return nil, err
+	}
+	lt, err := loadLookupTables(fsys)
+	if err != nil {
+		return nil, err
+	}
+	s := &Set{Fields: fc, dict: dict, tables: lt, codes: tables}
+	files, err := fs.Glob(fsys, "edits/*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("edits: %w", err)
+	}
+	sort.Strings(files)
+	seen := map[string]string{}
+	env := s.compileEnv()
+	opts := s.functions()
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("edits: %w", err)
+		}
+		var ef editFile
+		if err := yaml.Unmarshal(b, &ef); err != nil {
+			return nil, &LoadError{File: f, Msg: err.Error()}
+		}
+		for i := range ef.Edits {
+			node := &ef.Edits[i]
+			var e Edit
+			dec := yaml.NewDecoder(bytes.NewReader(mustMarshal(node)))
+			dec.KnownFields(true)
+			if err := dec.Decode(&e); err != nil {
+				return nil, &LoadError{File: f, Line: node.Line, Column: node.Column, Msg: err.Error()}
+			}
+			e.Source = f
+			if prev, dup := seen[e.ID]; dup {
+				return nil, &LoadError{File: f, EditID: e.ID, Line: node.Line, Msg: "id already used in " + prev}
+			}
+			seen[e.ID] = f
+			if err := s.compile(&e, env, opts); err != nil {
+				le := &LoadError{File: f, EditID: e.ID, Line: node.Line, Column: node.Column, Msg: err.Error()}
+				var ee *exprError
+				if errors.As(err, &ee) {
+					// The expression's own line and column, within the file.
+					le.Line = fieldLine(node, ee.field) + ee.line - 1
+					le.Column, le.Msg = ee.column, ee.Error()
+				}
+				return nil, le
+			}
+			s.Edits = append(s.Edits, &e)
+		}
+	}
+	used := map[string]bool{}
+	for _, e := range s.Edits {
+		for _, it := range e.Items {
+			used[it] = true
+		}
+		if e.Override != "" {
+			used[e.Override] = true
+		}
+	}
+	for it := range used {
+		s.items = append(s.items, it)
+	}
+	sort.Strings(s.items)
+	return s, nil
+}
+
+func mustMarshal(n *yaml.Node) []byte {
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// fieldLine finds the line of a key (when, check) inside an edit's YAML mapping.
+func fieldLine(n *yaml.Node, key string) int {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			v := n.Content[i+1]
+			if v.Style == yaml.LiteralStyle || v.Style == yaml.FoldedStyle {
+				return v.Line + 1
+			}
+			return v.Line
+		}
+	}
+	return n.Line
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+func (s *Set) compile(e *Edit, env map[string]any, opts []expr.Option) error {
+	switch {
+	case !idPattern.MatchString(e.ID):
+		return fmt.Errorf("id %q must be letters, digits and underscores", e.ID)
+	case e.Name == "":
+		return fmt.Errorf("name is missing")
+	case e.Check == "":
+		return fmt.Errorf("check is missing")
+	case e.Message == "":
+		return fmt.Errorf("message is missing")
+	case len(e.Items) == 0:
+		return fmt.Errorf("items is empty: list the items the edit reads")
+	}
+	switch e.Severity {
+	case SeverityError, SeverityWarning:
+	default:
+		return fmt.Errorf("severity %q: use error or warning", e.Severity)
+	}
+	switch e.Level {
+	case "":
+		e.Level = LevelTumor
+	case LevelTumor, LevelPatient:
+	default:
+		return fmt.Errorf("level %q: use tumor or patient", e.Level)
+	}
+	for _, it := range e.Items {
+		if _, ok := s.dict.Item(it); !ok {
+			return fmt.Errorf("items: %q is not an item of %s", it, s.dict.URI)
+		}
+	}
+	if e.Override != "" {
+		if _, ok := s.dict.Item(e.Override); !ok {
+			return fmt.Errorf("override: %q is not an item of %s", e.Override, s.dict.URI)
+		}
+	}
+	var err error
+	if e.When != "" {
+		if e.when, err = s.compileExpr(e, "when", e.When, env, opts); err != nil {
+			return err
+		}
+	}
+	if e.check, err = s.compileExpr(e, "check", e.Check, env, opts); err != nil {
+		return err
+	}
+	e.message, err = s.parseMessage(e.Message)
+	return err
+}
+
+func (s *Set) compileExpr(e *Edit, field, src string, env map[string]any, opts []expr.Option) (*vm.Program, error) {
+	all := append([]expr.Option{expr.Env(env), expr.AsBool()}, opts...)
+	prog, err := expr.Compile(src, all...)
+	if err != nil {
+		ee := &exprError{field: field, msg: err.Error(), line: 1}
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			ee.msg, ee.line, ee.column = fe.Message, max(fe.Line, 1), fe.Column+1
+		}
+		return nil, ee
+	}
+	// Every item the expression reads must be listed in items, so the form can mark the fields
+	// an edit concerns.
+	v := &identVisitor{}
+	node := prog.Node()
+	ast.Walk(&node, v)
+	for _, id := range v.idents {
+		if _, isItem := s.dict.Item(id); isItem && !slices.Contains(e.Items, id) && id != e.Override {
+			return nil, fmt.Errorf("%s reads item %s, which is not listed in items", field, id)
+		}
+	}
+	return prog, nil
+}
+
+// exprError is an expression that does not compile, with its position inside the field.
+type exprError struct {
+	field        string
+	msg          string
+	line, column int
+}
+
+func (e *exprError) Error() string { return e.field + ": " + e.msg }
+
+type identVisitor struct{ idents []string }
+
+func (v *identVisitor) Visit(n *ast.Node) {
+	if id, ok := (*n).(*ast.IdentifierNode); ok {
+		v.idents = append(v.idents, id.Value)
+	}
+}
+
+var placeholder = regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9]*)\}`)
+
+// parseMessage splits a message template into text and item values: {primarySite} is the value
+// of primarySite.
+func (s *Set) parseMessage(m string) ([]messagePart, error) {
+	var parts []messagePart
+	last := 0
+	for _, loc := range placeholder.FindAllStringSubmatchIndex(m, -1) {
+		id := m[loc[2]:loc[3]]
+		if _, ok := s.dict.Item(id); !ok {
+			return nil, fmt.Errorf("message: {%s} is not an item", id)
+		}
+		parts = append(parts, messagePart{text: m[last:loc[0]]}, messagePart{item: id})
+		last = loc[1]
+	}
+	parts = append(parts, messagePart{text: m[last:]})
+	return parts, nil
+}
+
+// compileEnv declares every dictionary item as a string, and the patient's tumors as a list of
+// item maps, so that expressions are type-checked and a misspelt item stops the load.
+func (s *Set) compileEnv() map[string]any {
+	env := make(map[string]any, len(s.dict.Items)+1)
+	for _, it := range s.dict.Items {
+		env[it.ID] = ""
+	}
+	env["tumors"] = []map[string]any{}
+	return env
+}

@@ -1,0 +1,229 @@
+package edits
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/expr-lang/expr"
+
+	"github.com/cara-registry/cara/internal/naaccr"
+)
+
+// The helper functions edits may call. Item values are strings (blank when not entered); the
+// date helpers take NAACCR dates, full or partial, and treat an unknown part as unknown rather
+// than as a value, so that "2025" is neither before nor after "20250612".
+func (s *Set) functions() []expr.Option {
+	str := func(v any) string { x, _ := v.(string); return strings.TrimSpace(x) }
+	return []expr.Option{
+		expr.Function("blank", func(p ...any) (any, error) { return str(p[0]) == "", nil },
+			new(func(string) bool)),
+		expr.Function("num", func(p ...any) (any, error) { return toNum(str(p[0])), nil },
+			new(func(string) int)),
+		expr.Function("validDate", func(p ...any) (any, error) { return naaccr.IsDate(str(p[0])), nil },
+			new(func(string) bool)),
+		expr.Function("year", func(p ...any) (any, error) { d, _ := naaccr.ParseDate(str(p[0])); return d.Year, nil },
+			new(func(string) int)),
+		expr.Function("month", func(p ...any) (any, error) { d, _ := naaccr.ParseDate(str(p[0])); return d.Month, nil },
+			new(func(string) int)),
+		expr.Function("dateBefore", func(p ...any) (any, error) { return dateCompare(str(p[0]), str(p[1])) < 0, nil },
+			new(func(string, string) bool)),
+		expr.Function("dateAfter", func(p ...any) (any, error) { return dateCompare(str(p[1]), str(p[0])) < 0, nil },
+			new(func(string, string) bool)),
+		expr.Function("yearsBetween", func(p ...any) (any, error) { return yearsBetween(str(p[0]), str(p[1])), nil },
+			new(func(string, string) int)),
+		expr.Function("inList", func(p ...any) (any, error) {
+			v := str(p[0])
+			for _, x := range p[1:] {
+				if v == str(x) {
+					return true, nil
+				}
+			}
+			return false, nil
+		}),
+		expr.Function("inRange", func(p ...any) (any, error) { return inRanges(str(p[0]), str(p[1])), nil },
+			new(func(string, string) bool)),
+		expr.Function("inTable", func(p ...any) (any, error) {
+			if len(p) < 2 {
+				return false, errors.New("inTable(table, value...) needs a table and a value")
+			}
+			vals := make([]string, len(p)-1)
+			for i, x := range p[1:] {
+				vals[i] = str(x)
+			}
+			return s.inTable(str(p[0]), vals)
+		}),
+	}
+}
+
+// toNum reads a value made of digits; anything else is -1.
+func toNum(v string) int {
+	if !naaccr.IsDigits(v) || len(v) > 9 {
+		return -1
+	}
+	n := 0
+	for i := 0; i < len(v); i++ {
+		n = n*10 + int(v[i]-'0')
+	}
+	return n
+}
+
+// dateCompare compares two NAACCR dates on the parts both know: -1 when a is surely before b,
+// 1 when surely after, 0 when equal as far as known, or when either date is not a valid date.
+func dateCompare(a, b string) int {
+	da, errA := naaccr.ParseDate(a)
+	db, errB := naaccr.ParseDate(b)
+	if errA != nil || errB != nil {
+		return 0
+	}
+	if c := cmpInt(da.Year, db.Year); c != 0 {
+		return c
+	}
+	if da.Month == 0 || db.Month == 0 {
+		return 0
+	}
+	if c := cmpInt(da.Month, db.Month); c != 0 {
+		return c
+	}
+	if da.Day == 0 || db.Day == 0 {
+		return 0
+	}
+	return cmpInt(da.Day, db.Day)
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// yearsBetween is the number of completed years from a to b (an age), using the parts both
+// dates know; -1 when either date is unknown or b is before a.
+func yearsBetween(a, b string) int {
+	da, errA := naaccr.ParseDate(a)
+	db, errB := naaccr.ParseDate(b)
+	if errA != nil || errB != nil {
+		return -1
+	}
+	n := db.Year - da.Year
+	if da.Month != 0 && db.Month != 0 && (db.Month < da.Month || (db.Month == da.Month && da.Day != 0 && db.Day != 0 && db.Day < da.Day)) {
+		n--
+	}
+	if n < 0 {
+		return -1
+	}
+	return n
+}
+
+// inRanges reports whether v is in a comma-separated list of values and ranges such as
+// "C340-C349,C384". Range ends have the value's length and compare as text, as ICD-O codes do.
+func inRanges(v, spec string) bool {
+	if v == "" {
+		return false
+	}
+	for _, part := range strings.Split(spec, ",") {
+		if matchCell(v, strings.TrimSpace(part)) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchCell matches a value against one table cell: a value, a range LO-HI, or * for any.
+func matchCell(v, cell string) bool {
+	if cell == "*" {
+		return true
+	}
+	if lo, hi, ok := strings.Cut(cell, "-"); ok && len(lo) == len(hi) && len(lo) == len(v) {
+		return v >= lo && v <= hi
+	}
+	return v == cell
+}
+
+// lookupTables are the CSV tables of schemas/edits/tables: a header, then rows whose cells are
+// values, ranges (C340-C349) or * for any value.
+type lookupTables struct {
+	byName map[string][][]string
+}
+
+func loadLookupTables(fsys fs.FS) (*lookupTables, error) {
+	lt := &lookupTables{byName: map[string][][]string{}}
+	files, err := fs.Glob(fsys, "edits/tables/*.csv")
+	if err != nil {
+		return nil, fmt.Errorf("edits: tables: %w", err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".csv")
+		rows, err := readTable(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		lt.byName[name] = rows
+	}
+	return lt, nil
+}
+
+func readTable(fsys fs.FS, file string) ([][]string, error) {
+	fh, err := fsys.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("edits: %w", err)
+	}
+	defer fh.Close()
+	r := csv.NewReader(fh)
+	r.Comment = '#'
+	head, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("edits: %s: header: %w", file, err)
+	}
+	r.FieldsPerRecord = len(head)
+	var rows [][]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("edits: %s: %w", file, err)
+		}
+		for i := range rec {
+			rec[i] = strings.TrimSpace(rec[i])
+		}
+		rows = append(rows, rec)
+	}
+}
+
+// inTable looks values up in a table of schemas/edits/tables, or, for one value, in a code list
+// of schemas/codes by its scheme name.
+func (s *Set) inTable(name string, vals []string) (bool, error) {
+	rows, ok := s.tables.byName[name]
+	if !ok {
+		if l, ok := s.codes.List(name); ok && len(vals) == 1 {
+			return l.Contains(vals[0]), nil
+		}
+		return false, fmt.Errorf("inTable: no table %q", name)
+	}
+	for _, row := range rows {
+		if len(vals) > len(row) {
+			return false, fmt.Errorf("inTable: table %q has %d columns, %d values given", name, len(row), len(vals))
+		}
+		match := true
+		for i, v := range vals {
+			if !matchCell(v, row[i]) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true, nil
+		}
+	}
+	return false, nil
+}
