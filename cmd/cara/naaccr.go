@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -70,18 +72,46 @@ func (rf *readFlags) registry() (*naaccr.Registry, error) {
 	return reg, nil
 }
 
-// openNAACCR opens a NAACCR XML file (plain or gzip) and reads its header.
+// openNAACCR opens a NAACCR XML file (plain or gzip) and reads its header. A user dictionary
+// the file names by a file: URI or a relative path is loaded from beside the file.
 func openNAACCR(path string, reg *naaccr.Registry, relaxed bool) (*naaccr.Reader, *os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	rd, err := naaccr.NewReader(f, naaccr.ReaderOptions{Registry: reg, Relaxed: relaxed})
+	rd, err := naaccr.NewReader(f, naaccr.ReaderOptions{Registry: reg, Relaxed: relaxed, LoadUserDictionary: userDictionaryBeside(path)})
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
 	return rd, f, nil
+}
+
+// userDictionaryBeside resolves a userDictionaryUri that names a local file: file:///abs/path, or
+// a relative path taken from the data file's folder. Web URIs are not fetched (cara works
+// offline); load those with --user-dictionary.
+func userDictionaryBeside(dataFile string) func(uri string) (*naaccr.Dictionary, error) {
+	return func(uri string) (*naaccr.Dictionary, error) {
+		var p string
+		switch {
+		case strings.HasPrefix(uri, "file://"):
+			u, err := url.Parse(uri)
+			if err != nil {
+				return nil, err
+			}
+			p = u.Path
+		case strings.Contains(uri, "://"):
+			return nil, nil
+		case filepath.IsAbs(uri):
+			p = uri
+		default:
+			p = filepath.Join(filepath.Dir(dataFile), uri)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return nil, nil
+		}
+		return naaccr.LoadDictionaryFile(p)
+	}
 }
 
 // problemJSON is one line of `cara naaccr validate --format json`.

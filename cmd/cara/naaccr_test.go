@@ -447,3 +447,25 @@ func TestNaaccrConvertLeavesNoFileWhenItFails(t *testing.T) {
 		})
 	}
 }
+
+func TestNaaccrValidateLoadsAUserDictionaryNamedBesideTheFile(t *testing.T) {
+	dict, err := os.ReadFile(exampleUserDict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := naaccrDoc(base260, ` userDictionaryUri="state-items.xml"`,
+		xmlPatient([]string{"patientIdNumber", "00000001", "myVariable2", "B"}))
+	path := writeFile(t, "data.xml", doc)
+	out, err := runCmd(t, naaccrEnv, "", "naaccr", "validate", path)
+	if !errors.Is(err, errProblems) || !strings.Contains(out, "not loaded: state-items.xml") {
+		t.Fatalf("without the file beside it: err = %v, output:\n%s", err, out)
+	}
+	renamed := strings.Replace(string(dict), "http://mycompany.org/my-very-own-naaccr-dictionary.xml", "state-items.xml", 1)
+	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "state-items.xml"), []byte(renamed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCmd(t, naaccrEnv, "", "naaccr", "validate", path)
+	if err != nil || !strings.Contains(out, "valid: 1 patients") {
+		t.Fatalf("with the dictionary beside the file: err = %v, output:\n%s", err, out)
+	}
+}

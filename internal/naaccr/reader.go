@@ -18,6 +18,10 @@ type ReaderOptions struct {
 	// Relaxed accepts what the specification calls recoverable: elements without the NAACCR
 	// namespace, and root attributes that are not in a namespace of their own.
 	Relaxed bool
+	// LoadUserDictionary, when set, is asked for a user dictionary the file names and the
+	// registry does not have (for example a file:// URI beside the file). It returns nil, nil
+	// when it cannot find one; the dictionary's items are then reported as unknown.
+	LoadUserDictionary func(uri string) (*Dictionary, error)
 }
 
 // FileInfo is what a file says before its first Patient.
@@ -276,6 +280,18 @@ func (r *Reader) header() error {
 	var users []*Dictionary
 	for _, u := range r.info.UserDictionaryURIs {
 		d, ok := r.opt.Registry.Lookup(u)
+		if !ok && r.opt.LoadUserDictionary != nil {
+			loaded, err := r.opt.LoadUserDictionary(u)
+			if err != nil {
+				return r.fail(r.structural("user dictionary %q: %v", u, err))
+			}
+			if loaded != nil {
+				if loaded.URI != u {
+					return r.fail(r.structural("user dictionary %q declares dictionaryUri %q", u, loaded.URI))
+				}
+				d, ok = loaded, true
+			}
+		}
 		switch {
 		case !ok:
 			// Not an error in itself: items of that dictionary are reported as unknown.
