@@ -40,7 +40,10 @@ func searchFS() fstest.MapFS {
 		"C340,Main bronchus\n" +
 		"C349,\"Lung, NOS\"\n" +
 		"C449,\"Skin, NOS (excludes skin of breast)\"\n" +
-		"C5,A made-up one-character code\n"
+		"C5,A made-up one-character code\n" +
+		"C772,Lymphoid\n" +
+		"C778,Lymph nodes\n" +
+		"C779,\"Lymph node, NOS\"\n"
 	return fstest.MapFS{
 		"codes/icdo3-topography.csv":            {Data: []byte(topo)},
 		"codes/icdo3-morphology.csv":            {Data: []byte("code,behavior,description,category\n8500,2,\"Intraductal carcinoma, noninfiltrating, NOS\",Ductal\n8500,3,\"Infiltrating duct carcinoma, NOS\",Ductal\n")},
@@ -81,7 +84,8 @@ func TestSearchRanksExactCodeThenPrefixThenWordsThenSubstrings(t *testing.T) {
 		{"case-insensitive words", "LUNG", 0, []string{"C349"}},
 		{"punctuation in the query ignored", "lung,", 0, []string{"C349"}},
 		{"substring when no word starts with the query", "reast", 0, []string{"C509", "C502", "C504", "C449"}},
-		{"word prefixes before substrings", "nos", 0, []string{"C349", "C509", "C449"}},
+		{"words found earlier first", "nos", 0, []string{"C349", "C509", "C449", "C779"}},
+		{"whole words before prefixes, then NOS terms, then shorter labels", "lymph", 0, []string{"C779", "C778", "C772"}},
 		{"limit keeps the best", "breast", 2, []string{"C509", "C502"}},
 		{"limit larger than the matches", "C34", 10, []string{"C340", "C349"}},
 		{"no match", "xyz", 0, nil},
