@@ -44,6 +44,7 @@ type WorklistRow struct {
 	DxDate      string // as shown: CCYY-MM-DD or the partial form
 	Status      string
 	StatusLabel string
+	EditErrors  int
 }
 
 // CaseView is the case form, one section at a time.
@@ -63,6 +64,49 @@ type CaseView struct {
 	Saved          bool
 	ErrorCount     int
 	Conflict       []ConflictItem
+	// Edits are the failing edits of the case as shown (saved values, or what was entered).
+	Edits EditPanel
+	// HasOverrides is set when the section holds override flags; setting one needs a comment.
+	HasOverrides    bool
+	OverrideComment string
+}
+
+// EditPanel lists the failing edits of a case.
+type EditPanel struct {
+	URL      string // where the form posts to re-run the edits without saving
+	Errors   int
+	Warnings int
+	Items    []EditView
+}
+
+// EditView is one failing edit.
+type EditView struct {
+	ID       string
+	Name     string
+	Severity string
+	Message  string
+	Links    []EditLink // the fields the edit names
+}
+
+// EditLink points at a field of the form.
+type EditLink struct {
+	Label string
+	URL   string
+}
+
+// EditsPageView lists the edit set with how many cases of the user's facilities fail each edit.
+type EditsPageView struct {
+	Page
+	Cases int
+	Rows  []EditRow
+}
+
+// EditRow is one edit of the edit set.
+type EditRow struct {
+	ID, Name, Description, Severity, Level string
+	Items                                  []string
+	Override                               string
+	Failing                                int
 }
 
 // SectionTab is one tab of the case form.
@@ -98,6 +142,8 @@ type FieldView struct {
 	Help      string
 	Error     string
 	ReadOnly  bool
+	// Flags are the messages of failing edits that name this field.
+	Flags []string
 }
 
 // Option is one choice of a select.

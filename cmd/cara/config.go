@@ -59,6 +59,7 @@ type catalog struct {
 	Codes  *codes.Tables
 	Form   *abstract.Form
 	Fields *edits.FieldChecker
+	Edits  *edits.Set
 }
 
 func loadCatalog() (*catalog, error) {
@@ -74,11 +75,11 @@ func loadCatalog() (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	fc, err := edits.NewFieldChecker(tables)
+	set, err := edits.Load(schemas.FS, dict, tables)
 	if err != nil {
 		return nil, err
 	}
-	return &catalog{Dict: dict, Codes: tables, Form: form, Fields: fc}, nil
+	return &catalog{Dict: dict, Codes: tables, Form: form, Fields: set.Fields, Edits: set}, nil
 }
 
 // parseFlags parses a subcommand's flags, turning flag errors into usage errors and refusing

@@ -16,7 +16,6 @@ import (
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
-	"github.com/cara-registry/cara/schemas"
 )
 
 func cmdEdits(ctx context.Context, e env, args []string, stdout io.Writer) error {
@@ -38,11 +37,7 @@ func loadEdits() (*edits.Set, *catalog, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	set, err := edits.Load(schemas.FS, cat.Dict, cat.Codes)
-	if err != nil {
-		return nil, nil, err
-	}
-	return set, cat, nil
+	return cat.Edits, cat, nil
 }
 
 func cmdEditsList(args []string, stdout io.Writer) error {

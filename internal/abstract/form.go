@@ -65,6 +65,18 @@ func (f *Form) Section(id string) (*Section, bool) {
 	return nil, false
 }
 
+// SectionOf returns the section that holds an item.
+func (f *Form) SectionOf(naaccrID string) (*Section, bool) {
+	for _, s := range f.Sections {
+		for _, fl := range s.Fields {
+			if fl.Def.ID == naaccrID {
+				return s, true
+			}
+		}
+	}
+	return nil, false
+}
+
 // Field returns the field of an item, if the form has it.
 func (f *Form) Field(naaccrID string) (*Field, bool) {
 	fl, ok := f.byItem[naaccrID]

@@ -75,7 +75,7 @@ func TestAbstractFormSectionsKeepTheFileOrder(t *testing.T) {
 	for _, s := range f.Sections {
 		ids = append(ids, s.ID)
 	}
-	if got := strings.Join(ids, ","); got != "patient,identification,diagnosis,followup" {
+	if got := strings.Join(ids, ","); got != "patient,identification,diagnosis,followup,overrides" {
 		t.Errorf("sections %s", got)
 	}
 	s, ok := f.Section("diagnosis")

@@ -27,6 +27,7 @@ type List struct {
 	Name   string
 	Codes  []Code
 	byCode map[string]int
+	index  *listIndex // built at load, for Search
 }
 
 // Lookup returns the code entry for a value.
@@ -63,6 +64,8 @@ type Tables struct {
 	lists      map[string]*List  // by scheme name
 	schemes    map[string]string // naaccrId → scheme name
 	Morphology []Morphology
+	byBehavior map[string]*List           // histology codes listed with each behavior
+	common     map[string]map[string]bool // site → histologies observed there
 }
 
 // Scheme names of the lists that do not come from codes/items/*.csv.
@@ -114,6 +117,9 @@ func Load(fsys fs.FS) (*Tables, error) {
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := t.prepareLookups(fsys); err != nil {
 		return nil, err
 	}
 	return t, nil

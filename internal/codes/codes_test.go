@@ -169,15 +169,17 @@ func TestForItemFindsNoListForFreeTextItems(t *testing.T) {
 // escaped quote) and every other file Load needs.
 func minimalFS() fstest.MapFS {
 	return fstest.MapFS{
-		"codes/items/yesNo.csv":                  {Data: []byte("code,label,means_missing,description\n0,no,FALSE,No\n1,yes,FALSE,Yes\n9,unknown,TRUE,Unknown\n")},
-		"codes/icdo3-topography.csv":             {Data: []byte("code,description\nC509,\"Breast, NOS\"\n")},
-		"codes/icdo3-morphology.csv":             {Data: []byte("code,behavior,description,category\n8500,3,\"Infiltrating duct carcinoma, NOS\",Ductal\n")},
-		"codes/icdo3-morphology-seer-extra.csv":  {Data: []byte("code,behavior,description,category\n")},
-		"codes/field_code_scheme.csv":            {Data: []byte("\ufeffname,scheme\nsomeItem,yesNo\ncommented,commented\n")},
-		"codes/items/commented.csv":              {Data: []byte("# source: a manual\n" + `"code","label","means_missing","description"` + "\n" + `"A","ay",FALSE,"the \"quoted\" one"` + "\n" + `"B","bee",FALSE,"B"` + "\n")},
-		"codes/items/ignored-not-a-list.txt":     {Data: []byte("not read")},
-		"codes/COPYRIGHTS-item-codes.txt":        {Data: []byte("not read")},
-		"dictionaries/naaccr-dictionary-260.xml": {Data: []byte("not read")},
+		"codes/items/yesNo.csv":                       {Data: []byte("code,label,means_missing,description\n0,no,FALSE,No\n1,yes,FALSE,Yes\n9,unknown,TRUE,Unknown\n")},
+		"codes/icdo3-topography.csv":                  {Data: []byte("code,description\nC509,\"Breast, NOS\"\n")},
+		"codes/icdo3-morphology.csv":                  {Data: []byte("code,behavior,description,category\n8500,3,\"Infiltrating duct carcinoma, NOS\",Ductal\n")},
+		"codes/icdo3-morphology-seer-extra.csv":       {Data: []byte("code,behavior,description,category\n")},
+		"codes/field_code_scheme.csv":                 {Data: []byte("\ufeffname,scheme\nsomeItem,yesNo\ncommented,commented\n")},
+		"codes/items/commented.csv":                   {Data: []byte("# source: a manual\n" + `"code","label","means_missing","description"` + "\n" + `"A","ay",FALSE,"the \"quoted\" one"` + "\n" + `"B","bee",FALSE,"B"` + "\n")},
+		"codes/items/ignored-not-a-list.txt":          {Data: []byte("not read")},
+		"codes/COPYRIGHTS-item-codes.txt":             {Data: []byte("not read")},
+		"dictionaries/naaccr-dictionary-260.xml":      {Data: []byte("not read")},
+		"codes/site-histology-frequencies-female.csv": {Data: []byte("percent,site,histology,behavior,cs_schema,tnm_schema,eod_schema\n")},
+		"codes/site-histology-frequencies-male.csv":   {Data: []byte("percent,site,histology,behavior,cs_schema,tnm_schema,eod_schema\n")},
 	}
 }
 

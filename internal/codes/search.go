@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 )
 
@@ -48,7 +47,11 @@ func (l *List) Search(query string, limit int) []Match {
 	if l == nil {
 		return nil
 	}
-	return indexOf(l, nil).search(query, limit)
+	ix := l.index
+	if ix == nil { // a list made outside Load: index it for this search only
+		ix = newIndex(l, nil)
+	}
+	return ix.search(query, limit)
 }
 
 // HistologyForBehavior returns the ICD-O-3 histology codes that the morphology table lists with
@@ -63,46 +66,38 @@ func (t *Tables) HistologyForBehavior(b string) *List {
 		l, _ := t.List(SchemeHistology)
 		return l
 	}
-	key := behaviorKey{t, b}
-	if l, ok := behaviorLists.Load(key); ok {
-		return l.(*List)
+	if l, ok := t.byBehavior[b]; ok {
+		return l
 	}
-	l, _ := behaviorLists.LoadOrStore(key, t.buildBehaviorList(b))
-	return l.(*List)
+	return &List{Name: SchemeHistology + "/" + b, byCode: map[string]int{}} // no pairs: an empty list
 }
 
 // CommonHistology reports whether histology is among the histologies observed at site in the
 // site/histology frequency tables (either sex), so that an unusual pair can be flagged as a
-// warning. It is true when it cannot judge: a blank site or histology, a site the tables do not
-// cover at all, or tables not loaded by PrepareLookups.
+// warning. It is true when it cannot judge: a blank site or histology, or a site the tables do
+// not cover at all.
 func (t *Tables) CommonHistology(site, histology string) bool {
 	if site == "" || histology == "" {
 		return true
 	}
-	v, ok := siteHistology.Load(t)
-	if !ok {
-		return true
-	}
-	hist, ok := v.(map[string]map[string]bool)[site]
+	hist, ok := t.common[site]
 	if !ok {
 		return true
 	}
 	return hist[histology]
 }
 
-// The files of observed site/histology/behavior combinations read by PrepareLookups.
-var siteHistologyFiles = []string{
-	"codes/site-histology-frequencies-female.csv",
-	"codes/site-histology-frequencies-male.csv",
+// siteHistologyFiles are the observed site/histology/behavior combinations.
+func siteHistologyFiles() []string {
+	return []string{"codes/site-histology-frequencies-female.csv", "codes/site-histology-frequencies-male.csv"}
 }
 
-// PrepareLookups reads the site/histology frequency tables from fsys (the schemas file system)
-// for CommonHistology and builds the lower-case word index of every list, so no search pays for
-// it; the histology list's index also holds the ICD-O-3 terms of its other behaviors. Call it
-// once after Load; without it Search indexes a list on first use (label and description only).
-func (t *Tables) PrepareLookups(fsys fs.FS) error {
+// prepareLookups reads the site/histology frequency tables for CommonHistology and builds the
+// word index of every list once, at load, so no search pays for it; the histology lists' indexes
+// also hold the ICD-O-3 terms of the code's other behaviors.
+func (t *Tables) prepareLookups(fsys fs.FS) error {
 	common := map[string]map[string]bool{}
-	for _, f := range siteHistologyFiles {
+	for _, f := range siteHistologyFiles() {
 		err := readCSV(fsys, f, []string{"percent", "site", "histology", "behavior", "cs_schema", "tnm_schema", "eod_schema"}, func(rec []string) error {
 			if common[rec[1]] == nil {
 				common[rec[1]] = map[string]bool{}
@@ -114,7 +109,7 @@ func (t *Tables) PrepareLookups(fsys fs.FS) error {
 			return err
 		}
 	}
-	siteHistology.Store(t, common)
+	t.common = common
 
 	terms := map[string][]string{} // histology → its terms of every behavior
 	for _, m := range t.Morphology {
@@ -122,28 +117,22 @@ func (t *Tables) PrepareLookups(fsys fs.FS) error {
 	}
 	for name, l := range t.lists {
 		if name == SchemeHistology {
-			listIndexes.Store(l, newIndex(l, terms))
+			l.index = newIndex(l, terms)
 		} else {
-			indexOf(l, nil)
+			l.index = newIndex(l, nil)
 		}
 	}
-	for _, b := range []string{"0", "1", "2", "3"} {
-		indexOf(t.HistologyForBehavior(b), terms)
+	t.byBehavior = map[string]*List{}
+	behaviors := map[string]bool{}
+	for _, m := range t.Morphology {
+		behaviors[m.Behavior] = true
+	}
+	for b := range behaviors {
+		l := t.buildBehaviorList(b)
+		l.index = newIndex(l, terms)
+		t.byBehavior[b] = l
 	}
 	return nil
-}
-
-// Search state lives beside the Tables and Lists it belongs to, keyed by pointer, so that the
-// loader needs no change; lists are immutable once loaded.
-var (
-	listIndexes   sync.Map // *List → *listIndex
-	behaviorLists sync.Map // behaviorKey → *List
-	siteHistology sync.Map // *Tables → map[site]map[histology]bool
-)
-
-type behaviorKey struct {
-	t *Tables
-	b string
 }
 
 func (t *Tables) buildBehaviorList(b string) *List {
@@ -174,15 +163,6 @@ type indexEntry struct {
 	text       string   // lower-case label, description and other terms, for substring search
 	labelLen   int
 	nos        bool // the label has the word NOS
-}
-
-// indexOf returns the index of l, building it (with extra terms per code, may be nil) if needed.
-func indexOf(l *List, terms map[string][]string) *listIndex {
-	if ix, ok := listIndexes.Load(l); ok {
-		return ix.(*listIndex)
-	}
-	ix, _ := listIndexes.LoadOrStore(l, newIndex(l, terms))
-	return ix.(*listIndex)
 }
 
 func newIndex(l *List, terms map[string][]string) *listIndex {

@@ -4,28 +4,18 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 
 	"github.com/cara-registry/cara/internal/codes"
 )
 
-var (
-	lookupsOnce sync.Once
-	lookupsErr  error
-)
-
-// loadLookups returns the shipped tables with PrepareLookups done.
+// loadLookups returns the shipped tables.
 func loadLookups(t testing.TB) *codes.Tables {
 	t.Helper()
 	tablesOnce.Do(func() { tables, tablesErr = codes.Load(os.DirFS("../../schemas")) })
 	if tablesErr != nil {
 		t.Fatal(tablesErr)
-	}
-	lookupsOnce.Do(func() { lookupsErr = tables.PrepareLookups(os.DirFS("../../schemas")) })
-	if lookupsErr != nil {
-		t.Fatal(lookupsErr)
 	}
 	return tables
 }
@@ -45,12 +35,16 @@ func searchFS() fstest.MapFS {
 		"C778,Lymph nodes\n" +
 		"C779,\"Lymph node, NOS\"\n"
 	return fstest.MapFS{
-		"codes/icdo3-topography.csv":            {Data: []byte(topo)},
-		"codes/icdo3-morphology.csv":            {Data: []byte("code,behavior,description,category\n8500,2,\"Intraductal carcinoma, noninfiltrating, NOS\",Ductal\n8500,3,\"Infiltrating duct carcinoma, NOS\",Ductal\n")},
-		"codes/icdo3-morphology-seer-extra.csv": {Data: []byte("code,behavior,description,category\n")},
-		"codes/field_code_scheme.csv":           {Data: []byte("name,scheme\n")},
+		"codes/icdo3-topography.csv":                  {Data: []byte(topo)},
+		"codes/icdo3-morphology.csv":                  {Data: []byte("code,behavior,description,category\n8500,2,\"Intraductal carcinoma, noninfiltrating, NOS\",Ductal\n8500,3,\"Infiltrating duct carcinoma, NOS\",Ductal\n")},
+		"codes/icdo3-morphology-seer-extra.csv":       {Data: []byte("code,behavior,description,category\n")},
+		"codes/field_code_scheme.csv":                 {Data: []byte("name,scheme\n")},
+		"codes/site-histology-frequencies-female.csv": {Data: []byte(freqHead + "1.0,C509,8500,3,1,1,1\n")},
+		"codes/site-histology-frequencies-male.csv":   {Data: []byte(freqHead)},
 	}
 }
+
+const freqHead = "percent,site,histology,behavior,cs_schema,tnm_schema,eod_schema\n"
 
 func codesOf(ms []codes.Match) []string {
 	out := make([]string, len(ms))
@@ -209,7 +203,7 @@ func TestHistologyForBehaviorListsThePairsOfTheMorphologyTable(t *testing.T) {
 					t.Fatalf("codes not ascending and unique at %d: %s, %s", i, l.Codes[i-1].Code, l.Codes[i].Code)
 				}
 			}
-			if tb.HistologyForBehavior(tt.behavior) != l {
+			if len(l.Codes) > 0 && tb.HistologyForBehavior(tt.behavior) != l {
 				t.Error("a second call built a new list")
 			}
 		})
@@ -251,26 +245,12 @@ func TestCommonHistologyFlagsPairsNotObservedAtTheSite(t *testing.T) {
 	}
 }
 
-func TestCommonHistologyCannotJudgeWithoutPrepareLookups(t *testing.T) {
-	tb, err := codes.Load(searchFS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !tb.CommonHistology("C509", "9861") {
-		t.Error("unprepared tables flagged a pair")
-	}
-}
-
-func TestPrepareLookupsRejectsAMissingFrequencyFile(t *testing.T) {
+func TestLoadRejectsAMissingFrequencyFile(t *testing.T) {
 	fsys := searchFS()
-	tb, err := codes.Load(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys["codes/site-histology-frequencies-female.csv"] = &fstest.MapFile{Data: []byte("percent,site,histology,behavior,cs_schema,tnm_schema,eod_schema\n1.0,C509,8500,3,1,1,1\n")}
-	err = tb.PrepareLookups(fsys)
+	delete(fsys, "codes/site-histology-frequencies-male.csv")
+	_, err := codes.Load(fsys)
 	if err == nil || !strings.Contains(err.Error(), "site-histology-frequencies-male.csv") {
-		t.Fatalf("PrepareLookups = %v, want an error naming the missing male file", err)
+		t.Fatalf("Load = %v, want an error naming the missing male file", err)
 	}
 }
 

@@ -153,6 +153,10 @@ type CaseSave struct {
 	TumorItems     map[string]string
 	UserID         *uint
 	RemoteAddr     string
+	// EditErrors and EditWarnings are the failing edits of the case as saved.
+	EditErrors, EditWarnings int
+	// Comment goes into the audit event with the changes (required when an override is set).
+	Comment string
 }
 
 // ItemChange is one item's old and new value, for the audit trail.
@@ -204,7 +208,8 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 				"accession_number": t.AccessionNumber, "sequence_number": t.SequenceNumber,
 				"primary_site": t.PrimarySite, "histology": t.Histology, "behavior": t.Behavior,
 				"date_of_diagnosis": t.DateOfDiagnosis,
-				"version":           gorm.Expr("version + 1"), "updated_at": s.now().UTC(),
+				"edit_errors":       in.EditErrors, "edit_warnings": in.EditWarnings,
+				"version": gorm.Expr("version + 1"), "updated_at": s.now().UTC(),
 			})
 			if res.Error != nil {
 				return res.Error
@@ -214,7 +219,7 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			}
 			if err := s.audit(tx, AuditEntry{
 				UserID: in.UserID, Action: "case.update", Entity: "tumor", EntityID: fmt.Sprint(in.TumorID),
-				Details: map[string]any{"changes": changes}, RemoteAddr: in.RemoteAddr,
+				Details: auditDetails(changes, in.Comment), RemoteAddr: in.RemoteAddr,
 			}); err != nil {
 				return err
 			}
@@ -338,4 +343,21 @@ func (s *Store) UpdateEditCounts(ctx context.Context, counts []EditCounts) error
 		return fmt.Errorf("store: update edit counts: %w", err)
 	}
 	return nil
+}
+
+func auditDetails(changes []ItemChange, comment string) map[string]any {
+	d := map[string]any{"changes": changes}
+	if comment != "" {
+		d["comment"] = comment
+	}
+	return d
+}
+
+// PatientTumors returns every tumor of a patient, in id order; patient-level edits need them.
+func (s *Store) PatientTumors(ctx context.Context, patientID uint) ([]Tumor, error) {
+	var ts []Tumor
+	if err := s.db.WithContext(ctx).Where("patient_id = ?", patientID).Order("id").Find(&ts).Error; err != nil {
+		return nil, fmt.Errorf("store: tumors of patient %d: %w", patientID, err)
+	}
+	return ts, nil
 }

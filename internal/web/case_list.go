@@ -18,6 +18,7 @@ type caseHandler struct {
 	store  Store
 	form   *abstract.Form
 	fields *edits.FieldChecker
+	edits  *edits.Set
 	codes  *codes.Tables
 }
 
@@ -45,6 +46,7 @@ func (h *caseHandler) list(c echo.Context) error {
 			DxDate:      showDate(r.DateOfDiagnosis),
 			Status:      r.Status,
 			StatusLabel: views.StatusLabel(r.Status),
+			EditErrors:  r.EditErrors,
 		}
 		if sites != nil {
 			row.SiteLabel = sites.Label(r.PrimarySite)

@@ -5,10 +5,12 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/web/hx"
 	"github.com/cara-registry/cara/views"
@@ -39,23 +41,35 @@ func (h *caseHandler) save(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form is incomplete (no version). Reload the case and enter your changes again.")
 	}
 
-	entered := map[string]string{}
-	for _, f := range sec.Fields {
-		if vals, ok := c.Request().PostForm[f.Def.ID]; ok && len(vals) > 0 {
-			entered[f.Def.ID] = vals[0]
-		}
-	}
+	entered := enteredValues(c, sec)
+	comment := strings.TrimSpace(c.FormValue("overrideComment"))
 	patient := maps.Clone(map[string]string(cs.Patient.Items))
 	tumor := maps.Clone(map[string]string(cs.Tumor.Items))
-	if errs := abstract.Apply(sec.Fields, entered, h.fields, patient, tumor); len(errs) > 0 {
+	errs := abstract.Apply(sec.Fields, entered, h.fields, patient, tumor)
+	if len(errs) == 0 {
+		errs = overridesNeedComment(sec, cs, patient, tumor, comment)
+	}
+	if len(errs) > 0 {
 		v := h.caseView(c, cs, sec, entered, errs)
 		v.PatientVersion, v.TumorVersion = pv, tv
+		v.OverrideComment = comment
+		res, err := h.caseEdits(c, cs, cs.Patient.Items, cs.Tumor.Items)
+		if err != nil {
+			return err
+		}
+		h.withEdits(&v, cs, res)
 		return h.respond(c, http.StatusUnprocessableEntity, v)
 	}
+	res, err := h.caseEdits(c, cs, patient, tumor)
+	if err != nil {
+		return err
+	}
+	nErr, nWarn := countResults(res)
 
 	saved, _, err := h.store.SaveCase(ctx, store.CaseSave{
 		TumorID: id, Scope: scope, PatientVersion: pv, TumorVersion: tv,
 		PatientItems: patient, TumorItems: tumor, UserID: &su.User.ID, RemoteAddr: c.RealIP(),
+		EditErrors: nErr, EditWarnings: nWarn, Comment: comment,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return h.conflict(c, id, scope, sec, entered)
@@ -68,6 +82,7 @@ func (h *caseHandler) save(c echo.Context) error {
 	}
 	v := h.caseView(c, saved, sec, nil, nil)
 	v.Saved = true
+	h.withEdits(&v, saved, res)
 	return render(c, http.StatusOK, views.CaseForm(v))
 }
 
@@ -79,6 +94,11 @@ func (h *caseHandler) conflict(c echo.Context, id uint, scope store.Scope, sec *
 		return err
 	}
 	v := h.caseView(c, cur, sec, entered, nil)
+	res, err := h.caseEdits(c, cur, cur.Patient.Items, cur.Tumor.Items)
+	if err != nil {
+		return err
+	}
+	h.withEdits(&v, cur, res)
 	for _, f := range sec.Fields {
 		yours, ok := entered[f.Def.ID]
 		if !ok {
@@ -99,4 +119,29 @@ func (h *caseHandler) respond(c echo.Context, status int, v views.CaseView) erro
 		return render(c, http.StatusOK, views.CaseForm(v))
 	}
 	return render(c, status, views.CasePage(v))
+}
+
+// overridesNeedComment refuses to set an override flag without a reason: an override silences
+// an edit, and the audit trail must say why.
+func overridesNeedComment(sec *abstract.Section, cs *store.Case, patient, tumor map[string]string, comment string) abstract.FieldErrors {
+	if comment != "" {
+		return nil
+	}
+	errs := abstract.FieldErrors{}
+	for _, f := range sec.Fields {
+		if !isOverride(f) {
+			continue
+		}
+		before, after := valueOf(cs, f.Def), tumor[f.Def.ID]
+		if f.Def.Parent == naaccr.ParentPatient {
+			after = patient[f.Def.ID]
+		}
+		if after == "1" && before != "1" {
+			errs[f.Def.ID] = f.Label + " [" + strconv.Itoa(f.Def.Number) + "]: setting an override needs a comment that says why the edit does not apply to this case"
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
 }

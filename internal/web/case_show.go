@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,6 +35,11 @@ func (h *caseHandler) show(c echo.Context) error {
 	}
 	v := h.caseView(c, cs, sec, nil, nil)
 	v.Saved = c.QueryParam("saved") == "1"
+	res, err := h.caseEdits(c, cs, cs.Patient.Items, cs.Tumor.Items)
+	if err != nil {
+		return err
+	}
+	h.withEdits(&v, cs, res)
 	return render(c, http.StatusOK, views.CasePage(v))
 }
 
@@ -85,6 +91,9 @@ func (h *caseHandler) caseView(c echo.Context, cs *store.Case, sec *abstract.Sec
 	}
 	v.Section = views.SectionView{ID: sec.ID, Title: sec.Title}
 	for _, f := range sec.Fields {
+		if isOverride(f) {
+			v.HasOverrides = true
+		}
 		val, ok := entered[f.Def.ID]
 		if !ok {
 			val = valueOf(cs, f.Def)
@@ -136,4 +145,9 @@ func (h *caseHandler) summary(cs *store.Case) string {
 		return "site not yet coded"
 	}
 	return s
+}
+
+// isOverride reports whether a field is a NAACCR override flag, which needs a comment when set.
+func isOverride(f *abstract.Field) bool {
+	return strings.HasPrefix(f.Def.ID, "overRide")
 }

@@ -30,13 +30,15 @@ type Store interface {
 	Worklist(ctx context.Context, f store.WorklistFilter) ([]store.WorklistRow, error)
 	LoadCase(ctx context.Context, tumorID uint, sc store.Scope) (*store.Case, error)
 	SaveCase(ctx context.Context, in store.CaseSave) (*store.Case, []store.ItemChange, error)
+	PatientTumors(ctx context.Context, patientID uint) ([]store.Tumor, error)
+	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
 // Deps are what the server is built from.
 type Deps struct {
 	Store  Store
 	Form   *abstract.Form
-	Fields *edits.FieldChecker
+	Edits  *edits.Set // the edit set; its Fields checks single values
 	Codes  *codes.Tables
 	Logger *slog.Logger
 	Now    func() time.Time // time.Now when nil
@@ -85,9 +87,11 @@ func New(d Deps) *echo.Echo {
 	e.POST("/logout", login.logout, guard...)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
-	cases := &caseHandler{store: d.Store, form: d.Form, fields: d.Fields, codes: d.Codes}
+	cases := &caseHandler{store: d.Store, form: d.Form, fields: d.Edits.Fields, edits: d.Edits, codes: d.Codes}
 	e.GET("/cases", cases.list, guard...)
 	e.GET("/cases/:id", cases.show, guard...)
 	e.POST("/cases/:id", cases.save, guard...)
+	e.POST("/cases/:id/edits", cases.checkEdits, guard...)
+	e.GET("/edits", cases.editList, guard...)
 	return e
 }

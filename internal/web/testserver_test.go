@@ -51,6 +51,7 @@ type catalog struct {
 	codes  *codes.Tables
 	form   *abstract.Form
 	fields *edits.FieldChecker
+	edits  *edits.Set
 }
 
 var loadCatalog = sync.OnceValues(func() (*catalog, error) {
@@ -66,11 +67,11 @@ var loadCatalog = sync.OnceValues(func() (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	fc, err := edits.NewFieldChecker(tables)
+	set, err := edits.Load(schemas.FS, dict, tables)
 	if err != nil {
 		return nil, err
 	}
-	return &catalog{codes: tables, form: form, fields: fc}, nil
+	return &catalog{codes: tables, form: form, fields: set.Fields, edits: set}, nil
 })
 
 // passwordHash is the fixture users' hash of testPassword: bcrypt, as auth.HashPassword makes,
@@ -223,7 +224,7 @@ func newFixture(t *testing.T, s *store.Store) *fixture {
 	handler := web.New(web.Deps{
 		Store:  s,
 		Form:   cat.form,
-		Fields: cat.fields,
+		Edits:  cat.edits,
 		Codes:  cat.codes,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)),
 		Now:    func() time.Time { return clock },
