@@ -36,3 +36,11 @@ func inputSize(length int) int {
 	}
 	return length + 1
 }
+
+// tabIndex keeps read-only (derived) fields out of the keyboard's way.
+func tabIndex(readOnly bool) string {
+	if readOnly {
+		return "-1"
+	}
+	return "0"
+}

@@ -60,6 +60,8 @@ type catalog struct {
 	Form   *abstract.Form
 	Fields *edits.FieldChecker
 	Edits  *edits.Set
+	// Schemas selects EOD schemas for the derived items.
+	Schemas *abstract.SchemaSelector
 }
 
 func loadCatalog() (*catalog, error) {
@@ -79,7 +81,11 @@ func loadCatalog() (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &catalog{Dict: dict, Codes: tables, Form: form, Fields: set.Fields, Edits: set}, nil
+	sel, err := abstract.LoadSchemaSelector(schemas.FS)
+	if err != nil {
+		return nil, err
+	}
+	return &catalog{Dict: dict, Codes: tables, Form: form, Fields: set.Fields, Edits: set, Schemas: sel}, nil
 }
 
 // parseFlags parses a subcommand's flags, turning flag errors into usage errors and refusing

@@ -28,7 +28,7 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	}
 	defer s.Close()
 
-	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Codes: cat.Codes, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies})
+	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Schemas: cat.Schemas, Codes: cat.Codes, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies})
 	httpSrv := &http.Server{Addr: e.Addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute}
 
 	go func() {

@@ -28,7 +28,7 @@ func Apply(fields []*Field, values map[string]string, fc *edits.FieldChecker, pa
 	clean := make(map[*Field]string, len(fields))
 	for _, f := range fields {
 		raw, ok := values[f.Def.ID]
-		if !ok {
+		if !ok || f.Derived {
 			continue
 		}
 		v := Normalize(f, raw)

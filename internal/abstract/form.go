@@ -37,6 +37,8 @@ type Field struct {
 	Required bool
 	Widget   Widget
 	Codes    *codes.List // nil when the item has no code list
+	// Derived fields are computed on save (see Derive) and shown read-only.
+	Derived bool
 }
 
 // Section is one tab of the form.
@@ -96,6 +98,7 @@ type formFile struct {
 			Help     string `yaml:"help"`
 			Required bool   `yaml:"required"`
 			Widget   string `yaml:"widget"`
+			Derived  bool   `yaml:"derived"`
 		} `yaml:"fields"`
 	} `yaml:"sections"`
 }
@@ -136,7 +139,7 @@ func LoadForm(fsys fs.FS, name string, dict *naaccr.Dictionary, tables *codes.Ta
 			if def.Parent == naaccr.ParentRoot {
 				return nil, fmt.Errorf("abstract: %s: item %q is a file-level item, not part of a case", file, def.ID)
 			}
-			fl := &Field{Def: def, Label: ffl.Label, Help: ffl.Help, Required: ffl.Required}
+			fl := &Field{Def: def, Label: ffl.Label, Help: ffl.Help, Required: ffl.Required, Derived: ffl.Derived}
 			if fl.Label == "" {
 				fl.Label = def.Name
 			}

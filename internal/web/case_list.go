@@ -15,11 +15,12 @@ import (
 )
 
 type caseHandler struct {
-	store  Store
-	form   *abstract.Form
-	fields *edits.FieldChecker
-	edits  *edits.Set
-	codes  *codes.Tables
+	store   Store
+	form    *abstract.Form
+	fields  *edits.FieldChecker
+	edits   *edits.Set
+	codes   *codes.Tables
+	schemas *abstract.SchemaSelector
 }
 
 // list shows the worklist of the user's facility (every facility for an administrator).

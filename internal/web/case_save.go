@@ -47,6 +47,9 @@ func (h *caseHandler) save(c echo.Context) error {
 	tumor := maps.Clone(map[string]string(cs.Tumor.Items))
 	errs := abstract.Apply(sec.Fields, entered, h.fields, patient, tumor)
 	if len(errs) == 0 {
+		derive(patient, tumor, h.schemas)
+	}
+	if len(errs) == 0 {
 		errs = overridesNeedComment(sec, cs, patient, tumor, comment)
 	}
 	if len(errs) > 0 {
@@ -101,7 +104,7 @@ func (h *caseHandler) conflict(c echo.Context, id uint, scope store.Scope, sec *
 	h.withEdits(&v, cur, res)
 	for _, f := range sec.Fields {
 		yours, ok := entered[f.Def.ID]
-		if !ok {
+		if !ok || f.Derived {
 			continue
 		}
 		yours = abstract.Normalize(f, yours)
@@ -144,4 +147,15 @@ func overridesNeedComment(sec *abstract.Section, cs *store.Case, patient, tumor 
 		return nil
 	}
 	return errs
+}
+
+// derive computes the derived items (age at diagnosis, EOD schema) into the tumor's items.
+func derive(patient, tumor map[string]string, sel *abstract.SchemaSelector) {
+	for id, v := range abstract.Derive(patient, tumor, sel) {
+		if v == "" {
+			delete(tumor, id)
+		} else {
+			tumor[id] = v
+		}
+	}
 }

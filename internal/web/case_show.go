@@ -114,7 +114,7 @@ func fieldView(f *abstract.Field, value, errMsg string) views.FieldView {
 	fv := views.FieldView{
 		ID: f.Def.ID, Label: f.Label, Number: f.Def.Number, Length: f.Def.Length,
 		DataType: string(f.Def.DataType), Level: string(f.Def.Parent), Widget: string(f.Widget),
-		Value: value, Required: f.Required, Help: f.Help, Error: errMsg,
+		Value: value, Required: f.Required, Help: f.Help, Error: errMsg, ReadOnly: f.Derived,
 	}
 	if f.Codes != nil {
 		fv.CodeLabel = f.Codes.Label(value)

@@ -36,12 +36,14 @@ type Store interface {
 
 // Deps are what the server is built from.
 type Deps struct {
-	Store  Store
-	Form   *abstract.Form
-	Edits  *edits.Set // the edit set; its Fields checks single values
-	Codes  *codes.Tables
-	Logger *slog.Logger
-	Now    func() time.Time // time.Now when nil
+	Store Store
+	Form  *abstract.Form
+	Edits *edits.Set // the edit set; its Fields checks single values
+	// Schemas selects the EOD schema of a tumor for the derived items; nil leaves schemaId alone.
+	Schemas *abstract.SchemaSelector
+	Codes   *codes.Tables
+	Logger  *slog.Logger
+	Now     func() time.Time // time.Now when nil
 	// SecureCookies marks cookies Secure; set it when cara is served over HTTPS.
 	SecureCookies bool
 }
@@ -87,7 +89,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/logout", login.logout, guard...)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
-	cases := &caseHandler{store: d.Store, form: d.Form, fields: d.Edits.Fields, edits: d.Edits, codes: d.Codes}
+	cases := &caseHandler{store: d.Store, form: d.Form, fields: d.Edits.Fields, edits: d.Edits, codes: d.Codes, schemas: d.Schemas}
 	e.GET("/cases", cases.list, guard...)
 	e.GET("/cases/:id", cases.show, guard...)
 	e.POST("/cases/:id", cases.save, guard...)
