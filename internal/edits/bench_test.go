@@ -119,6 +119,7 @@ func BenchmarkInlineTumor(b *testing.B) {
 	var out []edits.Result
 	var err error
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if out, err = r.Patient(&p, out[:0]); err != nil {
 			b.Fatal(err)

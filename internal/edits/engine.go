@@ -66,6 +66,10 @@ type Set struct {
 	codes  *codes.Tables
 	// items are every item an edit reads (with the override items), in a fixed order.
 	items []string
+	// tumorItems are the items patient-level edits may read from each tumor.
+	tumorItems []string
+	// rules are the field checks of every dictionary item, by naaccrId.
+	rules map[string]fieldRule
 }
 
 // LoadError says where a rule file is wrong.
@@ -165,6 +169,23 @@ func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables) (*Set, erro
 		s.items = append(s.items, it)
 	}
 	sort.Strings(s.items)
+	perTumor := map[string]bool{}
+	for _, e := range s.Edits {
+		if e.Level == LevelPatient {
+			for _, it := range e.Items {
+				perTumor[it] = true
+			}
+		}
+	}
+	for it := range perTumor {
+		s.tumorItems = append(s.tumorItems, it)
+	}
+	sort.Strings(s.tumorItems)
+	s.rules = make(map[string]fieldRule, len(dict.Items))
+	for _, def := range dict.Items {
+		l, _ := tables.ForItem(def.ID)
+		s.rules[def.ID] = fieldRule{def: def, list: l}
+	}
 	return s, nil
 }
 
@@ -308,5 +329,8 @@ func (s *Set) compileEnv() map[string]any {
 		env[it.ID] = ""
 	}
 	env["tumors"] = []map[string]any{}
+	for name, fn := range typedFunctions() {
+		env[name] = fn
+	}
 	return env
 }

@@ -17,23 +17,29 @@ import (
 // The helper functions edits may call. Item values are strings (blank when not entered); the
 // date helpers take NAACCR dates, full or partial, and treat an unknown part as unknown rather
 // than as a value, so that "2025" is neither before nor after "20250612".
+// typedFunctions are the helpers whose Go types expr calls directly, without boxing their
+// arguments: they are put in the environment rather than registered as expr functions, which
+// made a batch run a third faster.
+func typedFunctions() map[string]any {
+	return map[string]any{
+		"blank":     func(v string) bool { return strings.TrimSpace(v) == "" },
+		"num":       func(v string) int { return toNum(strings.TrimSpace(v)) },
+		"validDate": func(v string) bool { return naaccr.IsDate(strings.TrimSpace(v)) },
+		"year":      func(v string) int { d, _ := naaccr.ParseDate(strings.TrimSpace(v)); return d.Year },
+		"month":     func(v string) int { d, _ := naaccr.ParseDate(strings.TrimSpace(v)); return d.Month },
+		"dateBefore": func(a, b string) bool {
+			return dateCompare(strings.TrimSpace(a), strings.TrimSpace(b)) < 0
+		},
+		"dateAfter": func(a, b string) bool {
+			return dateCompare(strings.TrimSpace(b), strings.TrimSpace(a)) < 0
+		},
+		"inRange": func(v, spec string) bool { return inRanges(strings.TrimSpace(v), spec) },
+	}
+}
+
 func (s *Set) functions() []expr.Option {
 	str := func(v any) string { x, _ := v.(string); return strings.TrimSpace(x) }
 	return []expr.Option{
-		expr.Function("blank", func(p ...any) (any, error) { return str(p[0]) == "", nil },
-			new(func(string) bool)),
-		expr.Function("num", func(p ...any) (any, error) { return toNum(str(p[0])), nil },
-			new(func(string) int)),
-		expr.Function("validDate", func(p ...any) (any, error) { return naaccr.IsDate(str(p[0])), nil },
-			new(func(string) bool)),
-		expr.Function("year", func(p ...any) (any, error) { d, _ := naaccr.ParseDate(str(p[0])); return d.Year, nil },
-			new(func(string) int)),
-		expr.Function("month", func(p ...any) (any, error) { d, _ := naaccr.ParseDate(str(p[0])); return d.Month, nil },
-			new(func(string) int)),
-		expr.Function("dateBefore", func(p ...any) (any, error) { return dateCompare(str(p[0]), str(p[1])) < 0, nil },
-			new(func(string, string) bool)),
-		expr.Function("dateAfter", func(p ...any) (any, error) { return dateCompare(str(p[1]), str(p[0])) < 0, nil },
-			new(func(string, string) bool)),
 		expr.Function("yearsBetween", func(p ...any) (any, error) { return yearsBetween(str(p[0]), str(p[1])), nil },
 			new(func(string, string) int)),
 		expr.Function("inList", func(p ...any) (any, error) {
@@ -45,8 +51,6 @@ func (s *Set) functions() []expr.Option {
 			}
 			return false, nil
 		}),
-		expr.Function("inRange", func(p ...any) (any, error) { return inRanges(str(p[0]), str(p[1])), nil },
-			new(func(string, string) bool)),
 		expr.Function("inTable", func(p ...any) (any, error) {
 			if len(p) < 2 {
 				return false, errors.New("inTable(table, value...) needs a table and a value")
@@ -151,11 +155,34 @@ func matchCell(v, cell string) bool {
 // lookupTables are the CSV tables of schemas/edits/tables: a header, then rows whose cells are
 // values, ranges (C340-C349) or * for any value.
 type lookupTables struct {
-	byName map[string][][]string
+	byName map[string]*lookupTable
+}
+
+// lookupTable is a table compiled for look-ups: the rows as given, and for one-column tables
+// the plain values in a set, so that a look-up scans only the ranges.
+type lookupTable struct {
+	rows   [][]string
+	values map[string]bool // one-column tables: the cells that are plain values
+	ranges []string        // one-column tables: the other cells (ranges, *)
+}
+
+func compileTable(rows [][]string) *lookupTable {
+	t := &lookupTable{rows: rows}
+	if len(rows) > 0 && len(rows[0]) == 1 {
+		t.values = map[string]bool{}
+		for _, r := range rows {
+			if c := r[0]; c != "*" && !strings.Contains(c, "-") {
+				t.values[c] = true
+			} else {
+				t.ranges = append(t.ranges, c)
+			}
+		}
+	}
+	return t
 }
 
 func loadLookupTables(fsys fs.FS) (*lookupTables, error) {
-	lt := &lookupTables{byName: map[string][][]string{}}
+	lt := &lookupTables{byName: map[string]*lookupTable{}}
 	files, err := fs.Glob(fsys, "edits/tables/*.csv")
 	if err != nil {
 		return nil, fmt.Errorf("edits: tables: %w", err)
@@ -166,7 +193,7 @@ func loadLookupTables(fsys fs.FS) (*lookupTables, error) {
 		if err != nil {
 			return nil, err
 		}
-		lt.byName[name] = rows
+		lt.byName[name] = compileTable(rows)
 	}
 	return lt, nil
 }
@@ -203,14 +230,25 @@ func readTable(fsys fs.FS, file string) ([][]string, error) {
 // inTable looks values up in a table of schemas/edits/tables, or, for one value, in a code list
 // of schemas/codes by its scheme name.
 func (s *Set) inTable(name string, vals []string) (bool, error) {
-	rows, ok := s.tables.byName[name]
+	tbl, ok := s.tables.byName[name]
 	if !ok {
 		if l, ok := s.codes.List(name); ok && len(vals) == 1 {
 			return l.Contains(vals[0]), nil
 		}
 		return false, fmt.Errorf("inTable: no table %q", name)
 	}
-	for _, row := range rows {
+	if tbl.values != nil && len(vals) == 1 {
+		if tbl.values[vals[0]] {
+			return true, nil
+		}
+		for _, c := range tbl.ranges {
+			if matchCell(vals[0], c) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	for _, row := range tbl.rows {
 		if len(vals) > len(row) {
 			return false, fmt.Errorf("inTable: table %q has %d columns, %d values given", name, len(row), len(vals))
 		}

@@ -2,6 +2,7 @@ package edits
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr/vm"
@@ -19,7 +20,10 @@ type Runner struct {
 
 // NewRunner makes a runner of the set.
 func (s *Set) NewRunner() *Runner {
-	env := make(map[string]any, len(s.items)+1)
+	env := make(map[string]any, len(s.items)+16)
+	for name, fn := range typedFunctions() {
+		env[name] = fn
+	}
 	return &Runner{set: s, env: env}
 }
 
@@ -69,10 +73,11 @@ func (r *Runner) Patient(p *naaccr.Patient, out []Result) ([]Result, error) {
 func (r *Runner) PatientLevel(p *naaccr.Patient, out []Result) ([]Result, error) {
 	r.setItems(p.Items, nil)
 	r.tumors = r.tumors[:0]
+	// Each tumor as the patient-level edits see it: only the items they read, which are listed.
 	for _, t := range p.Tumors {
-		m := make(map[string]any, len(t.Items))
-		for k, v := range t.Items {
-			m[k] = v
+		m := make(map[string]any, len(r.set.tumorItems))
+		for _, k := range r.set.tumorItems {
+			m[k] = t.Items[k]
 		}
 		r.tumors = append(r.tumors, m)
 	}
@@ -139,17 +144,20 @@ func (e *Edit) render(patient, tumor map[string]string) string {
 	return b.String()
 }
 
-// fieldResults checks every item of a record against its definition and code list.
+// fieldResults checks every item of a record against its definition and code list. The failures
+// are sorted by item, so that a report says the same thing every time (maps have no order).
 func (s *Set) fieldResults(items map[string]string, tumorIndex int, out []Result) []Result {
+	start := len(out)
 	for id, v := range items {
-		def, ok := s.dict.Item(id)
+		rule, ok := s.rules[id]
 		if !ok || v == "" {
 			continue
 		}
-		if res := s.Fields.Fast(def, v); res != nil {
+		if res := s.Fields.fast(rule, v); res != nil {
 			res.Tumor = tumorIndex
 			out = append(out, *res)
 		}
 	}
+	slices.SortFunc(out[start:], func(a, b Result) int { return strings.Compare(a.Items[0], b.Items[0]) })
 	return out
 }

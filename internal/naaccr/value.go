@@ -149,8 +149,10 @@ func CheckType(t DataType, value string) error {
 		if !IsDateTime(value) {
 			return fmt.Errorf("a date and time is expected as CCYY-MM-DDThh:mm:ss, optionally with fractions and a time zone")
 		}
+	default:
+		// The other types admit only ASCII letters and digits, checked above.
 	}
-	if HasControlChars(value) {
+	if (t == TypeText || t == TypeDateTime || t == "") && HasControlChars(value) {
 		return fmt.Errorf("control characters are not allowed")
 	}
 	return nil
