@@ -81,7 +81,19 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 			return 0, err
 		}
 	}
+	sel, err := abstract.LoadSchemaSelector(schemas.FS)
+	if err != nil {
+		return 0, err
+	}
 	for i, p := range patients {
+		// The derived items a save would compute, so the demo cases look abstracted.
+		for _, t := range p.Tumors {
+			for id, v := range abstract.Derive(p.Items, t.Items, sel) {
+				if v != "" {
+					t.Items[id] = v
+				}
+			}
+		}
 		// A few cases further along the workflow, so the worklist shows every kind.
 		status := abstract.StatusDraft
 		switch i % 8 {

@@ -133,7 +133,12 @@ func newGenerator(fsys fs.FS, seed int64, today time.Time) (*generator, error) {
 	if err != nil {
 		return nil, err
 	}
+	paired, err := loadPairedSites(fsys)
+	if err != nil {
+		return nil, err
+	}
 	return &generator{
+		paired: paired,
 		r:      rand.New(rand.NewPCG(uint64(seed), pcgStream)),
 		today:  today,
 		first:  first,
@@ -144,6 +149,7 @@ func newGenerator(fsys fs.FS, seed int64, today time.Time) (*generator, error) {
 }
 
 type generator struct {
+	paired []string // cells of the paired-site table
 	r      *rand.Rand
 	today  time.Time
 	first  time.Time // earliest diagnosis date
@@ -254,7 +260,7 @@ func (g *generator) patient(p *naaccr.Patient, id int, mrn string, tumors int) {
 		ti["primarySite"] = row.site
 		ti["histologicTypeIcdO3"] = row.histology
 		ti["behaviorCodeIcdO3"] = row.behavior
-		ti["laterality"] = laterality(r, row.site)
+		ti["laterality"] = g.laterality(row.site)
 		ti["grade"] = grade
 		ti["gradeClinical"] = clinical
 		ti["diagnosticConfirmation"] = confirm
@@ -306,8 +312,9 @@ func names(r *rand.Rand, sex string) (first, middle string) {
 }
 
 // laterality returns 1 (right) or 2 (left) for a paired site, 0 otherwise.
-func laterality(r *rand.Rand, site string) string {
-	if !pairedSite(site) {
+func (g *generator) laterality(site string) string {
+	r := g.r
+	if !g.pairedSite(site) {
 		return "0"
 	}
 	if site == "C342" { // the middle lobe is in the right lung only
@@ -316,33 +323,39 @@ func laterality(r *rand.Rand, site string) string {
 	return strconv.Itoa(1 + r.IntN(2))
 }
 
-// pairedSites lists the topography codes (or their first three characters for a whole group)
-// of paired organs, for which laterality is coded 1-5 or 9. It is a small stand-in good enough
-// for demo data: the edit engine owns the real paired-site table.
-var pairedSites = []string{
-	"C079", "C080", "C081", "C090", "C091", "C098", "C099", // parotid, salivary glands, tonsil
-	"C300", "C301", "C310", "C312", // nasal cavity, middle ear, maxillary and frontal sinus
-	"C34",                          // lung and bronchus (not C339 trachea)
-	"C384",                         // pleura
-	"C400", "C401", "C402", "C403", // long and short bones of the limbs
-	"C413", "C414", // rib and clavicle, pelvic bones
-	"C441", "C442", "C443", "C445", "C446", "C447", // skin; C444 scalp and neck is unpaired
-	"C471", "C472", "C491", "C492", // nerves and soft tissue of the limbs
-	"C50",          // breast
-	"C569", "C570", // ovary, fallopian tube
-	"C62", "C630", "C631", // testis, epididymis, spermatic cord
-	"C649", "C659", "C669", // kidney, renal pelvis, ureter
-	"C69",         // eye and adnexa
-	"C74", "C754", // adrenal gland, carotid body
-}
-
-func pairedSite(site string) bool {
-	for _, p := range pairedSites {
-		if strings.HasPrefix(site, p) {
+// pairedSite reports whether a site is a paired organ, by the edit set's table of paired sites
+// (schemas/edits/tables/paired_sites.csv), so demo data and edits agree.
+func (g *generator) pairedSite(site string) bool {
+	for _, cell := range g.paired {
+		if lo, hi, ok := strings.Cut(cell, "-"); ok {
+			if site >= lo && site <= hi {
+				return true
+			}
+		} else if site == cell {
 			return true
 		}
 	}
 	return false
+}
+
+// loadPairedSites reads the cells of the paired-site table: codes and ranges such as C341-C349.
+func loadPairedSites(fsys fs.FS) ([]string, error) {
+	f, err := fsys.Open("edits/tables/paired_sites.csv")
+	if err != nil {
+		return nil, fmt.Errorf("demo: paired sites: %w", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) < 2 {
+		return nil, fmt.Errorf("demo: paired sites: %v", err)
+	}
+	var out []string
+	for _, row := range rows[1:] {
+		out = append(out, strings.TrimSpace(row[0]))
+	}
+	return out, nil
 }
 
 // weighted is a code and its relative weight.
@@ -375,7 +388,7 @@ var (
 		{"0", 84}, {"1", 7}, {"2", 2}, {"3", 1}, {"4", 2}, {"6", 2}, {"9", 2},
 	}
 	gradeClinicalWeights = []weighted{{"1", 20}, {"2", 35}, {"3", 25}, {"9", 20}}
-	confirmationWeights  = []weighted{{"1", 86}, {"2", 5}, {"3", 3}, {"5", 1}, {"7", 4}, {"8", 1}}
+	confirmationWeights  = []weighted{{"1", 89}, {"2", 5}, {"5", 1}, {"7", 4}, {"8", 1}}
 	classOfCaseWeights   = []weighted{{"10", 40}, {"14", 30}, {"00", 15}, {"20", 15}}
 )
 

@@ -371,6 +371,11 @@ func TestLaterality(t *testing.T) {
 		{"C569", true}, {"C620", true}, {"C079", true}, {"C444", false}, {"C445", true},
 		{"C180", false}, {"C619", false}, {"C339", false}, {"C739", false}, {"C541", false},
 	}
+	g, err := newGenerator(os.DirFS("../../schemas"), 1, testToday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairedSite := g.pairedSite
 	for _, tt := range tests {
 		if got := pairedSite(tt.site); got != tt.paired {
 			t.Errorf("pairedSite(%s) = %v, want %v", tt.site, got, tt.paired)
