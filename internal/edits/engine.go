@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -70,7 +71,12 @@ type Set struct {
 	tumorItems []string
 	// rules are the field checks of every dictionary item, by naaccrId.
 	rules map[string]fieldRule
+	// now is the clock of today(); time.Now unless SetClock changed it.
+	now func() time.Time
 }
+
+// SetClock sets the clock that today() reads, for tests and for re-running a day's batch.
+func (s *Set) SetClock(now func() time.Time) { s.now = now }
 
 // LoadError says where a rule file is wrong.
 type LoadError struct {
@@ -112,7 +118,7 @@ func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables) (*Set, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{Fields: fc, dict: dict, tables: lt, codes: tables}
+	s := &Set{Fields: fc, dict: dict, tables: lt, codes: tables, now: time.Now}
 	files, err := fs.Glob(fsys, "edits/*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("edits: %w", err)

@@ -34,12 +34,27 @@ func typedFunctions() map[string]any {
 			return dateCompare(strings.TrimSpace(b), strings.TrimSpace(a)) < 0
 		},
 		"inRange": func(v, spec string) bool { return inRanges(strings.TrimSpace(v), spec) },
+		// today is replaced by each runner with its set's clock; this one only declares the type.
+		"today": func() string { return "" },
 	}
+}
+
+// padLeft zero-pads a value of digits to n characters ("5" → "005"); other values are unchanged.
+func padLeft(v string, n int) string {
+	v = strings.TrimSpace(v)
+	if v == "" || !naaccr.IsDigits(v) || len(v) >= n {
+		return v
+	}
+	return strings.Repeat("0", n-len(v)) + v
 }
 
 func (s *Set) functions() []expr.Option {
 	str := func(v any) string { x, _ := v.(string); return strings.TrimSpace(x) }
 	return []expr.Option{
+		expr.Function("pad", func(p ...any) (any, error) {
+			n, _ := p[1].(int)
+			return padLeft(str(p[0]), n), nil
+		}, new(func(string, int) string)),
 		expr.Function("yearsBetween", func(p ...any) (any, error) { return yearsBetween(str(p[0]), str(p[1])), nil },
 			new(func(string, string) int)),
 		expr.Function("inList", func(p ...any) (any, error) {

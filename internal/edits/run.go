@@ -24,6 +24,7 @@ func (s *Set) NewRunner() *Runner {
 	for name, fn := range typedFunctions() {
 		env[name] = fn
 	}
+	env["today"] = func() string { return s.now().Format("20060102") }
 	return &Runner{set: s, env: env}
 }
 
