@@ -52,6 +52,10 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return 0, err
 	}
+	cat, err := loadCatalog()
+	if err != nil {
+		return 0, err
+	}
 	patients, err := demo.Patients(schemas.FS, demoSeed, demoPatients, e.Now())
 	if err != nil {
 		return 0, err
@@ -81,10 +85,7 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 			return 0, err
 		}
 	}
-	sel, err := abstract.LoadSchemaSelector(schemas.FS)
-	if err != nil {
-		return 0, err
-	}
+	sel := cat.Schemas
 	for i, p := range patients {
 		// The derived items a save would compute, so the demo cases look abstracted.
 		for _, t := range p.Tumors {
@@ -105,6 +106,9 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 		if _, err := s.CreatePatient(ctx, f.ID, p, string(status)); err != nil {
 			return 0, err
 		}
+	}
+	if _, _, err := updateEditCounts(ctx, s, cat.Edits, store.FacilityScope(f.ID)); err != nil {
+		return 0, err
 	}
 	return len(patients), nil
 }

@@ -336,10 +336,20 @@ func runEditsOnStore(ctx context.Context, e env, facility string, stdout io.Writ
 		}
 		scope = store.FacilityScope(f.ID)
 	}
+	tumors, withError, err := updateEditCounts(ctx, s, set, scope)
+	if err != nil {
+		return fmt.Errorf("edits run --store: %w", err)
+	}
+	fmt.Fprintf(stdout, "ran %d edits on %d tumors: %d with error-severity failures; counts updated\n", len(set.Edits), tumors, withError)
+	return nil
+}
+
+// updateEditCounts runs the edits over the stored cases in scope and stores each tumor's error
+// and warning counts; it returns how many tumors it saw and how many fail an error edit.
+func updateEditCounts(ctx context.Context, s *store.Store, set *edits.Set, scope store.Scope) (tumors, withError int, err error) {
 	r := set.NewRunner()
 	var (
-		counts            []store.EditCounts
-		tumors, withError int
+		counts []store.EditCounts
 	)
 	flush := func() error {
 		if err := s.UpdateEditCounts(ctx, counts); err != nil {
@@ -382,9 +392,5 @@ func runEditsOnStore(ctx context.Context, e env, facility string, stdout io.Writ
 	if err == nil {
 		err = flush()
 	}
-	if err != nil {
-		return fmt.Errorf("edits run --store: %w", err)
-	}
-	fmt.Fprintf(stdout, "ran %d edits on %d tumors: %d with error-severity failures; counts updated\n", len(set.Edits), tumors, withError)
-	return nil
+	return tumors, withError, err
 }
