@@ -2,8 +2,10 @@ package codes
 
 import (
 	"cmp"
+	"fmt"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -16,7 +18,8 @@ type Match struct {
 }
 
 // Ranks of a match, best first. Within a rank the score prefers shorter codes (code ranks) or
-// earlier and shorter labels (word ranks); equal scores keep the list's order.
+// earlier and shorter labels (word ranks); equal word scores prefer the code diagnosed more often,
+// and otherwise equal scores keep the list's order.
 const (
 	rankExactCode     = 5_000_000
 	rankCodePrefix    = 4_000_000
@@ -41,15 +44,17 @@ const (
 // Exact code ranks first, then code prefix (shorter codes first), then all words in the label, then
 // all words anywhere, then substrings. Among labels that hold all the words, more query words
 // matched as whole words rank first ("duct" prefers "duct carcinoma" to "ductular carcinoma"), then
-// words found earlier in the label, then "NOS" terms, then shorter labels. Ties keep the list's
-// order. An empty query finds nothing.
+// words found earlier in the label, then "NOS" terms, then shorter labels. A tie between word
+// matches goes to the code seen more often in the site/histology frequency tables ("breast upp"
+// offers Upper-outer quadrant, C504, before Upper-inner, C502); other ties keep the list's order.
+// An empty query finds nothing.
 func (l *List) Search(query string, limit int) []Match {
 	if l == nil {
 		return nil
 	}
 	ix := l.index
 	if ix == nil { // a list made outside Load: index it for this search only
-		ix = newIndex(l, nil)
+		ix = newIndex(l, nil, nil)
 	}
 	return ix.search(query, limit)
 }
@@ -94,15 +99,30 @@ func siteHistologyFiles() []string {
 
 // prepareLookups reads the site/histology frequency tables for CommonHistology and builds the
 // word index of every list once, at load, so no search pays for it; the histology lists' indexes
-// also hold the ICD-O-3 terms of the code's other behaviors.
+// also hold the ICD-O-3 terms of the code's other behaviors. The frequencies (summed over both
+// sexes) also break ties between word matches: by site for topography, by histology (and behavior,
+// for the lists of one behavior) for histology.
 func (t *Tables) prepareLookups(fsys fs.FS) error {
 	common := map[string]map[string]bool{}
+	siteFreq := map[string]float64{}
+	histFreq := map[string]float64{}
+	histBehFreq := map[string]map[string]float64{} // behavior → histology → percent
 	for _, f := range siteHistologyFiles() {
 		err := readCSV(fsys, f, []string{"percent", "site", "histology", "behavior", "cs_schema", "tnm_schema", "eod_schema"}, func(rec []string) error {
 			if common[rec[1]] == nil {
 				common[rec[1]] = map[string]bool{}
 			}
 			common[rec[1]][rec[2]] = true
+			pct, err := strconv.ParseFloat(rec[0], 64)
+			if err != nil {
+				return fmt.Errorf("percent %q: %w", rec[0], err)
+			}
+			siteFreq[rec[1]] += pct
+			histFreq[rec[2]] += pct
+			if histBehFreq[rec[3]] == nil {
+				histBehFreq[rec[3]] = map[string]float64{}
+			}
+			histBehFreq[rec[3]][rec[2]] += pct
 			return nil
 		})
 		if err != nil {
@@ -116,10 +136,13 @@ func (t *Tables) prepareLookups(fsys fs.FS) error {
 		terms[m.Histology] = append(terms[m.Histology], m.Description)
 	}
 	for name, l := range t.lists {
-		if name == SchemeHistology {
-			l.index = newIndex(l, terms)
-		} else {
-			l.index = newIndex(l, nil)
+		switch name {
+		case SchemeHistology:
+			l.index = newIndex(l, terms, histFreq)
+		case SchemeTopography:
+			l.index = newIndex(l, nil, siteFreq)
+		default:
+			l.index = newIndex(l, nil, nil)
 		}
 	}
 	t.byBehavior = map[string]*List{}
@@ -129,7 +152,7 @@ func (t *Tables) prepareLookups(fsys fs.FS) error {
 	}
 	for b := range behaviors {
 		l := t.buildBehaviorList(b)
-		l.index = newIndex(l, terms)
+		l.index = newIndex(l, terms, histBehFreq[b])
 		t.byBehavior[b] = l
 	}
 	return nil
@@ -162,10 +185,11 @@ type indexEntry struct {
 	otherWords []string // lower-case words of the description and other terms
 	text       string   // lower-case label, description and other terms, for substring search
 	labelLen   int
-	nos        bool // the label has the word NOS
+	nos        bool    // the label has the word NOS
+	freq       float64 // how often the code is diagnosed (percent), to break ties of word matches
 }
 
-func newIndex(l *List, terms map[string][]string) *listIndex {
+func newIndex(l *List, terms map[string][]string, freq map[string]float64) *listIndex {
 	ix := &listIndex{list: l, entries: make([]indexEntry, len(l.Codes))}
 	for i, c := range l.Codes {
 		label := strings.ToLower(c.Label)
@@ -182,6 +206,7 @@ func newIndex(l *List, terms map[string][]string) *listIndex {
 			text:       label + " | " + other,
 			labelLen:   len(c.Label),
 			nos:        slices.Contains(words(label), "nos"),
+			freq:       freq[c.Code],
 		}
 	}
 	return ix
@@ -204,8 +229,10 @@ func normalizeCode(s string) string {
 }
 
 type scored struct {
-	i     int
-	score int
+	i      int
+	score  int
+	byWord bool // matched by words, not by code
+	freq   float64
 }
 
 func (ix *listIndex) search(query string, limit int) []Match {
@@ -220,11 +247,17 @@ func (ix *listIndex) search(query string, limit int) []Match {
 	}
 	var found []scored
 	for i := range ix.entries {
-		if s := ix.entries[i].score(qCode, qWords); s > 0 {
-			found = append(found, scored{i, s})
+		e := &ix.entries[i]
+		if s, byWord := e.score(qCode, qWords); s > 0 {
+			found = append(found, scored{i: i, score: s, byWord: byWord, freq: e.freq})
 		}
 	}
-	slices.SortStableFunc(found, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
+	slices.SortStableFunc(found, func(a, b scored) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 || !a.byWord || !b.byWord {
+			return c
+		}
+		return cmp.Compare(b.freq, a.freq)
+	})
 	if limit > 0 && len(found) > limit {
 		found = found[:limit]
 	}
@@ -235,16 +268,17 @@ func (ix *listIndex) search(query string, limit int) []Match {
 	return out
 }
 
-// score is the best rank-based score of the entry for the query, 0 when it does not match.
-func (e *indexEntry) score(qCode string, qWords []string) int {
+// score is the best rank-based score of the entry for the query, 0 when it does not match, and
+// whether the entry matched by words rather than by code.
+func (e *indexEntry) score(qCode string, qWords []string) (int, bool) {
 	if qCode != "" && strings.HasPrefix(e.code, qCode) {
 		if len(e.code) == len(qCode) {
-			return rankExactCode
+			return rankExactCode, false
 		}
-		return rankCodePrefix - min(len(e.code)-len(qCode), maxPenalty)*codeLengthPenalty
+		return rankCodePrefix - min(len(e.code)-len(qCode), maxPenalty)*codeLengthPenalty, false
 	}
 	if len(qWords) == 0 {
-		return 0
+		return 0, false
 	}
 	lengthPenalty := min(e.labelLen, maxPenalty)
 	if pos, whole, ok := wordPrefixes(e.labelWords, qWords); ok {
@@ -252,17 +286,17 @@ func (e *indexEntry) score(qCode string, qWords []string) int {
 		if e.nos {
 			s += nosBonus
 		}
-		return s
+		return s, true
 	}
 	if allWordPrefixes(qWords, e.labelWords, e.otherWords) {
-		return rankWords - lengthPenalty
+		return rankWords - lengthPenalty, true
 	}
 	for _, q := range qWords {
 		if !strings.Contains(e.text, q) {
-			return 0
+			return 0, false
 		}
 	}
-	return rankSubstring - lengthPenalty
+	return rankSubstring - lengthPenalty, true
 }
 
 // wordPrefixes reports whether every query word starts some word of ws, the sum of the positions

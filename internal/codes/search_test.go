@@ -122,6 +122,29 @@ func TestSearchScoresDecreaseAndTiesKeepListOrder(t *testing.T) {
 	}
 }
 
+func TestSearchBreaksTiesOfWordMatchesByFrequency(t *testing.T) {
+	fsys := searchFS()
+	fsys["codes/site-histology-frequencies-male.csv"] = &fstest.MapFile{Data: []byte(freqHead +
+		"0.5,C504,8500,3,1,1,1\n0.2,C500,8500,3,1,1,1\n0.1,C502,8500,3,1,1,1\n")}
+	tb, err := codes.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo, _ := tb.List(codes.SchemeTopography)
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		{"breast upper", []string{"C504", "C502"}},           // tie: Upper-outer is diagnosed more often
+		{"C50", []string{"C500", "C502", "C504", "C509"}},    // code prefix: list order, whatever the frequency
+		{"breast", []string{"C509", "C504", "C502", "C449"}}, // NOS first (score), then the tie by frequency
+	} {
+		if got := codesOf(topo.Search(tt.query, 0)); !slices.Equal(got, tt.want) {
+			t.Errorf("Search(%q) = %v, want %v", tt.query, got, tt.want)
+		}
+	}
+}
+
 func TestSearchFindsShippedCodes(t *testing.T) {
 	tb := loadLookups(t)
 	topo, _ := tb.List(codes.SchemeTopography)
@@ -138,7 +161,8 @@ func TestSearchFindsShippedCodes(t *testing.T) {
 		{name: "C50 gives the nine breast sites", list: topo, query: "C50", first: []string{"C500", "C501", "C502", "C503", "C504", "C505", "C506", "C508", "C509"},
 			all: func(c codes.Code) bool { return strings.HasPrefix(c.Code, "C50") }},
 		{name: "C50.9 with a dot", list: topo, query: "C50.9", first: []string{"C509"}},
-		{name: "breast upper", list: topo, query: "breast upper", first: []string{"C502", "C504"}},
+		{name: "breast upper: the more frequent quadrant of a tie first", list: topo, query: "breast upper", first: []string{"C504", "C502"}},
+		{name: "breast upp", list: topo, query: "breast upp", first: []string{"C504", "C502"}},
 		{name: "lung", list: topo, query: "lung", first: []string{"C349"}},
 		{name: "850 by code prefix", list: hist, query: "850", limit: 5, first: []string{"8500", "8501", "8502", "8503", "8504"}},
 		{name: "histology with behavior", list: hist, query: "8500/3", first: []string{"8500"}},

@@ -87,7 +87,7 @@ func (h *caseHandler) withEdits(v *views.CaseView, cs *store.Case, res []edits.R
 		v.Edits.Items = append(v.Edits.Items, ev)
 	}
 	for i := range v.Section.Fields {
-		v.Section.Fields[i].Flags = flags[v.Section.Fields[i].ID]
+		v.Section.Fields[i].Flags = append(v.Section.Fields[i].Flags, flags[v.Section.Fields[i].ID]...)
 	}
 }
 

@@ -100,6 +100,7 @@ func (h *caseHandler) caseView(c echo.Context, cs *store.Case, sec *abstract.Sec
 		}
 		v.Section.Fields = append(v.Section.Fields, fieldView(f, val, errs[f.Def.ID]))
 	}
+	h.flagUnusualHistology(&v, cs, entered)
 	return v
 }
 

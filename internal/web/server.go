@@ -95,5 +95,6 @@ func New(d Deps) *echo.Echo {
 	e.POST("/cases/:id", cases.save, guard...)
 	e.POST("/cases/:id/edits", cases.checkEdits, guard...)
 	e.GET("/edits", cases.editList, guard...)
+	e.GET("/lookup/:item", (&lookupHandler{codes: d.Codes}).search, guard...)
 	return e
 }

@@ -8,7 +8,10 @@
     if (e.target.closest("form[data-unsaved-warning]")) dirty = true;
   });
   document.addEventListener("submit", function () { dirty = false; });
-  document.addEventListener("htmx:afterSwap", function () { dirty = false; });
+  // Only a swap of the form itself (a save) makes it clean; look-ups and the edit panel do not.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "case-form") dirty = false;
+  });
   window.addEventListener("beforeunload", function (e) {
     if (dirty) { e.preventDefault(); e.returnValue = ""; }
   });

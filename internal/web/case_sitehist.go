@@ -1,0 +1,46 @@
+package web
+
+import (
+	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/views"
+)
+
+// primarySiteItem is the site of the site/histology check (histologyItem is its histology).
+const primarySiteItem = "primarySite"
+
+// flagUnusualHistology warns beside the histology field when the case's primary site and
+// histology (as entered, else as stored) are both coded and the histology is not among the common
+// histologies of that site. It is a flag, not an error: rare pairs exist, and the save goes through.
+func (h *caseHandler) flagUnusualHistology(v *views.CaseView, cs *store.Case, entered map[string]string) {
+	if h.codes == nil {
+		return
+	}
+	site, hist := h.itemValue(cs, entered, primarySiteItem), h.itemValue(cs, entered, histologyItem)
+	if site == "" || hist == "" || h.codes.CommonHistology(site, hist) {
+		return
+	}
+	for _, fv := range v.Section.Fields {
+		if (fv.ID == primarySiteItem || fv.ID == histologyItem) && fv.Error != "" {
+			return // a refused entry: its error says enough
+		}
+	}
+	for i := range v.Section.Fields {
+		fv := &v.Section.Fields[i]
+		if fv.ID == histologyItem {
+			fv.Flags = append(fv.Flags, "Unusual for "+site+": histology "+hist+
+				" is not among the common histologies of this site — check the pathology report")
+		}
+	}
+}
+
+// itemValue is a tumor item's value as entered on the form, else as stored.
+func (h *caseHandler) itemValue(cs *store.Case, entered map[string]string, id string) string {
+	if v, ok := entered[id]; ok {
+		if f, ok := h.form.Field(id); ok {
+			return abstract.Normalize(f, v)
+		}
+		return v
+	}
+	return cs.Tumor.Items[id]
+}
