@@ -190,7 +190,7 @@ func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables) (*Set, erro
 	s.rules = make(map[string]fieldRule, len(dict.Items))
 	for _, def := range dict.Items {
 		l, _ := tables.ForItem(def.ID)
-		s.rules[def.ID] = fieldRule{def: def, list: l}
+		s.rules[def.ID] = newFieldRule(def, l)
 	}
 	return s, nil
 }

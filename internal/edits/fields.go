@@ -99,13 +99,15 @@ func (fc *FieldChecker) tag(def *naaccr.ItemDef) string {
 // validator's reflection, which costs more than the rest of a batch run. Tests keep the two equal.
 func (fc *FieldChecker) Fast(def *naaccr.ItemDef, value string) *Result {
 	l, _ := fc.tables.ForItem(def.ID)
-	return fc.fast(fieldRule{def: def, list: l}, value)
+	return fc.fast(newFieldRule(def, l), value)
 }
 
-// fieldRule is an item with its code list, looked up once per edit set.
+// fieldRule is an item with its code list and message parts, prepared once per edit set.
 type fieldRule struct {
-	def  *naaccr.ItemDef
-	list *codes.List
+	def     *naaccr.ItemDef
+	list    *codes.List
+	label   string // "Primary Site [400]"
+	allowed string // the codes of a short list, for messages
 }
 
 func (fc *FieldChecker) fast(fr fieldRule, value string) *Result {
@@ -125,7 +127,7 @@ func (fc *FieldChecker) fast(fr fieldRule, value string) *Result {
 	if rule == "" {
 		return nil
 	}
-	return &Result{EditID: "field." + rule, Severity: SeverityError, Items: []string{def.ID}, Message: fc.message(def, value, rule)}
+	return &Result{EditID: "field." + rule, Severity: SeverityError, Items: []string{def.ID}, Message: fr.message(value, rule)}
 }
 
 // Check validates one value of an item. It returns nil when the value is valid or blank, and
@@ -150,22 +152,37 @@ func (fc *FieldChecker) Check(def *naaccr.ItemDef, value string) *Result {
 }
 
 func (fc *FieldChecker) message(def *naaccr.ItemDef, value, rule string) string {
-	item := fmt.Sprintf("%s [%d]", def.Name, def.Number)
+	l, _ := fc.tables.ForItem(def.ID)
+	return newFieldRule(def, l).message(value, rule)
+}
+
+// newFieldRule prepares what messages about an item need, once.
+func newFieldRule(def *naaccr.ItemDef, l *codes.List) fieldRule {
+	fr := fieldRule{def: def, list: l, label: def.Name + " [" + strconv.Itoa(def.Number) + "]"}
+	if l != nil && len(l.Codes) <= maxListedCodes {
+		allowed := make([]string, len(l.Codes))
+		for i, c := range l.Codes {
+			allowed[i] = c.Code
+		}
+		fr.allowed = strings.Join(allowed, ", ")
+	}
+	return fr
+}
+
+// message says why value breaks rule; it is built by concatenation because a batch run over a
+// bad file writes hundreds of thousands of them.
+func (fr fieldRule) message(value, rule string) string {
+	def := fr.def
 	switch rule {
 	case RuleLength:
-		return fmt.Sprintf("%s: %d characters entered, the item holds at most %d", item, utf8.RuneCountInString(value), def.Length)
+		return fr.label + ": " + strconv.Itoa(utf8.RuneCountInString(value)) + " characters entered, the item holds at most " + strconv.Itoa(def.Length)
 	case RuleDataType:
-		return fmt.Sprintf("%s: %q is not valid for data type %s: %v", item, value, def.DataType, naaccr.CheckType(def.DataType, value))
+		return fr.label + ": " + strconv.Quote(value) + " is not valid for data type " + string(def.DataType) + ": " + naaccr.CheckType(def.DataType, value).Error()
 	case RuleCode:
-		l, _ := fc.tables.ForItem(def.ID)
-		if len(l.Codes) <= maxListedCodes {
-			allowed := make([]string, len(l.Codes))
-			for i, c := range l.Codes {
-				allowed[i] = c.Code
-			}
-			return fmt.Sprintf("%s: %q is not an allowed code (allowed: %s)", item, value, strings.Join(allowed, ", "))
+		if fr.allowed != "" {
+			return fr.label + ": " + strconv.Quote(value) + " is not an allowed code (allowed: " + fr.allowed + ")"
 		}
-		return fmt.Sprintf("%s: %q is not in the code list %s", item, value, l.Name)
+		return fr.label + ": " + strconv.Quote(value) + " is not in the code list " + fr.list.Name
 	}
-	return fmt.Sprintf("%s: %q fails rule %s", item, value, rule)
+	return fr.label + ": " + strconv.Quote(value) + " fails rule " + rule
 }
