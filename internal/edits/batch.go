@@ -120,6 +120,10 @@ func (s *Set) RunReader(ctx context.Context, rd *naaccr.Reader, opt BatchOptions
 			delete(pending, next)
 			next++
 			for i := range c.patients {
+				// Chunks still in flight when the run is cancelled are not delivered.
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 				if err := fn(&c.patients[i]); err != nil {
 					cancel()
 					return err
