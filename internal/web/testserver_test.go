@@ -149,7 +149,7 @@ func patientBrown() naaccr.Patient {
 }
 
 // newFixture fills the store and starts cara on it.
-func newFixture(t *testing.T, s *store.Store) *fixture {
+func newFixture(t testing.TB, s *store.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	cat, err := loadCatalog()
@@ -236,7 +236,7 @@ func newFixture(t *testing.T, s *store.Store) *fixture {
 
 // checkFixtureValid fails when a hand-written fixture value would not pass cara's own field
 // checks: a save posts every field of a section, so an invalid fixture would break unrelated tests.
-func checkFixtureValid(t *testing.T, cat *catalog, p naaccr.Patient) {
+func checkFixtureValid(t testing.TB, cat *catalog, p naaccr.Patient) {
 	t.Helper()
 	for _, sec := range cat.form.Sections {
 		for _, fld := range sec.Fields {
@@ -252,7 +252,7 @@ func checkFixtureValid(t *testing.T, cat *catalog, p naaccr.Patient) {
 }
 
 // loadCase reads a case straight from the store, bypassing the web side.
-func (f *fixture) loadCase(t *testing.T, id uint) *store.Case {
+func (f *fixture) loadCase(t testing.TB, id uint) *store.Case {
 	t.Helper()
 	cs, err := f.store.LoadCase(context.Background(), id, store.AllFacilities)
 	if err != nil {
@@ -262,7 +262,7 @@ func (f *fixture) loadCase(t *testing.T, id uint) *store.Case {
 }
 
 // auditEvents returns the events of one action on one entity, newest first.
-func (f *fixture) auditEvents(t *testing.T, action, entity, entityID string) []store.AuditEvent {
+func (f *fixture) auditEvents(t testing.TB, action, entity, entityID string) []store.AuditEvent {
 	t.Helper()
 	evs, err := f.store.AuditEvents(context.Background(), entity, entityID, 100)
 	if err != nil {
@@ -296,7 +296,7 @@ func (f *fixture) newClient() *client {
 }
 
 // signIn returns a client signed in as username; it fails the test unless the login succeeds.
-func (f *fixture) signIn(t *testing.T, username string) *client {
+func (f *fixture) signIn(t testing.TB, username string) *client {
 	t.Helper()
 	c := f.newClient()
 	p := c.login(t, username, testPassword)
@@ -308,7 +308,7 @@ func (f *fixture) signIn(t *testing.T, username string) *client {
 
 // page is one response, parsed.
 type page struct {
-	t      *testing.T
+	t      testing.TB
 	status int
 	header http.Header
 	body   string
@@ -348,7 +348,7 @@ func excerpt(s string) string {
 }
 
 // do sends a request; header holds name, value pairs.
-func (c *client) do(t *testing.T, method, path string, form url.Values, header ...string) *page {
+func (c *client) do(t testing.TB, method, path string, form url.Values, header ...string) *page {
 	t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -380,18 +380,18 @@ func (c *client) do(t *testing.T, method, path string, form url.Values, header .
 	return &page{t: t, status: resp.StatusCode, header: resp.Header, body: string(b), doc: doc}
 }
 
-func (c *client) get(t *testing.T, path string, header ...string) *page {
+func (c *client) get(t testing.TB, path string, header ...string) *page {
 	t.Helper()
 	return c.do(t, http.MethodGet, path, nil, header...)
 }
 
-func (c *client) post(t *testing.T, path string, form url.Values, header ...string) *page {
+func (c *client) post(t testing.TB, path string, form url.Values, header ...string) *page {
 	t.Helper()
 	return c.do(t, http.MethodPost, path, form, header...)
 }
 
 // loginForm opens the login page (with ?next= when next is set) and returns its form values.
-func (c *client) loginForm(t *testing.T, next string) url.Values {
+func (c *client) loginForm(t testing.TB, next string) url.Values {
 	t.Helper()
 	path := "/login"
 	if next != "" {
@@ -411,7 +411,7 @@ func (c *client) loginForm(t *testing.T, next string) url.Values {
 }
 
 // login signs in through the login form, as a person would.
-func (c *client) login(t *testing.T, username, password string) *page {
+func (c *client) login(t testing.TB, username, password string) *page {
 	t.Helper()
 	vals := c.loginForm(t, "")
 	vals.Set("username", username)
@@ -420,7 +420,7 @@ func (c *client) login(t *testing.T, username, password string) *page {
 }
 
 // csrf returns the session's CSRF token from the sign-out form every signed-in page has.
-func (c *client) csrf(t *testing.T) string {
+func (c *client) csrf(t testing.TB) string {
 	t.Helper()
 	p := c.get(t, "/cases")
 	p.wantStatus(http.StatusOK)
@@ -432,7 +432,7 @@ func (c *client) csrf(t *testing.T) string {
 }
 
 // openCase shows one section of a case and requires it to be there.
-func (c *client) openCase(t *testing.T, id uint, section string) *page {
+func (c *client) openCase(t testing.TB, id uint, section string) *page {
 	t.Helper()
 	p := c.get(t, casePath(id)+"?section="+section)
 	p.wantStatus(http.StatusOK)
@@ -444,7 +444,7 @@ func (c *client) openCase(t *testing.T, id uint, section string) *page {
 
 // save posts the case form of a page as a browser would: every field as shown, with the page's
 // _csrf, patientVersion and tumorVersion, and changes applied.
-func (c *client) save(t *testing.T, p *page, changes map[string]string, header ...string) *page {
+func (c *client) save(t testing.TB, p *page, changes map[string]string, header ...string) *page {
 	t.Helper()
 	form := p.testid("case-form")
 	action, ok := form.Attr("action")
@@ -492,7 +492,7 @@ func casePath(id uint) string { return "/cases/" + strconv.FormatUint(uint64(id)
 func idString(id uint) string { return strconv.FormatUint(uint64(id), 10) }
 
 // itemChanges decodes the item changes of a case.update audit event.
-func itemChanges(t *testing.T, e store.AuditEvent) []store.ItemChange {
+func itemChanges(t testing.TB, e store.AuditEvent) []store.ItemChange {
 	t.Helper()
 	var d struct {
 		Changes []store.ItemChange `json:"changes"`
