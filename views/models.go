@@ -25,26 +25,69 @@ type LoginView struct {
 	Next     string
 }
 
-// WorklistView is the list of cases a user may work on.
+// WorklistView is the list of cases a user may work on: one page of it, with its filters.
 type WorklistView struct {
 	Page
-	Rows   []WorklistRow
-	Search string
-	Status string
+	Query      WorklistQuery
+	Statuses   []Option
+	SiteGroups []Option
+	Years      []string
+	Assignees  []Option
+	Columns    []SortLink
+	Rows       []WorklistRow
+	Total      int64
+	From, To   int64 // the rows shown, counted from 1
+	Pages      []PageLink
+	Prev, Next string // page URLs; empty at the ends
+	NewCaseURL string
+}
+
+// WorklistQuery is the worklist's filter as the query string carries it.
+type WorklistQuery struct {
+	Search   string
+	Status   string
+	Site     string // site group id
+	Year     string
+	Assigned string // "", "me", "none" or a user id
+	Errors   bool
+	Sort     string
+	Dir      string // "asc" or "desc"
+}
+
+// SortLink is a column heading that sorts by its column.
+type SortLink struct {
+	Key    string
+	Label  string
+	URL    string
+	Active bool
+	Desc   bool
+}
+
+// PageLink is a link to one page of a list; a Gap stands for pages left out.
+type PageLink struct {
+	Label   string
+	URL     string
+	Current bool
+	Gap     bool
 }
 
 // WorklistRow is one case on the worklist.
 type WorklistRow struct {
 	TumorID     uint
 	URL         string
+	PatientURL  string
 	PatientName string
 	MRN         string
+	Accession   string
+	Sequence    string
 	Site        string
 	SiteLabel   string
 	DxDate      string // as shown: CCYY-MM-DD or the partial form
 	Status      string
 	StatusLabel string
+	Assigned    string
 	EditErrors  int
+	Updated     string
 }
 
 // CaseView is the case form, one section at a time.
@@ -144,6 +187,13 @@ type FieldView struct {
 	ReadOnly  bool
 	// Flags are the messages of failing edits that name this field.
 	Flags []string
+	// Item help (the panel the "?" beside the label opens): the NAACCR name, the codes of a short
+	// list (HelpCodes) or the size of a long one that is looked up instead (CodeCount).
+	Name      string
+	HelpCodes []Option
+	CodeCount int
+	// FreeText says the field takes any character, so "?" types itself rather than opening help.
+	FreeText bool
 }
 
 // Option is one choice of a select.

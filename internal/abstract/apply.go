@@ -13,7 +13,8 @@ type FieldErrors map[string]string
 // Normalize cleans what a person typed the way a registrar would expect: surrounding blanks go,
 // and typed codes (ICD-O-3 site, histology) are upper-cased, so "c509 " is C509.
 func Normalize(f *Field, raw string) string {
-	v := strings.TrimSpace(raw)
+	// Browsers send a text area's line breaks as CR LF; NAACCR text counts one character each.
+	v := strings.TrimSpace(strings.ReplaceAll(raw, "\r\n", "\n"))
 	if f.Widget == WidgetCode {
 		v = strings.ToUpper(v)
 	}

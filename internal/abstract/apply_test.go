@@ -29,6 +29,7 @@ func TestNormalizeTrimsAndUpperCasesTypedCodesOnly(t *testing.T) {
 		{"dateOfDiagnosis", " 20250315\n", "20250315"},
 		{"laterality", " 1 ", "1"},
 		{"nameFirst", "   ", ""},
+		{"textRemarks", "line one\r\nline two\r\n", "line one\nline two"}, // a browser's text area sends CR LF
 	}
 	for _, tt := range tests {
 		t.Run(tt.item+"/"+tt.raw, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -28,6 +29,10 @@ const (
 
 // maxSelectCodes is the longest code list shown as a select; longer lists are typed.
 const maxSelectCodes = 40
+
+// MaxListedCodes is the longest code list whose codes item help lists in full; a longer list is
+// looked up by code or words instead.
+const MaxListedCodes = maxSelectCodes
 
 // Field is one item on the form: everything needed to render, validate and store it.
 type Field struct {
@@ -54,7 +59,12 @@ type Form struct {
 	Title      string
 	RecordType string
 	Sections   []*Section
+	// Dictionary is the dictionary the form was joined with; it also defines the items the form
+	// leaves out, which a case may still hold (the "All items" view lists them).
+	Dictionary *naaccr.Dictionary
 	byItem     map[string]*Field
+	sectionOf  map[string]*Section
+	notOnForm  map[string]string // naaccrId → why the form leaves it out
 }
 
 // Section returns the section with the given id.
@@ -69,14 +79,15 @@ func (f *Form) Section(id string) (*Section, bool) {
 
 // SectionOf returns the section that holds an item.
 func (f *Form) SectionOf(naaccrID string) (*Section, bool) {
-	for _, s := range f.Sections {
-		for _, fl := range s.Fields {
-			if fl.Def.ID == naaccrID {
-				return s, true
-			}
-		}
-	}
-	return nil, false
+	s, ok := f.sectionOf[naaccrID]
+	return s, ok
+}
+
+// NotOnForm returns the reason the form file gives for leaving an item out, if it lists the item
+// under notOnForm.
+func (f *Form) NotOnForm(naaccrID string) (reason string, ok bool) {
+	reason, ok = f.notOnForm[naaccrID]
+	return reason, ok
 }
 
 // Field returns the field of an item, if the form has it.
@@ -101,6 +112,12 @@ type formFile struct {
 			Derived  bool   `yaml:"derived"`
 		} `yaml:"fields"`
 	} `yaml:"sections"`
+	// NotOnForm lists, in groups that share a reason, the items of the record type the form
+	// deliberately leaves out, so that every item of the dictionary has a decision.
+	NotOnForm []struct {
+		Reason string   `yaml:"reason"`
+		Items  []string `yaml:"items"`
+	} `yaml:"notOnForm"`
 }
 
 // LoadForm reads forms/NAME.yaml from fsys and joins every field with its dictionary definition
@@ -117,7 +134,10 @@ func LoadForm(fsys fs.FS, name string, dict *naaccr.Dictionary, tables *codes.Ta
 	if err := dec.Decode(&ff); err != nil {
 		return nil, fmt.Errorf("abstract: %s: %w", file, err)
 	}
-	f := &Form{Name: ff.Form, Title: ff.Title, RecordType: ff.RecordType, byItem: map[string]*Field{}}
+	f := &Form{
+		Name: ff.Form, Title: ff.Title, RecordType: ff.RecordType, Dictionary: dict,
+		byItem: map[string]*Field{}, sectionOf: map[string]*Section{}, notOnForm: map[string]string{},
+	}
 	seenSection := map[string]bool{}
 	for _, fs := range ff.Sections {
 		if fs.ID == "" || seenSection[fs.ID] {
@@ -150,13 +170,40 @@ func LoadForm(fsys fs.FS, name string, dict *naaccr.Dictionary, tables *codes.Ta
 			}
 			s.Fields = append(s.Fields, fl)
 			f.byItem[def.ID] = fl
+			f.sectionOf[def.ID] = s
 		}
 		f.Sections = append(f.Sections, s)
 	}
 	if len(f.Sections) == 0 {
 		return nil, fmt.Errorf("abstract: %s: no sections", file)
 	}
+	if err := f.loadNotOnForm(file, ff, dict); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// loadNotOnForm checks the items the form file leaves out: each is a dictionary item, listed once,
+// not also placed on the form, and its group says why.
+func (f *Form) loadNotOnForm(file string, ff formFile, dict *naaccr.Dictionary) error {
+	for i, g := range ff.NotOnForm {
+		if strings.TrimSpace(g.Reason) == "" {
+			return fmt.Errorf("abstract: %s: notOnForm group %d has no reason", file, i+1)
+		}
+		for _, id := range g.Items {
+			if _, ok := dict.Item(id); !ok {
+				return fmt.Errorf("abstract: %s: notOnForm: item %q is not in dictionary %s", file, id, dict.URI)
+			}
+			if _, placed := f.byItem[id]; placed {
+				return fmt.Errorf("abstract: %s: item %q is placed on the form and listed under notOnForm", file, id)
+			}
+			if _, dup := f.notOnForm[id]; dup {
+				return fmt.Errorf("abstract: %s: notOnForm: item %q is listed twice", file, id)
+			}
+			f.notOnForm[id] = g.Reason
+		}
+	}
+	return nil
 }
 
 func chooseWidget(def *naaccr.ItemDef, list *codes.List, named string) (Widget, error) {

@@ -75,7 +75,8 @@ func TestAbstractFormSectionsKeepTheFileOrder(t *testing.T) {
 	for _, s := range f.Sections {
 		ids = append(ids, s.ID)
 	}
-	if got := strings.Join(ids, ","); got != "patient,identification,diagnosis,followup,overrides" {
+	want := "patient,identification,diagnosis,stage,ssdi-breast-gyn,ssdi-gi-gu-lung,ssdi-other,surgery,radiation,systemic,followup,text,admin,overrides"
+	if got := strings.Join(ids, ","); got != want {
 		t.Errorf("sections %s", got)
 	}
 	s, ok := f.Section("diagnosis")
@@ -85,8 +86,88 @@ func TestAbstractFormSectionsKeepTheFileOrder(t *testing.T) {
 	if _, ok := f.Section("nope"); ok {
 		t.Error("Section(nope) found a section")
 	}
-	if _, ok := f.Field("nameSuffix"); ok {
-		t.Error("Field(nameSuffix) found a field the form does not place")
+	if _, ok := f.Field("censusTract2020"); ok {
+		t.Error("Field(censusTract2020) found a field the form does not place")
+	}
+	if s, ok := f.SectionOf("textRemarks"); !ok || s.ID != "text" {
+		t.Errorf("SectionOf(textRemarks) = %v, %v; want the text section", s, ok)
+	}
+	if s, ok := f.SectionOf("censusTract2020"); ok {
+		t.Errorf("SectionOf(censusTract2020) = %s, want none", s.ID)
+	}
+}
+
+// TestAbstractFormCoversRecordTypeA makes every item of the dictionary's record type A a decision:
+// placed on the form, or listed under notOnForm in the form file with a reason. A new dictionary
+// item fails this test until the form file places it or says why it does not.
+func TestAbstractFormCoversRecordTypeA(t *testing.T) {
+	d, _, f, _ := fixture(t)
+	placed, left := 0, 0
+	for _, it := range d.Items {
+		if !it.InRecordType("A") {
+			continue
+		}
+		_, onForm := f.Field(it.ID)
+		reason, listed := f.NotOnForm(it.ID)
+		switch {
+		case onForm:
+			placed++
+		case listed && reason != "":
+			left++
+		default:
+			t.Errorf("item %s [%d] %q is neither on the form nor under notOnForm in forms/abstract.yaml", it.ID, it.Number, it.Name)
+		}
+	}
+	if placed < 450 {
+		t.Errorf("only %d items placed on the form", placed)
+	}
+	t.Logf("record type A: %d items on the form, %d left out with a reason", placed, left)
+	for _, id := range []string{"registryId", "censusTract2020", "derivedEod2018T", "pathReportNumber1", "csExtension"} {
+		if _, ok := f.NotOnForm(id); !ok {
+			t.Errorf("%s is not listed as left out", id)
+		}
+	}
+}
+
+// TestAbstractFormLayout checks the placement registrars expect: text items are text areas in the
+// Text section, large sections are split, the derived items are the only read-only ones, and the
+// items every abstract needs are required.
+func TestAbstractFormLayout(t *testing.T) {
+	_, _, f, _ := fixture(t)
+	for _, s := range f.Sections {
+		if len(s.Fields) > 65 {
+			t.Errorf("section %s has %d fields; split it", s.ID, len(s.Fields))
+		}
+		for _, fl := range s.Fields {
+			if fl.Derived != (fl.Def.ID == "ageAtDiagnosis" || fl.Def.ID == "schemaId") {
+				t.Errorf("%s: derived %v", fl.Def.ID, fl.Derived)
+			}
+			isText := strings.HasPrefix(fl.Def.ID, "text") || strings.HasPrefix(fl.Def.ID, "rxText")
+			if isText && (s.ID != "text" || fl.Widget != abstract.WidgetTextArea) {
+				t.Errorf("%s in section %s with widget %s; want a textarea in text", fl.Def.ID, s.ID, fl.Widget)
+			}
+		}
+	}
+	for item, section := range map[string]string{
+		"addrAtDxState": "patient", "race5": "patient", "dateOf1stContact": "identification",
+		"ambiguousTerminologyDx": "diagnosis", "summaryStage2018": "stage", "eodMets": "stage",
+		"estrogenReceptorSummary": "ssdi-breast-gyn", "psaLabValue": "ssdi-gi-gu-lung", "breslowTumorThickness": "ssdi-other",
+		"rxSummSurgPrimSite2023": "surgery", "phase1TotalDose": "radiation", "rxSummChemo": "systemic",
+		"recurrenceType1st": "followup", "textRemarks": "text", "abstractedBy": "admin", "overRideTnmStage": "overrides",
+	} {
+		if s, ok := f.SectionOf(item); !ok || s.ID != section {
+			t.Errorf("%s in section %v, want %s", item, s, section)
+		}
+	}
+	for _, id := range []string{"summaryStage2018", "dateOf1stContact", "abstractedBy", "rxSummTreatmentStatus"} {
+		if fl, ok := f.Field(id); !ok || !fl.Required {
+			t.Errorf("%s is not required", id)
+		}
+	}
+	for _, id := range []string{"race2", "eodPrimaryTumor", "textRemarks", "rxSummSurgPrimSite"} {
+		if fl, ok := f.Field(id); !ok || fl.Required {
+			t.Errorf("%s is required or missing (%v)", id, ok)
+		}
 	}
 }
 
@@ -213,6 +294,26 @@ func TestLoadFormRejectsBadForms(t *testing.T) {
 			name:    "no sections",
 			yaml:    "form: test\ntitle: Test\n",
 			wantErr: []string{"no sections"},
+		},
+		{
+			name:    "left-out item unknown",
+			yaml:    formHead + "  - id: s\n    fields:\n      - item: nameLast\nnotOnForm:\n  - reason: r\n    items: [censusTractt]\n",
+			wantErr: []string{`notOnForm: item "censusTractt" is not in dictionary`},
+		},
+		{
+			name:    "left-out item also placed",
+			yaml:    formHead + "  - id: s\n    fields:\n      - item: nameLast\nnotOnForm:\n  - reason: r\n    items: [nameLast]\n",
+			wantErr: []string{`item "nameLast" is placed on the form and listed under notOnForm`},
+		},
+		{
+			name:    "left-out item listed twice",
+			yaml:    formHead + "  - id: s\n    fields:\n      - item: nameLast\nnotOnForm:\n  - reason: r\n    items: [latitude]\n  - reason: q\n    items: [latitude]\n",
+			wantErr: []string{`notOnForm: item "latitude" is listed twice`},
+		},
+		{
+			name:    "left out without a reason",
+			yaml:    formHead + "  - id: s\n    fields:\n      - item: nameLast\nnotOnForm:\n  - items: [latitude]\n",
+			wantErr: []string{"notOnForm group 1 has no reason"},
 		},
 		{
 			name:    "misspelt key",

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
@@ -28,7 +29,7 @@ func (h *caseHandler) show(c echo.Context) error {
 	}
 	sec := h.section(c.QueryParam("section"))
 	if err := h.store.Audit(ctx, store.AuditEntry{
-		UserID: &su.User.ID, Action: "case.view", Entity: "tumor", EntityID: fmt.Sprint(id),
+		UserID: &su.User.ID, Action: audit.CaseView, Entity: "tumor", EntityID: fmt.Sprint(id),
 		Details: map[string]string{"section": sec.ID}, RemoteAddr: c.RealIP(),
 	}); err != nil {
 		return err
@@ -77,18 +78,7 @@ func (h *caseHandler) caseView(c echo.Context, cs *store.Case, sec *abstract.Sec
 		TumorVersion:   cs.Tumor.Version,
 		ErrorCount:     len(errs),
 	}
-	for _, s := range h.form.Sections {
-		tab := views.SectionTab{ID: s.ID, Title: s.Title, URL: base + "?section=" + s.ID, Active: s == sec}
-		for _, f := range s.Fields {
-			if f.Required {
-				tab.Required++
-				if valueOf(cs, f.Def) != "" {
-					tab.Filled++
-				}
-			}
-		}
-		v.Sections = append(v.Sections, tab)
-	}
+	v.Sections = h.sectionTabs(cs, sec)
 	v.Section = views.SectionView{ID: sec.ID, Title: sec.Title}
 	for _, f := range sec.Fields {
 		if isOverride(f) {
@@ -104,6 +94,26 @@ func (h *caseHandler) caseView(c echo.Context, cs *store.Case, sec *abstract.Sec
 	return v
 }
 
+// sectionTabs are the tabs of a case's sections, each with its meter of required items filled;
+// active is the section shown (nil for none).
+func (h *caseHandler) sectionTabs(cs *store.Case, active *abstract.Section) []views.SectionTab {
+	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
+	tabs := make([]views.SectionTab, 0, len(h.form.Sections))
+	for _, s := range h.form.Sections {
+		tab := views.SectionTab{ID: s.ID, Title: s.Title, URL: base + "?section=" + s.ID, Active: s == active}
+		for _, f := range s.Fields {
+			if f.Required {
+				tab.Required++
+				if valueOf(cs, f.Def) != "" {
+					tab.Filled++
+				}
+			}
+		}
+		tabs = append(tabs, tab)
+	}
+	return tabs
+}
+
 func valueOf(cs *store.Case, def *naaccr.ItemDef) string {
 	if def.Parent == naaccr.ParentPatient {
 		return cs.Patient.Items[def.ID]
@@ -116,14 +126,25 @@ func fieldView(f *abstract.Field, value, errMsg string) views.FieldView {
 		ID: f.Def.ID, Label: f.Label, Number: f.Def.Number, Length: f.Def.Length,
 		DataType: string(f.Def.DataType), Level: string(f.Def.Parent), Widget: string(f.Widget),
 		Value: value, Required: f.Required, Help: f.Help, Error: errMsg, ReadOnly: f.Derived,
+		Name:     f.Def.Name,
+		FreeText: f.Codes == nil && (f.Def.DataType == naaccr.TypeText || f.Def.DataType == ""),
 	}
 	if f.Codes != nil {
 		fv.CodeLabel = f.Codes.Label(value)
-		if f.Widget == abstract.WidgetSelect {
+		short := len(f.Codes.Codes) <= abstract.MaxListedCodes
+		if short || f.Widget == abstract.WidgetSelect {
+			opts := make([]views.Option, 0, len(f.Codes.Codes))
 			for _, cd := range f.Codes.Codes {
-				fv.Options = append(fv.Options, views.Option{Code: cd.Code, Label: cd.Label})
+				opts = append(opts, views.Option{Code: cd.Code, Label: cd.Label})
+			}
+			if f.Widget == abstract.WidgetSelect {
+				fv.Options = opts
+			}
+			if short {
+				fv.HelpCodes = opts
 			}
 		}
+		fv.CodeCount = len(f.Codes.Codes)
 	}
 	if f.Widget == abstract.WidgetDate && naaccr.IsDate(value) && len(value) < 8 {
 		fv.CodeLabel = "partial date: " + showDate(value)
