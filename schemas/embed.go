@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds every data file cara needs at run time, so the binary never reads ../shared.
 //
-//go:embed dictionaries/*.xml dictionaries/*.csv forms/*.yaml codes/*.csv codes/items/*.csv edits/*.yaml edits/tables/*.csv
+//go:embed dictionaries/*.xml dictionaries/*.csv forms/*.yaml forms/*.csv codes/*.csv codes/items/*.csv edits/*.yaml edits/tables/*.csv
 var FS embed.FS

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
@@ -99,7 +100,7 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	if _, err := of.Commit(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := s.Audit(ctx, store.AuditEntry{Action: "export", Entity: "file", EntityID: *out,
+	if err := s.Audit(ctx, store.AuditEntry{Action: audit.Export, Entity: "file", EntityID: *out,
 		Details: map[string]any{"file": *out, "patients": st.Patients, "tumors": st.Tumors, "statuses": statuses, "facility": *facility,
 			"from": *from, "to": *to, "version": *version}}); err != nil {
 		return err

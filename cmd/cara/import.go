@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
@@ -98,7 +99,7 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 	if st.RejectedCount > len(st.Rejected) {
 		fmt.Fprintf(stdout, "%s: ... and %d more rejected patients\n", path, st.RejectedCount-len(st.Rejected))
 	}
-	if auditErr := s.Audit(ctx, store.AuditEntry{Action: "import", Entity: "file", EntityID: path, Details: map[string]any{
+	if auditErr := s.Audit(ctx, store.AuditEntry{Action: audit.Import, Entity: "file", EntityID: path, Details: map[string]any{
 		"file": path, "facility": *facility, "patients_read": st.PatientsRead, "patients_created": st.PatientsCreated,
 		"tumors_created": st.TumorsCreated, "tumors_existing": st.TumorsExisting, "rejected": st.RejectedCount,
 		"error": errString(err),

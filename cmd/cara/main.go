@@ -38,6 +38,7 @@ Usage:
                                   add a user; the password is read from a prompt or stdin
   cara facility add --code CODE --name NAME [--npi NPI]
                                   add a facility
+  cara audit verify               check the audit trail's hash chain; exit status 1 when broken
 
 Configuration (environment):
   CARA_DATABASE_URL   MySQL DSN, e.g. cara:secret@tcp(127.0.0.1:3306)/cara
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, env env, stdin io.Reader, stdout, s
 		return cmdUser(ctx, env, args[1:], stdin, stdout)
 	case "facility":
 		return cmdFacility(ctx, env, args[1:], stdout)
+	case "audit":
+		return cmdAudit(ctx, env, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/store"
 )
@@ -68,7 +69,7 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 		}
 		return err
 	}
-	if err := s.Audit(ctx, store.AuditEntry{Action: "user.create", Entity: "user", EntityID: u.Username,
+	if err := s.Audit(ctx, store.AuditEntry{Action: audit.UserCreate, Entity: "user", EntityID: u.Username,
 		Details: map[string]string{"role": u.Role, "facility": *facility, "by": "command line"}}); err != nil {
 		return err
 	}

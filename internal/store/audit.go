@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"github.com/cara-registry/cara/internal/audit"
 )
 
-// AuditEntry is what a caller records; the store stamps the time.
+// AuditEntry is what a caller records; the store stamps the time and chains it (see audit).
+// Action is one of the audit package's action names.
 type AuditEntry struct {
 	UserID     *uint
 	Action     string
@@ -25,8 +29,10 @@ const maxEntityID = 64
 
 // clampEntityID fits an entity id (a file path, a username typed at login) into the column, so
 // that a long one cannot make the audit, and the action it records, fail on MySQL. A long id keeps
-// its end, where a file name is, after "...". Writes and look-ups clamp alike, so they still match.
+// its end, where a file name is, after "...". Invalid UTF-8, which MySQL refuses, becomes U+FFFD.
+// Writes and look-ups clamp alike, so they still match.
 func clampEntityID(id string) string {
+	id = strings.ToValidUTF8(id, "\uFFFD")
 	if utf8.RuneCountInString(id) <= maxEntityID {
 		return id
 	}
@@ -34,12 +40,35 @@ func clampEntityID(id string) string {
 	return "..." + string(r[len(r)-(maxEntityID-3):])
 }
 
-// Audit appends one event to the audit trail.
+// Audit appends one event to the audit trail, in a transaction of its own.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return s.audit(s.db.WithContext(ctx), e)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.audit(tx, e)
+	})
 }
 
-func (s *Store) audit(db *gorm.DB, e AuditEntry) error {
+// audit appends one event to the hash chain of the audit trail (see internal/audit). tx must be
+// a transaction: the caller's, when the event records a change made in it (SaveCase), so that
+// the change and its event commit or roll back together.
+//
+// Appends take turns on the one row of audit_chain, the chain's head (last id and hash):
+//  1. UPDATE audit_chain SET last_id = last_id + 1 takes the head's row lock before anything is
+//     read, held to the commit (MySQL; on SQLite it takes the database's write lock, and one
+//     writer at a time is how SQLite works anyway). A concurrent append waits here and then reads
+//     the head this one left, so each event chains to the true last one.
+//  2. The head now holds the new event's id and still the last event's hash.
+//  3. The event is inserted with that id, the last hash as prev_hash, and its own hash.
+//  4. The head takes the new hash.
+//
+// The store numbers events itself rather than by AUTO_INCREMENT, because the hash covers the id
+// and because a rolled-back transaction would leave a gap in MySQL's numbering that verify must
+// read as a deleted event; here a rollback undoes the head's update too.
+//
+// Nothing updates or deletes an event: the store has no method for it and triggers refuse it.
+// Call audit last in a transaction, after its other writes: the head's lock is the one every
+// append takes, so holding it no longer than needed keeps writers moving, and taking it after
+// any other lock keeps one order of locks (no deadlock).
+func (s *Store) audit(tx *gorm.DB, e AuditEntry) error {
 	details := "{}"
 	if e.Details != nil {
 		b, err := json.Marshal(e.Details)
@@ -48,14 +77,68 @@ func (s *Store) audit(db *gorm.DB, e AuditEntry) error {
 		}
 		details = string(b)
 	}
-	ev := AuditEvent{
-		At: s.now().UTC().Truncate(time.Microsecond), UserID: e.UserID, Action: e.Action,
-		Entity: e.Entity, EntityID: clampEntityID(e.EntityID), Details: details, RemoteAddr: e.RemoteAddr,
+	res := tx.Exec("UPDATE audit_chain SET last_id = last_id + 1 WHERE id = 1")
+	if res.Error != nil {
+		return fmt.Errorf("store: audit %s: lock the chain: %w", e.Action, res.Error)
 	}
-	if err := db.Create(&ev).Error; err != nil {
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("store: audit %s: the audit_chain row is missing", e.Action)
+	}
+	var head audit.Head
+	if err := tx.Raw("SELECT last_id, last_hash FROM audit_chain WHERE id = 1").Row().Scan(&head.LastID, &head.LastHash); err != nil {
+		return fmt.Errorf("store: audit %s: read the chain: %w", e.Action, err)
+	}
+	head.LastID-- // step 1 moved it on
+	ev := audit.Link(head, audit.Event{
+		At: s.now(), UserID: uint64Ptr(e.UserID), Action: strings.ToValidUTF8(e.Action, "\uFFFD"),
+		Entity: strings.ToValidUTF8(e.Entity, "\uFFFD"), EntityID: clampEntityID(e.EntityID), Details: details,
+		RemoteAddr: strings.ToValidUTF8(e.RemoteAddr, "\uFFFD"),
+	})
+	row := AuditEvent{
+		ID: uint(ev.ID), At: ev.At, UserID: e.UserID, Action: ev.Action, Entity: ev.Entity, EntityID: ev.EntityID,
+		Details: ev.Details, RemoteAddr: ev.RemoteAddr, PrevHash: ev.PrevHash, Hash: ev.Hash,
+	}
+	if err := tx.Create(&row).Error; err != nil {
 		return fmt.Errorf("store: audit %s: %w", e.Action, err)
 	}
+	if err := tx.Exec("UPDATE audit_chain SET last_hash = ? WHERE id = 1", ev.Hash).Error; err != nil {
+		return fmt.Errorf("store: audit %s: move the chain head: %w", e.Action, err)
+	}
 	return nil
+}
+
+func uint64Ptr(u *uint) *uint64 {
+	if u == nil {
+		return nil
+	}
+	v := uint64(*u)
+	return &v
+}
+
+// AuditChainHead returns the id and hash of the last event appended, as the chain's head keeps them.
+func (s *Store) AuditChainHead(ctx context.Context) (audit.Head, error) {
+	var h audit.Head
+	err := s.db.WithContext(ctx).Raw("SELECT last_id, last_hash FROM audit_chain WHERE id = 1").Row().Scan(&h.LastID, &h.LastHash)
+	if err != nil {
+		return h, fmt.Errorf("store: audit chain head: %w", err)
+	}
+	return h, nil
+}
+
+// AuditChain returns up to limit events with an id above after, in id order, for audit.Verify.
+func (s *Store) AuditChain(ctx context.Context, after uint64, limit int) ([]audit.Event, error) {
+	var rows []AuditEvent
+	if err := s.db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: audit chain after %d: %w", after, err)
+	}
+	evs := make([]audit.Event, len(rows))
+	for i, r := range rows {
+		evs[i] = audit.Event{
+			ID: uint64(r.ID), At: r.At, UserID: uint64Ptr(r.UserID), Action: r.Action, Entity: r.Entity,
+			EntityID: r.EntityID, Details: r.Details, RemoteAddr: r.RemoteAddr, PrevHash: r.PrevHash, Hash: r.Hash,
+		}
+	}
+	return evs, nil
 }
 
 // AuditEvents returns the newest events first, at most limit, for an entity (or all when entity

@@ -45,13 +45,13 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 			ids = append(ids, p.Items["patientIdNumber"])
 		}
 		var existing []Patient
-		if err := tx.Select("id", "patient_id_number").Where("facility_id = ? AND patient_id_number IN ?", facilityID, ids).Find(&existing).Error; err != nil {
+		if err := tx.Select("id", "facility_id", "patient_id_number", "name_last", "name_first").Where("facility_id = ? AND patient_id_number IN ?", facilityID, ids).Find(&existing).Error; err != nil {
 			return err
 		}
-		patientByNumber := make(map[string]uint, len(existing))
+		patientByNumber := make(map[string]*Patient, len(existing))
 		existingIDs := make([]uint, 0, len(existing))
-		for _, p := range existing {
-			patientByNumber[p.PatientIDNumber] = p.ID
+		for i, p := range existing {
+			patientByNumber[p.PatientIDNumber] = &existing[i]
 			existingIDs = append(existingIDs, p.ID)
 		}
 		haveTumor := map[uint]map[string]bool{}
@@ -89,14 +89,15 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 				return err
 			}
 			for num, i := range newIndex {
-				patientByNumber[num] = newPatients[i].ID
+				patientByNumber[num] = newPatients[i]
 			}
 			res.PatientsCreated = len(newPatients)
 		}
 
 		var newTumors []*Tumor
 		for _, p := range pats {
-			pid := patientByNumber[p.Items["patientIdNumber"]]
+			patient := patientByNumber[p.Items["patientIdNumber"]]
+			pid := patient.ID
 			for _, t := range p.Tumors {
 				seq := sequenceOf(t.Items)
 				if haveTumor[pid][seq] {
@@ -108,6 +109,7 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 				}
 				haveTumor[pid][seq] = true
 				row := &Tumor{PatientID: pid, Items: Items(maps.Clone(t.Items)), Status: status, Version: 1}
+				row.ofPatient(patient)
 				row.promote()
 				newTumors = append(newTumors, row)
 			}

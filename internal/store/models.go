@@ -163,8 +163,14 @@ type Patient struct {
 
 // Tumor is one primary of a patient: the unit a registrar abstracts and a reviewer approves.
 type Tumor struct {
-	ID                  uint
-	PatientID           uint
+	ID        uint
+	PatientID uint
+	// FacilityID, NameLast and NameFirst are copies of the patient's, so that a worklist
+	// filters, sorts and searches one table. The store keeps them; a tumor created without a
+	// facility takes its patient's (see BeforeCreate).
+	FacilityID          uint
+	NameLast            string
+	NameFirst           string
 	MedicalRecordNumber string
 	AccessionNumber     string
 	SequenceNumber      string
@@ -193,6 +199,8 @@ type AuditEvent struct {
 	EntityID   string
 	Details    string
 	RemoteAddr string
+	PrevHash   string // the hash of the event before; see internal/audit
+	Hash       string // SHA-256 of this event's content and PrevHash
 }
 
 // promote copies the items that have their own columns, so lists and indexes see them.
@@ -201,6 +209,11 @@ func (p *Patient) promote() {
 	p.NameLast = p.Items["nameLast"]
 	p.NameFirst = p.Items["nameFirst"]
 	p.DateOfBirth = p.Items["dateOfBirth"]
+}
+
+// ofPatient copies the patient's columns a tumor keeps for worklists.
+func (t *Tumor) ofPatient(p *Patient) {
+	t.FacilityID, t.NameLast, t.NameFirst = p.FacilityID, p.NameLast, p.NameFirst
 }
 
 func (t *Tumor) promote() {

@@ -191,7 +191,7 @@ func TestSchemasOfSQLiteAndMySQLMatch(t *testing.T) {
 		}
 	}
 	slices.Sort(tables)
-	if want := []string{"audit_events", "facilities", "patients", "sessions", "tumors", "users"}; !slices.Equal(tables, want) {
+	if want := []string{"audit_chain", "audit_events", "facilities", "patients", "sessions", "tumors", "users"}; !slices.Equal(tables, want) {
 		t.Errorf("SQLite tables %v, want %v", tables, want)
 	}
 	for _, want := range []string{

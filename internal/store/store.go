@@ -87,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			}
 		}
 		// WAL lets readers go on while a save commits; foreign keys are off by default in SQLite.
-		dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"
+		dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)"
 		dialector, dialect = sqlite.Open(dsn), DialectSQLite
 	}
 	db, err := gorm.Open(dialector, gcfg)

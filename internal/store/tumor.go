@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/naaccr"
 )
 
@@ -43,6 +43,7 @@ func (s *Store) CreatePatient(ctx context.Context, facilityID uint, p naaccr.Pat
 		}
 		for _, t := range p.Tumors {
 			tr := &Tumor{PatientID: row.ID, Items: Items(maps.Clone(t.Items)), Status: status, Version: 1}
+			tr.ofPatient(row)
 			if tr.Items == nil {
 				tr.Items = Items{}
 			}
@@ -66,56 +67,6 @@ func (s *Store) CountPatients(ctx context.Context, sc Scope) (int64, error) {
 		return 0, fmt.Errorf("store: count patients: %w", err)
 	}
 	return n, nil
-}
-
-// WorklistRow is one case on a worklist.
-type WorklistRow struct {
-	TumorID             uint
-	PatientID           uint
-	NameLast            string
-	NameFirst           string
-	MedicalRecordNumber string
-	PrimarySite         string
-	Histology           string
-	DateOfDiagnosis     string
-	SequenceNumber      string
-	Status              string
-	EditErrors          int
-	UpdatedAt           time.Time
-}
-
-// WorklistFilter narrows a worklist.
-type WorklistFilter struct {
-	Scope  Scope
-	Status string // empty for every status
-	Search string // name or medical record number prefix
-	Limit  int    // 0 means 500
-}
-
-// Worklist lists the cases in scope, most recently changed first, in one query.
-func (s *Store) Worklist(ctx context.Context, f WorklistFilter) ([]WorklistRow, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 500
-	}
-	q := s.db.WithContext(ctx).Table("tumors").
-		Select(`tumors.id AS tumor_id, patients.id AS patient_id, patients.name_last, patients.name_first,
-			tumors.medical_record_number, tumors.primary_site, tumors.histology, tumors.date_of_diagnosis,
-			tumors.sequence_number, tumors.status, tumors.edit_errors, tumors.updated_at`).
-		Joins("JOIN patients ON patients.id = tumors.patient_id")
-	q = f.Scope.apply(q, "patients.facility_id")
-	if f.Status != "" {
-		q = q.Where("tumors.status = ?", f.Status)
-	}
-	if f.Search != "" {
-		like := escapeLike(f.Search) + "%"
-		q = q.Where("patients.name_last LIKE ? ESCAPE '!' OR patients.name_first LIKE ? ESCAPE '!' OR tumors.medical_record_number LIKE ? ESCAPE '!'", like, like, like)
-	}
-	var rows []WorklistRow
-	if err := q.Order("tumors.updated_at DESC, tumors.id DESC").Limit(limit).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("store: worklist: %w", err)
-	}
-	return rows, nil
 }
 
 // Case is a tumor with its patient: what the case form shows.
@@ -198,6 +149,11 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			if res.RowsAffected == 0 {
 				return ErrConflict
 			}
+			// The patient's tumors keep copies of the names for worklists.
+			if err := tx.Model(&Tumor{}).Where("patient_id = ?", cur.Patient.ID).
+				UpdateColumns(map[string]any{"name_last": p.NameLast, "name_first": p.NameFirst}).Error; err != nil {
+				return err
+			}
 		}
 		if len(tch) > 0 || len(pch) > 0 {
 			t := Tumor{Items: Items(maps.Clone(in.TumorItems))}
@@ -218,7 +174,7 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 				return ErrConflict
 			}
 			if err := s.audit(tx, AuditEntry{
-				UserID: in.UserID, Action: "case.update", Entity: "tumor", EntityID: fmt.Sprint(in.TumorID),
+				UserID: in.UserID, Action: audit.CaseUpdate, Entity: "tumor", EntityID: fmt.Sprint(in.TumorID),
 				Details: auditDetails(changes, in.Comment), RemoteAddr: in.RemoteAddr,
 			}); err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
@@ -62,7 +63,7 @@ func (h *loginHandler) submit(c echo.Context) error {
 	password := c.FormValue("password")
 	now := h.now()
 
-	failures, err := h.store.CountAudit(ctx, "login.failure", "user", username, now.Add(-loginFailureWindow))
+	failures, err := h.store.CountAudit(ctx, audit.LoginFailure, "user", username, now.Add(-loginFailureWindow))
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func (h *loginHandler) submit(c echo.Context) error {
 		}
 	}
 	if u == nil {
-		if err := h.store.Audit(ctx, store.AuditEntry{Action: "login.failure", Entity: "user", EntityID: username, RemoteAddr: c.RealIP()}); err != nil {
+		if err := h.store.Audit(ctx, store.AuditEntry{Action: audit.LoginFailure, Entity: "user", EntityID: username, RemoteAddr: c.RealIP()}); err != nil {
 			return err
 		}
 		return h.renderForm(c, http.StatusUnauthorized, username, "Wrong username or password.")
@@ -106,7 +107,7 @@ func (h *loginHandler) submit(c echo.Context) error {
 	if err := h.store.CreateSession(ctx, sess); err != nil {
 		return err
 	}
-	if err := h.store.Audit(ctx, store.AuditEntry{UserID: &u.ID, Action: "login.success", Entity: "user", EntityID: username, RemoteAddr: c.RealIP()}); err != nil {
+	if err := h.store.Audit(ctx, store.AuditEntry{UserID: &u.ID, Action: audit.LoginSuccess, Entity: "user", EntityID: username, RemoteAddr: c.RealIP()}); err != nil {
 		return err
 	}
 	h.sessions.setCookie(c, sessionCookie, token, auth.MaxAge)
@@ -125,7 +126,7 @@ func (h *loginHandler) logout(c echo.Context) error {
 	if err := h.store.DeleteSession(ctx, su.Session.ID); err != nil {
 		return err
 	}
-	if err := h.store.Audit(ctx, store.AuditEntry{UserID: &su.User.ID, Action: "logout", Entity: "user", EntityID: su.User.Username, RemoteAddr: c.RealIP()}); err != nil {
+	if err := h.store.Audit(ctx, store.AuditEntry{UserID: &su.User.ID, Action: audit.Logout, Entity: "user", EntityID: su.User.Username, RemoteAddr: c.RealIP()}); err != nil {
 		return err
 	}
 	h.sessions.clearCookie(c)

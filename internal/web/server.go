@@ -27,7 +27,8 @@ type Store interface {
 	DeleteSession(ctx context.Context, id uint) error
 	Audit(ctx context.Context, e store.AuditEntry) error
 	CountAudit(ctx context.Context, action, entity, entityID string, since time.Time) (int64, error)
-	Worklist(ctx context.Context, f store.WorklistFilter) ([]store.WorklistRow, error)
+	worklistStore
+	patientStore
 	LoadCase(ctx context.Context, tumorID uint, sc store.Scope) (*store.Case, error)
 	SaveCase(ctx context.Context, in store.CaseSave) (*store.Case, []store.ItemChange, error)
 	PatientTumors(ctx context.Context, patientID uint) ([]store.Tumor, error)
@@ -89,12 +90,23 @@ func New(d Deps) *echo.Echo {
 	e.POST("/logout", login.logout, guard...)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
-	cases := &caseHandler{store: d.Store, form: d.Form, fields: d.Edits.Fields, edits: d.Edits, codes: d.Codes, schemas: d.Schemas}
+	cases := &caseHandler{store: d.Store, form: d.Form, fields: d.Edits.Fields, edits: d.Edits, codes: d.Codes, schemas: d.Schemas,
+		siteGroups: loadSiteGroups(d.Logger), now: d.Now}
 	e.GET("/cases", cases.list, guard...)
 	e.GET("/cases/:id", cases.show, guard...)
 	e.POST("/cases/:id", cases.save, guard...)
 	e.POST("/cases/:id/edits", cases.checkEdits, guard...)
+	e.GET("/cases/:id/items", cases.items, guard...)
 	e.GET("/edits", cases.editList, guard...)
+
+	// A new case: find or enter the patient, then add the tumor.
+	patients := newPatientHandler(cases, d.Logger)
+	e.GET("/patients", patients.search, guard...)
+	e.GET("/patients/new", patients.newPatient, guard...)
+	e.POST("/patients", patients.createPatient, guard...)
+	e.GET("/patients/:id", patients.showPatient, guard...)
+	e.GET("/patients/:id/tumors/new", patients.newTumor, guard...)
+	e.POST("/patients/:id/tumors", patients.createTumor, guard...)
 	e.GET("/lookup/:item", (&lookupHandler{codes: d.Codes}).search, guard...)
 	return e
 }

@@ -9,6 +9,8 @@ const (
 	Request  Header = "HX-Request"  // "true" on every request htmx makes
 	Redirect Header = "HX-Redirect" // tells htmx to load another page
 	Retarget Header = "HX-Retarget"
+	// HistoryRestore is "true" when htmx reloads a page for its history (a whole page is wanted).
+	HistoryRestore Header = "HX-History-Restore-Request"
 )
 
 // Is reports whether a request came from htmx, given its HX-Request header value.
