@@ -44,3 +44,20 @@ func tabIndex(readOnly bool) string {
 	}
 	return "0"
 }
+
+// filledOf and requiredOf add up the sections' meters into the case's completeness.
+func filledOf(tabs []SectionTab) int {
+	n := 0
+	for _, t := range tabs {
+		n += t.Filled
+	}
+	return n
+}
+
+func requiredOf(tabs []SectionTab) int {
+	n := 0
+	for _, t := range tabs {
+		n += t.Required
+	}
+	return n
+}

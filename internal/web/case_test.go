@@ -267,6 +267,9 @@ func TestCaseSaveRejectsStaleVersion(t *testing.T) {
 		if p.testid("conflict").Length() != 1 {
 			t.Fatalf("no conflict message\n%s", excerpt(p.body))
 		}
+		if href, _ := p.testid("conflict-take-stored").Attr("href"); !strings.HasPrefix(href, casePath(f.caseA)) {
+			t.Errorf("no way to take the stored values: link %q", href)
+		}
 		var items [][]string
 		p.testid("conflict-item").Each(func(_ int, row *goquery.Selection) {
 			id, _ := row.Attr("data-item")
