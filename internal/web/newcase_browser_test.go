@@ -1,0 +1,223 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/store/storetest"
+)
+
+// TestBrowserStartsNewCaseWithTheKeyboard starts a case from the worklist in a real browser: the
+// search finds nobody, the patient is entered, the tumor is added with its primary site picked
+// through the look-up by keyboard, and on the case form that opens the histology is picked the
+// same way and saved. The codes must be there after a reload and in the store.
+func TestBrowserStartsNewCaseWithTheKeyboard(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is required in CI: %v", err)
+		}
+		t.Skipf("no chromium at %s (apt-get install chromium)", chromiumPath)
+	}
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	)
+	defer cancelAlloc()
+	tab, cancelTab := chromedp.NewContext(allocCtx)
+	defer cancelTab()
+	if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+
+	shotDir := t.TempDir()
+	// screenshot saves the page into the test's temporary directory and, when
+	// CARA_SCREENSHOT_DIR is set, there too; it returns where it was saved.
+	screenshot := func(name string) string {
+		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100)) // 100: PNG
+		if err != nil {
+			return "no screenshot: " + err.Error()
+		}
+		where := []string{}
+		dirs := []string{shotDir}
+		if dir := os.Getenv("CARA_SCREENSHOT_DIR"); dir != "" {
+			dirs = append(dirs, dir)
+		}
+		for _, dir := range dirs {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				where = append(where, err.Error())
+				continue
+			}
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, png, 0o644); err != nil {
+				where = append(where, err.Error())
+				continue
+			}
+			where = append(where, path)
+		}
+		return strings.Join(where, ", ")
+	}
+	// fail ends the test with where the browser was and a screenshot of the page.
+	fail := func(format string, args ...any) {
+		t.Helper()
+		loc, _ := chromedp.Run(tab, chromedp.Location())
+		body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
+		t.Fatalf(format+"\nat %s (screenshot %s):\n%s", append(args, loc, screenshot("cara-newcase-failure.png"), body)...)
+	}
+	// run runs steps with a time limit of their own.
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		stepCtx, cancel := context.WithTimeout(tab, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(stepCtx, steps...); err != nil {
+			fail("%s: %v", what, err)
+		}
+	}
+	value := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(tab, chromedp.Value(css(sel)))
+		if err != nil {
+			fail("value of %s: %v", sel, err)
+		}
+		return v
+	}
+	// pick types words into a look-up, waits until its list offers code first, and picks it with
+	// ArrowDown and Enter.
+	pick := func(item, words, code string) {
+		t.Helper()
+		field := css("#f-" + item)
+		run("look up "+item+" by "+words,
+			chromedp.Focus(field),
+			chromedp.Clear(field),
+			chromedp.SendKeys(field, words),
+			chromedp.PollFunction[chromedp.Void](`(item, code) => {
+				const list = document.getElementById("lb-" + item), input = document.getElementById("f-" + item);
+				const first = list && list.querySelector('[role="option"]');
+				return !!first && !list.hidden && first.dataset.code === code && input.getAttribute("aria-expanded") === "true";
+			}`, chromedp.WithPollingArgs(item, code), chromedp.WithPollingTimeout(10*time.Second)),
+			chromedp.KeyEvent(kb.ArrowDown),
+			chromedp.KeyEvent(kb.Enter),
+			chromedp.PollFunction[chromedp.Void](`(item) => document.getElementById("lb-" + item).hidden &&
+				document.getElementById("f-" + item).getAttribute("aria-expanded") === "false"`,
+				chromedp.WithPollingArgs(item), chromedp.WithPollingTimeout(5*time.Second)),
+		)
+		if got := value("#f-" + item); got != code {
+			fail("%s holds %q after the pick, want %s", item, got, code)
+		}
+	}
+	// typeInto replaces what a text field holds with keys.
+	typeInto := func(item, v string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(chromedp.Clear(css("#f-"+item)), chromedp.SendKeys(css("#f-"+item), v))
+	}
+
+	run("sign in",
+		chromedp.Navigate(f.server.URL+"/login"),
+		chromedp.WaitVisible(testid("login-form")),
+		chromedp.SendKeys(css("#username"), registrarA),
+		chromedp.SendKeys(css("#password"), testPassword+kb.Enter),
+		chromedp.WaitVisible(testid("worklist-row")),
+	)
+	run("click New case", chromedp.Click(testid("new-case")), chromedp.WaitVisible(testid("patient-search-form")))
+	run("search a patient who is not there",
+		chromedp.SendKeys(css("#name"), "Quimby, Odette"+kb.Enter),
+		chromedp.WaitVisible(testid("no-patients")),
+	)
+	run("enter a new patient", chromedp.Click(testid("new-patient")), chromedp.WaitVisible(testid("patient-form")))
+	run("fill in the patient",
+		typeInto("nameLast", "Quimby"),
+		typeInto("nameFirst", "Odette"),
+		typeInto("dateOfBirth", "19610512"),
+		chromedp.SetValue(css("#f-sexAssignedAtBirth"), "2"),
+		chromedp.SetValue(css("#f-race1"), "01"),
+		typeInto("medicalRecordNumber", "MR777001"),
+	)
+	run("create the patient", chromedp.Click(testid("create-patient")), chromedp.WaitVisible(testid("tumor-form")))
+	if got := value("#f-medicalRecordNumber"); got != "MR777001" {
+		t.Errorf("tumor form MRN %q, want the patient step's MR777001", got)
+	}
+	if got := value("#f-sequenceNumberHospital"); got != "00" {
+		t.Errorf("suggested sequence number %q, want 00", got)
+	}
+	run("fill in the tumor",
+		typeInto("medicalRecordNumber", "MR777001"),
+		typeInto("dateOfDiagnosis", "20250610"),
+		chromedp.Poll[chromedp.Void](`typeof htmx !== "undefined" && document.readyState === "complete"`),
+	)
+	pick("primarySite", "breast upp", "C504")
+	run("add the tumor", chromedp.Click(testid("create-tumor")), chromedp.WaitVisible(testid("case-form")))
+
+	loc, err := chromedp.Run(tab, chromedp.Location())
+	if err != nil {
+		fail("location: %v", err)
+	}
+	u, err := url.Parse(loc)
+	if err != nil || !strings.HasPrefix(u.Path, "/cases/") {
+		fail("after adding the tumor at %q, want a case", loc)
+	}
+	id64, err := strconv.ParseUint(strings.TrimPrefix(u.Path, "/cases/"), 10, 32)
+	if err != nil {
+		fail("case id in %q: %v", loc, err)
+	}
+	caseID := uint(id64)
+	if cs := f.loadCase(t, caseID); cs.Tumor.PrimarySite != "C504" || cs.Patient.NameLast != "Quimby" {
+		fail("stored new case: site %q, patient %q", cs.Tumor.PrimarySite, cs.Patient.NameLast)
+	}
+
+	run("open the Cancer identification tab",
+		chromedp.Click(testid("tab-diagnosis")),
+		chromedp.WaitVisible(css("#f-primarySite")),
+		chromedp.Poll[chromedp.Void](`typeof htmx !== "undefined" && document.readyState === "complete"`),
+	)
+	if got := value("#f-primarySite"); got != "C504" {
+		t.Errorf("case form primary site %q, want C504", got)
+	}
+	run("code laterality and behavior",
+		chromedp.SetValue(css("#f-laterality"), "2"),
+		chromedp.SetValue(css("#f-behaviorCodeIcdO3"), "3"),
+	)
+	pick("histologicTypeIcdO3", "infiltrating duct", "8500")
+	run("save", chromedp.Click(testid("save")), chromedp.WaitVisible(testid("saved")))
+	run("reload", chromedp.Reload(), chromedp.WaitVisible(css("#f-primarySite")))
+	if got := value("#f-primarySite"); got != "C504" {
+		t.Errorf("primary site after reload %q, want C504", got)
+	}
+	if got := value("#f-histologicTypeIcdO3"); got != "8500" {
+		t.Errorf("histology after reload %q, want 8500", got)
+	}
+	if got := value("#f-behaviorCodeIcdO3"); got != "3" {
+		t.Errorf("behavior after reload %q, want 3", got)
+	}
+	cs := f.loadCase(t, caseID)
+	if cs.Tumor.PrimarySite != "C504" || cs.Tumor.Histology != "8500" || cs.Tumor.Behavior != "3" {
+		t.Errorf("stored %s %s/%s, want C504 8500/3", cs.Tumor.PrimarySite, cs.Tumor.Histology, cs.Tumor.Behavior)
+	}
+	if cs.Patient.NameFirst != "Odette" || cs.Patient.DateOfBirth != "19610512" || cs.Tumor.MedicalRecordNumber != "MR777001" {
+		t.Errorf("stored patient %s, %s born %s, MRN %s", cs.Patient.NameLast, cs.Patient.NameFirst, cs.Patient.DateOfBirth, cs.Tumor.MedicalRecordNumber)
+	}
+	if t.Failed() {
+		t.Logf("screenshot: %s", screenshot("cara-newcase-failure.png"))
+	}
+}
