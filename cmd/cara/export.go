@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
@@ -32,13 +33,13 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	}
 	var statuses []string
 	for _, st := range strings.Split(*status, ",") {
-		switch st = strings.TrimSpace(st); st {
-		case "":
-		case "draft", "in_review", "returned", "approved", "submitted":
-			statuses = append(statuses, st)
-		default:
-			return fmt.Errorf("export: --status: unknown status %q (draft, in_review, returned, approved, submitted): %w", st, errUsage)
+		if st = strings.TrimSpace(st); st == "" {
+			continue
 		}
+		if _, err := abstract.ParseStatus(st); err != nil {
+			return fmt.Errorf("export: --status: %v: %w", err, errUsage)
+		}
+		statuses = append(statuses, st)
 	}
 	for name, v := range map[string]string{"from": *from, "to": *to} {
 		if v != "" && !naaccr.IsDate(v) {

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
@@ -35,9 +36,8 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 	if *facility == "" {
 		return fmt.Errorf("import: --facility is required: %w", errUsage)
 	}
-	switch *status {
-	case "draft", "in_review", "approved", "submitted":
-	default:
+	// An imported case cannot have been returned by a reviewer of this installation.
+	if st, err := abstract.ParseStatus(*status); err != nil || st == abstract.StatusReturned {
 		return fmt.Errorf("import: --status %q: use draft, in_review, approved or submitted: %w", *status, errUsage)
 	}
 	if *batch < 1 || *batch > 10000 {

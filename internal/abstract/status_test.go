@@ -24,3 +24,23 @@ func TestOnlyCasesBeforeApprovalAreEditable(t *testing.T) {
 		}
 	}
 }
+
+func TestParseStatusAcceptsOnlyWorkflowStatuses(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want abstract.Status
+		ok   bool
+	}{
+		{"draft", abstract.StatusDraft, true},
+		{"in_review", abstract.StatusInReview, true},
+		{"submitted", abstract.StatusSubmitted, true},
+		{"done", "", false},
+		{"Draft", "", false},
+		{"", "", false},
+	} {
+		got, err := abstract.ParseStatus(tc.in)
+		if got != tc.want || (err == nil) != tc.ok {
+			t.Errorf("ParseStatus(%q) = %q, %v", tc.in, got, err)
+		}
+	}
+}
