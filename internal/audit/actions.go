@@ -11,6 +11,7 @@ const (
 	Logout        = "logout"
 	CaseView      = "case.view"
 	CaseUpdate    = "case.update"
+	CaseStatus    = "case.status" // a workflow step: send, withdraw, return, approve, reopen, submit
 	PatientSearch = "patient.search"
 	PatientView   = "patient.view"
 	PatientCreate = "patient.create"

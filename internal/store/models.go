@@ -115,10 +115,12 @@ func (it *Items) Scan(src any) error {
 
 // Facility is a hospital or other reporting facility.
 type Facility struct {
-	ID        uint
-	Code      string
-	Name      string
-	NPI       string `gorm:"column:npi"`
+	ID   uint
+	Code string
+	Name string
+	NPI  string `gorm:"column:npi"`
+	// IDNumber is the facility's identifier in submission files (reportingFacility, NAACCR #540).
+	IDNumber  string
 	CreatedAt time.Time
 }
 
@@ -129,10 +131,13 @@ type User struct {
 	DisplayName  string
 	PasswordHash string
 	Role         string
-	FacilityID   *uint
+	FacilityID   *uint // the home facility; every facility the user works for is in user_facilities
 	DisabledAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// MustChangePassword is set by an administrator's password reset: the next login must choose
+	// a new password before anything else.
+	MustChangePassword bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Session is a signed-in browser; only a hash of its token is kept.
@@ -185,8 +190,79 @@ type Tumor struct {
 	EditWarnings        int
 	Items               Items
 	Version             int64
+	StatusChangedAt     *time.Time // when the case entered its status
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+}
+
+// UserFacility is one facility a user works for.
+type UserFacility struct {
+	UserID     uint `gorm:"primaryKey;autoIncrement:false"`
+	FacilityID uint `gorm:"primaryKey;autoIncrement:false"`
+}
+
+// StatusChange is one step of a case through the review workflow (see abstract.Transitions).
+type StatusChange struct {
+	ID           uint
+	TumorID      uint
+	FacilityID   uint
+	Action       string
+	FromStatus   string
+	ToStatus     string
+	UserID       *uint
+	Reason       string
+	EditErrors   int
+	EditWarnings int
+	At           time.Time
+}
+
+// ReviewComment is a reviewer's comment on a case, anchored to an item (NaaccrID) or to the case
+// as a whole (NaaccrID ""). The registrar resolves it, the reviewer closes it.
+type ReviewComment struct {
+	ID         uint
+	TumorID    uint
+	NaaccrID   string `gorm:"column:naaccr_id"`
+	AuthorID   uint
+	Body       string
+	CreatedAt  time.Time
+	ResolvedAt *time.Time
+	ResolvedBy *uint
+	Resolution string
+	ClosedAt   *time.Time
+	ClosedBy   *uint
+}
+
+// ReabstractionSample is a blind re-abstraction audit: approved cases drawn by a reviewer, and
+// the items (naaccrIds, JSON array) to re-abstract on each.
+type ReabstractionSample struct {
+	ID          uint
+	FacilityID  *uint
+	CreatedBy   uint
+	CreatedAt   time.Time
+	Description string
+	Items       string
+}
+
+// ReabstractionCase is one case of a sample; AbstractorID is who sent it to review.
+type ReabstractionCase struct {
+	ID           uint
+	SampleID     uint
+	TumorID      uint
+	AbstractorID *uint
+	ReviewerID   *uint
+	CompletedAt  *time.Time
+}
+
+// ReabstractionItem compares one item's original value with the reviewer's blind one.
+type ReabstractionItem struct {
+	ID       uint
+	CaseID   uint
+	NaaccrID string `gorm:"column:naaccr_id"`
+	Original string
+	Reviewed string
+	Agree    bool
+	Reason   string
+	Note     string
 }
 
 // AuditEvent is one append-only line of the audit trail.

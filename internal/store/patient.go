@@ -17,6 +17,10 @@ import (
 // that no path that adds tumors can leave one off every worklist. The store's own paths set them
 // and pay nothing here.
 func (t *Tumor) BeforeCreate(tx *gorm.DB) error {
+	if t.StatusChangedAt == nil {
+		now := tx.NowFunc()
+		t.StatusChangedAt = &now
+	}
 	if t.FacilityID != 0 {
 		return nil
 	}

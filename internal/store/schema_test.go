@@ -191,8 +191,10 @@ func TestSchemasOfSQLiteAndMySQLMatch(t *testing.T) {
 		}
 	}
 	slices.Sort(tables)
-	if want := []string{"audit_chain", "audit_events", "facilities", "patients", "sessions", "tumors", "users"}; !slices.Equal(tables, want) {
-		t.Errorf("SQLite tables %v, want %v", tables, want)
+	for _, want := range []string{"audit_chain", "audit_events", "facilities", "patients", "review_comments", "sessions", "status_changes", "tumors", "user_facilities", "users"} {
+		if !slices.Contains(tables, want) {
+			t.Errorf("SQLite tables %v lack %s", tables, want)
+		}
 	}
 	for _, want := range []string{
 		"column tumors.id NOT NULL",

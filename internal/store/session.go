@@ -14,14 +14,16 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 	return nil
 }
 
-// SessionUser is a live session with its user and the user's facility.
+// SessionUser is a live session with its user, the user's home facility and every facility
+// the user works for (home first).
 type SessionUser struct {
-	Session  Session
-	User     User
-	Facility *Facility
+	Session    Session
+	User       User
+	Facility   *Facility
+	Facilities []Facility
 }
 
-// SessionByTokenHash returns the unexpired session with that token hash, with its user, in two
+// SessionByTokenHash returns the unexpired session with that token hash, with its user, in three
 // small queries. A disabled user's session is not found.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash string, now time.Time) (*SessionUser, error) {
 	db := s.db.WithContext(ctx)
@@ -32,12 +34,20 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash string, now time.Ti
 	if err := db.Where("disabled_at IS NULL").Take(&su.User, su.Session.UserID).Error; err != nil {
 		return nil, fmt.Errorf("store: session user %d: %w", su.Session.UserID, notFound(err))
 	}
+	fs, err := s.UserFacilities(ctx, &su.User)
+	if err != nil {
+		return nil, err
+	}
+	su.Facilities = fs
 	if su.User.FacilityID != nil {
-		var f Facility
-		if err := db.Take(&f, *su.User.FacilityID).Error; err != nil {
-			return nil, fmt.Errorf("store: session facility: %w", notFound(err))
+		for i := range fs {
+			if fs[i].ID == *su.User.FacilityID {
+				su.Facility = &fs[i]
+			}
 		}
-		su.Facility = &f
+		if su.Facility == nil {
+			return nil, fmt.Errorf("store: session facility %d: %w", *su.User.FacilityID, ErrNotFound)
+		}
 	}
 	return &su, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -12,22 +13,69 @@ import (
 	"github.com/cara-registry/cara/internal/naaccr"
 )
 
-// Scope limits what a caller may see: nil FacilityID means every facility (an administrator).
+// Scope limits what a caller may see: every facility (an administrator, a command-line job) or
+// a list of facilities (the ones a user works for). The zero Scope sees nothing, so that a
+// forgotten scope fails closed. Every store method that reads or writes cases takes one.
 type Scope struct {
-	FacilityID *uint
+	all        bool
+	facilities []uint
 }
 
 // AllFacilities is the scope of an administrator or a command-line job.
-var AllFacilities = Scope{}
+var AllFacilities = Scope{all: true}
 
 // FacilityScope limits to one facility.
-func FacilityScope(id uint) Scope { return Scope{FacilityID: &id} }
+func FacilityScope(id uint) Scope { return Scope{facilities: []uint{id}} }
+
+// FacilitiesScope limits to some facilities; none sees nothing.
+func FacilitiesScope(ids []uint) Scope { return Scope{facilities: slices.Clone(ids)} }
+
+// All reports whether the scope is every facility.
+func (sc Scope) All() bool { return sc.all }
+
+// Facilities lists the facilities of a limited scope (nil for AllFacilities).
+func (sc Scope) Facilities() []uint { return slices.Clone(sc.facilities) }
+
+// Single returns the one facility of a scope limited to exactly one.
+func (sc Scope) Single() (uint, bool) {
+	if sc.all || len(sc.facilities) != 1 {
+		return 0, false
+	}
+	return sc.facilities[0], true
+}
+
+// Contains reports whether a facility is in scope.
+func (sc Scope) Contains(facilityID uint) bool {
+	return sc.all || slices.Contains(sc.facilities, facilityID)
+}
+
+// Narrow limits a scope to one facility if it contains it, and to nothing otherwise.
+func (sc Scope) Narrow(facilityID uint) Scope {
+	if sc.Contains(facilityID) {
+		return FacilityScope(facilityID)
+	}
+	return Scope{}
+}
+
+// cond is the scope as an SQL condition on a facility column, with its arguments.
+func (sc Scope) cond(column string) (string, []any) {
+	switch {
+	case sc.all:
+		return "", nil
+	case len(sc.facilities) == 0:
+		return "1 = 0", nil
+	case len(sc.facilities) == 1:
+		return column + " = ?", []any{sc.facilities[0]}
+	}
+	return column + " IN ?", []any{sc.facilities}
+}
 
 func (sc Scope) apply(q *gorm.DB, column string) *gorm.DB {
-	if sc.FacilityID == nil {
+	cond, args := sc.cond(column)
+	if cond == "" {
 		return q
 	}
-	return q.Where(column+" = ?", *sc.FacilityID)
+	return q.Where(cond, args...)
 }
 
 // CreatePatient stores a patient and its tumors in one transaction; tumors start as status.

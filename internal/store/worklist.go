@@ -179,8 +179,8 @@ func worklistConds(f WorklistFilter) ([]string, []any) {
 		conds = append(conds, cond)
 		args = append(args, a...)
 	}
-	if f.Scope.FacilityID != nil {
-		add("t.facility_id = ?", *f.Scope.FacilityID)
+	if cond, a := f.Scope.cond("t.facility_id"); cond != "" {
+		add(cond, a...)
 	}
 	if f.Status != "" {
 		add("t.status = ?", f.Status)
@@ -251,7 +251,7 @@ func (s *Store) worklistOrder(f WorklistFilter) string {
 		sort, desc = SortUpdated, true
 	}
 	sorts := worklistSorts
-	if f.Scope.FacilityID == nil {
+	if _, one := f.Scope.Single(); !one {
 		sorts = allFacilitySorts
 	}
 	cols, ok := sorts[sort]
@@ -296,7 +296,10 @@ func (s *Store) nocase() string {
 // display name: the people a case can be assigned to.
 func (s *Store) FacilityUsers(ctx context.Context, sc Scope) ([]User, error) {
 	var us []User
-	q := sc.apply(s.db.WithContext(ctx).Where("disabled_at IS NULL"), "facility_id")
+	q := s.db.WithContext(ctx).Where("disabled_at IS NULL")
+	if !sc.All() {
+		q = q.Where("id IN (?)", sc.apply(s.db.Model(&UserFacility{}).Select("user_id"), "facility_id"))
+	}
 	if err := q.Order("display_name, username").Find(&us).Error; err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}

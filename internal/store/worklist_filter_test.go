@@ -156,7 +156,7 @@ func TestWorklistSortsEveryColumnBothWays(t *testing.T) {
 						}
 					}
 					if !slices.Equal(got, want) {
-						t.Errorf("scope %v, sort %s, desc %v: %v, want %v", scope.FacilityID != nil, tt.sort, desc, got, want)
+						t.Errorf("scope %v, sort %s, desc %v: %v, want %v", !scope.All(), tt.sort, desc, got, want)
 					}
 				}
 			}

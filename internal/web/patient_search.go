@@ -67,19 +67,31 @@ type facilityChoice struct {
 
 func (h *patientHandler) facility(c echo.Context) (facilityChoice, error) {
 	su := currentUser(c)
-	if auth.Role(su.User.Role) != auth.RoleAdmin {
-		if su.User.FacilityID == nil || su.Facility == nil {
-			return facilityChoice{}, echo.NewHTTPError(http.StatusForbidden, "Your account belongs to no facility, so it cannot look up or enter patients. Ask an administrator.")
+	offered := su.Facilities
+	if auth.Role(su.User.Role) == auth.RoleAdmin {
+		all, err := h.store.Facilities(c.Request().Context())
+		if err != nil {
+			return facilityChoice{}, err
 		}
-		return facilityChoice{id: *su.User.FacilityID, name: su.Facility.Name}, nil
+		offered = all
+	} else {
+		switch len(offered) {
+		case 0:
+			return facilityChoice{}, echo.NewHTTPError(http.StatusForbidden, "Your account belongs to no facility, so it cannot look up or enter patients. Ask an administrator.")
+		case 1:
+			return facilityChoice{id: offered[0].ID, name: offered[0].Name}, nil
+		}
 	}
-	all, err := h.store.Facilities(c.Request().Context())
-	if err != nil {
-		return facilityChoice{}, err
+	// An administrator, or a user who works for several facilities, chooses; a user's home
+	// facility is chosen until they pick another.
+	fc := facilityChoice{offered: offered}
+	want := c.FormValue("facility")
+	if want == "" && su.Facility != nil && auth.Role(su.User.Role) != auth.RoleAdmin {
+		fc.id, fc.name = su.Facility.ID, su.Facility.Name
+		return fc, nil
 	}
-	fc := facilityChoice{offered: all}
-	if id, err := strconv.ParseUint(c.FormValue("facility"), 10, 32); err == nil {
-		for _, f := range all {
+	if id, err := strconv.ParseUint(want, 10, 32); err == nil {
+		for _, f := range offered {
 			if uint64(f.ID) == id {
 				fc.id, fc.name = f.ID, f.Name
 			}

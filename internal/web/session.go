@@ -38,16 +38,17 @@ func currentUser(c echo.Context) *store.SessionUser {
 	return su
 }
 
-// scopeOf is what a user may see: an administrator every facility, anyone else their own (and a
-// user without a facility nothing).
+// scopeOf is what a user may see: an administrator every facility, anyone else the facilities
+// they work for (and a user without a facility nothing).
 func scopeOf(su *store.SessionUser) store.Scope {
 	if auth.Role(su.User.Role) == auth.RoleAdmin {
 		return store.AllFacilities
 	}
-	if su.User.FacilityID == nil {
-		return store.FacilityScope(0)
+	ids := make([]uint, len(su.Facilities))
+	for i, f := range su.Facilities {
+		ids[i] = f.ID
 	}
-	return store.FacilityScope(*su.User.FacilityID)
+	return store.FacilitiesScope(ids)
 }
 
 // pageOf fills the common page fields for a signed-in user.
