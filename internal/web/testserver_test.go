@@ -44,6 +44,8 @@ const (
 	registrarA = "reg-a" // registrar of facility A
 	registrarB = "reg-b" // registrar of facility B
 	adminUser  = "admin" // administrator, no facility
+	reviewerA  = "rev-a" // reviewer of facility A
+	reviewerB  = "rev-b" // reviewer of facility B
 )
 
 // catalog is the data that drives cara, loaded once per test binary from the embedded schemas.
@@ -174,6 +176,8 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 		{Username: registrarA, DisplayName: "Rita Alder", Role: string(auth.RoleRegistrar), FacilityID: &facA.ID},
 		{Username: registrarB, DisplayName: "Ben Birch", Role: string(auth.RoleRegistrar), FacilityID: &facB.ID},
 		{Username: adminUser, DisplayName: "Ada Admin", Role: string(auth.RoleAdmin)},
+		{Username: reviewerA, DisplayName: "Rory Alder", Role: string(auth.RoleReviewer), FacilityID: &facA.ID},
+		{Username: reviewerB, DisplayName: "Bea Birch", Role: string(auth.RoleReviewer), FacilityID: &facB.ID},
 	} {
 		u.PasswordHash = hash
 		if err := s.CreateUser(ctx, u); err != nil {
