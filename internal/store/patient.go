@@ -35,6 +35,7 @@ func (t *Tumor) BeforeCreate(tx *gorm.DB) error {
 // NewPatient is a patient a person enters, before any tumor.
 type NewPatient struct {
 	FacilityID uint
+	Scope      Scope // the facility must be in it
 	Items      map[string]string
 	UserID     *uint
 	RemoteAddr string
@@ -45,8 +46,11 @@ const patientIDWidth = 8
 
 // AddPatient stores a patient with no tumor yet and audits patient.create in the same
 // transaction. A patient without a patientIdNumber gets the facility's next one. A facility that
-// does not exist is ErrNotFound.
+// does not exist or is out of scope is ErrNotFound.
 func (s *Store) AddPatient(ctx context.Context, in NewPatient) (*Patient, error) {
+	if !in.Scope.Contains(in.FacilityID) {
+		return nil, fmt.Errorf("store: add patient to facility %d: %w", in.FacilityID, ErrNotFound)
+	}
 	row := &Patient{FacilityID: in.FacilityID, Items: Items(maps.Clone(in.Items)), Version: 1}
 	if row.Items == nil {
 		row.Items = Items{}
@@ -271,8 +275,11 @@ func (s *Store) SearchPatients(ctx context.Context, q PatientSearch) ([]PatientR
 
 // PatientDuplicates returns the facility's patients that are likely the same person as one
 // about to be entered: the same last name (ignoring case) and date of birth, or a tumor with
-// the same medical record number. Blank values match nothing.
-func (s *Store) PatientDuplicates(ctx context.Context, facilityID uint, nameLast, dateOfBirth, mrn string) ([]PatientRecord, error) {
+// the same medical record number. Blank values match nothing, and so does a facility out of scope.
+func (s *Store) PatientDuplicates(ctx context.Context, sc Scope, facilityID uint, nameLast, dateOfBirth, mrn string) ([]PatientRecord, error) {
+	if !sc.Contains(facilityID) {
+		return nil, nil
+	}
 	nameLast, dateOfBirth, mrn = strings.TrimSpace(nameLast), strings.TrimSpace(dateOfBirth), strings.TrimSpace(mrn)
 	ci := s.nocase()
 	var (

@@ -32,14 +32,14 @@ func TestAddPatientNumbersAndAuditsIt(t *testing.T) {
 		if err := s.CreateUser(ctx, user); err != nil {
 			t.Fatal(err)
 		}
-		p, err := s.AddPatient(ctx, store.NewPatient{FacilityID: a.ID, Items: map[string]string{"nameLast": "Doe", "nameFirst": "Jane", "dateOfBirth": "19700101"}, UserID: &user.ID, RemoteAddr: "10.0.0.1"})
+		p, err := s.AddPatient(ctx, store.NewPatient{FacilityID: a.ID, Scope: store.AllFacilities, Items: map[string]string{"nameLast": "Doe", "nameFirst": "Jane", "dateOfBirth": "19700101"}, UserID: &user.ID, RemoteAddr: "10.0.0.1"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if p.PatientIDNumber != "00000042" || p.Items["patientIdNumber"] != "00000042" || p.NameLast != "Doe" || p.FacilityID != a.ID {
 			t.Errorf("patient %+v, want number 00000042 after the facility's highest", p)
 		}
-		first, err := s.AddPatient(ctx, store.NewPatient{FacilityID: b.ID, Items: map[string]string{"nameLast": "Roe"}})
+		first, err := s.AddPatient(ctx, store.NewPatient{FacilityID: b.ID, Scope: store.AllFacilities, Items: map[string]string{"nameLast": "Roe"}})
 		if err != nil || first.PatientIDNumber != "00000001" {
 			t.Errorf("first patient of B: %+v, %v; want number 00000001", first, err)
 		}
@@ -47,7 +47,7 @@ func TestAddPatientNumbersAndAuditsIt(t *testing.T) {
 		if err != nil || len(evs) != 1 || evs[0].Action != "patient.create" || evs[0].UserID == nil || *evs[0].UserID != user.ID || evs[0].RemoteAddr != "10.0.0.1" {
 			t.Errorf("audit of the new patient: %+v, %v", evs, err)
 		}
-		if _, err := s.AddPatient(ctx, store.NewPatient{FacilityID: b.ID + 100, Items: map[string]string{"nameLast": "Nowhere"}}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.AddPatient(ctx, store.NewPatient{FacilityID: b.ID + 100, Scope: store.AllFacilities, Items: map[string]string{"nameLast": "Nowhere"}}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("patient of a facility that does not exist: %v, want ErrNotFound", err)
 		}
 	})
@@ -57,7 +57,7 @@ func TestAddTumorKeepsThePatientsFacilityAndScope(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a, b := addFacility(t, s, "A"), addFacility(t, s, "B")
-		p, err := s.AddPatient(ctx, store.NewPatient{FacilityID: a.ID, Items: map[string]string{"nameLast": "Doe", "nameFirst": "Jane"}})
+		p, err := s.AddPatient(ctx, store.NewPatient{FacilityID: a.ID, Scope: store.AllFacilities, Items: map[string]string{"nameLast": "Doe", "nameFirst": "Jane"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestPatientDuplicatesAreSameNameAndBirthOrSameMRN(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				recs, err := s.PatientDuplicates(ctx, tt.facility, tt.last, tt.birth, tt.mrn)
+				recs, err := s.PatientDuplicates(ctx, store.AllFacilities, tt.facility, tt.last, tt.birth, tt.mrn)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -208,6 +208,41 @@ func TestNextAccessionNumberFollowsTheYearsHighest(t *testing.T) {
 			if err != nil || got != tt.want {
 				t.Errorf("facility %d, %d: %q, %v; want %q", tt.facility, tt.year, got, err, tt.want)
 			}
+		}
+	})
+}
+
+func TestPatientQueriesStayInScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := addFacility(t, s, "A"), addFacility(t, s, "B")
+		pa, _ := addPatient(t, s, a.ID, map[string]string{"nameLast": "Doe", "dateOfBirth": "19700101"}, "draft",
+			map[string]string{"primarySite": "C509", "medicalRecordNumber": "MR1"})
+		onlyB := store.FacilityScope(b.ID)
+
+		if _, err := s.AddPatient(ctx, store.NewPatient{FacilityID: a.ID, Scope: onlyB, Items: map[string]string{"nameLast": "Roe"}}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("add a patient to a facility out of scope: %v, want ErrNotFound", err)
+		}
+		if _, err := s.AddPatient(ctx, store.NewPatient{FacilityID: a.ID, Items: map[string]string{"nameLast": "Roe"}}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("add a patient with the zero scope: %v, want ErrNotFound", err)
+		}
+		if ts, err := s.PatientTumors(ctx, pa.ID, onlyB); err != nil || len(ts) != 0 {
+			t.Errorf("tumors of A's patient in B's scope = %d, %v; want none", len(ts), err)
+		}
+		if ts, err := s.PatientTumors(ctx, pa.ID, store.FacilitiesScope([]uint{b.ID, a.ID})); err != nil || len(ts) != 1 {
+			t.Errorf("tumors of A's patient in scope A+B = %d, %v; want 1", len(ts), err)
+		}
+		if recs, err := s.PatientDuplicates(ctx, onlyB, a.ID, "Doe", "19700101", "MR1"); err != nil || len(recs) != 0 {
+			t.Errorf("duplicates in A seen from B = %d, %v; want none", len(recs), err)
+		}
+		if recs, err := s.PatientDuplicates(ctx, store.FacilityScope(a.ID), a.ID, "Doe", "19700101", ""); err != nil || len(recs) != 1 {
+			t.Errorf("duplicates in A seen from A = %d, %v; want 1", len(recs), err)
+		}
+		if n, err := s.CountPatients(ctx, store.Scope{}); err != nil || n != 0 {
+			t.Errorf("patients in the zero scope = %d, %v; want 0", n, err)
+		}
+		if n, err := s.CountPatients(ctx, store.FacilitiesScope([]uint{a.ID, b.ID})); err != nil || n != 1 {
+			t.Errorf("patients in scope A+B = %d, %v; want 1", n, err)
 		}
 	})
 }

@@ -357,10 +357,11 @@ func auditDetails(changes []ItemChange, comment string) map[string]any {
 	return d
 }
 
-// PatientTumors returns every tumor of a patient, in id order; patient-level edits need them.
-func (s *Store) PatientTumors(ctx context.Context, patientID uint) ([]Tumor, error) {
+// PatientTumors returns every tumor of a patient in scope, in id order; patient-level edits need them.
+func (s *Store) PatientTumors(ctx context.Context, patientID uint, sc Scope) ([]Tumor, error) {
 	var ts []Tumor
-	if err := s.db.WithContext(ctx).Where("patient_id = ?", patientID).Order("id").Find(&ts).Error; err != nil {
+	q := sc.apply(s.db.WithContext(ctx).Where("patient_id = ?", patientID), "facility_id")
+	if err := q.Order("id").Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("store: tumors of patient %d: %w", patientID, err)
 	}
 	return ts, nil

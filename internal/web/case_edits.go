@@ -19,7 +19,7 @@ import (
 // its tumor-level edits, and the patient-level edits over all the patient's tumors. Results about
 // the patient's other tumors are left out.
 func (h *caseHandler) caseEdits(c echo.Context, cs *store.Case, patient, tumor map[string]string) ([]edits.Result, error) {
-	siblings, err := h.store.PatientTumors(c.Request().Context(), cs.Patient.ID)
+	siblings, err := h.store.PatientTumors(c.Request().Context(), cs.Patient.ID, scopeOf(currentUser(c)))
 	if err != nil {
 		return nil, err
 	}

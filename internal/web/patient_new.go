@@ -61,7 +61,7 @@ func (h *patientHandler) createPatient(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if c.FormValue("confirm") != "1" {
-		dups, err := h.store.PatientDuplicates(ctx, fc.id, patient["nameLast"], patient["dateOfBirth"], tumor["medicalRecordNumber"])
+		dups, err := h.store.PatientDuplicates(ctx, scopeOf(su), fc.id, patient["nameLast"], patient["dateOfBirth"], tumor["medicalRecordNumber"])
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func (h *patientHandler) createPatient(c echo.Context) error {
 			return render(c, http.StatusOK, views.PatientForm(h.patientForm(c, fc, entered, nil, dups)))
 		}
 	}
-	p, err := h.store.AddPatient(ctx, store.NewPatient{FacilityID: fc.id, Items: patient, UserID: &su.User.ID, RemoteAddr: c.RealIP()})
+	p, err := h.store.AddPatient(ctx, store.NewPatient{FacilityID: fc.id, Scope: scopeOf(su), Items: patient, UserID: &su.User.ID, RemoteAddr: c.RealIP()})
 	if err != nil {
 		return err
 	}

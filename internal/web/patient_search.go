@@ -23,7 +23,7 @@ import (
 type patientStore interface {
 	Facilities(ctx context.Context) ([]store.Facility, error)
 	SearchPatients(ctx context.Context, q store.PatientSearch) ([]store.PatientRecord, error)
-	PatientDuplicates(ctx context.Context, facilityID uint, nameLast, dateOfBirth, mrn string) ([]store.PatientRecord, error)
+	PatientDuplicates(ctx context.Context, sc store.Scope, facilityID uint, nameLast, dateOfBirth, mrn string) ([]store.PatientRecord, error)
 	AddPatient(ctx context.Context, in store.NewPatient) (*store.Patient, error)
 	LoadPatient(ctx context.Context, id uint, sc store.Scope) (*store.PatientRecord, error)
 	AddTumor(ctx context.Context, in store.NewTumor) (*store.Tumor, error)

@@ -31,7 +31,7 @@ type Store interface {
 	patientStore
 	LoadCase(ctx context.Context, tumorID uint, sc store.Scope) (*store.Case, error)
 	SaveCase(ctx context.Context, in store.CaseSave) (*store.Case, []store.ItemChange, error)
-	PatientTumors(ctx context.Context, patientID uint) ([]store.Tumor, error)
+	PatientTumors(ctx context.Context, patientID uint, sc store.Scope) ([]store.Tumor, error)
 	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
