@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -28,6 +29,9 @@ type StatusUpdate struct {
 	RemoteAddr               string
 	// Reviewed marks the user as the case's reviewer (an approval or a return).
 	Reviewed bool
+	// At is when the step was taken; zero means now. Tools that load a history (the demo data)
+	// set it; people's steps take the store's clock.
+	At time.Time
 }
 
 // ChangeStatus takes one workflow step in a transaction: the tumor's status (its version moves
@@ -61,6 +65,9 @@ func (s *Store) changeStatus(tx *gorm.DB, in StatusUpdate) (*Tumor, error) {
 		return nil, ErrConflict
 	}
 	now := s.now().UTC()
+	if !in.At.IsZero() {
+		now = in.At.UTC().Truncate(time.Microsecond)
+	}
 	set := map[string]any{
 		"status": in.To, "status_changed_at": now, "edit_errors": in.EditErrors, "edit_warnings": in.EditWarnings,
 		"version": gorm.Expr("version + 1"), "updated_at": now,
