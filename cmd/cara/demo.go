@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
@@ -40,7 +41,7 @@ func cmdDemo(ctx context.Context, e env, args []string, stdout io.Writer) error 
 		fmt.Fprintln(stdout, "demo data is already loaded; nothing changed")
 		return nil
 	}
-	fmt.Fprintf(stdout, "demo data loaded: facility %s, users registrar, reviewer and admin (password %q), %d patients\n", demoFacilityCode, demoPassword, n)
+	fmt.Fprintf(stdout, "demo data loaded: facility %s, users registrar, registrar2, reviewer and admin (password %q), %d patients\n", demoFacilityCode, demoPassword, n)
 	return nil
 }
 
@@ -73,9 +74,11 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 		role          auth.Role
 	}{
 		{"registrar", "Riley Registrar (demo)", auth.RoleRegistrar},
+		{"registrar2", "Morgan Abstractor (demo)", auth.RoleRegistrar},
 		{"reviewer", "Quinn Reviewer (demo)", auth.RoleReviewer},
 		{"admin", "Alex Admin (demo)", auth.RoleAdmin},
 	}
+	ids := map[string]*uint{}
 	for _, u := range users {
 		row := &store.User{Username: u.name, DisplayName: u.display, PasswordHash: hash, Role: string(u.role)}
 		if u.role.NeedsFacility() {
@@ -84,9 +87,10 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 		if err := s.CreateUser(ctx, row); err != nil {
 			return 0, err
 		}
+		ids[u.name] = &row.ID
 	}
 	sel := cat.Schemas
-	for i, p := range patients {
+	for _, p := range patients {
 		// The derived items a save would compute, so the demo cases look abstracted.
 		for _, t := range p.Tumors {
 			for id, v := range abstract.Derive(p.Items, t.Items, sel) {
@@ -95,20 +99,85 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 				}
 			}
 		}
-		// A few cases further along the workflow, so the worklist shows every kind.
-		status := abstract.StatusDraft
-		switch i % 8 {
-		case 3:
-			status = abstract.StatusInReview
-		case 6:
-			status = abstract.StatusApproved
-		}
-		if _, err := s.CreatePatient(ctx, f.ID, p, string(status)); err != nil {
+		if _, err := s.CreatePatient(ctx, f.ID, p, string(abstract.StatusDraft)); err != nil {
 			return 0, err
 		}
 	}
 	if _, _, err := updateEditCounts(ctx, s, cat.Edits, store.FacilityScope(f.ID)); err != nil {
 		return 0, err
 	}
+	if err := demoReviews(ctx, s, f.ID, ids, e.Now()); err != nil {
+		return 0, err
+	}
 	return len(patients), nil
+}
+
+// demoReviews walks the demo cases through the review workflow over the ten weeks before now,
+// as two registrars and a reviewer would have, so that the worklist, the review queue, the case
+// histories and the productivity page have something to show. Cases with edit errors stay drafts:
+// the workflow does not let them be sent.
+func demoReviews(ctx context.Context, s *store.Store, facilityID uint, users map[string]*uint, now time.Time) error {
+	var tumors []store.Tumor
+	err := s.EachPatient(ctx, store.PatientFilter{Scope: store.FacilityScope(facilityID)}, 100, func(_ *store.Patient, ts []store.Tumor) error {
+		tumors = append(tumors, ts...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("demo reviews: %w", err)
+	}
+	day := 24 * time.Hour
+	for i, t := range tumors {
+		if t.EditErrors > 0 || i%6 == 0 {
+			continue // left as a draft
+		}
+		registrar := users["registrar"]
+		if i%2 == 1 {
+			registrar = users["registrar2"]
+		}
+		at := now.Add(-time.Duration(70-2*i) * day)
+		step := func(act abstract.Action, from, to abstract.Status, user *uint, reason string, after time.Duration) error {
+			at = at.Add(after)
+			_, err := s.ChangeStatus(ctx, store.StatusUpdate{
+				TumorID: t.ID, Scope: store.FacilityScope(facilityID), Action: string(act), From: string(from), To: string(to),
+				UserID: user, Reason: reason, EditErrors: t.EditErrors, EditWarnings: t.EditWarnings,
+				Reviewed: act == abstract.ActionApprove || act == abstract.ActionReturn, At: at,
+			})
+			return err
+		}
+		steps := []func() error{
+			func() error {
+				return step(abstract.ActionSend, abstract.StatusDraft, abstract.StatusInReview, registrar, "", 0)
+			},
+		}
+		switch {
+		case i%6 == 1: // still waiting for the reviewer
+		case i%6 == 2: // returned, waiting for the registrar
+			steps = append(steps, func() error {
+				return step(abstract.ActionReturn, abstract.StatusInReview, abstract.StatusReturned, users["reviewer"],
+					"Please confirm the grade against the pathology report.", time.Duration(1+i%4)*day)
+			})
+		case i%6 == 3: // returned once, corrected, approved
+			steps = append(steps,
+				func() error {
+					return step(abstract.ActionReturn, abstract.StatusInReview, abstract.StatusReturned, users["reviewer"],
+						"Laterality is missing for a paired site.", time.Duration(1+i%3)*day)
+				},
+				func() error {
+					return step(abstract.ActionSend, abstract.StatusReturned, abstract.StatusInReview, registrar, "", day)
+				},
+				func() error {
+					return step(abstract.ActionApprove, abstract.StatusInReview, abstract.StatusApproved, users["reviewer"], "", 2*day)
+				})
+		default: // approved on first review
+			steps = append(steps, func() error {
+				return step(abstract.ActionApprove, abstract.StatusInReview, abstract.StatusApproved, users["reviewer"], "", time.Duration(1+i%5)*day)
+			})
+		}
+		for _, st := range steps {
+			if err := st(); err != nil {
+				return fmt.Errorf("demo reviews: %w", err)
+			}
+		}
+	}
+	return nil
 }
