@@ -40,6 +40,8 @@ type WorklistView struct {
 	Pages      []PageLink
 	Prev, Next string // page URLs; empty at the ends
 	NewCaseURL string
+	// Returned are the cases reviewers returned, listed above the worklist (see review.templ).
+	Returned []ReturnedRow
 }
 
 // WorklistQuery is the worklist's filter as the query string carries it.
@@ -112,6 +114,11 @@ type CaseView struct {
 	// HasOverrides is set when the section holds override flags; setting one needs a comment.
 	HasOverrides    bool
 	OverrideComment string
+	// The review workflow (views/review.templ): the action bar, the comments panel, and why the
+	// form is read-only when it is.
+	Workflow     WorkflowView
+	Review       ReviewPanel
+	ReadOnlyNote string
 }
 
 // EditPanel lists the failing edits of a case.
@@ -194,6 +201,10 @@ type FieldView struct {
 	CodeCount int
 	// FreeText says the field takes any character, so "?" types itself rather than opening help.
 	FreeText bool
+	// Comments are the review comments on this item not yet closed; CommentURL, when set, is
+	// where a reviewer comments on it.
+	Comments   []CommentView
+	CommentURL string
 }
 
 // Option is one choice of a select.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/cara-registry/cara/internal/abstract"
@@ -25,6 +26,12 @@ type env struct {
 	Addr          string
 	SecureCookies bool
 	Now           func() time.Time
+	// SubmissionDir keeps submission batch files (CARA_SUBMISSION_DIR; default beside the SQLite file).
+	SubmissionDir string
+	// IntakeDir keeps uploaded intake files (CARA_INTAKE_DIR; default data/intake) and
+	// IntakeMaxBytes limits an upload (CARA_INTAKE_MAX_BYTES; default 2 GiB).
+	IntakeDir      string
+	IntakeMaxBytes int64
 }
 
 func envFromOS() env {
@@ -33,12 +40,37 @@ func envFromOS() env {
 		Addr:          os.Getenv("CARA_ADDR"),
 		SecureCookies: os.Getenv("CARA_SECURE_COOKIES") == "true",
 		Now:           time.Now,
+		SubmissionDir: os.Getenv("CARA_SUBMISSION_DIR"),
+		IntakeDir:     os.Getenv("CARA_INTAKE_DIR"),
+	}
+	if e.IntakeDir == "" {
+		e.IntakeDir = "data/intake"
+	}
+	// A bad limit is refused by serve (see intakeMaxBytes); here it stays -1.
+	e.IntakeMaxBytes = 2 << 30
+	if v := os.Getenv("CARA_INTAKE_MAX_BYTES"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+			e.IntakeMaxBytes = n
+		} else {
+			e.IntakeMaxBytes = -1
+		}
 	}
 	if e.Addr == "" {
 		e.Addr = "localhost:8080"
 	}
 	return e
 }
+
+// submissionDir is where batch files go: CARA_SUBMISSION_DIR, else data/submissions.
+func (e env) submissionDir() string {
+	if e.SubmissionDir != "" {
+		return e.SubmissionDir
+	}
+	return defaultSubmissionDir
+}
+
+// defaultSubmissionDir is beside the default SQLite database.
+const defaultSubmissionDir = "data/submissions"
 
 // openStore opens and migrates the configured database.
 func openStore(ctx context.Context, e env) (*store.Store, error) {

@@ -33,11 +33,21 @@ Usage:
   cara edits run --store [--facility F]
                                   run the edits over stored cases and update their counts
   cara edits list                 list the edits
+  cara intake [--facility CODE] [--accept] [--format text|csv|html] FILE
+                                  check a submission file as the intake page does and print the
+                                  report; --accept imports its records without errors as received;
+                                  exit status 1 on structural errors or when no record is acceptable
   (commands that read files take --relaxed and --user-dictionary FILE)
   cara user add --username NAME --role ROLE [--facility CODE] [--name "Full Name"]
                                   add a user; the password is read from a prompt or stdin
   cara facility add --code CODE --name NAME [--npi NPI]
                                   add a facility
+  cara submission create --facility CODE [--from D --to D] [--version 260|250] [--record-type A|I|C|M]
+                      [--correction] [--gzip] [--out FILE]
+                                  make a submission batch of the facility's approved cases (edits first;
+                                  cases with errors are held back); exit status 1 when nothing was sent
+  cara submission list [--facility CODE]
+                                  list the submission batches
   cara audit verify               check the audit trail's hash chain; exit status 1 when broken
 
 Configuration (environment):
@@ -45,6 +55,9 @@ Configuration (environment):
                       (unset: embedded SQLite at ./data/cara.db)
   CARA_ADDR           listen address of serve (default localhost:8080)
   CARA_SECURE_COOKIES set to true when cara is served over HTTPS
+  CARA_INTAKE_DIR     where uploaded intake files are kept (default data/intake)
+  CARA_INTAKE_MAX_BYTES  upload limit in bytes (default 2147483648, 2 GiB)
+  CARA_SUBMISSION_DIR where submission batch files are kept (default ./data/submissions)
 `
 
 // errUsage marks a mistake in the command line; main prints the usage after it.
@@ -88,12 +101,16 @@ func run(ctx context.Context, args []string, env env, stdin io.Reader, stdout, s
 		return cmdNaaccr(ctx, env, args[1:], stdout, stderr)
 	case "edits":
 		return cmdEdits(ctx, env, args[1:], stdout)
+	case "intake":
+		return cmdIntake(ctx, env, args[1:], stdout)
 	case "user":
 		return cmdUser(ctx, env, args[1:], stdin, stdout)
 	case "facility":
 		return cmdFacility(ctx, env, args[1:], stdout)
 	case "audit":
 		return cmdAudit(ctx, env, args[1:], stdout)
+	case "submission":
+		return cmdSubmission(ctx, env, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -28,7 +28,18 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	}
 	defer s.Close()
 
-	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Schemas: cat.Schemas, Codes: cat.Codes, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies})
+	// Intake jobs run in the background, two at a time, and stop with the server.
+	if e.IntakeMaxBytes <= 0 {
+		return fmt.Errorf("serve: CARA_INTAKE_MAX_BYTES: give the upload limit in bytes, a whole number above 0")
+	}
+	intake, runner, err := newIntakeRunner(s, cat, e, log)
+	if err != nil {
+		return err
+	}
+	go runner.Run(ctx)
+
+	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Schemas: cat.Schemas, Codes: cat.Codes, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies,
+		SubmissionDir: e.submissionDir(), Intake: intake})
 	httpSrv := &http.Server{Addr: e.Addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute}
 
 	go func() {

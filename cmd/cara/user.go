@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/term"
 
-	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/store"
 )
@@ -24,7 +24,16 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	username := fs.String("username", "", "login name")
 	roleName := fs.String("role", "", "registrar, reviewer or admin")
-	facility := fs.String("facility", "", "code of the user's facility (required except for admin)")
+	var facilities []string
+	fs.Func("facility", "code of a facility the user works for (required except for admin); repeat it or separate codes with commas; the first is the home facility",
+		func(v string) error {
+			for _, code := range strings.Split(v, ",") {
+				if code = strings.TrimSpace(code); code != "" && !slices.Contains(facilities, code) {
+					facilities = append(facilities, code)
+				}
+			}
+			return nil
+		})
 	name := fs.String("name", "", "full name shown in cara")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
@@ -37,7 +46,7 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	if err != nil {
 		return fmt.Errorf("user add: --role: %v: %w", err, errUsage)
 	}
-	if role.NeedsFacility() && *facility == "" {
+	if role.NeedsFacility() && len(facilities) == 0 {
 		return fmt.Errorf("user add: --facility is required for a %s: %w", role, errUsage)
 	}
 	password, err := readPassword(stdin, stdout)
@@ -50,27 +59,28 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	}
 	defer s.Close()
 	u := &store.User{Username: *username, DisplayName: *name, Role: string(role)}
-	if *facility != "" {
-		f, err := s.FacilityByCode(ctx, *facility)
+	var ids []uint
+	for _, code := range facilities {
+		f, err := s.FacilityByCode(ctx, code)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("user add: --facility: no facility with code %q (add it with `cara facility add`)", *facility)
+			return fmt.Errorf("user add: --facility: no facility with code %q (add it with `cara facility add`)", code)
 		}
 		if err != nil {
 			return err
 		}
-		u.FacilityID = &f.ID
+		ids = append(ids, f.ID)
+	}
+	if len(ids) > 0 {
+		u.FacilityID = &ids[0]
 	}
 	if u.PasswordHash, err = auth.HashPassword(password); err != nil {
 		return err
 	}
-	if err := s.CreateUser(ctx, u); err != nil {
+	// The user and its user.create event are stored in one transaction.
+	if err := s.AddUser(ctx, store.NewUser{User: u, Facilities: ids, Via: "command line"}); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			return fmt.Errorf("user add: a user named %q exists already", *username)
 		}
-		return err
-	}
-	if err := s.Audit(ctx, store.AuditEntry{Action: audit.UserCreate, Entity: "user", EntityID: u.Username,
-		Details: map[string]string{"role": u.Role, "facility": *facility, "by": "command line"}}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "user %s added (%s)\n", u.Username, role)

@@ -19,4 +19,32 @@ const (
 	Export        = "export"
 	Import        = "import"
 	UserCreate    = "user.create"
+	// Intake of uploaded submission files (issue 8).
+	IntakeUpload   = "intake.upload"
+	IntakeAccept   = "intake.accept"
+	IntakeDownload = "intake.download"
+	// A submission batch: created (its cases are submitted with it), its file downloaded.
+	SubmissionCreate   = "submission.create"
+	SubmissionDownload = "submission.download"
+	// Review comments: a reviewer adds one, the registrar resolves it, the reviewer closes it.
+	CommentAdd     = "comment.add"
+	CommentResolve = "comment.resolve"
+	CommentClose   = "comment.close"
+
+	// Administration (issue 7): an administrator's changes to users and facilities, a user's own
+	// password change, and a download of the audit trail itself.
+	UserUpdate     = "user.update"
+	UserDisable    = "user.disable"
+	UserEnable     = "user.enable"
+	PasswordReset  = "password.reset"
+	PasswordChange = "password.change"
+	FacilityCreate = "facility.create"
+	FacilityUpdate = "facility.update"
+	AuditExport    = "audit.export"
+
+	// Blind re-abstraction (issue 7): a sample drawn, a sample or case opened (PHI), a reviewer's
+	// blind values or discrepancy reasons saved.
+	ReabstractionSample = "reabstraction.sample"
+	ReabstractionView   = "reabstraction.view"
+	ReabstractionSave   = "reabstraction.save"
 )

@@ -19,6 +19,9 @@ type Header struct {
 	// UserDictionaries are written in userDictionaryUri, and their items may be written.
 	UserDictionaries []*Dictionary
 	RootItems        map[string]string // items with parentXmlElement NaaccrData, e.g. registryId
+	// OnlyRecordType leaves out, without an error, the items that are not part of RecordType
+	// (an I, C or M file carries only its record type's items); otherwise every item is written.
+	OnlyRecordType bool
 }
 
 // Writer streams a NAACCR XML 1.8 data file: NewWriter writes the root element and its items,
@@ -52,8 +55,9 @@ type Writer struct {
 }
 
 type itemSlot struct {
-	def *ItemDef
-	pos int // index in the level's item list
+	def  *ItemDef
+	pos  int  // index in the level's item list
+	skip bool // not of the file's record type (Header.OnlyRecordType): left out
 }
 
 // Indentation of the elements at each depth.
@@ -93,15 +97,19 @@ func NewWriter(w io.Writer, dict *Dictionary, h Header) (*Writer, error) {
 	}
 	var rootItems []*ItemDef
 	for _, it := range schema.Items() {
+		if h.OnlyRecordType && !it.InRecordType(h.RecordType) {
+			wr.levels[it.ID] = itemSlot{def: it, skip: true}
+			continue
+		}
 		switch it.Parent {
 		case ParentRoot:
-			wr.levels[it.ID] = itemSlot{it, len(rootItems)}
+			wr.levels[it.ID] = itemSlot{def: it, pos: len(rootItems)}
 			rootItems = append(rootItems, it)
 		case ParentPatient:
-			wr.levels[it.ID] = itemSlot{it, len(wr.patientItems)}
+			wr.levels[it.ID] = itemSlot{def: it, pos: len(wr.patientItems)}
 			wr.patientItems = append(wr.patientItems, it)
 		case ParentTumor:
-			wr.levels[it.ID] = itemSlot{it, len(wr.tumorItems)}
+			wr.levels[it.ID] = itemSlot{def: it, pos: len(wr.tumorItems)}
 			wr.tumorItems = append(wr.tumorItems, it)
 		}
 	}
@@ -218,6 +226,9 @@ func (w *Writer) appendItems(b []byte, items map[string]string, lvl Parent, defs
 		s, ok := w.levels[id]
 		if !ok || s.def.Parent != lvl {
 			stray = append(stray, id)
+			continue
+		}
+		if s.skip {
 			continue
 		}
 		vals[s.pos] = v

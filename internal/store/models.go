@@ -301,3 +301,101 @@ func (t *Tumor) promote() {
 	t.Behavior = t.Items["behaviorCodeIcdO3"]
 	t.DateOfDiagnosis = t.Items["dateOfDiagnosis"]
 }
+
+// Intake is one uploaded NAACCR XML submission file and the job that checks it (see
+// internal/submission/intake.go for the states and what the counts mean).
+type Intake struct {
+	ID                uint
+	FacilityID        uint  // the facility it was uploaded for: who may see it
+	SendingFacilityID *uint // the facility its reportingFacility names; nil when none matched
+	UploadedBy        *uint
+	CreatedAt         time.Time
+	FileName          string
+	StoredPath        string
+	SizeBytes         int64
+	SHA256            string `gorm:"column:sha256"`
+	State             string
+	Error             string
+	StartedAt         *time.Time
+	FinishedAt        *time.Time
+	HeartbeatAt       *time.Time
+	NaaccrVersion     string
+	RecordType        string
+	FacilitiesSeen    string // JSON array of reportingFacility values
+	IntakeCounts      `gorm:"embedded"`
+	AcceptedAt        *time.Time
+	AcceptedBy        *uint
+}
+
+// IntakeCounts are an intake's running and final figures.
+type IntakeCounts struct {
+	Patients         int
+	Tumors           int
+	RecordsProcessed int
+	StructuralErrors int
+	EditErrors       int
+	EditWarnings     int
+	FailuresStored   int
+	Duplicates       int
+	AcceptableTumors int // tumors without error-severity failures
+	AcceptedTumors   int // imported by the last accept
+	ExistingTumors   int // already stored when the last accept ran
+	SkippedTumors    int // left out by the last accept for their errors
+}
+
+// IntakeEditCount is how often one edit failed in an intake.
+type IntakeEditCount struct {
+	IntakeID uint   `gorm:"primaryKey;autoIncrement:false"`
+	EditID   string `gorm:"primaryKey"`
+	Severity string `gorm:"primaryKey"`
+	Count    int
+}
+
+// IntakeFailure is one failing record of an intake; TumorIndex -1 is the patient as a whole.
+type IntakeFailure struct {
+	ID              uint
+	IntakeID        uint
+	PatientIndex    int
+	TumorIndex      int
+	PatientIDNumber string `gorm:"column:patient_id_number"`
+	TumorSequence   string
+	EditID          string
+	Severity        string
+	Item            string
+	Message         string
+}
+
+// Submission is one batch file sent to the state registry (see internal/submission). The file
+// is at StoragePath in the configured submission directory; SHA256 is of its bytes on disk.
+type Submission struct {
+	ID            uint
+	FacilityID    uint
+	Kind          string // SubmissionRegular or SubmissionCorrection
+	CreatedBy     *uint  // nil for a command-line job
+	CreatedAt     time.Time
+	FileName      string
+	NaaccrVersion string
+	RecordType    string
+	Gzip          bool
+	SHA256        string `gorm:"column:sha256"`
+	SizeBytes     int64
+	PatientCount  int
+	TumorCount    int
+	ItemCount     int64
+	HeldCount     int
+	WarningCount  int
+	StoragePath   string
+	DateFrom      string
+	DateTo        string
+}
+
+// SubmissionTumor is one case a batch looked at: sent at TumorVersion, or held back by its
+// error-severity edits. Failures is a JSON array of the case's failing edits.
+type SubmissionTumor struct {
+	SubmissionID uint `gorm:"primaryKey;autoIncrement:false"`
+	TumorID      uint `gorm:"primaryKey;autoIncrement:false"`
+	TumorVersion int64
+	Held         bool
+	Warnings     int
+	Failures     string
+}

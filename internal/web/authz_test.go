@@ -1,14 +1,18 @@
 package web_test
 
 import (
+	"context"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 )
@@ -46,7 +50,7 @@ var (
 )
 
 // unscopedRecords are record kinds that belong to no facility: the same for own and other.
-var unscopedRecords = map[string]bool{"lookup": true}
+var unscopedRecords = map[string]bool{"user": true, "facility": true, "lookup": true}
 
 func (a access) on(record string) access { a.record = record; return a }
 
@@ -75,6 +79,59 @@ var authzMatrix = map[string]access{
 	"GET /patients/:id/tumors/new": registrarsEnter.on("patient"),
 	"POST /patients/:id/tumors":    registrarsEnter.on("patient"),
 	"GET /lookup/:item":            everyone.on("lookup"),
+
+	// Administration (admin only; user and facility ids are not facility-scoped), a user's own
+	// password, and a case's history.
+	"GET /admin/users":               adminsOnly,
+	"GET /admin/users/new":           adminsOnly,
+	"POST /admin/users":              adminsOnly,
+	"GET /admin/users/:id":           adminsOnly.on("user"),
+	"POST /admin/users/:id":          adminsOnly.on("user"),
+	"POST /admin/users/:id/disable":  adminsOnly.on("user"),
+	"POST /admin/users/:id/enable":   adminsOnly.on("user"),
+	"POST /admin/users/:id/password": adminsOnly.on("user"),
+	"GET /admin/facilities":          adminsOnly,
+	"GET /admin/facilities/new":      adminsOnly,
+	"POST /admin/facilities":         adminsOnly,
+	"GET /admin/facilities/:id":      adminsOnly.on("facility"),
+	"POST /admin/facilities/:id":     adminsOnly.on("facility"),
+	"GET /admin/audit":               adminsOnly,
+	"GET /admin/audit.csv":           adminsOnly,
+	"GET /account/password":          everyone,
+	"POST /account/password":         everyone,
+	"GET /cases/:id/history":         everyone.on("case"),
+
+	// The review workflow: the handler checks which steps a role may take (a registrar sends, a
+	// reviewer returns and approves); reviewers comment, registrars resolve, reviewers close.
+	"POST /cases/:id/status":                everyone.on("case"),
+	"POST /cases/:id/comments":              reviewersOnly.on("case"),
+	"POST /cases/:id/comments/:cid/resolve": registrarsEnter.on("comment"),
+	"POST /cases/:id/comments/:cid/close":   reviewersOnly.on("comment"),
+	"GET /review":                           reviewersOnly,
+
+	// Blind re-abstraction and productivity: reviewers and administrators.
+	"GET /reabstraction":                         reviewersOnly,
+	"POST /reabstraction":                        reviewersOnly,
+	"GET /reabstraction/:id":                     reviewersOnly.on("sample"),
+	"GET /reabstraction/:id/cases/:cid":          reviewersOnly.on("sample case"),
+	"POST /reabstraction/:id/cases/:cid":         reviewersOnly.on("sample case"),
+	"POST /reabstraction/:id/cases/:cid/reasons": reviewersOnly.on("sample case"),
+	"GET /productivity":                          reviewersOnly,
+
+	// Submission batches and intakes: every role, within their facilities.
+	"GET /submissions":              everyone,
+	"POST /submissions":             everyone,
+	"GET /submissions/:id":          everyone.on("submission"),
+	"GET /submissions/:id/download": everyone.on("submission"),
+	"GET /intake":                   everyone,
+	"POST /intake":                  everyone,
+	"GET /intake/:id":               everyone.on("intake"),
+	"GET /intake/:id/progress":      everyone.on("intake"),
+	"GET /intake/:id/failures":      everyone.on("intake"),
+	"GET /intake/:id/report.csv":    everyone.on("intake"),
+	"GET /intake/:id/report.html":   everyone.on("intake"),
+	"POST /intake/:id/retry":        everyone.on("intake"),
+	"POST /intake/:id/accept":       everyone.on("intake"),
 }
 
 // recordParams give a route's path parameters for a record of facility A (own) or B (other).
@@ -88,6 +145,108 @@ var recordParams = map[string]func(t *testing.T, f *fixture, own bool) map[strin
 	"lookup": func(*testing.T, *fixture, bool) map[string]string {
 		return map[string]string{"item": "primarySite"}
 	},
+	// A user no test client signs in as: disabling them or resetting their password ends no
+	// session the matrix uses.
+	"user": func(_ *testing.T, f *fixture, _ bool) map[string]string {
+		return map[string]string{"id": idString(f.users[reviewerB].ID)}
+	},
+	"facility": func(_ *testing.T, f *fixture, _ bool) map[string]string {
+		return map[string]string{"id": idString(f.facA)}
+	},
+	// An unresolved comment on the facility's draft case, which goes to review for it.
+	"comment": func(t *testing.T, f *fixture, own bool) map[string]string {
+		id := pick(own, f.caseA, f.caseB)
+		walkTo(t, f, id, abstract.StatusInReview)
+		c, err := f.store.AddComment(context.Background(), store.CommentAdd{TumorID: id, Scope: store.AllFacilities,
+			NaaccrID: "primarySite", Body: "Check the site.", AuthorID: f.users[adminUser].ID,
+			CaseStatuses: []string{string(abstract.StatusInReview), string(abstract.StatusReturned)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"id": idString(id), "cid": idString(c.ID)}
+	},
+	"sample": func(t *testing.T, f *fixture, own bool) map[string]string {
+		return map[string]string{"id": idString(authzSample(t, f, own).Summary.Sample.ID)}
+	},
+	"sample case": func(t *testing.T, f *fixture, own bool) map[string]string {
+		d := authzSample(t, f, own)
+		return map[string]string{"id": idString(d.Summary.Sample.ID), "cid": idString(d.Cases[0].Case.ID)}
+	},
+	// A batch of no cases: enough to be found or hidden (its file does not exist, so a
+	// download is a 500 that says so: past authorization).
+	"submission": func(t *testing.T, f *fixture, own bool) map[string]string {
+		fac := pick(own, f.facA, f.facB)
+		sub, err := f.store.RecordSubmission(context.Background(), store.NewSubmission{
+			Submission: store.Submission{FacilityID: fac, Kind: "regular", NaaccrVersion: "260", RecordType: "A"},
+			FileStem:   "authz" + idString(fac), FileExt: ".xml",
+		}, func(string) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"id": idString(sub.ID)}
+	},
+	"intake": func(t *testing.T, f *fixture, own bool) map[string]string {
+		in := &store.Intake{FacilityID: pick(own, f.facA, f.facB), FileName: "upload.xml",
+			StoredPath: filepath.Join(t.TempDir(), "upload.xml"), State: "failed", Error: "test"}
+		if err := f.store.CreateIntake(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"id": idString(in.ID)}
+	},
+}
+
+// walkTo takes a case through the workflow, as its registrar and reviewer would, until it is in
+// the status (draft → in_review → approved); a case already there is left alone.
+func walkTo(t *testing.T, f *fixture, tumorID uint, want abstract.Status) {
+	t.Helper()
+	ctx := context.Background()
+	for {
+		c := f.loadCase(t, tumorID)
+		from := abstract.Status(c.Tumor.Status)
+		if from == want {
+			return
+		}
+		var to abstract.Status
+		switch from {
+		case abstract.StatusDraft, abstract.StatusReturned:
+			to = abstract.StatusInReview
+		case abstract.StatusInReview:
+			to = abstract.StatusApproved
+		default:
+			t.Fatalf("case %d is %s, cannot walk it to %s", tumorID, from, want)
+		}
+		if _, err := f.store.ChangeStatus(ctx, store.StatusUpdate{TumorID: tumorID, Scope: store.AllFacilities,
+			Action: "walk", From: string(from), To: string(to), UserID: &f.users[adminUser].ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// authzSample draws a re-abstraction sample of one approved case of facility A (own) or B.
+func authzSample(t *testing.T, f *fixture, own bool) *store.SampleDetail {
+	t.Helper()
+	ctx := context.Background()
+	id := f.approvedA
+	if !own {
+		// One of B's synthetic cases: f.caseB is the one the comment rows take to review.
+		rows, err := f.store.Worklist(ctx, store.WorklistFilter{Scope: store.FacilityScope(f.facB), Search: f.mrnsB[0]})
+		if err != nil || len(rows) == 0 {
+			t.Fatalf("find B's case %s: %v", f.mrnsB[0], err)
+		}
+		id = rows[0].TumorID
+	}
+	walkTo(t, f, id, abstract.StatusApproved)
+	sm, err := f.store.DrawReabstractionSample(ctx, store.SampleDraw{FacilityID: pick(own, f.facA, f.facB),
+		Scope: store.AllFacilities, Count: 1, Items: []string{"primarySite"}, CreatedBy: f.users[adminUser].ID,
+		Rand: rand.New(rand.NewPCG(1, 2))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.store.ReabstractionSampleDetail(ctx, sm.ID, store.AllFacilities)
+	if err != nil || len(d.Cases) == 0 {
+		t.Fatalf("sample %d: %v (%d cases)", sm.ID, err, len(d.Cases))
+	}
+	return d
 }
 
 func pick[T any](own bool, a, b T) T {

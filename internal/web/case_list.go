@@ -246,6 +246,11 @@ func (h *caseHandler) list(c echo.Context) error {
 	if hx.Is(c.Request().Header.Get(string(hx.Request))) && c.Request().Header.Get(string(hx.HistoryRestore)) == "" {
 		return render(c, http.StatusOK, views.WorklistResults(v))
 	}
+	// Returned cases come before everything else, in a block of their own above the table
+	// (the table keeps its index sorts).
+	if v.Returned, err = h.returnedRows(c); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.Worklist(v))
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/web/hx"
@@ -32,6 +33,9 @@ func (h *caseHandler) save(c echo.Context) error {
 		return err
 	}
 	sec := h.section(c.FormValue("section"))
+	if auth.Role(su.User.Role) == auth.RoleReviewer {
+		return echo.NewHTTPError(http.StatusForbidden, "Reviewers do not change abstract values: comment on the item instead.")
+	}
 	if !abstract.Status(cs.Tumor.Status).Editable() {
 		return echo.NewHTTPError(http.StatusConflict, "This case is "+views.StatusLabel(cs.Tumor.Status)+" and cannot be changed.")
 	}
@@ -86,6 +90,11 @@ func (h *caseHandler) save(c echo.Context) error {
 	v := h.caseView(c, saved, sec, nil, nil)
 	v.Saved = true
 	h.withEdits(&v, saved, res)
+	// The comments under the fields, and the action bar with the new version (out of band).
+	if err := h.withReview(c, &v, saved, res); err != nil {
+		return err
+	}
+	v.Workflow.OOB = true
 	return render(c, http.StatusOK, views.CaseForm(v))
 }
 
@@ -117,7 +126,15 @@ func (h *caseHandler) conflict(c echo.Context, id uint, scope store.Scope, sec *
 
 // respond sends the whole page, or only the form to htmx.
 func (h *caseHandler) respond(c echo.Context, status int, v views.CaseView) error {
+	cs, err := h.store.LoadCase(c.Request().Context(), v.TumorID, scopeOf(currentUser(c)))
+	if err != nil {
+		return err
+	}
+	if err := h.withReview(c, &v, cs, nil); err != nil {
+		return err
+	}
 	if hx.Is(c.Request().Header.Get(string(hx.Request))) {
+		v.Workflow.OOB = true
 		// htmx does not swap error statuses by default; the form is the answer, so send 200.
 		return render(c, http.StatusOK, views.CaseForm(v))
 	}

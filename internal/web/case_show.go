@@ -10,6 +10,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
@@ -41,6 +42,9 @@ func (h *caseHandler) show(c echo.Context) error {
 		return err
 	}
 	h.withEdits(&v, cs, res)
+	if err := h.withReview(c, &v, cs, res); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.CasePage(v))
 }
 
@@ -73,7 +77,7 @@ func (h *caseHandler) caseView(c echo.Context, cs *store.Case, sec *abstract.Sec
 		MRN:            cs.Tumor.MedicalRecordNumber,
 		Summary:        h.summary(cs),
 		StatusLabel:    views.StatusLabel(cs.Tumor.Status),
-		Editable:       status.Editable(),
+		Editable:       status.Editable() && auth.Role(currentUser(c).User.Role) != auth.RoleReviewer, // reviewers comment, never change values
 		PatientVersion: cs.Patient.Version,
 		TumorVersion:   cs.Tumor.Version,
 		ErrorCount:     len(errs),

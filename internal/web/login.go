@@ -116,6 +116,9 @@ func (h *loginHandler) submit(c echo.Context) error {
 	if next == "" {
 		next = "/cases"
 	}
+	if u.MustChangePassword {
+		next = accountPasswordPath // every other page would send them there anyway
+	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
 

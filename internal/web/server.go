@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,7 +29,12 @@ type Store interface {
 	Audit(ctx context.Context, e store.AuditEntry) error
 	CountAudit(ctx context.Context, action, entity, entityID string, since time.Time) (int64, error)
 	worklistStore
+	intakeStore
+	adminStore
+	reviewStore
 	patientStore
+	submissionStore
+	reabstractionStore
 	LoadCase(ctx context.Context, tumorID uint, sc store.Scope) (*store.Case, error)
 	SaveCase(ctx context.Context, in store.CaseSave) (*store.Case, []store.ItemChange, error)
 	PatientTumors(ctx context.Context, patientID uint, sc store.Scope) ([]store.Tumor, error)
@@ -47,6 +53,10 @@ type Deps struct {
 	Now     func() time.Time // time.Now when nil
 	// SecureCookies marks cookies Secure; set it when cara is served over HTTPS.
 	SecureCookies bool
+	// Intake configures the intake of uploaded submission files.
+	Intake IntakeConfig
+	// SubmissionDir is where submission batch files are kept; empty refuses to create batches.
+	SubmissionDir string
 }
 
 // New builds the Echo server with every route and middleware.
@@ -64,7 +74,8 @@ func New(d Deps) *echo.Echo {
 
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
-	e.Use(middleware.BodyLimit("2M"))
+	// Uploads to the intake have their own limit (IntakeConfig.MaxBytes), checked as they stream.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: intakeBodyLimited}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",
 		ContentTypeNosniff:    "nosniff",
@@ -108,5 +119,71 @@ func New(d Deps) *echo.Echo {
 	e.GET("/patients/:id/tumors/new", patients.newTumor, guard...)
 	e.POST("/patients/:id/tumors", patients.createTumor, guard...)
 	e.GET("/lookup/:item", (&lookupHandler{codes: d.Codes}).search, guard...)
+
+	// Submission batches for the state registry (registrars, reviewers, administrators, within
+	// their facilities; :id is a facility-scoped batch id).
+	subs := newSubmissionHandler(d.Store, d.Edits, d.SubmissionDir, d.Now, d.Logger)
+	e.GET("/submissions", subs.index, guard...)
+	e.POST("/submissions", subs.create, guard...)
+	e.GET("/submissions/:id", subs.show, guard...)
+	e.GET("/submissions/:id/download", subs.download, guard...)
+
+	// Administration (admin only: users, facilities, the audit log; ids are not facility-scoped),
+	// a user's own password, and a case's history (facility-scoped case id, anyone who may open it).
+	admin := &adminHandler{store: d.Store}
+	adminOnly := append(slices.Clone(guard), requireAdmin)
+	e.GET("/admin/users", admin.listUsers, adminOnly...)
+	e.GET("/admin/users/new", admin.newUser, adminOnly...)
+	e.POST("/admin/users", admin.createUser, adminOnly...)
+	e.GET("/admin/users/:id", admin.showUser, adminOnly...)
+	e.POST("/admin/users/:id", admin.updateUser, adminOnly...)
+	e.POST("/admin/users/:id/disable", admin.disableUser, adminOnly...)
+	e.POST("/admin/users/:id/enable", admin.enableUser, adminOnly...)
+	e.POST("/admin/users/:id/password", admin.resetPassword, adminOnly...)
+	e.GET("/admin/facilities", admin.listFacilities, adminOnly...)
+	e.GET("/admin/facilities/new", admin.newFacility, adminOnly...)
+	e.POST("/admin/facilities", admin.createFacility, adminOnly...)
+	e.GET("/admin/facilities/:id", admin.showFacility, adminOnly...)
+	e.POST("/admin/facilities/:id", admin.updateFacility, adminOnly...)
+	e.GET("/admin/audit", admin.auditLog, adminOnly...)
+	e.GET("/admin/audit.csv", admin.auditCSV, adminOnly...)
+	account := &accountHandler{store: d.Store}
+	e.GET("/account/password", account.showPassword, guard...)
+	e.POST("/account/password", account.changePassword, guard...)
+	e.GET("/cases/:id/history", cases.history, guard...)
+
+	// The review workflow: a case's workflow steps and review comments (facility-scoped case
+	// ids; the handlers check the role), and the reviewers' queue.
+	e.POST("/cases/:id/status", cases.changeStatus, guard...)
+	e.POST("/cases/:id/comments", cases.addComment, guard...)
+	e.POST("/cases/:id/comments/:cid/resolve", cases.resolveComment, guard...)
+	e.POST("/cases/:id/comments/:cid/close", cases.closeComment, guard...)
+	e.GET("/review", cases.reviewQueue, guard...)
+
+	// Blind re-abstraction and productivity (reviewers and administrators; the handlers refuse
+	// registrars with 403). :id is a sample of a facility in scope, :cid a case of that sample.
+	reab := &reabstractionHandler{store: d.Store, form: d.Form, fields: d.Edits.Fields,
+		siteGroups: loadSiteGroups(d.Logger), newRand: newSampleRandom, now: d.Now}
+	e.GET("/reabstraction", reab.list, guard...)
+	e.POST("/reabstraction", reab.create, guard...)
+	e.GET("/reabstraction/:id", reab.show, guard...)
+	e.GET("/reabstraction/:id/cases/:cid", reab.showCase, guard...)
+	e.POST("/reabstraction/:id/cases/:cid", reab.saveCase, guard...)
+	e.POST("/reabstraction/:id/cases/:cid/reasons", reab.saveReasons, guard...)
+	e.GET("/productivity", reab.productivity, guard...)
+
+	// Intake of uploaded submission files: every role, within their facilities (:id is a
+	// facility-scoped intake id; another facility's is a 404). The upload checks its CSRF token
+	// itself, from the form's first field, so that the file streams to disk unparsed.
+	intake := newIntakeHandler(d)
+	e.GET("/intake", intake.list, guard...)
+	e.POST("/intake", intake.upload, sess.requireUser)
+	e.GET("/intake/:id", intake.show, guard...)
+	e.GET("/intake/:id/progress", intake.progress, guard...)
+	e.GET("/intake/:id/failures", intake.failures, guard...)
+	e.GET("/intake/:id/report.csv", intake.report("csv"), guard...)
+	e.GET("/intake/:id/report.html", intake.report("html"), guard...)
+	e.POST("/intake/:id/retry", intake.retry, guard...)
+	e.POST("/intake/:id/accept", intake.accept, guard...)
 	return e
 }

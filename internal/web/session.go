@@ -104,8 +104,17 @@ func (s *sessions) load(next echo.HandlerFunc) echo.HandlerFunc {
 // requireUser sends a visitor who is not signed in to the login page.
 func (s *sessions) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if currentUser(c) != nil {
+		if su := currentUser(c); su != nil {
 			c.Response().Header().Set("Cache-Control", "no-store")
+			// After an administrator's password reset, the user must choose a new password
+			// before anything else; signing out stays possible.
+			if su.User.MustChangePassword && c.Path() != accountPasswordPath && c.Path() != "/logout" {
+				if hx.Is(c.Request().Header.Get(string(hx.Request))) {
+					c.Response().Header().Set(string(hx.Redirect), accountPasswordPath)
+					return c.NoContent(http.StatusForbidden)
+				}
+				return c.Redirect(http.StatusSeeOther, accountPasswordPath)
+			}
 			return next(c)
 		}
 		target := "/login"

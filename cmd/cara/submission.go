@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/submission"
+	"github.com/cara-registry/cara/schemas"
+)
+
+func cmdSubmission(ctx context.Context, e env, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("submission: say create or list: %w", errUsage)
+	}
+	switch args[0] {
+	case "create":
+		return cmdSubmissionCreate(ctx, e, args[1:], stdout)
+	case "list":
+		return cmdSubmissionList(ctx, e, args[1:], stdout)
+	}
+	return fmt.Errorf("submission: unknown subcommand %q: %w", args[0], errUsage)
+}
+
+// cmdSubmissionCreate makes a batch as the web page does: the file is kept in the submission
+// directory and recorded; --out gets a copy of the same bytes.
+func cmdSubmissionCreate(ctx context.Context, e env, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("submission create", flag.ContinueOnError)
+	facility := fs.String("facility", "", "facility code (required)")
+	from := fs.String("from", "", "first date of diagnosis (CCYYMMDD, CCYYMM or CCYY); default: all pending")
+	to := fs.String("to", "", "last date of diagnosis (CCYYMMDD, CCYYMM or CCYY)")
+	version := fs.String("version", naaccr.CurrentVersion, "NAACCR version: "+strings.Join(submission.BatchVersions, " or "))
+	recordType := fs.String("record-type", "A", "record type: "+strings.Join(submission.RecordTypes, ", "))
+	correction := fs.Bool("correction", false, "resend cases approved again after an earlier batch")
+	gz := fs.Bool("gzip", false, "gzip-compress the file (implied by --out ending in .gz)")
+	out := fs.String("out", "", "also copy the batch file here")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *facility == "" {
+		return fmt.Errorf("submission create: --facility is required: %w", errUsage)
+	}
+	if strings.HasSuffix(*out, ".gz") {
+		*gz = true
+	}
+	cat, err := loadCatalog()
+	if err != nil {
+		return err
+	}
+	formats, err := submission.LoadFormats(schemas.FS)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fac, err := s.FacilityByCode(ctx, *facility)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("submission create: --facility: no facility with code %q", *facility)
+	}
+	if err != nil {
+		return err
+	}
+	dir := e.submissionDir()
+	b := &submission.Batcher{Store: s, Edits: cat.Edits, Formats: formats, Dir: dir, Now: e.Now}
+	res, err := b.Create(ctx, submission.BatchOptions{
+		FacilityID: fac.ID, Scope: store.AllFacilities, From: *from, To: *to, Version: *version,
+		RecordType: *recordType, Gzip: *gz, Correction: *correction,
+	})
+	if res != nil {
+		printHeld(stdout, res)
+	}
+	if errors.Is(err, submission.ErrNothingToSubmit) {
+		held := 0
+		if res != nil {
+			held = res.HeldCount
+		}
+		return fmt.Errorf("submission create: facility %s: nothing submitted (%d case(s) held back): %w", fac.Code, held, errProblems)
+	}
+	if err != nil {
+		return err
+	}
+	sub := res.Submission
+	stored := filepath.Join(dir, sub.StoragePath)
+	fmt.Fprintf(stdout, "batch %d: %s (%s, NAACCR %s record type %s)\n", sub.ID, stored, sub.Kind, sub.NaaccrVersion, sub.RecordType)
+	fmt.Fprintf(stdout, "%d patients, %d tumors, %d items; %d held back, %d with warnings\n",
+		sub.PatientCount, sub.TumorCount, sub.ItemCount, sub.HeldCount, sub.WarningCount)
+	fmt.Fprintf(stdout, "sha256 %s  %d bytes\n", sub.SHA256, sub.SizeBytes)
+	if lost := res.Translation.LostValues(); lost > 0 {
+		fmt.Fprintf(stdout, "%d values could not be carried into version %s:\n%s\n", lost, sub.NaaccrVersion, res.Translation.String())
+	}
+	if *out != "" {
+		if err := copyFile(stored, *out); err != nil {
+			return fmt.Errorf("submission create: the batch is recorded, but the copy failed: %w", err)
+		}
+		fmt.Fprintf(stdout, "copied to %s\n", *out)
+	}
+	return nil
+}
+
+func printHeld(w io.Writer, res *submission.BatchResult) {
+	if res.HeldCount == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%d case(s) held back by error-severity edits:\n", res.HeldCount)
+	for _, h := range res.Held {
+		fmt.Fprintf(w, "  case %d %s (MRN %s):\n", h.TumorID, h.Name, h.MRN)
+		for _, f := range h.Failures {
+			fmt.Fprintf(w, "    %s %s: %s\n", f.Severity, f.Edit, f.Message)
+		}
+	}
+	if more := res.HeldCount - len(res.Held); more > 0 {
+		fmt.Fprintf(w, "  … and %d more (see the batch page)\n", more)
+	}
+}
+
+// copyFile copies the bytes of src to dst through a temporary file renamed into place.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("copy to %s: %w", dst, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("copy to %s: %w", dst, err)
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("copy to %s: %w", dst, err)
+	}
+	return nil
+}
+
+func cmdSubmissionList(ctx context.Context, e env, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("submission list", flag.ContinueOnError)
+	facility := fs.String("facility", "", "facility code (default: all)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var facID uint
+	if *facility != "" {
+		f, err := s.FacilityByCode(ctx, *facility)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("submission list: --facility: no facility with code %q", *facility)
+		}
+		if err != nil {
+			return err
+		}
+		facID = f.ID
+	}
+	rows, err := s.Submissions(ctx, store.AllFacilities, facID, 0)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(stdout, "no submission batch")
+		return nil
+	}
+	for _, r := range rows {
+		by := r.CreatedByName
+		if by == "" {
+			by = "command line"
+		}
+		fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%s\t%s\t%s %s\t%d tumors\t%d held\tsha256 %s\n", r.ID, r.FileName, r.FacilityCode,
+			r.Kind, r.CreatedAt.UTC().Format("2006-01-02 15:04"), by, r.NaaccrVersion, r.RecordType, r.TumorCount, r.HeldCount, r.SHA256)
+	}
+	return nil
+}

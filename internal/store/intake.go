@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// The states of an intake job.
+const (
+	IntakeQueued   = "queued"   // uploaded, waiting for a worker
+	IntakeRunning  = "running"  // a worker is checking it
+	IntakeDone     = "done"     // checked; the report is complete
+	IntakeFailed   = "failed"   // could not be checked (Error says why); may be retried
+	IntakeAccepted = "accepted" // checked, and its acceptable records imported
+)
+
+// CreateIntake stores a newly uploaded file's intake, queued.
+func (s *Store) CreateIntake(ctx context.Context, in *Intake) error {
+	if in.State == "" {
+		in.State = IntakeQueued
+	}
+	if in.FacilitiesSeen == "" {
+		in.FacilitiesSeen = "[]"
+	}
+	in.FileName = clampRunes(in.FileName, 255)
+	if err := s.db.WithContext(ctx).Create(in).Error; err != nil {
+		return fmt.Errorf("store: create intake of %q: %w", in.FileName, err)
+	}
+	return nil
+}
+
+// Intake loads one intake in scope; another facility's is ErrNotFound.
+func (s *Store) Intake(ctx context.Context, id uint, sc Scope) (*Intake, error) {
+	var in Intake
+	q := sc.apply(s.db.WithContext(ctx), "facility_id")
+	if err := q.Take(&in, id).Error; err != nil {
+		return nil, fmt.Errorf("store: intake %d: %w", id, notFound(err))
+	}
+	return &in, nil
+}
+
+// Intakes lists the newest intakes in scope.
+func (s *Store) Intakes(ctx context.Context, sc Scope, limit int) ([]Intake, error) {
+	var out []Intake
+	q := sc.apply(s.db.WithContext(ctx), "facility_id")
+	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: list intakes: %w", err)
+	}
+	return out, nil
+}
+
+// ClaimIntake takes the oldest queued intake for a worker: it becomes running, its results of
+// any earlier run are deleted (so a re-run starts clean), all in one transaction. Two processes
+// claiming at once cannot both take it: the state change is conditional. No queued intake is
+// ErrNotFound.
+func (s *Store) ClaimIntake(ctx context.Context) (*Intake, error) {
+	for range 5 {
+		var in Intake
+		err := s.db.WithContext(ctx).Where("state = ?", IntakeQueued).Order("id").Take(&in).Error
+		if err != nil {
+			return nil, fmt.Errorf("store: claim intake: %w", notFound(err))
+		}
+		now := s.now().UTC()
+		claimed := false
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			res := tx.Model(&Intake{}).Where("id = ? AND state = ?", in.ID, IntakeQueued).Updates(map[string]any{
+				"state": IntakeRunning, "started_at": now, "heartbeat_at": now, "finished_at": nil, "error": "",
+			})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return nil // another worker took it
+			}
+			claimed = true
+			return resetIntakeResults(tx, in.ID)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: claim intake %d: %w", in.ID, err)
+		}
+		if claimed {
+			return s.Intake(ctx, in.ID, AllFacilities)
+		}
+	}
+	return nil, fmt.Errorf("store: claim intake: %w", ErrNotFound)
+}
+
+// resetIntakeResults deletes what an earlier run of an intake stored and zeroes its counts.
+func resetIntakeResults(tx *gorm.DB, id uint) error {
+	if err := tx.Where("intake_id = ?", id).Delete(&IntakeFailure{}).Error; err != nil {
+		return err
+	}
+	if err := tx.Where("intake_id = ?", id).Delete(&IntakeEditCount{}).Error; err != nil {
+		return err
+	}
+	return tx.Model(&Intake{}).Where("id = ?", id).Select("patients", "tumors", "records_processed",
+		"structural_errors", "edit_errors", "edit_warnings", "failures_stored", "duplicates",
+		"acceptable_tumors", "facilities_seen", "naaccr_version", "record_type", "sending_facility_id").
+		Updates(&Intake{FacilitiesSeen: "[]"}).Error
+}
+
+// RequeueStaleIntakes puts intakes left running with a heartbeat before the given time (their
+// process stopped) back in the queue; it returns how many.
+func (s *Store) RequeueStaleIntakes(ctx context.Context, before time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Model(&Intake{}).
+		Where("state = ? AND (heartbeat_at IS NULL OR heartbeat_at < ?)", IntakeRunning, before.UTC()).
+		Update("state", IntakeQueued)
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: requeue stale intakes: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// IntakeProgress records a running intake's counts so far and renews its heartbeat.
+func (s *Store) IntakeProgress(ctx context.Context, id uint, c IntakeCounts) error {
+	err := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ?", id, IntakeRunning).
+		Select("heartbeat_at", "patients", "tumors", "records_processed", "structural_errors", "edit_errors",
+			"edit_warnings", "failures_stored", "duplicates", "acceptable_tumors").
+		Updates(&Intake{HeartbeatAt: ptr(s.now().UTC()), IntakeCounts: c}).Error
+	if err != nil {
+		return fmt.Errorf("store: intake %d progress: %w", id, err)
+	}
+	return nil
+}
+
+// AddIntakeFailures stores failing records of an intake, in bulk.
+func (s *Store) AddIntakeFailures(ctx context.Context, fs []IntakeFailure) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	for i := range fs {
+		f := &fs[i]
+		f.ID = 0
+		f.PatientIDNumber = clampRunes(f.PatientIDNumber, 32)
+		f.TumorSequence = clampRunes(f.TumorSequence, 8)
+		f.EditID = clampRunes(f.EditID, 128)
+		f.Item = clampRunes(f.Item, 64)
+		f.Message = clampRunes(f.Message, 2000)
+	}
+	if err := s.db.WithContext(ctx).CreateInBatches(fs, 250).Error; err != nil {
+		return fmt.Errorf("store: add %d intake failures: %w", len(fs), err)
+	}
+	return nil
+}
+
+// IntakeResult is what a finished run of an intake found.
+type IntakeResult struct {
+	Counts            IntakeCounts
+	EditCounts        []IntakeEditCount
+	NaaccrVersion     string
+	RecordType        string
+	FacilitiesSeen    string
+	SendingFacilityID *uint
+}
+
+// FinishIntake stores a run's results and marks the intake done, in one transaction.
+func (s *Store) FinishIntake(ctx context.Context, id uint, r IntakeResult) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("intake_id = ?", id).Delete(&IntakeEditCount{}).Error; err != nil {
+			return err
+		}
+		for i := range r.EditCounts {
+			r.EditCounts[i].IntakeID = id
+			r.EditCounts[i].EditID = clampRunes(r.EditCounts[i].EditID, 128)
+		}
+		if len(r.EditCounts) > 0 {
+			if err := tx.CreateInBatches(r.EditCounts, 200).Error; err != nil {
+				return err
+			}
+		}
+		now := s.now().UTC()
+		return tx.Model(&Intake{}).Where("id = ?", id).
+			Select("state", "finished_at", "heartbeat_at", "naaccr_version", "record_type", "facilities_seen",
+				"sending_facility_id", "patients", "tumors", "records_processed", "structural_errors", "edit_errors",
+				"edit_warnings", "failures_stored", "duplicates", "acceptable_tumors", "error").
+			Updates(&Intake{State: IntakeDone, FinishedAt: &now, HeartbeatAt: &now, NaaccrVersion: r.NaaccrVersion,
+				RecordType: r.RecordType, FacilitiesSeen: r.FacilitiesSeen, SendingFacilityID: r.SendingFacilityID,
+				IntakeCounts: r.Counts}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("store: finish intake %d: %w", id, err)
+	}
+	return nil
+}
+
+// FailIntake marks an intake failed with the reason.
+func (s *Store) FailIntake(ctx context.Context, id uint, reason string) error {
+	now := s.now().UTC()
+	err := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ?", id).
+		Updates(map[string]any{"state": IntakeFailed, "error": clampRunes(reason, 2000), "finished_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("store: fail intake %d: %w", id, err)
+	}
+	return nil
+}
+
+// RetryIntake queues a failed intake again; one in another state is ErrConflict.
+func (s *Store) RetryIntake(ctx context.Context, id uint, sc Scope) error {
+	if _, err := s.Intake(ctx, id, sc); err != nil {
+		return err
+	}
+	res := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ?", id, IntakeFailed).
+		Updates(map[string]any{"state": IntakeQueued, "error": ""})
+	if res.Error != nil {
+		return fmt.Errorf("store: retry intake %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("store: retry intake %d: it has not failed: %w", id, ErrConflict)
+	}
+	return nil
+}
+
+// AcceptIntake records the outcome of importing an intake's acceptable records, with its
+// audit event, in one transaction.
+func (s *Store) AcceptIntake(ctx context.Context, id uint, c IntakeCounts, by *uint, e AuditEntry) error {
+	now := s.now().UTC()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&Intake{}).Where("id = ?", id).
+			Select("state", "accepted_at", "accepted_by", "accepted_tumors", "existing_tumors", "skipped_tumors").
+			Updates(&Intake{State: IntakeAccepted, AcceptedAt: &now, AcceptedBy: by, IntakeCounts: c}).Error
+		if err != nil {
+			return err
+		}
+		return s.audit(tx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("store: accept intake %d: %w", id, err)
+	}
+	return nil
+}
+
+// IntakeFailureQuery selects a page of an intake's failing records.
+type IntakeFailureQuery struct {
+	IntakeID uint
+	EditID   string // "" for all
+	Severity string // "" for all
+	Offset   int
+	Limit    int
+}
+
+// IntakeFailures returns a page of an intake's failing records in file order, and how many
+// match in all.
+func (s *Store) IntakeFailures(ctx context.Context, q IntakeFailureQuery) ([]IntakeFailure, int64, error) {
+	db := s.db.WithContext(ctx).Model(&IntakeFailure{}).Where("intake_id = ?", q.IntakeID)
+	if q.EditID != "" {
+		db = db.Where("edit_id = ?", q.EditID)
+	}
+	if q.Severity != "" {
+		db = db.Where("severity = ?", q.Severity)
+	}
+	var total int64
+	if err := db.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("store: count failures of intake %d: %w", q.IntakeID, err)
+	}
+	var out []IntakeFailure
+	if err := db.Order("id").Offset(q.Offset).Limit(q.Limit).Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("store: failures of intake %d: %w", q.IntakeID, err)
+	}
+	return out, total, nil
+}
+
+// EachIntakeFailure calls fn for every stored failing record of an intake, in file order,
+// reading a batch at a time (for downloads).
+func (s *Store) EachIntakeFailure(ctx context.Context, id uint, fn func(*IntakeFailure) error) error {
+	var last uint
+	for {
+		var batch []IntakeFailure
+		if err := s.db.WithContext(ctx).Where("intake_id = ? AND id > ?", id, last).Order("id").Limit(1000).Find(&batch).Error; err != nil {
+			return fmt.Errorf("store: failures of intake %d: %w", id, err)
+		}
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
+		}
+		if len(batch) < 1000 {
+			return nil
+		}
+		last = batch[len(batch)-1].ID
+	}
+}
+
+// IntakeEditCounts returns how often each edit failed in an intake, most first.
+func (s *Store) IntakeEditCounts(ctx context.Context, id uint) ([]IntakeEditCount, error) {
+	var out []IntakeEditCount
+	err := s.db.WithContext(ctx).Where("intake_id = ?", id).
+		Order(clause.OrderBy{Columns: []clause.OrderByColumn{{Column: clause.Column{Name: "count"}, Desc: true}, {Column: clause.Column{Name: "edit_id"}}}}).
+		Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: edit counts of intake %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// StoredTumorKeys returns which of the given patients' tumors a facility has already: the keys
+// are patient id number + "/" + sequence number. It is one query per call; callers pass a batch.
+func (s *Store) StoredTumorKeys(ctx context.Context, facilityID uint, patientIDNumbers []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(patientIDNumbers) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		PatientIDNumber string
+		SequenceNumber  string
+	}
+	err := s.db.WithContext(ctx).Table("tumors").Select("patients.patient_id_number, tumors.sequence_number").
+		Joins("JOIN patients ON patients.id = tumors.patient_id").
+		Where("patients.facility_id = ? AND patients.patient_id_number IN ?", facilityID, patientIDNumbers).
+		Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: stored tumors of facility %d: %w", facilityID, err)
+	}
+	for _, r := range rows {
+		out[r.PatientIDNumber+"/"+r.SequenceNumber] = true
+	}
+	return out, nil
+}
+
+// FacilityByIDNumber finds the facility a submission file's reportingFacility names: by its
+// id_number, else by its code.
+func (s *Store) FacilityByIDNumber(ctx context.Context, v string) (*Facility, error) {
+	var f Facility
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, fmt.Errorf("store: facility with no reporting facility number: %w", ErrNotFound)
+	}
+	err := s.db.WithContext(ctx).Where("id_number = ?", v).Order("id").Take(&f).Error
+	if err == nil {
+		return &f, nil
+	}
+	if err := s.db.WithContext(ctx).Where("code = ?", v).Take(&f).Error; err != nil {
+		return nil, fmt.Errorf("store: facility with reporting facility %q: %w", v, notFound(err))
+	}
+	return &f, nil
+}
+
+// clampRunes cuts s to at most n runes, so that a long value from a file fits its column.
+func clampRunes(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TouchIntake renews a running intake's heartbeat.
+func (s *Store) TouchIntake(ctx context.Context, id uint) error {
+	err := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ?", id, IntakeRunning).
+		Update("heartbeat_at", s.now().UTC()).Error
+	if err != nil {
+		return fmt.Errorf("store: intake %d heartbeat: %w", id, err)
+	}
+	return nil
+}
+
+// RequeueIntake puts a running intake back in the queue (its worker is stopping).
+func (s *Store) RequeueIntake(ctx context.Context, id uint) error {
+	err := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ?", id, IntakeRunning).
+		Update("state", IntakeQueued).Error
+	if err != nil {
+		return fmt.Errorf("store: requeue intake %d: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,469 @@
+package submission
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/store"
+)
+
+// BatchStore is what a submission batch needs of the store.
+type BatchStore interface {
+	FacilityByID(ctx context.Context, id uint) (*store.Facility, error)
+	EachPendingPatient(ctx context.Context, f store.PendingFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
+	RecordSubmission(ctx context.Context, in store.NewSubmission, place func(fileName string) error) (*store.Submission, error)
+}
+
+// Formats are the NAACCR versions a batch can be written in: the stored version (260) and the
+// older ones a registry may still take, with the translators to them.
+type Formats struct {
+	stored      *naaccr.Dictionary
+	targets     map[string]*naaccr.Dictionary
+	translators map[string]*naaccr.Translator
+}
+
+// BatchVersions are the versions offered for a batch, newest (the default) first.
+var BatchVersions = []string{"260", "250"}
+
+// LoadFormats loads the base dictionaries of BatchVersions and the translation rules from the
+// schemas file system.
+func LoadFormats(fsys fs.FS) (*Formats, error) {
+	reg, err := naaccr.LoadRegistry(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("submission: formats: %w", err)
+	}
+	stored, ok := reg.Lookup(naaccr.BaseDictionaryURI(naaccr.CurrentVersion))
+	if !ok {
+		return nil, fmt.Errorf("submission: formats: no dictionary of version %s", naaccr.CurrentVersion)
+	}
+	rules, err := naaccr.LoadTranslations(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("submission: formats: %w", err)
+	}
+	from, err := naaccr.NewSchema(stored)
+	if err != nil {
+		return nil, fmt.Errorf("submission: formats: %w", err)
+	}
+	f := &Formats{stored: stored, targets: map[string]*naaccr.Dictionary{}, translators: map[string]*naaccr.Translator{}}
+	for _, v := range BatchVersions {
+		d, ok := reg.Lookup(naaccr.BaseDictionaryURI(v))
+		if !ok {
+			return nil, fmt.Errorf("submission: formats: no dictionary of version %s", v)
+		}
+		f.targets[v] = d
+		if d == stored {
+			continue
+		}
+		to, err := naaccr.NewSchema(d)
+		if err != nil {
+			return nil, fmt.Errorf("submission: formats: %w", err)
+		}
+		if f.translators[v], err = rules.NewTranslator(from, to); err != nil {
+			return nil, fmt.Errorf("submission: formats: translate to %s: %w", v, err)
+		}
+	}
+	return f, nil
+}
+
+// RecordTypes are the NAACCR record types a batch may be written as: A (everything), then
+// I (incidence), C (confidential) and M (modified), which carry only their own items.
+var RecordTypes = []string{"A", "I", "C", "M"}
+
+// BatchOptions say which cases a batch takes and how its file is written.
+type BatchOptions struct {
+	FacilityID uint
+	Scope      store.Scope // the caller's; a facility out of scope is ErrNotFound
+	// From and To bound the date of diagnosis (CCYYMMDD, CCYYMM or CCYY); empty: all pending.
+	From, To string
+	Version  string // "260" (default) or "250"
+	// RecordType is A (default), I, C or M.
+	RecordType string
+	Gzip       bool
+	// Correction takes the approved cases sent in an earlier batch (reopened, changed and
+	// approved again) instead of those never sent.
+	Correction bool
+	UserID     *uint // nil for a command-line job
+	RemoteAddr string
+}
+
+// Failure is one failing edit of a case in a batch, as stored with the batch.
+type Failure struct {
+	Edit     string   `json:"edit"`
+	Severity string   `json:"severity"`
+	Message  string   `json:"message"`
+	Items    []string `json:"items,omitempty"`
+}
+
+// DecodeFailures reads the failures stored with a case of a batch.
+func DecodeFailures(s string) ([]Failure, error) {
+	var out []Failure
+	if s == "" {
+		return nil, nil
+	}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("submission: decode failures: %w", err)
+	}
+	return out, nil
+}
+
+// CaseFailures is a case with its failing edits: held back (errors) or sent with warnings.
+type CaseFailures struct {
+	TumorID         uint
+	PatientIDNumber string
+	Name            string // "Last, First"
+	MRN             string
+	Failures        []Failure
+}
+
+// maxListed bounds the held and warned cases a BatchResult lists (all are stored with the batch).
+const maxListed = 500
+
+// BatchResult is what a batch did.
+type BatchResult struct {
+	// Submission is the recorded batch; nil when nothing was sent.
+	Submission *store.Submission
+	Patients   int
+	Tumors     int // sent
+	Items      int64
+	HeldCount  int
+	// Held and Warned list the first cases held back and sent with warnings.
+	Held, Warned []CaseFailures
+	WarnedCount  int
+	// Translation says which values could not be carried into an older version's file.
+	Translation naaccr.TranslateReport
+}
+
+// ErrNothingToSubmit: no case was pending, or every pending case was held back.
+var ErrNothingToSubmit = errors.New("no case could be submitted")
+
+// Batcher makes submission batches.
+type Batcher struct {
+	Store   BatchStore
+	Edits   *edits.Set
+	Formats *Formats
+	Dir     string           // where batch files are kept
+	Now     func() time.Time // time.Now when nil
+}
+
+// Create makes a batch: it reads the facility's pending cases patient by patient, runs the full
+// edit set on each (the pre-flight), holds back the cases with error-severity failures, and
+// streams the others into a temporary file in Dir, hashing and counting on the way. Then, in one
+// transaction, it records the batch, links its cases, marks the sent ones submitted and moves
+// the file to its final name. A failure anywhere (a cancelled context included) leaves no batch,
+// no case marked and no file.
+func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, error) {
+	if opt.Version == "" {
+		opt.Version = naaccr.CurrentVersion
+	}
+	if opt.RecordType == "" {
+		opt.RecordType = "A"
+	}
+	target, ok := b.Formats.targets[opt.Version]
+	if !ok {
+		return nil, fmt.Errorf("submission: NAACCR version %q: a batch is written in version %s", opt.Version, strings.Join(BatchVersions, " or "))
+	}
+	if !slices.Contains(RecordTypes, opt.RecordType) {
+		return nil, fmt.Errorf("submission: record type %q: use %s", opt.RecordType, strings.Join(RecordTypes, ", "))
+	}
+	for name, v := range map[string]string{"from": opt.From, "to": opt.To} {
+		if v != "" && !naaccr.IsDate(v) {
+			return nil, fmt.Errorf("submission: diagnosis date %s %q is not a date (CCYYMMDD, CCYYMM or CCYY)", name, v)
+		}
+	}
+	if b.Dir == "" {
+		return nil, errors.New("submission: no submission directory is configured (CARA_SUBMISSION_DIR)")
+	}
+	if !opt.Scope.Contains(opt.FacilityID) {
+		return nil, fmt.Errorf("submission: facility %d: %w", opt.FacilityID, store.ErrNotFound)
+	}
+	fac, err := b.Store.FacilityByID(ctx, opt.FacilityID)
+	if err != nil {
+		return nil, fmt.Errorf("submission: %w", err)
+	}
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	at := now().UTC()
+
+	if err := os.MkdirAll(b.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("submission: create directory %s: %w", b.Dir, err)
+	}
+	tmp, err := os.CreateTemp(b.Dir, ".batch-*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("submission: %w", err)
+	}
+	placed := ""
+	defer func() {
+		tmp.Close()
+		if placed == "" {
+			os.Remove(tmp.Name())
+		}
+	}()
+
+	res := &BatchResult{}
+	w := newBatchFile(tmp, opt.Gzip)
+	xw, err := naaccr.NewWriter(w.dst, target, naaccr.Header{RecordType: opt.RecordType, TimeGenerated: at, OnlyRecordType: opt.RecordType != "A"})
+	if err != nil {
+		return nil, fmt.Errorf("submission: %w", err)
+	}
+	tr := b.Formats.translators[opt.Version]
+	runner := b.Edits.NewRunner()
+	var (
+		linked  []store.SubmissionTumor
+		results []edits.Result
+		p       naaccr.Patient
+		out     naaccr.Patient
+	)
+	filter := store.PendingFilter{FacilityID: opt.FacilityID, Scope: opt.Scope, Correction: opt.Correction,
+		DiagnosedFrom: opt.From, DiagnosedTo: opt.To}
+	err = b.Store.EachPendingPatient(ctx, filter, 500, func(sp *store.Patient, tumors []store.Tumor) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.Items = sp.Items
+		p.Tumors = p.Tumors[:0]
+		for _, t := range tumors {
+			p.Tumors = append(p.Tumors, naaccr.Tumor{Items: t.Items})
+		}
+		var err error
+		if results, err = runner.Patient(&p, results[:0]); err != nil {
+			return fmt.Errorf("edits of patient %d: %w", sp.ID, err)
+		}
+		byTumor := splitResults(results, len(tumors))
+		out.Items = p.Items
+		out.Tumors = out.Tumors[:0]
+		for i, t := range tumors {
+			errs, warns := byTumor[i].errors, byTumor[i].warnings
+			link := store.SubmissionTumor{TumorID: t.ID, TumorVersion: t.Version, Held: len(errs) > 0, Warnings: len(warns)}
+			cf := CaseFailures{TumorID: t.ID, PatientIDNumber: sp.PatientIDNumber, Name: sp.NameLast + ", " + sp.NameFirst, MRN: t.MedicalRecordNumber}
+			switch {
+			case link.Held:
+				cf.Failures = append(errs, warns...)
+				res.HeldCount++
+				if len(res.Held) < maxListed {
+					res.Held = append(res.Held, cf)
+				}
+			case len(warns) > 0:
+				cf.Failures = warns
+				res.WarnedCount++
+				if len(res.Warned) < maxListed {
+					res.Warned = append(res.Warned, cf)
+				}
+			}
+			if cf.Failures != nil {
+				fj, err := json.Marshal(cf.Failures)
+				if err != nil {
+					return err
+				}
+				link.Failures = string(fj)
+			}
+			linked = append(linked, link)
+			if !link.Held {
+				out.Tumors = append(out.Tumors, naaccr.Tumor{Items: t.Items})
+			}
+		}
+		if len(out.Tumors) == 0 {
+			return nil
+		}
+		file := &out
+		if tr != nil {
+			var rep naaccr.TranslateReport
+			file, rep = tr.Patient(&out)
+			res.Translation.Add(rep)
+		}
+		if err := xw.WritePatient(file); err != nil {
+			return fmt.Errorf("patient %d: %w", sp.ID, err)
+		}
+		res.Items += countItems(target, opt.RecordType, file)
+		res.Patients++
+		res.Tumors += len(file.Tumors)
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("submission: facility %s: %w", fac.Code, err)
+	}
+	if err := xw.Close(); err != nil {
+		return res, fmt.Errorf("submission: %w", err)
+	}
+	if err := w.close(); err != nil {
+		return res, fmt.Errorf("submission: write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return res, fmt.Errorf("submission: write %s: %w", tmp.Name(), err)
+	}
+	if res.Tumors == 0 {
+		return res, ErrNothingToSubmit
+	}
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("submission: %w", err)
+	}
+
+	kind := store.SubmissionRegular
+	if opt.Correction {
+		kind = store.SubmissionCorrection
+	}
+	ident := fac.IDNumber
+	if ident == "" {
+		ident = fac.Code
+	}
+	in := store.NewSubmission{
+		Submission: store.Submission{
+			FacilityID: fac.ID, Kind: kind, CreatedBy: opt.UserID, FileName: "", NaaccrVersion: opt.Version,
+			RecordType: opt.RecordType, Gzip: opt.Gzip, SHA256: hex.EncodeToString(w.hash.Sum(nil)), SizeBytes: w.size,
+			PatientCount: res.Patients, TumorCount: res.Tumors, ItemCount: res.Items, HeldCount: res.HeldCount,
+			WarningCount: res.WarnedCount, DateFrom: opt.From, DateTo: opt.To,
+		},
+		FileStem: fileSafe(ident) + "_" + at.Format("20060102"), FileExt: ".xml",
+		Tumors: linked, RemoteAddr: opt.RemoteAddr,
+	}
+	if opt.Gzip {
+		in.FileExt = ".xml.gz"
+	}
+	place := func(name string) error {
+		if err := os.Rename(tmp.Name(), filepath.Join(b.Dir, name)); err != nil {
+			return err
+		}
+		placed = name
+		return nil
+	}
+	// Two batches of the facility recorded at the same moment can pick the same sequence number;
+	// the later one is refused by the unique file name and tries the next number.
+	for attempt := 0; ; attempt++ {
+		res.Submission, err = b.Store.RecordSubmission(ctx, in, place)
+		if err == nil {
+			return res, nil
+		}
+		if placed != "" {
+			// Renamed, then the transaction failed: the file must not stay under a batch's name.
+			os.Rename(filepath.Join(b.Dir, placed), tmp.Name())
+			placed = ""
+		}
+		if !errors.Is(err, store.ErrDuplicate) || attempt == 3 {
+			return res, fmt.Errorf("submission: %w", err)
+		}
+	}
+}
+
+// fileSafe keeps a facility identifier usable in a file name.
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '-' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+type tumorResults struct{ errors, warnings []Failure }
+
+// splitResults sorts a patient's failing edits by tumor. A failure of the patient (its items or
+// a patient-level edit) counts for each of its tumors: the registry would see it with each.
+func splitResults(rs []edits.Result, tumors int) []tumorResults {
+	out := make([]tumorResults, tumors)
+	for _, r := range rs {
+		f := Failure{Edit: r.EditID, Severity: string(r.Severity), Message: r.Message, Items: r.Items}
+		for i := range out {
+			if r.Tumor >= 0 && r.Tumor != i {
+				continue
+			}
+			if r.Severity == edits.SeverityError {
+				out[i].errors = append(out[i].errors, f)
+			} else {
+				out[i].warnings = append(out[i].warnings, f)
+			}
+		}
+	}
+	return out
+}
+
+// countItems counts the items of a patient the writer puts in the file: those with a value that
+// the dictionary knows and, for record types other than A, that are of the record type.
+func countItems(d *naaccr.Dictionary, rt string, p *naaccr.Patient) int64 {
+	count := func(items map[string]string) int64 {
+		var n int64
+		for id, v := range items {
+			if v == "" {
+				continue
+			}
+			if def, ok := d.Item(id); ok && (rt == "A" || def.InRecordType(rt)) {
+				n++
+			}
+		}
+		return n
+	}
+	n := count(p.Items)
+	for _, t := range p.Tumors {
+		n += count(t.Items)
+	}
+	return n
+}
+
+// batchFile is the writing end of a batch file: optionally gzip, then a buffer, with a SHA-256
+// and a byte count of what reaches the disk.
+type batchFile struct {
+	dst  io.Writer
+	gz   *gzip.Writer
+	bw   *bufio.Writer
+	hash hash.Hash
+	size int64
+}
+
+func newBatchFile(f *os.File, gz bool) *batchFile {
+	b := &batchFile{hash: sha256.New()}
+	b.bw = bufio.NewWriterSize(io.MultiWriter(f, b.hash), 256<<10)
+	b.dst = writerFunc(func(p []byte) (int, error) {
+		n, err := b.bw.Write(p)
+		b.size += int64(n)
+		return n, err
+	})
+	if gz {
+		b.gz = gzip.NewWriter(b.dst) // no name or time in the header
+		b.dst = b.gz
+	}
+	return b
+}
+
+func (b *batchFile) close() error {
+	if b.gz != nil {
+		if err := b.gz.Close(); err != nil {
+			return err
+		}
+	}
+	return b.bw.Flush()
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// FileSHA256 hashes a file, to check a stored batch file before it is served again.
+func FileSHA256(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/views"
+)
+
+func facilityPath(id uint) string { return "/admin/facilities/" + idString(id) }
+
+// listFacilities shows every facility.
+func (h *adminHandler) listFacilities(c echo.Context) error {
+	fs, err := h.store.ListFacilities(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	v := views.AdminFacilitiesView{Page: pageOf(c, "Facilities")}
+	for _, f := range fs {
+		v.Rows = append(v.Rows, views.AdminFacilityRow{URL: facilityPath(f.ID), Code: f.Code, Name: f.Name, NPI: f.NPI, IDNumber: f.IDNumber})
+	}
+	return render(c, http.StatusOK, views.AdminFacilities(v))
+}
+
+// readFacilityForm reads and checks a facility form; the errors are by field.
+func readFacilityForm(c echo.Context) (store.Facility, map[string]string) {
+	f := store.Facility{
+		Code:     strings.TrimSpace(c.FormValue("code")),
+		Name:     strings.TrimSpace(c.FormValue("name")),
+		NPI:      strings.TrimSpace(c.FormValue("npi")),
+		IDNumber: strings.TrimSpace(c.FormValue("id_number")),
+	}
+	errs := map[string]string{}
+	switch {
+	case f.Code == "":
+		errs["code"] = "Code: required."
+	case utf8.RuneCountInString(f.Code) > 32:
+		errs["code"] = "Code: up to 32 characters."
+	}
+	switch {
+	case f.Name == "":
+		errs["name"] = "Name: required."
+	case utf8.RuneCountInString(f.Name) > 200:
+		errs["name"] = "Name: up to 200 characters."
+	}
+	if f.NPI != "" && (len(f.NPI) != 10 || strings.Trim(f.NPI, "0123456789") != "") {
+		errs["npi"] = "NPI: a National Provider Identifier has exactly 10 digits; got " + quoteValue(f.NPI) + "."
+	}
+	if utf8.RuneCountInString(f.IDNumber) > 10 {
+		errs["id_number"] = "Facility id number: up to 10 characters (reportingFacility, NAACCR #540)."
+	}
+	return f, errs
+}
+
+func quoteValue(s string) string { return "“" + s + "”" }
+
+func facilityForm(c echo.Context, title string, f store.Facility, errs map[string]string) views.AdminFacilityFormView {
+	return views.AdminFacilityFormView{Page: pageOf(c, title), Code: f.Code, Name: f.Name, NPI: f.NPI, IDNumber: f.IDNumber, Errors: errs}
+}
+
+func duplicateCode(code string) map[string]string {
+	return map[string]string{"code": "Code: a facility with code " + quoteValue(code) + " exists already."}
+}
+
+// newFacility shows the empty facility form.
+func (h *adminHandler) newFacility(c echo.Context) error {
+	v := facilityForm(c, "Add a facility", store.Facility{}, nil)
+	v.Action, v.New = "/admin/facilities", true
+	return render(c, http.StatusOK, views.AdminFacilityForm(v))
+}
+
+// createFacility adds a facility (with facility.create, in one transaction).
+func (h *adminHandler) createFacility(c echo.Context) error {
+	f, errs := readFacilityForm(c)
+	if len(errs) == 0 {
+		err := h.store.AddFacility(c.Request().Context(), &f, actorOf(c))
+		switch {
+		case errors.Is(err, store.ErrDuplicate):
+			errs = duplicateCode(f.Code)
+		case err != nil:
+			return err
+		default:
+			return c.Redirect(http.StatusSeeOther, facilityPath(f.ID)+"?created=1")
+		}
+	}
+	v := facilityForm(c, "Add a facility", f, errs)
+	v.Action, v.New = "/admin/facilities", true
+	return render(c, http.StatusUnprocessableEntity, views.AdminFacilityForm(v))
+}
+
+// showFacility shows one facility's form.
+func (h *adminHandler) showFacility(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	f, err := h.store.FacilityByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	v := facilityForm(c, "Facility "+f.Code, *f, nil)
+	v.Action = facilityPath(id)
+	switch {
+	case c.QueryParam("created") == "1":
+		v.Notice = "Facility added."
+	case c.QueryParam("saved") == "1":
+		v.Notice = "Saved."
+	}
+	return render(c, http.StatusOK, views.AdminFacilityForm(v))
+}
+
+// updateFacility saves a facility's code, name, NPI and id number.
+func (h *adminHandler) updateFacility(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cur, err := h.store.FacilityByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	f, errs := readFacilityForm(c)
+	f.ID = id
+	if len(errs) == 0 {
+		err := h.store.UpdateFacility(ctx, &f, actorOf(c))
+		switch {
+		case errors.Is(err, store.ErrDuplicate):
+			errs = duplicateCode(f.Code)
+		case err != nil:
+			return err
+		default:
+			return c.Redirect(http.StatusSeeOther, facilityPath(id)+"?saved=1")
+		}
+	}
+	v := facilityForm(c, "Facility "+cur.Code, f, errs)
+	v.Action = facilityPath(id)
+	return render(c, http.StatusUnprocessableEntity, views.AdminFacilityForm(v))
+}

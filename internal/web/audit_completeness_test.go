@@ -1,0 +1,186 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/store/storetest"
+)
+
+// wantEvent is an audit event an action must leave: its action, entity and entity id, the user
+// who made it (nil: nobody signed in), the remote address, and a text its details must hold.
+type wantEvent struct {
+	action, entity, entityID string
+	user                     *uint
+	remote                   string
+	details                  string
+}
+
+// TestEveryActionIsAudited takes each audited action once, in a story on one fixture, and checks
+// that it left its event with the user, the action, the entity, its id and the remote address.
+// The audit trail is then verified whole.
+func TestEveryActionIsAudited(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		const local = "127.0.0.1" // the test server's clients
+		regA, adminID := &f.users[registrarA].ID, &f.users[adminUser].ID
+		var reg, admin *client
+		var patientID, tumorID string
+		var cedar *store.Facility
+
+		steps := []struct {
+			name string
+			do   func(t *testing.T) wantEvent
+		}{
+			{"login success", func(t *testing.T) wantEvent {
+				reg = f.signIn(t, registrarA)
+				return wantEvent{audit.LoginSuccess, "user", registrarA, regA, local, ""}
+			}},
+			{"login failure", func(t *testing.T) wantEvent {
+				f.newClient().login(t, registrarB, "not-the-password").wantStatus(http.StatusUnauthorized)
+				return wantEvent{audit.LoginFailure, "user", registrarB, nil, local, ""}
+			}},
+			{"logout", func(t *testing.T) wantEvent {
+				c := f.signIn(t, reviewerA)
+				c.post(t, "/logout", url.Values{"_csrf": {c.csrf(t)}}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.Logout, "user", reviewerA, &f.users[reviewerA].ID, local, ""}
+			}},
+			{"case view", func(t *testing.T) wantEvent {
+				reg.openCase(t, f.caseA, "diagnosis")
+				return wantEvent{audit.CaseView, "tumor", idString(f.caseA), regA, local, "diagnosis"}
+			}},
+			{"case save with item changes", func(t *testing.T) wantEvent {
+				reg.save(t, reg.openCase(t, f.caseA, "diagnosis"), map[string]string{"primarySite": "C342"}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.CaseUpdate, "tumor", idString(f.caseA), regA, local, "C342"}
+			}},
+			{"override with comment", func(t *testing.T) wantEvent {
+				reg.save(t, reg.openCase(t, f.caseA, "overrides"), map[string]string{"overRideSiteLatMorph": "1", "overrideComment": "Confirmed with pathology."}).
+					wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.CaseUpdate, "tumor", idString(f.caseA), regA, local, "Confirmed with pathology."}
+			}},
+			{"status change", func(t *testing.T) wantEvent {
+				if _, err := s.ChangeStatus(ctx, store.StatusUpdate{TumorID: f.caseA, Scope: store.FacilityScope(f.facA), Action: "send",
+					From: "draft", To: "in_review", UserID: regA, RemoteAddr: "192.0.2.10"}); err != nil {
+					t.Fatal(err)
+				}
+				return wantEvent{audit.CaseStatus, "tumor", idString(f.caseA), regA, "192.0.2.10", "in_review"}
+			}},
+			{"patient search", func(t *testing.T) wantEvent {
+				reg.get(t, "/patients?name=smith").wantStatus(http.StatusOK)
+				return wantEvent{audit.PatientSearch, "facility", idString(f.facA), regA, local, "smith"}
+			}},
+			{"patient view", func(t *testing.T) wantEvent {
+				id := idString(f.loadCase(t, f.caseA).Patient.ID)
+				reg.get(t, "/patients/"+id).wantStatus(http.StatusOK)
+				return wantEvent{audit.PatientView, "patient", id, regA, local, ""}
+			}},
+			{"patient create", func(t *testing.T) wantEvent {
+				vals := formOf(t, reg.get(t, "/patients/new"), "patient-form")
+				for k, v := range map[string]string{"nameLast": "Quill", "nameFirst": "Ada", "dateOfBirth": "19700101", "sexAssignedAtBirth": "2", "medicalRecordNumber": "MR900001"} {
+					vals.Set(k, v)
+				}
+				p := reg.post(t, "/patients", vals)
+				p.wantStatus(http.StatusSeeOther)
+				patientID = strings.TrimPrefix(strings.Split(p.location(), "/tumors/")[0], "/patients/")
+				return wantEvent{audit.PatientCreate, "patient", patientID, regA, local, ""}
+			}},
+			{"tumor create", func(t *testing.T) wantEvent {
+				vals := formOf(t, reg.get(t, "/patients/"+patientID+"/tumors/new?medicalRecordNumber=MR900001"), "tumor-form")
+				vals.Set("dateOfDiagnosis", "20260115")
+				vals.Set("primarySite", "C504")
+				p := reg.post(t, "/patients/"+patientID+"/tumors", vals)
+				p.wantStatus(http.StatusSeeOther)
+				tumorID = strings.TrimPrefix(p.location(), "/cases/")
+				return wantEvent{audit.TumorCreate, "tumor", tumorID, regA, local, ""}
+			}},
+			{"user create", func(t *testing.T) wantEvent {
+				admin = f.signIn(t, adminUser)
+				admin.post(t, "/admin/users", url.Values{"_csrf": {admin.csrf(t)}, "username": {"kim"}, "role": {"registrar"},
+					"facility": {idString(f.facA)}, "home": {idString(f.facA)}, "password": {"initial-pass-1"}}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.UserCreate, "user", "kim", adminID, local, "registrar"}
+			}},
+			{"user update", func(t *testing.T) wantEvent {
+				admin.post(t, f.admUserPath(registrarB), url.Values{"_csrf": {admin.csrf(t)}, "display_name": {"Ben B."}, "role": {"registrar"},
+					"facility": {idString(f.facB)}, "home": {idString(f.facB)}}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.UserUpdate, "user", registrarB, adminID, local, "Ben B."}
+			}},
+			{"user disable", func(t *testing.T) wantEvent {
+				admin.post(t, f.admUserPath(reviewerB)+"/disable", url.Values{"_csrf": {admin.csrf(t)}}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.UserDisable, "user", reviewerB, adminID, local, ""}
+			}},
+			{"user enable", func(t *testing.T) wantEvent {
+				admin.post(t, f.admUserPath(reviewerB)+"/enable", url.Values{"_csrf": {admin.csrf(t)}}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.UserEnable, "user", reviewerB, adminID, local, ""}
+			}},
+			{"password reset", func(t *testing.T) wantEvent {
+				admin.post(t, f.admUserPath(reviewerB)+"/password", url.Values{"_csrf": {admin.csrf(t)}}).wantStatus(http.StatusOK)
+				return wantEvent{audit.PasswordReset, "user", reviewerB, adminID, local, ""}
+			}},
+			{"password change", func(t *testing.T) wantEvent {
+				p := reg.get(t, "/account/password")
+				reg.post(t, "/account/password", url.Values{"_csrf": {admFormCSRF(t, p)}, "current": {testPassword},
+					"new": {"another-good-one"}, "confirm": {"another-good-one"}}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.PasswordChange, "user", registrarA, regA, local, ""}
+			}},
+			{"facility create", func(t *testing.T) wantEvent {
+				admin.post(t, "/admin/facilities", url.Values{"_csrf": {admin.csrf(t)}, "code": {"C1"}, "name": {"Cedar Clinic"}}).
+					wantStatus(http.StatusSeeOther)
+				var err error
+				if cedar, err = s.FacilityByCode(ctx, "C1"); err != nil {
+					t.Fatal(err)
+				}
+				return wantEvent{audit.FacilityCreate, "facility", idString(cedar.ID), adminID, local, "Cedar Clinic"}
+			}},
+			{"facility update", func(t *testing.T) wantEvent {
+				admin.post(t, "/admin/facilities/"+idString(cedar.ID), url.Values{"_csrf": {admin.csrf(t)}, "code": {"C1"},
+					"name": {"Cedar Clinic"}, "npi": {"1234567893"}}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.FacilityUpdate, "facility", idString(cedar.ID), adminID, local, "1234567893"}
+			}},
+			{"audit CSV export", func(t *testing.T) wantEvent {
+				admin.get(t, "/admin/audit.csv?action=case.update").wantStatus(http.StatusOK)
+				return wantEvent{audit.AuditExport, "audit", "", adminID, local, "case.update"}
+			}},
+		}
+		for _, step := range steps {
+			t.Run(step.name, func(t *testing.T) {
+				want := step.do(t)
+				page, err := s.SearchAudit(ctx, store.AuditFilter{Action: want.action, Limit: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page.Events) != 1 {
+					t.Fatalf("no %s event", want.action)
+				}
+				e := page.Events[0]
+				if e.Entity != want.entity || e.EntityID != want.entityID || e.RemoteAddr != want.remote ||
+					!sameUser(e.UserID, want.user) || !strings.Contains(e.Details, want.details) {
+					t.Errorf("newest %s event: entity %s %q, user %v, remote %q, details %s\nwant entity %s %q, user %v, remote %q, details with %q",
+						want.action, e.Entity, e.EntityID, userOf(e.UserID), e.RemoteAddr, e.Details,
+						want.entity, want.entityID, userOf(want.user), want.remote, want.details)
+				}
+			})
+		}
+
+		// The whole trail still chains.
+		res, err := audit.Verify(ctx, s, nil)
+		if err != nil || res.Break != nil || res.Events < int64(len(steps)) {
+			t.Errorf("verify: %d events, break %+v, %v", res.Events, res.Break, err)
+		}
+	})
+}
+
+func sameUser(a, b *uint) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
+func userOf(u *uint) any {
+	if u == nil {
+		return "nobody"
+	}
+	return *u
+}

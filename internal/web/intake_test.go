@@ -1,0 +1,310 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/store/storetest"
+	"github.com/cara-registry/cara/internal/submission"
+	"github.com/cara-registry/cara/internal/synth"
+	"github.com/cara-registry/cara/internal/web"
+	"github.com/cara-registry/cara/schemas"
+)
+
+// intakeFixture is the fixture with the intake configured: uploads go to a temporary folder, at
+// most maxBytes, and jobs run when the test calls runIntakes.
+type intakeFixture struct {
+	*fixture
+	intaker *submission.Intaker
+	dir     string
+}
+
+func newIntakeFixture(t testing.TB, s *store.Store, maxBytes int64) *intakeFixture {
+	t.Helper()
+	f := newFixture(t, s)
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := naaccr.LoadRegistry(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &submission.Intaker{Store: s, Edits: cat.edits, Registry: reg, Now: func() time.Time { return clock }}
+	dir := t.TempDir()
+	handler := web.New(web.Deps{Store: s, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
+		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock },
+		Intake: web.IntakeConfig{Dir: dir, MaxBytes: maxBytes, Intaker: k}})
+	f.server.Close()
+	f.server = httptest.NewServer(handler)
+	t.Cleanup(f.server.Close)
+	return &intakeFixture{fixture: f, intaker: k, dir: dir}
+}
+
+func (f *intakeFixture) runIntakes(t testing.TB) {
+	t.Helper()
+	if err := (&submission.Runner{Intaker: f.intaker}).RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// synthFile is a synthetic NAACCR XML file of n patients, gzip-compressed when gz.
+func synthFile(t testing.TB, n int, gz bool) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if _, err := synth.Generate(context.Background(), &b, synth.Options{Patients: n, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if !gz {
+		return b.Bytes()
+	}
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(b.Bytes())
+	zw.Close()
+	return z.Bytes()
+}
+
+// upload posts a file through the intake form, fields first as a browser sends them.
+func (c *client) upload(t testing.TB, csrf string, facility uint, name string, data []byte) *page {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("_csrf", csrf)
+	if facility != 0 {
+		mw.WriteField("facility", strconv.FormatUint(uint64(facility), 10))
+	}
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, c.base+"/intake", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(b))
+	return &page{t: t, status: resp.StatusCode, header: resp.Header, body: string(b), doc: doc}
+}
+
+func intakeIDOf(t testing.TB, p *page) string {
+	t.Helper()
+	p.wantStatus(http.StatusSeeOther)
+	loc := p.location()
+	if !strings.HasPrefix(loc, "/intake/") {
+		t.Fatalf("upload went to %q", loc)
+	}
+	return strings.TrimPrefix(loc, "/intake/")
+}
+
+func TestIntakeUploadPlainAndGzipIsCheckedAndReported(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newIntakeFixture(t, s, 50<<20)
+		c := f.signIn(t, registrarA)
+		csrf := c.csrf(t)
+		for _, gz := range []bool{false, true} {
+			name := "hosp.xml"
+			if gz {
+				name += ".gz"
+			}
+			data := synthFile(t, 12, gz)
+			id := intakeIDOf(t, c.upload(t, csrf, f.facA, name, data))
+
+			// Queued: the page polls its progress.
+			p := c.get(t, "/intake/"+id)
+			p.wantStatus(http.StatusOK)
+			if trig, _ := p.testid("intake-progress").Attr("hx-trigger"); trig != "every 1s" {
+				t.Errorf("%s: queued intake does not poll (hx-trigger %q)", name, trig)
+			}
+			f.runIntakes(t)
+			prog := c.get(t, "/intake/"+id+"/progress?poll=1", "HX-Request", "true")
+			prog.wantStatus(http.StatusOK)
+			if prog.header.Get("HX-Refresh") != "true" || prog.testid("intake-state").Text() != "done" {
+				t.Errorf("%s: progress after the run: state %q, HX-Refresh %q", name, prog.testid("intake-state").Text(), prog.header.Get("HX-Refresh"))
+			}
+
+			p = c.get(t, "/intake/"+id)
+			p.wantStatus(http.StatusOK)
+			if got := p.testid("intake-patients").Text(); got != "12" {
+				t.Errorf("%s: report shows %q patients, want 12", name, got)
+			}
+			if p.testid("intake-version").Text() != "260" || p.testid("intake-record-type").Text() != "A" {
+				t.Errorf("%s: version %q, record type %q", name, p.testid("intake-version").Text(), p.testid("intake-record-type").Text())
+			}
+			if p.testid("intake-chart").Length() != 1 || p.testid("intake-edit-row").Length() == 0 {
+				t.Errorf("%s: no chart or edit counts on the report", name)
+			}
+			in, err := s.Intake(context.Background(), parseID(t, id), store.AllFacilities)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.SizeBytes != int64(len(data)) || in.FileName != name || len(in.SHA256) != 64 {
+				t.Errorf("%s: stored %d bytes as %q (sha %q), want %d", name, in.SizeBytes, in.FileName, in.SHA256, len(data))
+			}
+			if stored, err := os.ReadFile(in.StoredPath); err != nil || !bytes.Equal(stored, data) {
+				t.Errorf("%s: stored file differs from the upload (%v)", name, err)
+			}
+			if len(f.auditEvents(t, audit.IntakeUpload, "intake", id)) != 1 {
+				t.Errorf("%s: upload not audited", name)
+			}
+
+			fails := c.get(t, "/intake/"+id+"/failures?severity=error")
+			fails.wantStatus(http.StatusOK)
+			if fails.testid("intake-failure-row").Length() == 0 {
+				t.Errorf("%s: no failing records listed", name)
+			}
+			csv := c.get(t, "/intake/"+id+"/report.csv")
+			csv.wantStatus(http.StatusOK)
+			if !strings.HasPrefix(csv.body, "patient,tumor,patientIdNumber,sequence,edit,severity,item,message\n") || strings.Count(csv.body, "\n") < 2 {
+				t.Errorf("%s: CSV report:\n%.400s", name, csv.body)
+			}
+			html := c.get(t, "/intake/"+id+"/report.html")
+			if html.status != http.StatusOK || !strings.Contains(html.body, "Edit report") {
+				t.Errorf("%s: HTML report status %d", name, html.status)
+			}
+			if len(f.auditEvents(t, audit.IntakeDownload, "intake", id)) != 2 {
+				t.Errorf("%s: downloads not audited", name)
+			}
+		}
+	})
+}
+
+func parseID(t testing.TB, s string) uint {
+	t.Helper()
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint(n)
+}
+
+func TestIntakeUploadTooLargeIs413AndLeavesNoFile(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newIntakeFixture(t, s, 4<<10)
+	c := f.signIn(t, registrarA)
+	p := c.upload(t, c.csrf(t), f.facA, "big.xml", synthFile(t, 20, false))
+	p.wantStatus(http.StatusRequestEntityTooLarge)
+	if msg := p.testid("intake-error").Text(); !strings.Contains(msg, "upload limit of 4.0 KiB") {
+		t.Errorf("message %q does not name the limit", msg)
+	}
+	if ents, _ := os.ReadDir(f.dir); len(ents) != 0 {
+		t.Errorf("%d files left in the intake folder", len(ents))
+	}
+	if rows, _ := s.Intakes(context.Background(), store.AllFacilities, 10); len(rows) != 0 {
+		t.Errorf("%d intakes created for a refused upload", len(rows))
+	}
+}
+
+func TestIntakeUploadRefusesBadCSRFAndOtherFacility(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newIntakeFixture(t, s, 1<<20)
+	c := f.signIn(t, registrarA)
+	data := synthFile(t, 1, false)
+	c.upload(t, "forged", f.facA, "a.xml", data).wantStatus(http.StatusForbidden)
+	c.upload(t, c.csrf(t), f.facB, "a.xml", data).wantStatus(http.StatusForbidden)
+	if ents, _ := os.ReadDir(f.dir); len(ents) != 0 {
+		t.Errorf("%d files stored for refused uploads", len(ents))
+	}
+}
+
+func TestIntakeIsScopedToFacility(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newIntakeFixture(t, s, 1<<20)
+	a := f.signIn(t, registrarA)
+	id := intakeIDOf(t, a.upload(t, a.csrf(t), f.facA, "a.xml", synthFile(t, 2, false)))
+	f.runIntakes(t)
+	b := f.signIn(t, registrarB)
+	for _, path := range []string{"", "/progress", "/failures", "/report.csv", "/report.html"} {
+		b.get(t, "/intake/"+id+path).wantStatus(http.StatusNotFound)
+	}
+	b.post(t, "/intake/"+id+"/accept", map[string][]string{"_csrf": {b.csrf(t)}}).wantStatus(http.StatusNotFound)
+	if list := b.get(t, "/intake"); list.testid("intake-row").Length() != 0 {
+		t.Errorf("registrar B sees %d of A's intakes", list.testid("intake-row").Length())
+	}
+	if list := a.get(t, "/intake"); list.testid("intake-row").Length() != 1 {
+		t.Errorf("registrar A sees %d intakes, want 1", list.testid("intake-row").Length())
+	}
+	adm := f.signIn(t, adminUser)
+	adm.get(t, "/intake/"+id).wantStatus(http.StatusOK)
+	rev := f.signIn(t, reviewerA)
+	rev.get(t, "/intake/"+id).wantStatus(http.StatusOK)
+}
+
+func TestIntakeAcceptImportsAndSecondUploadImportsNothing(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newIntakeFixture(t, s, 1<<20)
+	c := f.signIn(t, registrarA)
+	csrf := c.csrf(t)
+	data := synthFile(t, 15, false)
+	id := intakeIDOf(t, c.upload(t, csrf, f.facA, "a.xml", data))
+	f.runIntakes(t)
+	p := c.post(t, "/intake/"+id+"/accept", map[string][]string{"_csrf": {csrf}})
+	p.wantStatus(http.StatusSeeOther)
+	rep := c.get(t, "/intake/"+id)
+	if got := rep.testid("intake-accepted").Text(); !strings.Contains(got, "imported") {
+		t.Errorf("accepted line %q", got)
+	}
+	in, _ := s.Intake(context.Background(), parseID(t, id), store.AllFacilities)
+	// The synthetic patient ids start at 00000001, as the fixture's Smith and Jones of A do: a
+	// tumor of the file that A has already is a duplicate, counted and not imported again.
+	if in.State != store.IntakeAccepted || in.AcceptedTumors == 0 || in.AcceptedTumors+in.ExistingTumors != in.AcceptableTumors || in.ExistingTumors > in.Duplicates {
+		t.Errorf("intake after accept: %s, %d accepted + %d existing of %d acceptable (%d duplicates)", in.State, in.AcceptedTumors, in.ExistingTumors, in.AcceptableTumors, in.Duplicates)
+	}
+	if len(f.auditEvents(t, audit.IntakeAccept, "intake", id)) != 1 {
+		t.Errorf("accept not audited")
+	}
+
+	id2 := intakeIDOf(t, c.upload(t, csrf, f.facA, "a-again.xml", data))
+	f.runIntakes(t)
+	rep2 := c.get(t, "/intake/"+id2)
+	if got := rep2.testid("intake-duplicates").Text(); got != strconv.Itoa(in.Duplicates+in.AcceptedTumors) {
+		t.Errorf("second upload shows %s already received, want %d", got, in.Duplicates+in.AcceptedTumors)
+	}
+	c.post(t, "/intake/"+id2+"/accept", map[string][]string{"_csrf": {csrf}}).wantStatus(http.StatusSeeOther)
+	if got := c.get(t, "/intake/"+id2).testid("intake-accepted").Text(); !strings.Contains(got, "nothing new") {
+		t.Errorf("second accept says %q, want nothing new", got)
+	}
+}
+
+func TestIntakeFailedJobCanBeRetried(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newIntakeFixture(t, s, 1<<20)
+	c := f.signIn(t, registrarA)
+	csrf := c.csrf(t)
+	id := intakeIDOf(t, c.upload(t, csrf, f.facA, "a.xml", synthFile(t, 2, false)))
+	in, _ := s.Intake(context.Background(), parseID(t, id), store.AllFacilities)
+	data, _ := os.ReadFile(in.StoredPath)
+	os.Remove(in.StoredPath)
+	f.runIntakes(t)
+	p := c.get(t, "/intake/"+id)
+	if !strings.Contains(p.testid("intake-failed").Text(), "gone") || p.testid("intake-retry").Length() != 1 {
+		t.Fatalf("failed intake page: %q, retry buttons %d", p.testid("intake-failed").Text(), p.testid("intake-retry").Length())
+	}
+	os.WriteFile(in.StoredPath, data, 0o600)
+	c.post(t, "/intake/"+id+"/retry", map[string][]string{"_csrf": {csrf}}).wantStatus(http.StatusSeeOther)
+	f.runIntakes(t)
+	if got := c.get(t, "/intake/"+id).testid("intake-state").Text(); got != "done" {
+		t.Errorf("state after retry %q, want done", got)
+	}
+}

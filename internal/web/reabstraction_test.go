@@ -1,0 +1,204 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/store/storetest"
+)
+
+func TestReabstractionAndProductivityRefuseRegistrars(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		reg := f.signIn(t, registrarA)
+		for _, path := range []string{"/reabstraction", "/productivity", "/reabstraction/1", "/reabstraction/1/cases/1"} {
+			reg.get(t, path).wantStatus(http.StatusForbidden)
+		}
+		reg.post(t, "/reabstraction", url.Values{"_csrf": {reg.csrf(t)}, "facility": {idString(f.facA)},
+			"mode": {"count"}, "amount": {"1"}, "items": {"primarySite"}}).wantStatus(http.StatusForbidden)
+	})
+}
+
+// drawSample draws a sample of facility A as the client, with some items, and returns its path.
+func drawSample(t *testing.T, f *fixture, c *client, items ...string) string {
+	t.Helper()
+	p := c.post(t, "/reabstraction", url.Values{"_csrf": {c.csrf(t)}, "facility": {idString(f.facA)},
+		"mode": {"count"}, "amount": {"5"}, "items": items, "description": {"Q3 audit"}})
+	p.wantStatus(http.StatusSeeOther)
+	if !strings.HasPrefix(p.location(), "/reabstraction/") {
+		t.Fatalf("draw went to %q", p.location())
+	}
+	return p.location()
+}
+
+func TestReabstractionBlindFormHidesOriginalsThenComparesAndTakesReasons(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		rev := f.signIn(t, reviewerA)
+
+		list := rev.get(t, "/reabstraction")
+		list.wantStatus(http.StatusOK)
+		facs := list.doc.Find(`select[name="facility"] option`)
+		if facs.Length() != 1 || facs.Text() != "Alder General Hospital" {
+			t.Errorf("facilities offered to rev-a: %q", facs.Text())
+		}
+		if list.doc.Find(`input[name="items"][value="gradeClinical"][checked]`).Length() != 1 {
+			t.Error("grade clinical is not checked by default")
+		}
+		// A refused draw names the field.
+		bad := rev.post(t, "/reabstraction", url.Values{"_csrf": {rev.csrf(t)}, "facility": {idString(f.facA)},
+			"mode": {"percent"}, "amount": {"150"}, "items": {"primarySite"}})
+		bad.wantStatus(http.StatusUnprocessableEntity)
+		if msg := bad.testid("sample-error").Text(); !strings.Contains(msg, "How many") {
+			t.Errorf("refused draw says %q", msg)
+		}
+		other := rev.post(t, "/reabstraction", url.Values{"_csrf": {rev.csrf(t)}, "facility": {idString(f.facB)},
+			"mode": {"count"}, "amount": {"1"}, "items": {"primarySite"}})
+		other.wantStatus(http.StatusUnprocessableEntity)
+
+		// The only approved case of A is Jones's: C619, laterality 0, 8140, 20240120.
+		samplePath := drawSample(t, f, rev, "primarySite", "laterality", "histologicTypeIcdO3", "dateOfDiagnosis")
+		sp := rev.get(t, samplePath)
+		sp.wantStatus(http.StatusOK)
+		if rows := sp.testid("sample-case"); rows.Length() != 1 || !strings.Contains(rows.Text(), "Jones, Robert") || !strings.Contains(rows.Text(), "MR100002") {
+			t.Fatalf("sample cases: %q", rows.Text())
+		}
+		casePage, _ := sp.testid("blind-link").Attr("href")
+
+		blind := rev.get(t, casePage)
+		blind.wantStatus(http.StatusOK)
+		if blind.testid("blind-form").Length() != 1 {
+			t.Fatalf("no blind form\n%s", excerpt(blind.body))
+		}
+		for _, orig := range []string{"C619", "8140", "20240120", "2024-01-20", "Prostate"} {
+			if strings.Contains(blind.body, orig) {
+				t.Errorf("the blind form shows the original value %q", orig)
+			}
+		}
+		if sel := blind.doc.Find(`select[name="laterality"] option[selected]`); sel.AttrOr("value", "x") != "" {
+			t.Errorf("laterality preselects %q", sel.AttrOr("value", ""))
+		}
+		if strings.Contains(blind.body, `href="`+casePath(f.approvedA)) {
+			t.Error("the blind form links the original case")
+		}
+		if n := len(f.auditEvents(t, audit.ReabstractionView, "reabstraction_case", strings.TrimPrefix(casePage, samplePath+"/cases/"))); n != 1 {
+			t.Errorf("blind form views audited: %d", n)
+		}
+
+		// An invalid code is refused beside its field, the reviewer's values kept.
+		vals := url.Values{"_csrf": {rev.csrf(t)}, "primarySite": {"C999"}, "laterality": {"1"},
+			"histologicTypeIcdO3": {"8140"}, "dateOfDiagnosis": {"20240120"}}
+		refused := rev.post(t, casePage, vals)
+		refused.wantStatus(http.StatusUnprocessableEntity)
+		if refused.testid("error-primarySite").Length() != 1 {
+			t.Errorf("no error beside primary site\n%s", excerpt(refused.body))
+		}
+		vals.Set("primarySite", "C619")
+		saved := rev.post(t, casePage, vals)
+		saved.wantStatus(http.StatusSeeOther)
+
+		done := rev.get(t, casePage)
+		done.wantStatus(http.StatusOK)
+		if done.testid("compare-laterality").Find(".agree-no").Length() != 1 || done.testid("compare-primarySite").Find(".agree-yes").Length() != 1 {
+			t.Fatalf("comparison\n%s", excerpt(done.body))
+		}
+		if got := done.testid("compare-laterality").Find("td.code").First().Text(); got != "0" {
+			t.Errorf("original laterality shown = %q, want 0", got)
+		}
+		if href, _ := done.testid("source-case").Attr("href"); href != casePath(f.approvedA) {
+			t.Errorf("source link after completion = %q", href)
+		}
+		// Saving again changes nothing: the case is done.
+		rev.post(t, casePage, vals).wantStatus(http.StatusSeeOther)
+
+		sp = rev.get(t, samplePath)
+		if got := sp.testid("overall-agreement").Find("strong").Text(); got != "75%" {
+			t.Errorf("agreement before the reason = %q, want 75%%", got)
+		}
+		if sp.testid("discrepancy").Length() != 1 || sp.testid("chart-item").Find("rect").Length() != 4 {
+			t.Errorf("discrepancies %d, item bars %d", sp.testid("discrepancy").Length(), sp.testid("chart-item").Find("rect").Length())
+		}
+		r := rev.post(t, casePage+"/reasons", url.Values{"_csrf": {rev.csrf(t)}, "reason-laterality": {store.ReasonNoDiscrepancy}})
+		r.wantStatus(http.StatusSeeOther)
+		sp = rev.get(t, samplePath)
+		if got := sp.testid("overall-agreement").Find("strong").Text(); got != "100%" {
+			t.Errorf("agreement after a no-discrepancy reason = %q, want 100%%", got)
+		}
+		if got := sp.testid("discrepancy").Text(); !strings.Contains(got, "No discrepancy") {
+			t.Errorf("discrepancy row = %q", got)
+		}
+		rev.post(t, casePage+"/reasons", url.Values{"_csrf": {rev.csrf(t)}, "reason-laterality": {"bogus"}}).
+			wantStatus(http.StatusUnprocessableEntity)
+
+		// Other facility: 404 for the sample and its case; an administrator sees both.
+		revB := f.signIn(t, reviewerB)
+		revB.get(t, samplePath).wantStatus(http.StatusNotFound)
+		revB.get(t, casePage).wantStatus(http.StatusNotFound)
+		revB.post(t, casePage, url.Values{"_csrf": {revB.csrf(t)}}).wantStatus(http.StatusNotFound)
+		if revB.get(t, "/reabstraction").testid("sample-row").Length() != 0 {
+			t.Error("rev-b lists A's sample")
+		}
+		adm := f.signIn(t, adminUser)
+		adm.get(t, samplePath).wantStatus(http.StatusOK)
+		if rows := adm.get(t, "/reabstraction").testid("sample-row"); rows.Length() != 1 || !strings.Contains(rows.Text(), "Q3 audit") {
+			t.Errorf("admin's list: %q", rows.Text())
+		}
+	})
+}
+
+func TestProductivityPageShowsTheScopesFigures(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		// Smith's case (diagnosed 2025-03-14) sent by reg-a and approved on the clock's day,
+		// 2026-11-02: 598 days from diagnosis, 0 days in review, no return.
+		regA, revA := f.users[registrarA].ID, f.users[reviewerA].ID
+		for _, st := range []store.StatusUpdate{
+			{TumorID: f.caseA, Scope: store.AllFacilities, Action: "send", From: "draft", To: "in_review", UserID: &regA, EditWarnings: 3},
+			{TumorID: f.caseA, Scope: store.AllFacilities, Action: "approve", From: "in_review", To: "approved", UserID: &revA},
+		} {
+			if _, err := s.ChangeStatus(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rev := f.signIn(t, reviewerA)
+		p := rev.get(t, "/productivity")
+		p.wantStatus(http.StatusOK)
+		if from, _ := p.doc.Find("#p-from").Attr("value"); from != "2026-08-17" {
+			t.Errorf("default from = %q, want 2026-08-17 (12 weeks with this one)", from)
+		}
+		rows := p.testid("productivity-row")
+		if rows.Length() != 2 {
+			t.Fatalf("rows = %d, want Rita Alder and the total\n%s", rows.Length(), excerpt(p.body))
+		}
+		row := rows.First()
+		for id, want := range map[string]string{"cases": "1", "median-dx": "598", "median-review": "0", "mean-edits": "3", "return-rate": "0%"} {
+			if got := row.Find(`[data-testid="` + id + `"]`).Text(); got != want {
+				t.Errorf("%s = %q, want %q", id, got, want)
+			}
+		}
+		if name := row.Find("th").Text(); name != "Rita Alder" {
+			t.Errorf("registrar = %q", name)
+		}
+		if p.testid("per-week").Find("thead th").Length() != 13 || p.testid("chart-cases").Find("svg[role=img]").Length() != 1 {
+			t.Error("weekly table or chart missing")
+		}
+		// Reviewer B sees nothing of A; a bad date is said and the default shown; registrars get 403.
+		pb := f.signIn(t, reviewerB).get(t, "/productivity?from=junk")
+		pb.wantStatus(http.StatusOK)
+		if pb.testid("productivity-row").Length() != 1 || pb.testid("productivity-row").Find(`[data-testid="cases"]`).Text() != "0" {
+			t.Errorf("rev-b sees A's figures\n%s", excerpt(pb.body))
+		}
+		if !strings.Contains(pb.testid("period-error").Text(), "From") {
+			t.Errorf("bad date message = %q", pb.testid("period-error").Text())
+		}
+	})
+}

@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/store/storetest"
+)
+
+// browserBatch is a batch created in the browser: what the intake half of the round trip needs.
+type browserBatch struct {
+	FileName string
+	SHA256   string
+	Body     []byte // the downloaded file, as the browser received it
+	Path     string // the downloaded file saved in a temporary directory, ready to upload
+}
+
+// createAndDownloadBatch signs in as registrar A in tab, creates a batch of all pending cases
+// on the submissions page, checks the batch page, and downloads the file through the page's
+// link (fetched in the page, hashed with the browser's SHA-256 and compared with the page's).
+// It returns the batch, so that a test can go on to upload the file on the intake page.
+func createAndDownloadBatch(t *testing.T, tab context.Context, f *fixture) browserBatch {
+	t.Helper()
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		stepCtx, cancel := context.WithTimeout(tab, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(stepCtx, steps...); err != nil {
+			loc, _ := chromedp.Run(tab, chromedp.Location())
+			body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
+			t.Fatalf("%s: %v\nat %s:\n%s", what, err, loc, body)
+		}
+	}
+	text := func(sel chromedp.CSS) string {
+		t.Helper()
+		v, err := chromedp.Run(tab, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+	run("sign in",
+		chromedp.Navigate(f.server.URL+"/login"),
+		chromedp.WaitVisible(testid("login-form")),
+		chromedp.SendKeys(css("#username"), registrarA),
+		chromedp.SendKeys(css("#password"), testPassword+kb.Enter),
+		chromedp.WaitVisible(testid("worklist-row")),
+	)
+	run("open Submissions", chromedp.Click(testid("nav-submissions")), chromedp.WaitVisible(testid("submission-form")))
+	if got := text(testid("pending-count")); !strings.Contains(got, "1 approved case(s)") {
+		t.Fatalf("pending count %q, want 1 approved case", got)
+	}
+	run("create the batch", chromedp.Click(testid("create-submission")), chromedp.WaitVisible(testid("submission-created")))
+	b := browserBatch{FileName: text(testid("submission-file")), SHA256: text(testid("submission-sha256"))}
+	if !strings.HasSuffix(b.FileName, "_001.xml") || len(b.SHA256) != 64 {
+		t.Fatalf("batch page shows file %q, sha256 %q", b.FileName, b.SHA256)
+	}
+	href, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('[data-testid="submission-detail"] [data-testid="submission-download"]').href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The browser fetches the link and hashes what it got; the page's checksum must match.
+	got, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`fetch(`+jsString(href)+`).then(r => r.arrayBuffer()).then(async buf => {
+		const h = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", buf))).map(b => b.toString(16).padStart(2, "0")).join("");
+		return [h, new TextDecoder().decode(buf)];
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("download %s: %v", href, err)
+	}
+	if len(got) != 2 || got[0] != b.SHA256 {
+		t.Fatalf("downloaded file hashes to %v, the page says %s", got[:1], b.SHA256)
+	}
+	b.Body = []byte(got[1])
+	b.Path = filepath.Join(t.TempDir(), b.FileName)
+	if err := os.WriteFile(b.Path, b.Body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run("back to the history", chromedp.Navigate(f.server.URL+"/submissions"), chromedp.WaitVisible(testid("submission-history")))
+	if row := text(testid("submission-row")); !strings.Contains(row, b.FileName) {
+		t.Errorf("history row %q does not name %s", row, b.FileName)
+	}
+	return b
+}
+
+// jsString quotes s for a JavaScript expression.
+func jsString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+func TestBrowserCreatesAndDownloadsSubmissionBatch(t *testing.T) {
+	t.Parallel()
+	f, _ := withSubmissionDir(t, newFixture(t, storetest.New(t, store.DialectSQLite)))
+	tab := startBrowser(t, 60*time.Second, 1280, 1000)
+	b := createAndDownloadBatch(t, tab, f)
+	if !strings.Contains(string(b.Body), "MR100002") || !strings.Contains(string(b.Body), `recordType="A"`) {
+		t.Errorf("downloaded batch lacks the approved case:\n%s", b.Body)
+	}
+	if got := f.loadCase(t, f.approvedA).Tumor.Status; got != "submitted" {
+		t.Errorf("approved case is %s after the batch", got)
+	}
+}
