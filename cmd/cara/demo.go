@@ -22,6 +22,8 @@ const (
 	demoPassword     = "demo"
 	demoPatients     = 25
 	demoSeed         = 2026
+	// demoFacilityNumber is the demo facility's Reporting Facility [540] number.
+	demoFacilityNumber = "0000099001"
 )
 
 func cmdDemo(ctx context.Context, e env, args []string, stdout io.Writer) error {
@@ -61,7 +63,7 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	f := &store.Facility{Code: demoFacilityCode, Name: "Demo General Hospital", NPI: "0000000000"}
+	f := &store.Facility{Code: demoFacilityCode, Name: "Demo General Hospital", NPI: "0000000000", IDNumber: demoFacilityNumber}
 	if err := s.CreateFacility(ctx, f); err != nil {
 		return 0, err
 	}
@@ -93,6 +95,9 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 	for _, p := range patients {
 		// The derived items a save would compute, so the demo cases look abstracted.
 		for _, t := range p.Tumors {
+			if t.Items["reportingFacility"] == "" {
+				t.Items["reportingFacility"] = demoFacilityNumber
+			}
 			for id, v := range abstract.Derive(p.Items, t.Items, sel) {
 				if v != "" {
 					t.Items[id] = v

@@ -239,3 +239,25 @@ func attr(se xml.StartElement, name string) string {
 	}
 	return ""
 }
+
+func TestFacilityAddStoresTheReportingFacilityNumber(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	if out, err := runCmd(t, e, "", "facility", "add", "--code", "F1", "--name", "General", "--npi", "1234567893", "--id-number", "0012345678"); err != nil {
+		t.Fatalf("facility add: %q, %v", out, err)
+	}
+	s, err := store.Open(context.Background(), store.Config{SQLitePath: defaultSQLitePath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.FacilityByCode(context.Background(), "F1")
+	if err != nil || f.IDNumber != "0012345678" || f.NPI != "1234567893" {
+		t.Fatalf("stored facility = %+v, %v", f, err)
+	}
+	for _, bad := range []string{"00123456789", " 12"} {
+		_, err := runCmd(t, e, "", "facility", "add", "--code", "F2", "--name", "Other", "--id-number", bad)
+		if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "Reporting Facility [540]") {
+			t.Errorf("--id-number %q: err = %v, want a usage error naming Reporting Facility [540]", bad, err)
+		}
+	}
+}

@@ -128,6 +128,7 @@ func cmdFacility(ctx context.Context, e env, args []string, stdout io.Writer) er
 	code := fs.String("code", "", "short code, e.g. the facility's registry number")
 	name := fs.String("name", "", "the facility's name")
 	npi := fs.String("npi", "", "National Provider Identifier (10 digits)")
+	idNumber := fs.String("id-number", "", "the facility's number in submission files: Reporting Facility [540], up to 10 characters")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -137,12 +138,15 @@ func cmdFacility(ctx context.Context, e env, args []string, stdout io.Writer) er
 	if *npi != "" && (len(*npi) != 10 || strings.Trim(*npi, "0123456789") != "") {
 		return fmt.Errorf("facility add: --npi: an NPI has 10 digits, got %q: %w", *npi, errUsage)
 	}
+	if len(*idNumber) > 10 || strings.TrimSpace(*idNumber) != *idNumber {
+		return fmt.Errorf("facility add: --id-number: Reporting Facility [540] has up to 10 characters and no spaces at either end, got %q: %w", *idNumber, errUsage)
+	}
 	s, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	f := &store.Facility{Code: *code, Name: *name, NPI: *npi}
+	f := &store.Facility{Code: *code, Name: *name, NPI: *npi, IDNumber: *idNumber}
 	if err := s.CreateFacility(ctx, f); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			return fmt.Errorf("facility add: a facility with code %q exists already", *code)

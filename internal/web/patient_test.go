@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -356,4 +357,32 @@ func TestCreatingAPatientNeedsTheCSRFToken(t *testing.T) {
 			t.Errorf("a forged post stored a tumor")
 		}
 	})
+}
+
+func TestNewTumorNamesItsReportingFacility(t *testing.T) {
+	t.Parallel()
+	s := storetest.New(t, store.DialectSQLite)
+	f := newFixture(t, s)
+	ctx := context.Background()
+	fac, err := s.FacilityByID(ctx, f.facA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fac.IDNumber = "0012345678"
+	if err := s.UpdateFacility(ctx, fac, store.Actor{UserID: &f.users[adminUser].ID}); err != nil {
+		t.Fatal(err)
+	}
+	a := f.signIn(t, registrarA)
+	smith := f.patientOf(t, f.caseA)
+	vals := formOf(t, a.get(t, patientPath(smith)+"/tumors/new"), "tumor-form")
+	vals.Set("dateOfDiagnosis", "20260301")
+	p := a.post(t, patientPath(smith)+"/tumors", vals)
+	p.wantStatus(http.StatusSeeOther)
+	id, err := strconv.ParseUint(strings.TrimPrefix(p.location(), "/cases/"), 10, 32)
+	if err != nil {
+		t.Fatalf("new case at %q", p.location())
+	}
+	if got := f.loadCase(t, uint(id)).Tumor.Items["reportingFacility"]; got != "0012345678" {
+		t.Errorf("reportingFacility of the new tumor = %q, want the facility's number 0012345678", got)
+	}
 }

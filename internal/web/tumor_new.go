@@ -82,6 +82,25 @@ func (h *patientHandler) suggestTumor(c echo.Context, rec *store.PatientRecord, 
 	return "", nil
 }
 
+// facilityNumber is a facility's Reporting Facility [540] number ("" when it has none).
+func (h *patientHandler) facilityNumber(c echo.Context, facilityID uint) (string, error) {
+	for _, f := range currentUser(c).Facilities {
+		if f.ID == facilityID {
+			return f.IDNumber, nil
+		}
+	}
+	all, err := h.store.Facilities(c.Request().Context())
+	if err != nil {
+		return "", err
+	}
+	for _, f := range all {
+		if f.ID == facilityID {
+			return f.IDNumber, nil
+		}
+	}
+	return "", nil
+}
+
 func setEmpty(m map[string]string, k, v string) {
 	if m[k] == "" && v != "" {
 		m[k] = v
@@ -119,6 +138,14 @@ func (h *patientHandler) createTumor(c echo.Context) error {
 	}
 	if len(errs) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.TumorForm(h.tumorForm(c, rec, entered, errs)))
+	}
+	if tumor["reportingFacility"] == "" {
+		// The abstract names the facility it comes from, as its submission file must.
+		id, err := h.facilityNumber(c, rec.Patient.FacilityID)
+		if err != nil {
+			return err
+		}
+		setEmpty(tumor, "reportingFacility", id)
 	}
 	derive(patient, tumor, h.schemas)
 	res, err := h.caseEdits(c, &store.Case{Patient: rec.Patient}, patient, tumor)
