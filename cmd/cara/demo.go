@@ -136,7 +136,7 @@ func demoReviews(ctx context.Context, s *store.Store, facilityID uint, users map
 			continue // left as a draft
 		}
 		registrar := users["registrar"]
-		if i%2 == 1 {
+		if (i/4)%2 == 1 {
 			registrar = users["registrar2"]
 		}
 		at := now.Add(-time.Duration(70-2*i) * day)
