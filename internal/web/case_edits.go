@@ -94,12 +94,7 @@ func (h *caseHandler) withEdits(v *views.CaseView, cs *store.Case, res []edits.R
 // checkEdits re-runs the edits on what the form holds now, without saving, and answers with the
 // edit panel (htmx, on every change of a field).
 func (h *caseHandler) checkEdits(c echo.Context) error {
-	su := currentUser(c)
-	id, err := tumorID(c)
-	if err != nil {
-		return err
-	}
-	cs, err := h.store.LoadCase(c.Request().Context(), id, scopeOf(su))
+	cs, err := h.caseInScope(c)
 	if err != nil {
 		return err
 	}

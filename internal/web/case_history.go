@@ -19,16 +19,13 @@ import (
 // view of the case.
 func (h *caseHandler) history(c echo.Context) error {
 	su := currentUser(c)
-	id, err := tumorID(c)
+	cs, err := h.caseInScope(c)
 	if err != nil {
 		return err
 	}
+	id := cs.Tumor.ID
 	ctx := c.Request().Context()
 	sc := scopeOf(su)
-	cs, err := h.store.LoadCase(ctx, id, sc)
-	if err != nil {
-		return err
-	}
 	hist, err := h.store.CaseHistory(ctx, id, sc)
 	if err != nil {
 		return err

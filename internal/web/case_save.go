@@ -22,16 +22,13 @@ import (
 // user's entries and a message beside each wrong field.
 func (h *caseHandler) save(c echo.Context) error {
 	su := currentUser(c)
-	id, err := tumorID(c)
+	cs, err := h.caseInScope(c)
 	if err != nil {
 		return err
 	}
+	id := cs.Tumor.ID
 	ctx := c.Request().Context()
 	scope := scopeOf(su)
-	cs, err := h.store.LoadCase(ctx, id, scope)
-	if err != nil {
-		return err
-	}
 	sec := h.section(c.FormValue("section"))
 	if auth.Role(su.User.Role) == auth.RoleReviewer {
 		return echo.NewHTTPError(http.StatusForbidden, "Reviewers do not change abstract values: comment on the item instead.")

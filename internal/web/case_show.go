@@ -19,15 +19,12 @@ import (
 // show renders one section of a case form; viewing a case is audited.
 func (h *caseHandler) show(c echo.Context) error {
 	su := currentUser(c)
-	id, err := tumorID(c)
+	cs, err := h.caseInScope(c)
 	if err != nil {
 		return err
 	}
+	id := cs.Tumor.ID
 	ctx := c.Request().Context()
-	cs, err := h.store.LoadCase(ctx, id, scopeOf(su))
-	if err != nil {
-		return err
-	}
 	sec := h.section(c.QueryParam("section"))
 	if err := h.store.Audit(ctx, store.AuditEntry{
 		UserID: &su.User.ID, Action: audit.CaseView, Entity: "tumor", EntityID: fmt.Sprint(id),
@@ -176,4 +173,14 @@ func (h *caseHandler) summary(cs *store.Case) string {
 // isOverride reports whether a field is a NAACCR override flag, which needs a comment when set.
 func isOverride(f *abstract.Field) bool {
 	return strings.HasPrefix(f.Def.ID, "overRide")
+}
+
+// caseInScope loads the case the request's :id names, in the signed-in user's scope: a case of
+// another facility is a 404, as if it did not exist.
+func (h *caseHandler) caseInScope(c echo.Context) (*store.Case, error) {
+	id, err := tumorID(c)
+	if err != nil {
+		return nil, err
+	}
+	return h.store.LoadCase(c.Request().Context(), id, scopeOf(currentUser(c)))
 }

@@ -75,16 +75,13 @@ func caseURL(id uint, section, flash string) string {
 // store takes the step only if the case is still as the user saw it.
 func (h *caseHandler) changeStatus(c echo.Context) error {
 	su := currentUser(c)
-	id, err := tumorID(c)
+	cs, err := h.caseInScope(c)
 	if err != nil {
 		return err
 	}
+	id := cs.Tumor.ID
 	ctx := c.Request().Context()
 	scope := scopeOf(su)
-	cs, err := h.store.LoadCase(ctx, id, scope)
-	if err != nil {
-		return err
-	}
 	action := abstract.Action(c.FormValue("action"))
 	role := auth.Role(su.User.Role)
 	known, may := roleMay(action, role)

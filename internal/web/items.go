@@ -23,15 +23,12 @@ import (
 // An htmx request (the search box, as the user types) gets the table only.
 func (h *caseHandler) items(c echo.Context) error {
 	su := currentUser(c)
-	id, err := tumorID(c)
+	cs, err := h.caseInScope(c)
 	if err != nil {
 		return err
 	}
+	id := cs.Tumor.ID
 	ctx := c.Request().Context()
-	cs, err := h.store.LoadCase(ctx, id, scopeOf(su))
-	if err != nil {
-		return err
-	}
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if len(q) > 100 {
 		q = q[:100]

@@ -38,15 +38,12 @@ func (h *caseHandler) addComment(c echo.Context) error {
 	if role != auth.RoleReviewer && role != auth.RoleAdmin {
 		return echo.NewHTTPError(http.StatusForbidden, "Only a reviewer comments on a case; a "+string(role)+" resolves the comments.")
 	}
-	id, err := tumorID(c)
+	cs, err := h.caseInScope(c)
 	if err != nil {
 		return err
 	}
+	id := cs.Tumor.ID
 	ctx := c.Request().Context()
-	cs, err := h.store.LoadCase(ctx, id, scopeOf(su))
-	if err != nil {
-		return err
-	}
 	sec := h.section(c.FormValue("section"))
 	item := strings.TrimSpace(c.FormValue("naaccrId"))
 	body := strings.TrimSpace(c.FormValue("body"))
