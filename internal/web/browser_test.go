@@ -43,26 +43,9 @@ func TestBrowserSavesCaseAndKeepsEntriesOnError(t *testing.T) {
 			// A browser context of its own: no cookies are shared between the runs.
 			tab, cancelTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 			defer cancelTab()
-			// run runs steps with a time limit of their own, so that a failure can still say
-			// where the browser was.
-			run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				stepCtx, cancel := context.WithTimeout(tab, 15*time.Second)
-				defer cancel()
-				if err := chromedp.Do(stepCtx, steps...); err != nil {
-					loc, _ := chromedp.Run(tab, chromedp.Location())
-					body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
-					t.Fatalf("%s: %v\nat %s:\n%s", what, err, loc, body)
-				}
-			}
-			value := func(sel string) string {
-				t.Helper()
-				v, err := chromedp.Run(tab, chromedp.Value(css(sel)))
-				if err != nil {
-					t.Fatalf("value of %s: %v", sel, err)
-				}
-				return v
-			}
+			bt := newBrowserTab(t, tab, "cara-save-failure.png")
+			run := bt.run
+			value := bt.value
 
 			// The tab lives as long as tab: open it there, not in a step's shorter context.
 			if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
@@ -210,4 +193,80 @@ func startBrowser(t *testing.T, limit time.Duration, width, height int) context.
 		t.Fatalf("start chromium: %v", err)
 	}
 	return tab
+}
+
+// browserTab drives one tab of a browser test: steps run with a time limit of their own, and a
+// failure says where the browser was, with the page's text and a screenshot.
+type browserTab struct {
+	t    *testing.T
+	ctx  context.Context
+	shot string // the screenshot's file name
+}
+
+func newBrowserTab(t *testing.T, tab context.Context, shot string) *browserTab {
+	return &browserTab{t: t, ctx: tab, shot: shot}
+}
+
+// screenshot saves the page into the test's temporary directory and, when CARA_SCREENSHOT_DIR
+// is set, there too; it returns where it was saved.
+func (b *browserTab) screenshot(name string) string {
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		return "no screenshot: " + err.Error()
+	}
+	dirs := []string{b.t.TempDir()}
+	if dir := os.Getenv("CARA_SCREENSHOT_DIR"); dir != "" {
+		dirs = append(dirs, dir)
+	}
+	var where []string
+	for _, dir := range dirs {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			where = append(where, err.Error())
+		} else if err := os.WriteFile(path, png, 0o644); err != nil {
+			where = append(where, err.Error())
+		} else {
+			where = append(where, path)
+		}
+	}
+	return strings.Join(where, ", ")
+}
+
+// fail ends the test with where the browser was, its text and a screenshot.
+func (b *browserTab) fail(format string, args ...any) {
+	b.t.Helper()
+	loc, _ := chromedp.Run(b.ctx, chromedp.Location())
+	body, _ := chromedp.Run(b.ctx, chromedp.Text(css("body")))
+	b.t.Fatalf(format+"\nat %s (screenshot %s):\n%s", append(args, loc, b.screenshot(b.shot), body)...)
+}
+
+// run runs steps with a time limit of their own, so that a failure can still say where the
+// browser was.
+func (b *browserTab) run(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	stepCtx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(stepCtx, steps...); err != nil {
+		b.fail("%s: %v", what, err)
+	}
+}
+
+// value is the value of the form field sel selects.
+func (b *browserTab) value(sel string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Value(css(sel)))
+	if err != nil {
+		b.fail("value of %s: %v", sel, err)
+	}
+	return v
+}
+
+// text is the trimmed text of the element sel selects.
+func (b *browserTab) text(sel chromedp.CSS) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Text(sel))
+	if err != nil {
+		b.fail("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(v)
 }

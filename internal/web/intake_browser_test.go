@@ -26,16 +26,8 @@ func TestBrowserIntakeUpload(t *testing.T) {
 	if err := os.WriteFile(path, synthFile(t, 8, false), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(tab, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			loc, _ := chromedp.Run(tab, chromedp.Location())
-			body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
-			t.Fatalf("%s: %v\nat %s:\n%s", what, err, loc, body)
-		}
-	}
+	bt := newBrowserTab(t, tab, "cara-intake-failure.png")
+	run := bt.run
 	if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}

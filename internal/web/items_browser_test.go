@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,30 +22,9 @@ func TestBrowserOpensItemHelpCountsTextAndFindsItems(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, storetest.New(t, store.DialectSQLite))
 	tab := startBrowser(t, 90*time.Second, 1280, 800)
-	screenshot := func(name string) string {
-		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-		if err != nil {
-			return err.Error()
-		}
-		dir := os.Getenv("CARA_SCREENSHOT_DIR")
-		if dir == "" {
-			dir = t.TempDir()
-		}
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			return err.Error()
-		}
-		return path
-	}
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(tab, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			loc, _ := chromedp.Run(tab, chromedp.Location())
-			t.Fatalf("%s: %v\nat %s (screenshot %s)", what, err, loc, screenshot("cara-help-failure.png"))
-		}
-	}
+	bt := newBrowserTab(t, tab, "cara-help-failure.png")
+	screenshot := bt.screenshot
+	run := bt.run
 	// helpOpen waits until a field's help panel is shown (or hidden) and its toggle says so.
 	helpOpen := func(item string, open bool) chromedp.Action[chromedp.Void] {
 		return chromedp.PollFunction[chromedp.Void](`(item, open) => {

@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,37 +20,9 @@ func TestBrowserPicksCodesWithTheKeyboard(t *testing.T) {
 	f := newFixture(t, storetest.New(t, store.DialectSQLite))
 	tab := startBrowser(t, 90*time.Second, 1280, 800)
 
-	// run runs steps with a time limit of their own; a failure says where the browser was and
-	// leaves a screenshot of the page.
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(tab, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			loc, _ := chromedp.Run(tab, chromedp.Location())
-			body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
-			shot := ""
-			if png, serr := chromedp.Run(tab, chromedp.FullScreenshot(100)); serr == nil {
-				dir := os.Getenv("CARA_SCREENSHOT_DIR")
-				if dir == "" {
-					dir = os.TempDir()
-				}
-				shot = filepath.Join(dir, "cara-lookup-failure.png")
-				if werr := os.WriteFile(shot, png, 0o644); werr != nil {
-					shot = werr.Error()
-				}
-			}
-			t.Fatalf("%s: %v\nat %s (screenshot %s):\n%s", what, err, loc, shot, body)
-		}
-	}
-	value := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(tab, chromedp.Value(css(sel)))
-		if err != nil {
-			t.Fatalf("value of %s: %v", sel, err)
-		}
-		return v
-	}
+	bt := newBrowserTab(t, tab, "cara-lookup-failure.png")
+	run := bt.run
+	value := bt.value
 	text := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(tab, chromedp.TextContent(css(sel)))

@@ -1,10 +1,7 @@
 package web_test
 
 import (
-	"context"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,57 +23,11 @@ func TestBrowserStartsNewCaseWithTheKeyboard(t *testing.T) {
 	f := newFixture(t, storetest.New(t, store.DialectSQLite))
 	tab := startBrowser(t, 90*time.Second, 1280, 1000)
 
-	shotDir := t.TempDir()
-	// screenshot saves the page into the test's temporary directory and, when
-	// CARA_SCREENSHOT_DIR is set, there too; it returns where it was saved.
-	screenshot := func(name string) string {
-		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100)) // 100: PNG
-		if err != nil {
-			return "no screenshot: " + err.Error()
-		}
-		where := []string{}
-		dirs := []string{shotDir}
-		if dir := os.Getenv("CARA_SCREENSHOT_DIR"); dir != "" {
-			dirs = append(dirs, dir)
-		}
-		for _, dir := range dirs {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				where = append(where, err.Error())
-				continue
-			}
-			path := filepath.Join(dir, name)
-			if err := os.WriteFile(path, png, 0o644); err != nil {
-				where = append(where, err.Error())
-				continue
-			}
-			where = append(where, path)
-		}
-		return strings.Join(where, ", ")
-	}
-	// fail ends the test with where the browser was and a screenshot of the page.
-	fail := func(format string, args ...any) {
-		t.Helper()
-		loc, _ := chromedp.Run(tab, chromedp.Location())
-		body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
-		t.Fatalf(format+"\nat %s (screenshot %s):\n%s", append(args, loc, screenshot("cara-newcase-failure.png"), body)...)
-	}
-	// run runs steps with a time limit of their own.
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(tab, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			fail("%s: %v", what, err)
-		}
-	}
-	value := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(tab, chromedp.Value(css(sel)))
-		if err != nil {
-			fail("value of %s: %v", sel, err)
-		}
-		return v
-	}
+	bt := newBrowserTab(t, tab, "cara-newcase-failure.png")
+	screenshot := bt.screenshot
+	fail := bt.fail
+	run := bt.run
+	value := bt.value
 	// pick types words into a look-up, waits until its list offers code first, and picks it with
 	// ArrowDown and Enter.
 	pick := func(item, words, code string) {

@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,46 +22,11 @@ func TestBrowserReviewCycle(t *testing.T) {
 	f := newFixture(t, storetest.New(t, store.DialectSQLite))
 	tab := startBrowser(t, 120*time.Second, 1280, 1000)
 
-	screenshot := func(name string) string {
-		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-		if err != nil {
-			return "no screenshot: " + err.Error()
-		}
-		dirs := []string{t.TempDir()}
-		if dir := os.Getenv("CARA_SCREENSHOT_DIR"); dir != "" {
-			dirs = append(dirs, dir)
-		}
-		var where []string
-		for _, dir := range dirs {
-			path := filepath.Join(dir, name)
-			if err := os.MkdirAll(dir, 0o755); err == nil && os.WriteFile(path, png, 0o644) == nil {
-				where = append(where, path)
-			}
-		}
-		return strings.Join(where, ", ")
-	}
-	fail := func(format string, args ...any) {
-		t.Helper()
-		loc, _ := chromedp.Run(tab, chromedp.Location())
-		body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
-		t.Fatalf(format+"\nat %s (screenshot %s):\n%s", append(args, loc, screenshot("cara-review-failure.png"), body)...)
-	}
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(tab, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			fail("%s: %v", what, err)
-		}
-	}
-	text := func(sel chromedp.CSS) string {
-		t.Helper()
-		s, err := chromedp.Run(tab, chromedp.Text(sel))
-		if err != nil {
-			fail("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	bt := newBrowserTab(t, tab, "cara-review-failure.png")
+	screenshot := bt.screenshot
+	fail := bt.fail
+	run := bt.run
+	text := bt.text
 	// ready waits until htmx has loaded on the page.
 	ready := chromedp.Poll[chromedp.Void](`typeof htmx !== "undefined" && document.readyState === "complete"`)
 	signIn := func(user string) {

@@ -46,16 +46,8 @@ func TestBrowserSubmissionCycle(t *testing.T) {
 	tab := startBrowser(t, 90*time.Second, 1280, 1000)
 	b := createAndDownloadBatch(t, tab, f)
 
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(tab, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			loc, _ := chromedp.Run(tab, chromedp.Location())
-			body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
-			t.Fatalf("%s: %v\nat %s:\n%s", what, err, loc, body)
-		}
-	}
+	bt := newBrowserTab(t, tab, "cara-cycle-failure.png")
+	run := bt.run
 	run("open the intake page", chromedp.Click(testid("nav-intake")), chromedp.WaitVisible(testid("intake-form")))
 	run("upload the downloaded batch",
 		chromedp.SetUploadFiles(testid("intake-file"), []string{b.Path}),

@@ -29,24 +29,9 @@ type browserBatch struct {
 // It returns the batch, so that a test can go on to upload the file on the intake page.
 func createAndDownloadBatch(t *testing.T, tab context.Context, f *fixture) browserBatch {
 	t.Helper()
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(tab, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, steps...); err != nil {
-			loc, _ := chromedp.Run(tab, chromedp.Location())
-			body, _ := chromedp.Run(tab, chromedp.Text(css("body")))
-			t.Fatalf("%s: %v\nat %s:\n%s", what, err, loc, body)
-		}
-	}
-	text := func(sel chromedp.CSS) string {
-		t.Helper()
-		v, err := chromedp.Run(tab, chromedp.Text(sel))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(v)
-	}
+	bt := newBrowserTab(t, tab, "cara-submission-failure.png")
+	run := bt.run
+	text := bt.text
 	run("sign in",
 		chromedp.Navigate(f.server.URL+"/login"),
 		chromedp.WaitVisible(testid("login-form")),
