@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -71,7 +75,7 @@ func (s *Store) CountPending(ctx context.Context, f PendingFilter) (regular, cor
 
 // EachPendingPatient calls fn for every patient with pending cases, with those cases, in patient
 // order. It reads batchSize patients at a time (three queries a batch), so memory stays flat
-// however many cases there are.
+// however many cases there are. The patient and tumors passed to fn are fn's to keep.
 func (s *Store) EachPendingPatient(ctx context.Context, f PendingFilter, batchSize int, fn func(p *Patient, tumors []Tumor) error) error {
 	if !f.Scope.Contains(f.FacilityID) {
 		return nil
@@ -80,9 +84,15 @@ func (s *Store) EachPendingPatient(ctx context.Context, f PendingFilter, batchSi
 		batchSize = 500
 	}
 	db := s.db.WithContext(ctx)
-	var lastID uint
+	keys := map[string]string{}
+	var (
+		lastID uint
+		ids    []uint
+		pats   []pendingPatient
+		rows   []pendingTumor
+	)
 	for {
-		var ids []uint
+		ids = ids[:0]
 		q := s.pendingTumors(db.Model(&Tumor{}), f).Where("tumors.patient_id > ?", lastID)
 		if err := q.Distinct("tumors.patient_id").Order("tumors.patient_id").Limit(batchSize).Pluck("tumors.patient_id", &ids).Error; err != nil {
 			return fmt.Errorf("store: pending cases of facility %d: %w", f.FacilityID, err)
@@ -90,29 +100,199 @@ func (s *Store) EachPendingPatient(ctx context.Context, f PendingFilter, batchSi
 		if len(ids) == 0 {
 			return nil
 		}
-		var pats []Patient
-		if err := db.Where("id IN ?", ids).Order("id").Find(&pats).Error; err != nil {
+		pats = pats[:0]
+		if err := db.Table("patients").Where("id IN ?", ids).Order("id").Find(&pats).Error; err != nil {
 			return fmt.Errorf("store: pending cases of facility %d: patients: %w", f.FacilityID, err)
 		}
-		var tumors []Tumor
-		if err := s.pendingTumors(db, f).Where("tumors.patient_id IN ?", ids).Order("tumors.patient_id, tumors.id").Find(&tumors).Error; err != nil {
+		rows = rows[:0]
+		if err := s.pendingTumors(db.Table("tumors"), f).Where("tumors.patient_id IN ?", ids).Order("tumors.patient_id, tumors.id").Find(&rows).Error; err != nil {
 			return fmt.Errorf("store: pending cases of facility %d: tumors: %w", f.FacilityID, err)
 		}
-		byPatient := make(map[uint][]Tumor, len(pats))
-		for _, t := range tumors {
-			byPatient[t.PatientID] = append(byPatient[t.PatientID], t)
-		}
+		next := 0
 		for i := range pats {
-			ts := byPatient[pats[i].ID]
-			if len(ts) == 0 {
-				continue // changed between the two queries
+			pp := &pats[i]
+			start := next
+			for next < len(rows) && rows[next].PatientID == pp.ID {
+				next++
 			}
-			if err := fn(&pats[i], ts); err != nil {
+			for next < len(rows) && rows[next].PatientID < pp.ID {
+				next++ // not possible: every tumor's patient is read; kept for safety
+			}
+			if next == start {
+				continue // changed between the queries
+			}
+			items, err := decodeItems(pp.Items, keys)
+			if err != nil {
+				return fmt.Errorf("store: pending cases of facility %d: patient %d: %w", f.FacilityID, pp.ID, err)
+			}
+			p := &Patient{ID: pp.ID, FacilityID: pp.FacilityID, PatientIDNumber: pp.PatientIDNumber, NameLast: pp.NameLast,
+				NameFirst: pp.NameFirst, DateOfBirth: pp.DateOfBirth, Items: items, Version: pp.Version,
+				CreatedAt: pp.CreatedAt, UpdatedAt: pp.UpdatedAt}
+			tumors := make([]Tumor, next-start)
+			for j := range tumors {
+				r := &rows[start+j]
+				tumors[j] = r.Tumor
+				if tumors[j].Items, err = decodeItems(r.RawItems, keys); err != nil {
+					return fmt.Errorf("store: pending cases of facility %d: tumor %d: %w", f.FacilityID, r.ID, err)
+				}
+			}
+			if err := fn(p, tumors); err != nil {
 				return err
 			}
 		}
 		lastID = ids[len(ids)-1]
 	}
+}
+
+// pendingPatient and pendingTumor are the rows EachPendingPatient reads: a patient's and a
+// tumor's columns with the items as their JSON text, which decodeItems reads much faster than
+// encoding/json (the items are most of what a batch reads).
+type pendingPatient struct {
+	ID              uint
+	FacilityID      uint
+	PatientIDNumber string `gorm:"column:patient_id_number"`
+	NameLast        string
+	NameFirst       string
+	DateOfBirth     string
+	Items           rawJSON
+	Version         int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type pendingTumor struct {
+	Tumor
+	RawItems rawJSON `gorm:"column:items"`
+}
+
+// rawJSON is a column's text, as read.
+type rawJSON []byte
+
+// Scan keeps a copy of the column's bytes.
+func (r *rawJSON) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		*r = []byte(v)
+	case []byte:
+		*r = append((*r)[:0], v...)
+	case nil:
+		*r = nil
+	default:
+		return fmt.Errorf("store: items column holds %T", src)
+	}
+	return nil
+}
+
+// decodeItems decodes an items column: a JSON object of strings, as Items.Value writes it. The
+// values without escapes are slices of one string made of the whole text (one allocation for
+// them all); keys are shared through keys, as every case has the same few hundred. Anything it
+// does not expect is left to encoding/json.
+func decodeItems(b []byte, keys map[string]string) (Items, error) {
+	if len(b) == 0 {
+		return Items{}, nil
+	}
+	if !utf8.Valid(b) {
+		return decodeItemsSlow(b) // encoding/json puts U+FFFD for invalid UTF-8
+	}
+	s := string(b)
+	m := make(Items, 160)
+	i := skipSpace(s, 0)
+	if i >= len(s) || s[i] != '{' {
+		return decodeItemsSlow(b)
+	}
+	i = skipSpace(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return m, nil
+	}
+	for {
+		k, j, ok := jsonString(s, i)
+		if !ok {
+			return decodeItemsSlow(b)
+		}
+		j = skipSpace(s, j)
+		if j >= len(s) || s[j] != ':' {
+			return decodeItemsSlow(b)
+		}
+		v, j2, ok := jsonString(s, skipSpace(s, j+1))
+		if !ok {
+			return decodeItemsSlow(b)
+		}
+		if shared, ok := keys[k]; ok {
+			k = shared
+		} else if len(keys) < 4096 {
+			keys[k] = k
+		}
+		m[k] = v
+		i = skipSpace(s, j2)
+		if i >= len(s) {
+			return decodeItemsSlow(b)
+		}
+		if s[i] == '}' {
+			if skipSpace(s, i+1) != len(s) {
+				return decodeItemsSlow(b)
+			}
+			return m, nil
+		}
+		if s[i] != ',' {
+			return decodeItemsSlow(b)
+		}
+		i = skipSpace(s, i+1)
+	}
+}
+
+func decodeItemsSlow(b []byte) (Items, error) {
+	var it Items
+	if err := it.Scan(b); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// jsonString reads the JSON string at s[i:], returning it and the index after it. A string
+// without escapes is a slice of s; one with escapes is left to encoding/json.
+func jsonString(s string, i int) (string, int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return "", i, false
+	}
+	start := i + 1
+	for j := start; j < len(s); j++ {
+		c := s[j]
+		switch {
+		case c == '"':
+			return s[start:j], j + 1, true
+		case c == '\\':
+			// Find the end of the string, then let encoding/json unescape it.
+			k := j
+			for k < len(s) {
+				if s[k] == '\\' {
+					k += 2
+					continue
+				}
+				if s[k] == '"' {
+					break
+				}
+				k++
+			}
+			if k >= len(s) {
+				return "", i, false
+			}
+			var out string
+			if err := json.Unmarshal([]byte(s[i:k+1]), &out); err != nil {
+				return "", i, false
+			}
+			return out, k + 1, true
+		case c < 0x20:
+			return "", i, false
+		}
+	}
+	return "", i, false
 }
 
 // NewSubmission is a batch to record: the row (its ID, FileName and StoragePath are set by
@@ -148,25 +328,27 @@ func (s *Store) RecordSubmission(ctx context.Context, in NewSubmission, place fu
 			return err
 		}
 		sent := 0
-		for i := range in.Tumors {
-			in.Tumors[i].SubmissionID = row.ID
-			if in.Tumors[i].Failures == "" {
-				in.Tumors[i].Failures = "[]"
-			}
-			if !in.Tumors[i].Held {
+		for _, t := range in.Tumors {
+			if !t.Held {
 				sent++
 			}
 		}
-		if len(in.Tumors) > 0 {
-			if err := tx.CreateInBatches(in.Tumors, 1000).Error; err != nil {
-				return fmt.Errorf("cases: %w", err)
-			}
+		if err := insertSubmissionTumors(tx, row.ID, in.Tumors); err != nil {
+			return fmt.Errorf("cases: %w", err)
 		}
 		now := row.CreatedAt
-		res := tx.Exec(`UPDATE tumors SET status = 'submitted', status_changed_at = ?, version = version + 1, updated_at = ?
+		// One statement marks every sent case; it finds them through the batch's links (its
+		// primary key), in tumor id order. MySQL runs the correlated EXISTS form as a scan of
+		// every approved tumor, so it gets the join.
+		mark := `UPDATE tumors SET status = 'submitted', status_changed_at = ?, version = version + 1, updated_at = ?
 			WHERE status = 'approved' AND EXISTS (SELECT 1 FROM submission_tumors st
-				WHERE st.submission_id = ? AND st.held = 0 AND st.tumor_id = tumors.id AND st.tumor_version = tumors.version)`,
-			now, now, row.ID)
+				WHERE st.submission_id = ? AND st.held = 0 AND st.tumor_id = tumors.id AND st.tumor_version = tumors.version)`
+		if s.dialect == DialectMySQL {
+			mark = `UPDATE submission_tumors st JOIN tumors t ON t.id = st.tumor_id AND t.version = st.tumor_version
+				SET t.status = 'submitted', t.status_changed_at = ?, t.version = t.version + 1, t.updated_at = ?
+				WHERE st.submission_id = ? AND st.held = 0 AND t.status = 'approved'`
+		}
+		res := tx.Exec(mark, now, now, row.ID)
 		if res.Error != nil {
 			return fmt.Errorf("mark cases submitted: %w", res.Error)
 		}
@@ -176,31 +358,45 @@ func (s *Store) RecordSubmission(ctx context.Context, in NewSubmission, place fu
 		if err := tx.Exec(`INSERT INTO status_changes (tumor_id, facility_id, action, from_status, to_status, user_id, reason, edit_errors, edit_warnings, at)
 			SELECT t.id, t.facility_id, 'submit', 'approved', 'submitted', ?, ?, 0, st.warnings, ?
 			FROM submission_tumors st JOIN tumors t ON t.id = st.tumor_id
-			WHERE st.submission_id = ? AND st.held = 0`,
+			WHERE st.submission_id = ? AND st.held = 0
+			ORDER BY st.tumor_id`,
 			row.CreatedBy, "submission "+row.FileName, now, row.ID).Error; err != nil {
 			return fmt.Errorf("status history: %w", err)
 		}
-		entries := make([]AuditEntry, 0, sent+1)
-		for _, t := range in.Tumors {
-			if t.Held {
-				continue
+		// The events, made one at a time as they are inserted: a slice of a hundred thousand
+		// would be most of a batch's memory.
+		entries := func(yield func(AuditEntry) bool) {
+			var d []byte
+			for _, t := range in.Tumors {
+				if t.Held {
+					continue
+				}
+				// The details as json.Marshal writes the map (keys sorted), made by hand: a
+				// hundred thousand maps through reflection were a good part of the transaction.
+				d = append(d[:0], `{"action":"submit","edit_errors":0,"edit_warnings":`...)
+				d = strconv.AppendInt(d, int64(t.Warnings), 10)
+				d = append(d, `,"file":`...)
+				d = appendJSONString(d, row.FileName)
+				d = append(d, `,"from":"approved","submission":`...)
+				d = strconv.AppendUint(d, uint64(row.ID), 10)
+				d = append(d, `,"to":"submitted"}`...)
+				if !yield(AuditEntry{
+					UserID: row.CreatedBy, Action: audit.CaseStatus, Entity: "tumor", EntityID: strconv.FormatUint(uint64(t.TumorID), 10),
+					Details: json.RawMessage(d), RemoteAddr: in.RemoteAddr,
+				}) {
+					return
+				}
 			}
-			entries = append(entries, AuditEntry{
-				UserID: row.CreatedBy, Action: audit.CaseStatus, Entity: "tumor", EntityID: fmt.Sprint(t.TumorID),
-				Details: map[string]any{"action": "submit", "from": "approved", "to": "submitted",
-					"edit_errors": 0, "edit_warnings": t.Warnings, "submission": row.ID, "file": row.FileName},
+			yield(AuditEntry{
+				UserID: row.CreatedBy, Action: audit.SubmissionCreate, Entity: "submission", EntityID: fmt.Sprint(row.ID),
+				Details: map[string]any{"file": row.FileName, "facility_id": row.FacilityID, "kind": row.Kind,
+					"version": row.NaaccrVersion, "record_type": row.RecordType, "sha256": row.SHA256,
+					"patients": row.PatientCount, "tumors": row.TumorCount, "items": row.ItemCount, "held": row.HeldCount,
+					"warnings": row.WarningCount, "from": row.DateFrom, "to": row.DateTo},
 				RemoteAddr: in.RemoteAddr,
 			})
 		}
-		entries = append(entries, AuditEntry{
-			UserID: row.CreatedBy, Action: audit.SubmissionCreate, Entity: "submission", EntityID: fmt.Sprint(row.ID),
-			Details: map[string]any{"file": row.FileName, "facility_id": row.FacilityID, "kind": row.Kind,
-				"version": row.NaaccrVersion, "record_type": row.RecordType, "sha256": row.SHA256,
-				"patients": row.PatientCount, "tumors": row.TumorCount, "items": row.ItemCount, "held": row.HeldCount,
-				"warnings": row.WarningCount, "from": row.DateFrom, "to": row.DateTo},
-			RemoteAddr: in.RemoteAddr,
-		})
-		if err := s.auditMany(tx, entries); err != nil {
+		if err := s.auditMany(tx, sent+1, entries); err != nil {
 			return err
 		}
 		if place != nil {
@@ -245,14 +441,14 @@ func (s *Store) changedCase(tx *gorm.DB, submissionID uint) error {
 		r.TumorID, r.TumorVersion, r.Status, r.Version, ErrConflict)
 }
 
-// auditMany appends events to the audit chain in one step: the head is moved on by len(es) at
+// auditMany appends the n events of es to the audit chain in one step: the head is moved on by n at
 // once (taking its lock, as audit does), the events are linked in Go and inserted in batches.
 // A batch of a hundred thousand cases thus costs a few statements, not a hundred thousand.
-func (s *Store) auditMany(tx *gorm.DB, es []AuditEntry) error {
-	if len(es) == 0 {
+func (s *Store) auditMany(tx *gorm.DB, n int, es iter.Seq[AuditEntry]) error {
+	if n == 0 {
 		return nil
 	}
-	res := tx.Exec("UPDATE audit_chain SET last_id = last_id + ? WHERE id = 1", len(es))
+	res := tx.Exec("UPDATE audit_chain SET last_id = last_id + ? WHERE id = 1", n)
 	if res.Error != nil {
 		return fmt.Errorf("store: audit: lock the chain: %w", res.Error)
 	}
@@ -263,35 +459,111 @@ func (s *Store) auditMany(tx *gorm.DB, es []AuditEntry) error {
 	if err := tx.Raw("SELECT last_id, last_hash FROM audit_chain WHERE id = 1").Row().Scan(&head.LastID, &head.LastHash); err != nil {
 		return fmt.Errorf("store: audit: read the chain: %w", err)
 	}
-	head.LastID -= uint64(len(es))
+	head.LastID -= uint64(n)
+	count := 0
 	at := s.now()
-	const chunk = 500
-	rows := make([]AuditEvent, 0, min(chunk, len(es)))
-	for i, e := range es {
+	const cols = 10
+	ins := newBulkInsert("INSERT INTO audit_events (id, at, user_id, action, entity, entity_id, details, remote_addr, prev_hash, hash) VALUES ", cols)
+	for e := range es {
+		if count++; count > n {
+			return fmt.Errorf("store: audit: more than the %d events announced", n)
+		}
 		details, err := encodeDetails(e)
 		if err != nil {
 			return err
 		}
 		ev := audit.Link(head, audit.Event{
-			At: at, UserID: uint64Ptr(e.UserID), Action: e.Action, Entity: e.Entity,
-			EntityID: clampEntityID(e.EntityID), Details: details, RemoteAddr: strings.ToValidUTF8(e.RemoteAddr, "\uFFFD"),
+			At: at, UserID: uint64Ptr(e.UserID), Action: strings.ToValidUTF8(e.Action, "\uFFFD"),
+			Entity: strings.ToValidUTF8(e.Entity, "\uFFFD"), EntityID: clampEntityID(e.EntityID), Details: details,
+			RemoteAddr: strings.ToValidUTF8(e.RemoteAddr, "\uFFFD"),
 		})
 		head = audit.Head{LastID: ev.ID, LastHash: ev.Hash}
-		rows = append(rows, AuditEvent{
-			ID: uint(ev.ID), At: ev.At, UserID: e.UserID, Action: ev.Action, Entity: ev.Entity, EntityID: ev.EntityID,
-			Details: ev.Details, RemoteAddr: ev.RemoteAddr, PrevHash: ev.PrevHash, Hash: ev.Hash,
-		})
-		if len(rows) == chunk || i == len(es)-1 {
-			if err := tx.Create(&rows).Error; err != nil {
-				return fmt.Errorf("store: audit %s: %w", e.Action, err)
-			}
-			rows = rows[:0]
+		var user any
+		if e.UserID != nil {
+			user = *e.UserID
 		}
+		if err := ins.add(tx, ev.ID, ev.At, user, ev.Action, ev.Entity, ev.EntityID, ev.Details, ev.RemoteAddr, ev.PrevHash, ev.Hash); err != nil {
+			return fmt.Errorf("store: audit %s: %w", e.Action, err)
+		}
+	}
+	if err := ins.flush(tx); err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	if count != n {
+		return fmt.Errorf("store: audit: %d events of the %d announced", count, n)
 	}
 	if err := tx.Exec("UPDATE audit_chain SET last_hash = ? WHERE id = 1", head.LastHash).Error; err != nil {
 		return fmt.Errorf("store: audit: move the chain head: %w", err)
 	}
 	return nil
+}
+
+// insertSubmissionTumors links a batch's cases to it, several thousand rows a statement.
+func insertSubmissionTumors(tx *gorm.DB, submissionID uint, ts []SubmissionTumor) error {
+	ins := newBulkInsert("INSERT INTO submission_tumors (submission_id, tumor_id, tumor_version, held, warnings, failures) VALUES ", 6)
+	for _, t := range ts {
+		failures := t.Failures
+		if failures == "" {
+			failures = "[]"
+		}
+		if err := ins.add(tx, submissionID, t.TumorID, t.TumorVersion, t.Held, t.Warnings, failures); err != nil {
+			return err
+		}
+	}
+	return ins.flush(tx)
+}
+
+// bulkInsert gathers rows into multi-row INSERT statements of up to 30,000 values: under
+// SQLite's limit of 32,766 parameters (MySQL's is 65,535), and large enough that a hundred
+// thousand rows take a few dozen statements.
+type bulkInsert struct {
+	prefix string
+	cols   int
+	rows   int
+	sql    strings.Builder
+	args   []any
+}
+
+const bulkValues = 30_000
+
+func newBulkInsert(prefix string, cols int) *bulkInsert {
+	return &bulkInsert{prefix: prefix, cols: cols}
+}
+
+// add adds a row of values (cols of them), executing the statement when it is full.
+func (b *bulkInsert) add(tx *gorm.DB, vals ...any) error {
+	if b.rows == 0 {
+		b.sql.Reset()
+		b.sql.WriteString(b.prefix)
+		b.args = b.args[:0]
+	} else {
+		b.sql.WriteByte(',')
+	}
+	b.sql.WriteByte('(')
+	for i := range b.cols {
+		if i > 0 {
+			b.sql.WriteByte(',')
+		}
+		b.sql.WriteByte('?')
+	}
+	b.sql.WriteByte(')')
+	b.args = append(b.args, vals...)
+	b.rows++
+	if (b.rows+1)*b.cols > bulkValues {
+		return b.flush(tx)
+	}
+	return nil
+}
+
+// flush executes the rows gathered, if any.
+func (b *bulkInsert) flush(tx *gorm.DB) error {
+	if b.rows == 0 {
+		return nil
+	}
+	b.rows = 0
+	// Straight to the connection: gorm would walk every one of the values to build the SQL.
+	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, b.sql.String(), b.args...)
+	return err
 }
 
 // SubmissionSummary is a batch as the history lists it.
@@ -377,6 +649,9 @@ func (s *Store) SubmissionCases(ctx context.Context, id uint, sc Scope, limit in
 func encodeDetails(e AuditEntry) (string, error) {
 	if e.Details == nil {
 		return "{}", nil
+	}
+	if raw, ok := e.Details.(json.RawMessage); ok {
+		return string(raw), nil // made by the caller as json.Marshal would
 	}
 	b, err := json.Marshal(e.Details)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cara-registry/cara/internal/edits"
@@ -147,6 +148,24 @@ type BatchResult struct {
 	WarnedCount  int
 	// Translation says which values could not be carried into an older version's file.
 	Translation naaccr.TranslateReport
+	Timing      BatchTiming
+}
+
+// BatchTiming is where a batch's time went, for speed measurements. The phases may overlap (they
+// run in parallel where they can), so each is the time its own work took.
+type BatchTiming struct {
+	Read   time.Duration // reading and decoding the cases
+	Edits  time.Duration // the pre-flight edits
+	Write  time.Duration // writing the file
+	Record time.Duration // the transaction that records the batch
+}
+
+// Add adds another batch's times.
+func (t *BatchTiming) Add(o BatchTiming) {
+	t.Read += o.Read
+	t.Edits += o.Edits
+	t.Write += o.Write
+	t.Record += o.Record
 }
 
 // ErrNothingToSubmit: no case was pending, or every pending case was held back.
@@ -163,7 +182,10 @@ type Batcher struct {
 
 // Create makes a batch: it reads the facility's pending cases patient by patient, runs the full
 // edit set on each (the pre-flight), holds back the cases with error-severity failures, and
-// streams the others into a temporary file in Dir, hashing and counting on the way. Then, in one
+// streams the others into a temporary file in Dir, hashing and counting on the way. Reading,
+// the edits and writing run at once, in three goroutines handing on small chunks of patients in
+// order (see pipeline), so a batch takes about as long as the slowest of them and holds only a
+// few hundred patients in memory, plus a small link of each case to record. Then, in one
 // transaction, it records the batch, links its cases, marks the sent ones submitted and moves
 // the file to its final name. A failure anywhere (a cancelled context included) leaves no batch,
 // no case marked and no file.
@@ -224,76 +246,27 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 		return nil, fmt.Errorf("submission: %w", err)
 	}
 	tr := b.Formats.translators[opt.Version]
-	runner := b.Edits.NewRunner()
-	var (
-		linked  []store.SubmissionTumor
-		results []edits.Result
-		p       naaccr.Patient
-		out     naaccr.Patient
-	)
 	filter := store.PendingFilter{FacilityID: opt.FacilityID, Scope: opt.Scope, Correction: opt.Correction,
 		DiagnosedFrom: opt.From, DiagnosedTo: opt.To}
-	err = b.Store.EachPendingPatient(ctx, filter, 500, func(sp *store.Patient, tumors []store.Tumor) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p.Items = sp.Items
-		p.Tumors = p.Tumors[:0]
-		for _, t := range tumors {
-			p.Tumors = append(p.Tumors, naaccr.Tumor{Items: t.Items})
-		}
-		var err error
-		if results, err = runner.Patient(&p, results[:0]); err != nil {
-			return fmt.Errorf("edits of patient %d: %w", sp.ID, err)
-		}
-		byTumor := splitResults(results, len(tumors))
-		out.Items = p.Items
-		out.Tumors = out.Tumors[:0]
-		for i, t := range tumors {
-			errs, warns := byTumor[i].errors, byTumor[i].warnings
-			link := store.SubmissionTumor{TumorID: t.ID, TumorVersion: t.Version, Held: len(errs) > 0, Warnings: len(warns)}
-			cf := CaseFailures{TumorID: t.ID, PatientIDNumber: sp.PatientIDNumber, Name: sp.NameLast + ", " + sp.NameFirst, MRN: t.MedicalRecordNumber}
-			switch {
-			case link.Held:
-				cf.Failures = append(errs, warns...)
-				res.HeldCount++
-				if len(res.Held) < maxListed {
-					res.Held = append(res.Held, cf)
-				}
-			case len(warns) > 0:
-				cf.Failures = warns
-				res.WarnedCount++
-				if len(res.Warned) < maxListed {
-					res.Warned = append(res.Warned, cf)
-				}
-			}
-			if cf.Failures != nil {
-				fj, err := json.Marshal(cf.Failures)
-				if err != nil {
-					return err
-				}
-				link.Failures = string(fj)
-			}
-			linked = append(linked, link)
-			if !link.Held {
-				out.Tumors = append(out.Tumors, naaccr.Tumor{Items: t.Items})
-			}
-		}
-		if len(out.Tumors) == 0 {
+	var linked []store.SubmissionTumor
+	var file naaccr.Patient
+	err = b.pipeline(ctx, filter, res, &linked, func(c *checkedPatient) error {
+		if len(c.send) == 0 {
 			return nil
 		}
-		file := &out
+		file.Items, file.Tumors = c.p.Items, c.send
+		out := &file
 		if tr != nil {
 			var rep naaccr.TranslateReport
-			file, rep = tr.Patient(&out)
+			out, rep = tr.Patient(&file)
 			res.Translation.Add(rep)
 		}
-		if err := xw.WritePatient(file); err != nil {
-			return fmt.Errorf("patient %d: %w", sp.ID, err)
+		if err := xw.WritePatient(out); err != nil {
+			return fmt.Errorf("patient %d: %w", c.p.ID, err)
 		}
-		res.Items += countItems(target, opt.RecordType, file)
+		res.Items += countItems(target, opt.RecordType, out)
 		res.Patients++
-		res.Tumors += len(file.Tumors)
+		res.Tumors += len(out.Tumors)
 		return nil
 	})
 	if err != nil {
@@ -345,6 +318,8 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	}
 	// Two batches of the facility recorded at the same moment can pick the same sequence number;
 	// the later one is refused by the unique file name and tries the next number.
+	recordStart := time.Now()
+	defer func() { res.Timing.Record = time.Since(recordStart) }()
 	for attempt := 0; ; attempt++ {
 		res.Submission, err = b.Store.RecordSubmission(ctx, in, place)
 		if err == nil {
@@ -359,6 +334,191 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 			return res, fmt.Errorf("submission: %w", err)
 		}
 	}
+}
+
+// readPatient is a patient with its pending cases, as read from the store.
+type readPatient struct {
+	p      *store.Patient
+	tumors []store.Tumor
+}
+
+// checkedPatient is a patient after the pre-flight edits, with the tumors that go into the file
+// (those without error failures).
+type checkedPatient struct {
+	p    *store.Patient
+	send []naaccr.Tumor
+}
+
+// Sizes of the pipeline of a batch: patients read from the store a query at a time, patients
+// handed from one stage to the next at a time, and chunks that may wait between two stages.
+// They bound what is in memory at once, whatever the batch's size.
+const (
+	readBatch   = 500
+	stageChunk  = 100
+	stageQueued = 2
+)
+
+// pipeline reads the pending cases, runs the edits and calls write for each patient, in
+// patient order, with three stages running at once: reading and decoding the cases (the
+// store), the edits, and write (the caller's goroutine). The edits stage appends every case's
+// link to linked and counts the held and warned cases in res; write's own fields of res are not
+// touched by the other stages. The first error stops every stage and is returned.
+func (b *Batcher) pipeline(ctx context.Context, filter store.PendingFilter, res *BatchResult, linked *[]store.SubmissionTumor, write func(*checkedPatient) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	read := make(chan []readPatient, stageQueued)
+	checked := make(chan []checkedPatient, stageQueued)
+	var (
+		wg                 sync.WaitGroup
+		readTime, editTime time.Duration
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer close(read)
+		start := time.Now()
+		var sending time.Duration
+		chunk := make([]readPatient, 0, stageChunk)
+		send := func() error {
+			t := time.Now()
+			defer func() { sending += time.Since(t) }()
+			select {
+			case read <- chunk:
+				chunk = make([]readPatient, 0, stageChunk)
+				return nil
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		err := b.Store.EachPendingPatient(ctx, filter, readBatch, func(p *store.Patient, tumors []store.Tumor) error {
+			if chunk = append(chunk, readPatient{p, tumors}); len(chunk) == stageChunk {
+				return send()
+			}
+			return ctx.Err()
+		})
+		if err == nil && len(chunk) > 0 {
+			err = send()
+		}
+		if err != nil {
+			cancel(err)
+		}
+		readTime = time.Since(start) - sending
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(checked)
+		runner := b.Edits.NewRunner()
+		var (
+			results []edits.Result
+			p       naaccr.Patient
+		)
+		for in := range read {
+			start := time.Now()
+			out := make([]checkedPatient, 0, len(in))
+			for _, rp := range in {
+				c, err := b.check(runner, &p, &results, rp, res, linked)
+				if err != nil {
+					cancel(err)
+					break
+				}
+				out = append(out, c)
+			}
+			editTime += time.Since(start)
+			select {
+			case checked <- out:
+			case <-ctx.Done():
+			}
+			if ctx.Err() != nil {
+				for range read { // let the reader see the cancellation and stop
+				}
+				return
+			}
+		}
+	}()
+	for chunk := range checked {
+		if ctx.Err() != nil {
+			continue // drain until the edits stage stops
+		}
+		start := time.Now()
+		for i := range chunk {
+			if err := write(&chunk[i]); err != nil {
+				cancel(err)
+				break
+			}
+		}
+		res.Timing.Write += time.Since(start)
+	}
+	wg.Wait()
+	res.Timing.Read += readTime
+	res.Timing.Edits += editTime
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
+}
+
+// maxStoredFailures bounds the failing edits stored with a case, so that a case failing nearly
+// every edit cannot make a batch's memory or its rows grow without bound; the count of the
+// others is stored as a last entry.
+const maxStoredFailures = 50
+
+// check runs the edits on one patient's cases, links each case to the batch (held back when it
+// has error failures) and counts and lists the held and warned ones in res.
+func (b *Batcher) check(runner *edits.Runner, p *naaccr.Patient, results *[]edits.Result, rp readPatient, res *BatchResult, linked *[]store.SubmissionTumor) (checkedPatient, error) {
+	sp, tumors := rp.p, rp.tumors
+	p.Items = sp.Items
+	p.Tumors = p.Tumors[:0]
+	for _, t := range tumors {
+		p.Tumors = append(p.Tumors, naaccr.Tumor{Items: t.Items})
+	}
+	var err error
+	if *results, err = runner.Patient(p, (*results)[:0]); err != nil {
+		return checkedPatient{}, fmt.Errorf("edits of patient %d: %w", sp.ID, err)
+	}
+	c := checkedPatient{p: sp, send: make([]naaccr.Tumor, 0, len(tumors))}
+	var byTumor []tumorResults
+	if len(*results) > 0 {
+		byTumor = splitResults(*results, len(tumors))
+	}
+	for i, t := range tumors {
+		var errs, warns []Failure
+		if byTumor != nil {
+			errs, warns = byTumor[i].errors, byTumor[i].warnings
+		}
+		link := store.SubmissionTumor{TumorID: t.ID, TumorVersion: t.Version, Held: len(errs) > 0, Warnings: len(warns)}
+		var failures []Failure
+		switch {
+		case link.Held:
+			failures = append(errs, warns...)
+			res.HeldCount++
+		case len(warns) > 0:
+			failures = warns
+			res.WarnedCount++
+		}
+		if failures != nil {
+			if n := len(failures); n > maxStoredFailures {
+				failures = append(failures[:maxStoredFailures-1:maxStoredFailures-1], Failure{Severity: string(edits.SeverityWarning),
+					Message: fmt.Sprintf("and %d more failing edits (not stored)", n-maxStoredFailures+1)})
+			}
+			fj, err := json.Marshal(failures)
+			if err != nil {
+				return c, err
+			}
+			link.Failures = string(fj)
+			cf := CaseFailures{TumorID: t.ID, PatientIDNumber: sp.PatientIDNumber, Name: sp.NameLast + ", " + sp.NameFirst,
+				MRN: t.MedicalRecordNumber, Failures: failures}
+			if link.Held && len(res.Held) < maxListed {
+				res.Held = append(res.Held, cf)
+			} else if !link.Held && len(res.Warned) < maxListed {
+				res.Warned = append(res.Warned, cf)
+			}
+		}
+		*linked = append(*linked, link)
+		if !link.Held {
+			c.send = append(c.send, naaccr.Tumor{Items: t.Items})
+		}
+	}
+	return c, nil
 }
 
 // fileSafe keeps a facility identifier usable in a file name.
