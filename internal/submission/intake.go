@@ -61,7 +61,8 @@ type Intaker struct {
 	// Workers run the edits of one file; 1 when 0 (a server runs few jobs side by side and
 	// must leave the web pages a core).
 	Workers int
-	// ProgressEvery is how many patients pass between progress writes; 2000 when 0.
+	// ProgressEvery is how many patients pass between progress checks; 2000 when 0. Progress
+	// is written at most once a second.
 	ProgressEvery int
 	// BatchSize is the patients per import transaction; 500 when 0.
 	BatchSize int
@@ -177,7 +178,9 @@ func (k *Intaker) sendingFacility(ctx context.Context, p *naaccr.Patient) (*stor
 	return nil, nil
 }
 
-// processor is the state of one run over a file.
+// processor is the state of one run over a file. It runs in the goroutine that receives the
+// edit results; what it has for the database goes to a writer (see intakeWriter) so that the
+// reading and the edits do not wait for the database.
 type processor struct {
 	k          *Intaker
 	in         *store.Intake
@@ -188,11 +191,22 @@ type processor struct {
 	facility   uint     // whose stored tumors are duplicates
 	sending    *uint
 	resolved   bool
-	dupKeys    []string // patient id number + "/" + sequence of the patients not yet looked up
-	dupIDs     []string
+	dupKeys    []string // patient id number + "/" + sequence of the tumors not yet looked up
+	dupIDs     []string // their patient id numbers
+	w          *intakeWriter
+	every      int       // patients between progress checks
+	lastSaved  time.Time // when progress was last sent
 }
 
-const maxFacilitiesSeen = 50
+const (
+	maxFacilitiesSeen = 50
+	// Failures go to the writer this many at a time, and patients' duplicates are looked up
+	// this many at a time: few statements, a bounded buffer.
+	failuresPerWrite  = 2000
+	patientsPerLookup = 500
+	// progressInterval is the least time between progress writes.
+	progressInterval = time.Second
+)
 
 // Process checks an intake's file from the start: structure, field and inter-field edits, and
 // tumors already received. It stores the counts, the edit counts and the failing records, and
@@ -203,54 +217,55 @@ func (k *Intaker) Process(ctx context.Context, in *store.Intake) error {
 	var pb *naaccr.Problem
 	switch {
 	case errors.As(err, &pb):
-		return k.finishStructural(ctx, in, &processor{k: k, in: in}, pb)
+		return k.finishStructural(ctx, in, k.newProcessor(in), pb)
 	case err != nil:
 		return k.Store.FailIntake(ctx, in.ID, err.Error())
 	}
 	defer f.Close()
-	pr := &processor{k: k, in: in, editCounts: map[[2]string]int{}, facility: in.FacilityID}
+	pr := k.newProcessor(in)
 	if vp := versionProblem(rd); vp != nil {
-		pr.counts.StructuralErrors = 1
 		return k.finishStructural(ctx, in, pr, vp)
-	}
-	every := k.ProgressEvery
-	if every <= 0 {
-		every = 2000
 	}
 	workers := k.Workers
 	if workers <= 0 {
 		workers = 1
 	}
-	runErr := k.Edits.RunReader(ctx, rd, edits.BatchOptions{Workers: workers}, func(r *edits.PatientResult) error {
-		if err := pr.add(ctx, r); err != nil {
-			return err
-		}
-		if pr.counts.Patients%every == 0 {
-			return pr.progress(ctx)
-		}
-		return nil
-	})
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	pr.w = startIntakeWriter(runCtx, k.Store, in.ID, cancel)
+	runErr := k.Edits.RunReader(runCtx, rd, edits.BatchOptions{Workers: workers}, pr.add)
+	if runErr == nil {
+		runErr = pr.send(false) // the rest
+	}
+	// The writer's error (a database error) says more than the cancellation it caused.
+	if werr := pr.w.close(); werr != nil {
+		return fmt.Errorf("submission: intake %d: %w", in.ID, werr)
+	}
+	pr.counts.Duplicates = pr.w.duplicates
 	if runErr != nil && errors.As(runErr, &pb) {
 		return k.finishStructural(ctx, in, pr, pb)
 	}
 	if runErr != nil {
 		return fmt.Errorf("submission: intake %d: %w", in.ID, runErr)
 	}
-	if err := pr.lookUpDuplicates(ctx); err != nil {
-		return err
-	}
 	return pr.finish(ctx, rd.Info())
+}
+
+func (k *Intaker) newProcessor(in *store.Intake) *processor {
+	every := k.ProgressEvery
+	if every <= 0 {
+		every = 2000
+	}
+	return &processor{k: k, in: in, editCounts: map[[2]string]int{}, facility: in.FacilityID, every: every, lastSaved: time.Now()}
 }
 
 // finishStructural records a structural error as the run's last failure and ends it done.
 func (k *Intaker) finishStructural(ctx context.Context, in *store.Intake, pr *processor, pb *naaccr.Problem) error {
-	if pr.editCounts == nil {
-		pr.editCounts = map[[2]string]int{}
-	}
 	pr.counts.StructuralErrors = 1
 	msg := pb.Error()
 	pr.record([]store.IntakeFailure{{PatientIndex: max(pb.Patient-1, -1), TumorIndex: pb.Tumor - 1, EditID: EditStructure,
 		Severity: string(edits.SeverityError), Item: pb.Item, Message: msg}})
+	// What is left of the patients before the error is written here, without a writer.
 	if err := pr.lookUpDuplicates(ctx); err != nil {
 		return err
 	}
@@ -268,11 +283,12 @@ func (pr *processor) record(fs []store.IntakeFailure) {
 	}
 }
 
-func (pr *processor) add(ctx context.Context, r *edits.PatientResult) error {
+// add takes one patient's results; it is RunReader's callback.
+func (pr *processor) add(r *edits.PatientResult) error {
 	p := &r.Patient
 	if !pr.resolved {
 		pr.resolved = true
-		f, err := pr.k.sendingFacility(ctx, p)
+		f, err := pr.k.sendingFacility(pr.w.ctx, p)
 		if err != nil {
 			return err
 		}
@@ -287,6 +303,7 @@ func (pr *processor) add(ctx context.Context, r *edits.PatientResult) error {
 	pr.counts.EditErrors += v.errors
 	pr.counts.EditWarnings += v.warnings
 	pr.record(v.failures)
+	pid := p.Items["patientIdNumber"]
 	for i, t := range p.Tumors {
 		if !v.patientBad && !v.tumorBad[i] {
 			pr.counts.AcceptableTumors++
@@ -294,56 +311,67 @@ func (pr *processor) add(ctx context.Context, r *edits.PatientResult) error {
 		if rf := strings.TrimSpace(t.Items["reportingFacility"]); rf != "" && len(pr.seen) < maxFacilitiesSeen && !slices.Contains(pr.seen, rf) {
 			pr.seen = append(pr.seen, rf)
 		}
-		if pid, seq := p.Items["patientIdNumber"], sequenceOf(t.Items); pid != "" && seq != "" {
+		if seq := sequenceOf(t.Items); pid != "" && seq != "" {
 			pr.dupKeys = append(pr.dupKeys, pid+"/"+seq)
 			if len(pr.dupIDs) == 0 || pr.dupIDs[len(pr.dupIDs)-1] != pid {
 				pr.dupIDs = append(pr.dupIDs, pid)
 			}
 		}
 	}
-	if len(pr.dupIDs) >= 500 {
-		return pr.lookUpDuplicates(ctx)
+	progress := pr.counts.Patients%pr.every == 0 && time.Since(pr.lastSaved) >= progressInterval
+	if progress || len(pr.failures) >= failuresPerWrite || len(pr.dupIDs) >= patientsPerLookup {
+		return pr.send(progress)
 	}
 	return nil
 }
 
-// lookUpDuplicates counts the pending tumors the sending facility has already.
-func (pr *processor) lookUpDuplicates(ctx context.Context) error {
-	if len(pr.dupKeys) == 0 {
-		return nil
+// send hands what is buffered to the writer, with the counts so far when progress is set. It
+// waits when the writer is behind by a few batches: memory stays bounded.
+func (pr *processor) send(progress bool) error {
+	job := intakeWrite{failures: pr.failures, facility: pr.facility, dupIDs: pr.dupIDs, dupKeys: pr.dupKeys}
+	if progress {
+		c := pr.counts
+		job.progress = &c
+		pr.lastSaved = time.Now()
 	}
-	have, err := pr.k.Store.StoredTumorKeys(ctx, pr.facility, pr.dupIDs)
+	pr.failures, pr.dupIDs, pr.dupKeys = nil, nil, nil
+	return pr.w.send(job)
+}
+
+// lookUpDuplicates counts the pending tumors the sending facility has already, in this
+// goroutine (a run that ended without its writer).
+func (pr *processor) lookUpDuplicates(ctx context.Context) error {
+	n, err := countDuplicates(ctx, pr.k.Store, pr.facility, pr.dupIDs, pr.dupKeys)
 	if err != nil {
 		return err
 	}
-	for _, key := range pr.dupKeys {
+	pr.counts.Duplicates += n
+	pr.dupKeys, pr.dupIDs = nil, nil
+	return nil
+}
+
+func countDuplicates(ctx context.Context, st IntakeStore, facility uint, ids, keys []string) (int, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	have, err := st.StoredTumorKeys(ctx, facility, ids)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, key := range keys {
 		if have[key] {
-			pr.counts.Duplicates++
+			n++
 		}
 	}
-	pr.dupKeys, pr.dupIDs = pr.dupKeys[:0], pr.dupIDs[:0]
-	return nil
-}
-
-func (pr *processor) flushFailures(ctx context.Context) error {
-	if err := pr.k.Store.AddIntakeFailures(ctx, pr.failures); err != nil {
-		return err
-	}
-	pr.failures = pr.failures[:0]
-	return nil
-}
-
-func (pr *processor) progress(ctx context.Context) error {
-	if err := pr.flushFailures(ctx); err != nil {
-		return err
-	}
-	return pr.k.Store.IntakeProgress(ctx, pr.in.ID, pr.counts)
+	return n, nil
 }
 
 func (pr *processor) finish(ctx context.Context, info *naaccr.FileInfo) error {
-	if err := pr.flushFailures(ctx); err != nil {
+	if err := pr.k.Store.AddIntakeFailures(ctx, pr.failures); err != nil {
 		return err
 	}
+	pr.failures = nil
 	res := store.IntakeResult{Counts: pr.counts, SendingFacilityID: pr.sending}
 	if info != nil {
 		res.NaaccrVersion = info.Schema.Base.NaaccrVersion
@@ -355,6 +383,83 @@ func (pr *processor) finish(ctx context.Context, info *naaccr.FileInfo) error {
 		res.EditCounts = append(res.EditCounts, store.IntakeEditCount{EditID: key[0], Severity: key[1], Count: n})
 	}
 	return pr.k.Store.FinishIntake(ctx, pr.in.ID, res)
+}
+
+// intakeWrite is one batch of database work of a run.
+type intakeWrite struct {
+	failures []store.IntakeFailure
+	facility uint
+	dupIDs   []string
+	dupKeys  []string
+	progress *store.IntakeCounts // nil: no progress write
+}
+
+// intakeWriter does a run's database work in a goroutine of its own: failing records, duplicate
+// look-ups and progress. Its first error cancels the run.
+type intakeWriter struct {
+	ctx        context.Context
+	st         IntakeStore
+	id         uint
+	jobs       chan intakeWrite
+	done       chan struct{}
+	cancel     context.CancelCauseFunc
+	err        error // set before done is closed
+	duplicates int   // likewise
+}
+
+// writerQueue is how many batches may wait for the writer.
+const writerQueue = 4
+
+func startIntakeWriter(ctx context.Context, st IntakeStore, id uint, cancel context.CancelCauseFunc) *intakeWriter {
+	w := &intakeWriter{ctx: ctx, st: st, id: id, jobs: make(chan intakeWrite, writerQueue), done: make(chan struct{}), cancel: cancel}
+	go w.run()
+	return w
+}
+
+func (w *intakeWriter) run() {
+	defer close(w.done)
+	for job := range w.jobs {
+		if w.err != nil {
+			continue // drain: the run is being cancelled
+		}
+		if err := w.write(job); err != nil {
+			w.err = err
+			w.cancel(err)
+		}
+	}
+}
+
+func (w *intakeWriter) write(job intakeWrite) error {
+	if err := w.st.AddIntakeFailures(w.ctx, job.failures); err != nil {
+		return err
+	}
+	n, err := countDuplicates(w.ctx, w.st, job.facility, job.dupIDs, job.dupKeys)
+	if err != nil {
+		return err
+	}
+	w.duplicates += n
+	if job.progress != nil {
+		job.progress.Duplicates = w.duplicates
+		return w.st.IntakeProgress(w.ctx, w.id, *job.progress)
+	}
+	return nil
+}
+
+// send queues a batch; it fails when the run was cancelled (by the writer's error or the caller).
+func (w *intakeWriter) send(job intakeWrite) error {
+	select {
+	case w.jobs <- job:
+		return nil
+	case <-w.ctx.Done():
+		return context.Cause(w.ctx)
+	}
+}
+
+// close waits for the queued work and returns the writer's error.
+func (w *intakeWriter) close() error {
+	close(w.jobs)
+	<-w.done
+	return w.err
 }
 
 // AcceptResult is what accepting an intake did.
@@ -412,23 +517,47 @@ func (k *Intaker) Accept(ctx context.Context, id uint, sc store.Scope, by *uint,
 	if size <= 0 {
 		size = 500
 	}
+	// The imports run in a goroutine of their own, in file order, while the next batch is read
+	// and checked; no batch waits besides (a batch of 500 patients holds some ten megabytes).
+	// The importer's first error cancels the run.
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	batches := make(chan []naaccr.Patient)
+	imported := make(chan error, 1)
+	var created store.ImportResult // the importer's until imported is read
+	go func() {
+		var first error
+		for b := range batches {
+			if first != nil {
+				continue // drain: the run is being cancelled
+			}
+			r, err := k.Store.ImportPatients(runCtx, res.FacilityID, string(abstract.StatusReceived), b)
+			if err != nil {
+				first = err
+				cancel(err)
+				continue
+			}
+			created.PatientsCreated += r.PatientsCreated
+			created.TumorsCreated += r.TumorsCreated
+			created.TumorsExisting += r.TumorsExisting
+		}
+		imported <- first
+	}()
 	batch := make([]naaccr.Patient, 0, size)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		r, err := k.Store.ImportPatients(ctx, res.FacilityID, string(abstract.StatusReceived), batch)
-		if err != nil {
-			return err
+		select {
+		case batches <- batch:
+		case <-runCtx.Done():
+			return context.Cause(runCtx)
 		}
-		res.PatientsCreated += r.PatientsCreated
-		res.TumorsCreated += r.TumorsCreated
-		res.TumorsExisting += r.TumorsExisting
-		batch = batch[:0]
+		batch = make([]naaccr.Patient, 0, size)
 		return nil
 	}
 	workers := max(k.Workers, 1)
-	err = k.Edits.RunReader(ctx, rd, edits.BatchOptions{Workers: workers}, func(r *edits.PatientResult) error {
+	err = k.Edits.RunReader(runCtx, rd, edits.BatchOptions{Workers: workers}, func(r *edits.PatientResult) error {
 		v := judge(r)
 		p := naaccr.Patient{Items: r.Patient.Items}
 		for i, t := range r.Patient.Tumors {
@@ -450,6 +579,12 @@ func (k *Intaker) Accept(ctx context.Context, id uint, sc store.Scope, by *uint,
 	if err == nil {
 		err = flush()
 	}
+	close(batches)
+	// The importer's error (a database error) says more than the cancellation it caused.
+	if ierr := <-imported; ierr != nil {
+		err = ierr
+	}
+	res.PatientsCreated, res.TumorsCreated, res.TumorsExisting = created.PatientsCreated, created.TumorsCreated, created.TumorsExisting
 	if err != nil {
 		return res, fmt.Errorf("submission: accept intake %d: %w", in.ID, err)
 	}
