@@ -31,6 +31,7 @@ type WorklistView struct {
 	Query      WorklistQuery
 	Statuses   []Option
 	SiteGroups []Option
+	Facilities []Option // offered when the user works for several facilities
 	Years      []string
 	Assignees  []Option
 	Columns    []SortLink
@@ -51,6 +52,7 @@ type WorklistQuery struct {
 	Site     string // site group id
 	Year     string
 	Assigned string // "", "me", "none" or a user id
+	Facility string // a facility id, "" for all of the user's
 	Errors   bool
 	Sort     string
 	Dir      string // "asc" or "desc"

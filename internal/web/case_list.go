@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/store"
@@ -55,6 +56,7 @@ const worklistPageSize = 50
 // worklistStatuses are the statuses the worklist filters by, in workflow order.
 var worklistStatuses = []abstract.Status{
 	abstract.StatusDraft, abstract.StatusInReview, abstract.StatusReturned, abstract.StatusApproved, abstract.StatusSubmitted,
+	abstract.StatusReceived,
 }
 
 // worklistColumns are the sortable columns; a column is first sorted descending when its
@@ -75,6 +77,7 @@ var worklistColumns = []struct {
 // worklistQuery is the worklist's state as its query string holds it, checked.
 type worklistQuery struct {
 	search, status, site, assigned string
+	facility                       uint // 0: every facility of the user
 	year                           int
 	errors                         bool
 	sort                           store.WorklistSort
@@ -108,6 +111,9 @@ func (h *caseHandler) parseWorklistQuery(q url.Values) worklistQuery {
 		if id, err := strconv.ParseUint(a, 10, 32); err == nil && id > 0 {
 			w.assigned = a
 		}
+	}
+	if id, err := strconv.ParseUint(q.Get("facility"), 10, 32); err == nil && id > 0 {
+		w.facility = uint(id)
 	}
 	w.errors = q.Get("errors") == "1"
 	w.sort = store.SortUpdated
@@ -162,6 +168,9 @@ func (w worklistQuery) values() url.Values {
 		v.Set("year", strconv.Itoa(w.year))
 	}
 	set("assigned", w.assigned)
+	if w.facility > 0 {
+		v.Set("facility", strconv.FormatUint(uint64(w.facility), 10))
+	}
 	if w.errors {
 		v.Set("errors", "1")
 	}
@@ -197,6 +206,10 @@ func (h *caseHandler) filter(w worklistQuery, su *store.SessionUser) store.Workl
 		Scope: scopeOf(su), Status: w.status, Search: w.search, DiagnosisYear: w.year,
 		WithEditErrors: w.errors, Sort: w.sort, Desc: w.desc,
 		Limit: worklistPageSize, Offset: (w.page - 1) * worklistPageSize,
+	}
+	if w.facility > 0 {
+		// One of the user's facilities; another facility's number shows nothing.
+		f.Scope = f.Scope.Narrow(w.facility)
 	}
 	if g := h.siteGroup(w.site); g != nil {
 		for _, r := range g.Ranges {
@@ -242,6 +255,9 @@ func (h *caseHandler) list(c echo.Context) error {
 		return err
 	}
 	v := h.worklistView(c, w, rows, total, users)
+	if v.Facilities, err = h.facilityOptions(c); err != nil {
+		return err
+	}
 	c.Response().Header().Add("Vary", string(hx.Request))
 	if hx.Is(c.Request().Header.Get(string(hx.Request))) && c.Request().Header.Get(string(hx.HistoryRestore)) == "" {
 		return render(c, http.StatusOK, views.WorklistResults(v))
@@ -264,6 +280,7 @@ func (h *caseHandler) worklistView(c echo.Context, w worklistQuery, rows []store
 		Page: pageOf(c, "Worklist"),
 		Query: views.WorklistQuery{
 			Search: w.search, Status: w.status, Site: w.site, Assigned: w.assigned, Errors: w.errors,
+			Facility: facilityParam(w.facility),
 			Sort: string(w.sort), Dir: dirName(w.desc),
 		},
 		Total:      total,
@@ -393,4 +410,33 @@ func showDate(d string) string {
 		return d[0:4] + "-" + d[4:6]
 	}
 	return d
+}
+
+// facilityOptions are the facilities a worklist can be narrowed to: the user's, or every facility
+// for an administrator; none when there is only one.
+func (h *caseHandler) facilityOptions(c echo.Context) ([]views.Option, error) {
+	su := currentUser(c)
+	fs := su.Facilities
+	if auth.Role(su.User.Role) == auth.RoleAdmin {
+		all, err := h.store.Facilities(c.Request().Context())
+		if err != nil {
+			return nil, err
+		}
+		fs = all
+	}
+	if len(fs) < 2 {
+		return nil, nil
+	}
+	out := make([]views.Option, len(fs))
+	for i, f := range fs {
+		out[i] = views.Option{Code: strconv.FormatUint(uint64(f.ID), 10), Label: f.Name}
+	}
+	return out, nil
+}
+
+func facilityParam(id uint) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatUint(uint64(id), 10)
 }

@@ -195,3 +195,45 @@ func TestWorklistPagesAndHtmxFragment(t *testing.T) {
 		}
 	})
 }
+
+// TestWorklistOfAUserOfSeveralFacilities: a registrar who works for A and B sees both facilities'
+// cases, can narrow the worklist to one of them, and sees nothing of a facility not theirs.
+func TestWorklistOfAUserOfSeveralFacilities(t *testing.T) {
+	t.Parallel()
+	s := storetest.New(t, store.DialectSQLite)
+	f := newFixture(t, s)
+	ctx := context.Background()
+	reg := f.users[registrarA]
+	if _, err := s.UpdateUser(ctx, store.UserUpdate{ID: reg.ID, DisplayName: reg.DisplayName, Role: reg.Role,
+		HomeFacility: &f.facA, Facilities: []uint{f.facA, f.facB}, By: store.Actor{UserID: &f.users[adminUser].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.signIn(t, registrarA)
+	tumors := func(path string) map[string]bool {
+		t.Helper()
+		p := c.get(t, path)
+		p.wantStatus(http.StatusOK)
+		got := map[string]bool{}
+		p.testid("worklist-row").Each(func(_ int, s *goquery.Selection) { got[s.AttrOr("data-tumor", "")] = true })
+		return got
+	}
+	all := tumors("/cases")
+	if !all[idString(f.caseA)] || !all[idString(f.caseB)] {
+		t.Errorf("the worklist of a user of A and B lacks A's or B's case: %v", all)
+	}
+	p := c.get(t, "/cases")
+	if p.testid("facility-filter").Length() != 1 {
+		t.Errorf("no facility filter for a user of two facilities")
+	}
+	onlyB := tumors("/cases?facility=" + idString(f.facB))
+	if onlyB[idString(f.caseA)] || !onlyB[idString(f.caseB)] {
+		t.Errorf("narrowed to B: %v; want B's case and not A's", onlyB)
+	}
+	if other := tumors("/cases?facility=" + idString(f.facB+100)); len(other) != 0 {
+		t.Errorf("a facility the user does not work for shows %d cases", len(other))
+	}
+	// A registrar of one facility is offered no choice.
+	if f.signIn(t, registrarB).get(t, "/cases").testid("facility-filter").Length() != 0 {
+		t.Errorf("a user of one facility is offered a facility filter")
+	}
+}
