@@ -280,8 +280,7 @@ func (h *caseHandler) worklistView(c echo.Context, w worklistQuery, rows []store
 		Page: pageOf(c, "Worklist"),
 		Query: views.WorklistQuery{
 			Search: w.search, Status: w.status, Site: w.site, Assigned: w.assigned, Errors: w.errors,
-			Facility: facilityParam(w.facility),
-			Sort:     string(w.sort), Dir: dirName(w.desc),
+			Sort: string(w.sort), Dir: dirName(w.desc), Facility: facilityParam(w.facility),
 		},
 		Total:      total,
 		NewCaseURL: "/patients",
