@@ -1,7 +1,6 @@
 package edits
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -9,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cara-registry/cara/internal/csvsafe"
 )
 
 // Failure is one line of a batch report: one edit failed by one record.
@@ -39,7 +40,7 @@ type Report struct {
 	format   string
 	w        io.Writer
 	file     string
-	csv      *csv.Writer
+	csv      *csvsafe.Writer
 	enc      *json.Encoder
 	byEdit   map[string]*EditSummary
 	set      *Set
@@ -58,7 +59,7 @@ func NewReport(set *Set, format string, w io.Writer, file string) *Report {
 	}
 	switch format {
 	case "csv":
-		r.csv = csv.NewWriter(w)
+		r.csv = csvsafe.NewWriter(w)
 		_ = r.csv.Write([]string{"patient", "tumor", "patientIdNumber", "edit", "severity", "items", "message"})
 	case "json":
 		r.enc = json.NewEncoder(w)

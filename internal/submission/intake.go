@@ -2,7 +2,6 @@ package submission
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/csvsafe"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
@@ -774,7 +774,7 @@ func (k *Intaker) WriteReport(ctx context.Context, w io.Writer, in *store.Intake
 	}
 	switch format {
 	case "csv":
-		cw := csv.NewWriter(w)
+		cw := csvsafe.NewWriter(w)
 		_ = cw.Write([]string{"patient", "tumor", "patientIdNumber", "sequence", "edit", "severity", "item", "message"})
 		err := k.Store.EachIntakeFailure(ctx, in.ID, func(f *store.IntakeFailure) error {
 			return cw.Write([]string{strconv.Itoa(f.PatientIndex), strconv.Itoa(f.TumorIndex), f.PatientIDNumber, f.TumorSequence, f.EditID, f.Severity, f.Item, f.Message})

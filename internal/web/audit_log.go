@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/csvsafe"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
 )
@@ -231,7 +231,7 @@ func (h *adminHandler) auditCSV(c echo.Context) error {
 	resp.Header().Set(echo.HeaderContentDisposition, `attachment; filename="cara-audit.csv"`)
 	resp.Header().Set("Cache-Control", "no-store")
 	resp.WriteHeader(http.StatusOK)
-	w := csv.NewWriter(resp)
+	w := csvsafe.NewWriter(resp)
 	if err := w.Write([]string{"id", "at", "user_id", "username", "action", "entity", "entity_id", "details", "remote_addr", "prev_hash", "hash"}); err != nil {
 		return err
 	}
@@ -242,8 +242,8 @@ func (h *adminHandler) auditCSV(c echo.Context) error {
 			user = strconv.FormatUint(uint64(*e.UserID), 10)
 		}
 		if err := w.Write([]string{
-			strconv.FormatUint(uint64(e.ID), 10), e.At.UTC().Format(time.RFC3339Nano), user, csvText(e.Username),
-			e.Action, csvText(e.Entity), csvText(e.EntityID), e.Details, csvText(e.RemoteAddr), e.PrevHash, e.Hash,
+			strconv.FormatUint(uint64(e.ID), 10), e.At.UTC().Format(time.RFC3339Nano), user, e.Username,
+			e.Action, e.Entity, e.EntityID, e.Details, e.RemoteAddr, e.PrevHash, e.Hash,
 		}); err != nil {
 			return err
 		}
@@ -258,13 +258,4 @@ func (h *adminHandler) auditCSV(c echo.Context) error {
 		return fmt.Errorf("web: audit csv: %w", err)
 	}
 	return w.Error()
-}
-
-// csvText keeps a spreadsheet from reading a typed value (a username tried at sign-in) as a
-// formula: a cell that starts with = + - @ or a tab gets a leading apostrophe.
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
