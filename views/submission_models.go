@@ -56,8 +56,10 @@ type SubmissionDetailView struct {
 	Warned []SubmissionCaseRow
 	// Created is set on the page shown right after the batch was made.
 	Created bool
-	// Lost lists values an older version's file could not carry (only right after creation).
-	Lost string
+	// Translation is the report of a batch written in an older NAACCR version: the values carried
+	// and, when Lost, those it could not carry.
+	Translation string
+	Lost        bool
 }
 
 // SubmissionCaseRow is a case of a batch with its failing edits.

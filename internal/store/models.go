@@ -387,6 +387,9 @@ type Submission struct {
 	StoragePath   string
 	DateFrom      string
 	DateTo        string
+	// TranslationReport says which values a batch in an older NAACCR version could not carry;
+	// nil for a batch in the stored version.
+	TranslationReport *string
 }
 
 // SubmissionTumor is one case a batch looked at: sent at TumorVersion, or held back by its

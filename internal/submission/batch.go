@@ -309,6 +309,10 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	if opt.Gzip {
 		in.FileExt = ".xml.gz"
 	}
+	if res.Translation.From != "" {
+		rep := res.Translation.String()
+		in.Submission.TranslationReport = &rep
+	}
 	place := func(name string) error {
 		if err := os.Rename(tmp.Name(), filepath.Join(b.Dir, name)); err != nil {
 			return err

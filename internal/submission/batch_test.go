@@ -400,6 +400,9 @@ func TestBatchWritesVersionAndRecordType(t *testing.T) {
 	if res.Submission.NaaccrVersion != "250" || res.Submission.RecordType != "I" {
 		t.Errorf("recorded %+v", res.Submission)
 	}
+	if r := res.Submission.TranslationReport; r == nil || !strings.HasPrefix(*r, "NAACCR 260 to 250:") {
+		t.Errorf("translation report of a 250 batch: %v", r)
+	}
 	for _, bad := range []submission.BatchOptions{{Version: "240"}, {RecordType: "X"}, {From: "2024133"}} {
 		o := e.opts()
 		o.Version, o.RecordType, o.From = bad.Version, bad.RecordType, bad.From

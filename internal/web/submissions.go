@@ -298,6 +298,10 @@ func (h *submissionHandler) show(c echo.Context) error {
 	if sub.Kind == store.SubmissionCorrection {
 		v.Range = "correction: " + v.Range
 	}
+	if r := sub.TranslationReport; r != nil {
+		// The report's first line counts; a line follows for each item not carried over.
+		v.Translation, v.Lost = *r, strings.Contains(*r, "\n")
+	}
 	for _, sc := range cases {
 		fs, err := submission.DecodeFailures(sc.Failures)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 	"github.com/cara-registry/cara/internal/web"
@@ -172,4 +173,31 @@ func TestSubmissionHoldsCaseWithEditErrorsAndLinksIt(t *testing.T) {
 	p.wantStatus(http.StatusUnprocessableEntity)
 	p = createBatch(t, reg, map[string]string{"version": "240"})
 	p.wantStatus(http.StatusUnprocessableEntity)
+}
+
+// TestSubmissionPageShowsTheTranslationOfAnOlderVersion: a batch written in NAACCR 250 keeps the
+// translation's report, and its page shows it, values not carried over first.
+func TestSubmissionPageShowsTheTranslationOfAnOlderVersion(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f, _ := withSubmissionDir(t, newFixture(t, s))
+	reg := f.signIn(t, registrarA)
+	p := createBatch(t, reg, map[string]string{"version": "250"})
+	if p.status == http.StatusSeeOther {
+		p = reg.get(t, p.location())
+	}
+	p.wantStatus(http.StatusOK)
+	block := p.testid("submission-translation")
+	if block.Length() != 1 || !strings.Contains(block.Text(), "NAACCR 260 to 250:") {
+		t.Fatalf("no translation report on the page of a 250 batch\n%s", excerpt(p.body))
+	}
+	// A 260 batch has none: nothing is translated.
+	walkTo(t, f, f.caseA, abstract.StatusApproved)
+	p = createBatch(t, reg, nil)
+	if p.status == http.StatusSeeOther {
+		p = reg.get(t, p.location())
+	}
+	p.wantStatus(http.StatusOK)
+	if p.testid("submission-translation").Length() != 0 {
+		t.Errorf("a 260 batch shows a translation report")
+	}
 }
