@@ -65,6 +65,9 @@ type Form struct {
 	byItem     map[string]*Field
 	sectionOf  map[string]*Section
 	notOnForm  map[string]string // naaccrId → why the form leaves it out
+	// Reabstraction are the items a blind re-abstraction sample compares unless the reviewer
+	// chooses others; each is on the form.
+	Reabstraction []string
 }
 
 // Section returns the section with the given id.
@@ -118,6 +121,7 @@ type formFile struct {
 		Reason string   `yaml:"reason"`
 		Items  []string `yaml:"items"`
 	} `yaml:"notOnForm"`
+	Reabstraction []string `yaml:"reabstraction"`
 }
 
 // LoadForm reads forms/NAME.yaml from fsys and joins every field with its dictionary definition
@@ -177,6 +181,12 @@ func LoadForm(fsys fs.FS, name string, dict *naaccr.Dictionary, tables *codes.Ta
 	if len(f.Sections) == 0 {
 		return nil, fmt.Errorf("abstract: %s: no sections", file)
 	}
+	for _, id := range ff.Reabstraction {
+		if _, ok := f.byItem[id]; !ok {
+			return nil, fmt.Errorf("abstract: %s: reabstraction: item %q is not on the form", file, id)
+		}
+	}
+	f.Reabstraction = ff.Reabstraction
 	if err := f.loadNotOnForm(file, ff, dict); err != nil {
 		return nil, err
 	}

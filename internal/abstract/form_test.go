@@ -319,6 +319,10 @@ func TestLoadFormRejectsBadForms(t *testing.T) {
 			name:    "misspelt key",
 			yaml:    formHead + "  - id: s\n    fields:\n      - item: nameLast\n        requird: true\n",
 			wantErr: []string{"forms/test.yaml", "requird"},
+		}, {
+			name:    "re-abstraction item not on the form",
+			yaml:    formHead + "  - id: s\n    fields:\n      - item: nameLast\nreabstraction: [primarySite]\n",
+			wantErr: []string{"forms/test.yaml", "reabstraction", "primarySite", "not on the form"},
 		},
 	}
 	for _, tt := range tests {
@@ -342,5 +346,17 @@ func TestLoadFormFailsForAMissingFile(t *testing.T) {
 	_, err := abstract.LoadForm(fstest.MapFS{}, "absent", d, tb)
 	if err == nil || !strings.Contains(err.Error(), "absent") {
 		t.Fatalf("err = %v, want an error naming the form", err)
+	}
+}
+
+func TestReabstractionItemsAreOnTheForm(t *testing.T) {
+	_, _, f, _ := fixture(t)
+	if len(f.Reabstraction) < 5 {
+		t.Fatalf("the form lists %d re-abstraction items, want the default set", len(f.Reabstraction))
+	}
+	for _, id := range f.Reabstraction {
+		if _, ok := f.Field(id); !ok {
+			t.Errorf("re-abstraction item %q is not on the form", id)
+		}
 	}
 }

@@ -59,14 +59,6 @@ func newSampleRandom() *rand.Rand {
 	return rand.New(rand.NewChaCha8(seed))
 }
 
-// defaultReabstractionItems are checked on a new sample's form: the items that define the tumor
-// and that re-abstraction studies compare most (site, histology, grade of v26, dates, class).
-var defaultReabstractionItems = []string{
-	"sequenceNumberHospital", "dateOfDiagnosis", "primarySite", "laterality", "histologicTypeIcdO3",
-	"behaviorCodeIcdO3", "gradeClinical", "gradePathological", "gradePostTherapyClin", "gradePostTherapy",
-	"diagnosticConfirmation", "classOfCase", "summaryStage2018",
-}
-
 // reasonLabels are the discrepancy reasons as people read them.
 var reasonLabels = map[string]string{
 	store.ReasonAbstractor:    "Abstractor error",
@@ -92,7 +84,7 @@ func (h *reabstractionHandler) itemChoices() []*abstract.Field {
 	var out []*abstract.Field
 	seen := map[string]bool{}
 	for _, sec := range h.form.Sections {
-		if !slices.ContainsFunc(sec.Fields, func(f *abstract.Field) bool { return slices.Contains(defaultReabstractionItems, f.Def.ID) }) {
+		if !slices.ContainsFunc(sec.Fields, func(f *abstract.Field) bool { return slices.Contains(h.form.Reabstraction, f.Def.ID) }) {
 			continue
 		}
 		for _, f := range sec.Fields {
@@ -121,7 +113,7 @@ func (h *reabstractionHandler) list(c echo.Context) error {
 	form := views.SampleForm{Mode: "percent", Amount: "10"}
 	for _, f := range h.itemChoices() {
 		form.Items = append(form.Items, views.ItemChoice{ID: f.Def.ID, Label: f.Label, Number: f.Def.Number,
-			Checked: slices.Contains(defaultReabstractionItems, f.Def.ID)})
+			Checked: slices.Contains(h.form.Reabstraction, f.Def.ID)})
 	}
 	return h.renderList(c, http.StatusOK, form, "")
 }
