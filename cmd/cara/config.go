@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -131,4 +132,14 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%s: unexpected argument %q: %w", fs.Name(), fs.Arg(0), errUsage)
 	}
 	return nil
+}
+
+// facilityFlag finds the facility a command's --facility flag names by its code; an unknown code
+// is an error that names the command, the flag and the way to add the facility.
+func facilityFlag(ctx context.Context, s *store.Store, cmd, code string) (*store.Facility, error) {
+	f, err := s.FacilityByCode(ctx, code)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%s: --facility: no facility with code %q (add it with `cara facility add`)", cmd, code)
+	}
+	return f, err
 }

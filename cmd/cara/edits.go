@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -140,10 +139,7 @@ func runEditsOnStore(ctx context.Context, e env, facility string, stdout io.Writ
 	defer s.Close()
 	scope := store.AllFacilities
 	if facility != "" {
-		f, err := s.FacilityByCode(ctx, facility)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("edits run: --facility: no facility with code %q", facility)
-		}
+		f, err := facilityFlag(ctx, s, "edits run", facility)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -76,10 +75,7 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	defer s.Close()
 	scope := store.AllFacilities
 	if *facility != "" {
-		f, err := s.FacilityByCode(ctx, *facility)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("export: --facility: no facility with code %q", *facility)
-		}
+		f, err := facilityFlag(ctx, s, "export", *facility)
 		if err != nil {
 			return err
 		}

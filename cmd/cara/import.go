@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -70,10 +69,7 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer s.Close()
-	fac, err := s.FacilityByCode(ctx, *facility)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("import: --facility: no facility with code %q (add it with `cara facility add`)", *facility)
-	}
+	fac, err := facilityFlag(ctx, s, "import", *facility)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -120,11 +119,7 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 // takes precedence when the records are imported.
 func intakeFacility(ctx context.Context, s *store.Store, code string) (*store.Facility, error) {
 	if code != "" {
-		f, err := s.FacilityByCode(ctx, code)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("intake: --facility: no facility with code %q", code)
-		}
-		return f, err
+		return facilityFlag(ctx, s, "intake", code)
 	}
 	facs, err := s.Facilities(ctx)
 	if err != nil {

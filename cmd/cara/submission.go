@@ -63,10 +63,7 @@ func cmdSubmissionCreate(ctx context.Context, e env, args []string, stdout io.Wr
 		return err
 	}
 	defer s.Close()
-	fac, err := s.FacilityByCode(ctx, *facility)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("submission create: --facility: no facility with code %q", *facility)
-	}
+	fac, err := facilityFlag(ctx, s, "submission create", *facility)
 	if err != nil {
 		return err
 	}
@@ -163,10 +160,7 @@ func cmdSubmissionList(ctx context.Context, e env, args []string, stdout io.Writ
 	defer s.Close()
 	var facID uint
 	if *facility != "" {
-		f, err := s.FacilityByCode(ctx, *facility)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("submission list: --facility: no facility with code %q", *facility)
-		}
+		f, err := facilityFlag(ctx, s, "submission list", *facility)
 		if err != nil {
 			return err
 		}

@@ -61,10 +61,7 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	u := &store.User{Username: *username, DisplayName: *name, Role: string(role)}
 	var ids []uint
 	for _, code := range facilities {
-		f, err := s.FacilityByCode(ctx, code)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("user add: --facility: no facility with code %q (add it with `cara facility add`)", code)
-		}
+		f, err := facilityFlag(ctx, s, "user add", code)
 		if err != nil {
 			return err
 		}
