@@ -202,7 +202,7 @@ func (h *intakeHandler) upload(c echo.Context) error {
 		if name == "" || name == "." || name == "/" {
 			return h.renderList(c, http.StatusBadRequest, "No file was uploaded: choose a NAACCR XML file (.xml or .xml.gz).")
 		}
-		in, err := h.store1(part, name, facility, su.User.ID)
+		in, err := h.store1(ctx, part, name, facility, su.User.ID)
 		if errors.Is(err, errTooLarge) {
 			return h.tooLarge(c, -1)
 		}
@@ -254,7 +254,7 @@ func (h *intakeHandler) uploadFacility(c echo.Context, field string) (uint, erro
 
 // store1 copies the file part to the intake folder under a random name and creates its intake.
 // A partial file (too large, cut off) is deleted.
-func (h *intakeHandler) store1(part *multipart.Part, name string, facility, userID uint) (*store.Intake, error) {
+func (h *intakeHandler) store1(ctx context.Context, part *multipart.Part, name string, facility, userID uint) (*store.Intake, error) {
 	if err := os.MkdirAll(h.cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("web: intake folder %s: %w", h.cfg.Dir, err)
 	}
@@ -279,7 +279,8 @@ func (h *intakeHandler) store1(part *multipart.Part, name string, facility, user
 	}
 	in := &store.Intake{FacilityID: facility, UploadedBy: &userID, CreatedAt: h.now().UTC(), FileName: name, StoredPath: path,
 		SizeBytes: n, SHA256: hexSum(sum), State: store.IntakeQueued}
-	if err := h.store.CreateIntake(context.WithoutCancel(context.Background()), in); err != nil {
+	// The file is on disk: record it even if the browser goes away now, or the file is lost.
+	if err := h.store.CreateIntake(context.WithoutCancel(ctx), in); err != nil {
 		os.Remove(path)
 		return nil, err
 	}
