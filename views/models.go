@@ -149,8 +149,10 @@ type EditLink struct {
 // EditsPageView lists the edit set with how many cases of the user's facilities fail each edit.
 type EditsPageView struct {
 	Page
-	Cases int
-	Rows  []EditRow
+	Cases    int
+	Status   string   // the statuses counted over: "" (in progress), "all" or one status
+	Statuses []Option // the choices of Status
+	Rows     []EditRow
 }
 
 // EditRow is one edit of the edit set.

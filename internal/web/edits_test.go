@@ -380,8 +380,24 @@ func TestEditsPageCountsFailingCasesOfTheUsersFacilityOnly(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if want := "over " + strconv.Itoa(len(all)) + " case(s)"; !strings.Contains(p.body, want) {
-					t.Errorf("page does not say %q\n%s", want, excerpt(p.body))
+				open := 0
+				for _, r := range all {
+					if r.Status == "draft" || r.Status == "in_review" || r.Status == "returned" {
+						open++
+					}
+				}
+				if tc.user == registrarA && open == len(all) {
+					t.Fatalf("A's approved case is missing: the test cannot tell the counts apart")
+				}
+				if want := "over " + strconv.Itoa(open) + " case(s)"; !strings.Contains(p.body, want) {
+					t.Errorf("page does not say %q (the cases in progress)\n%s", want, excerpt(p.body))
+				}
+				// Asked for, it counts over every case, and over one status.
+				if want := "over " + strconv.Itoa(len(all)) + " case(s)"; !strings.Contains(c.get(t, "/edits?status=all").body, want) {
+					t.Errorf("status=all does not say %q", want)
+				}
+				if body := c.get(t, "/edits?status=approved").body; !strings.Contains(body, "over "+strconv.Itoa(len(all)-open)+" case(s)") {
+					t.Errorf("status=approved does not count the %d approved cases", len(all)-open)
 				}
 			})
 		}
