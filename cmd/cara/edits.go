@@ -176,17 +176,9 @@ func updateEditCounts(ctx context.Context, s *store.Store, set *edits.Set, scope
 		if err != nil {
 			return err
 		}
+		byTumor := edits.CountByTumor(res, len(ts))
 		for i, t := range ts {
-			c := store.EditCounts{TumorID: t.ID}
-			for _, x := range res {
-				if x.Tumor == i || x.Tumor == -1 {
-					if x.Severity == edits.SeverityError {
-						c.Errors++
-					} else {
-						c.Warnings++
-					}
-				}
-			}
+			c := store.EditCounts{TumorID: t.ID, Errors: byTumor[i].Errors, Warnings: byTumor[i].Warnings}
 			if c.Errors > 0 {
 				withError++
 			}

@@ -64,6 +64,10 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 	if v := rd.Info().Schema.Base.NaaccrVersion; v != naaccr.CurrentVersion {
 		return fmt.Errorf("import: %s is NAACCR version %s; convert it first: cara naaccr convert --to %s %s OUT", path, v, naaccr.CurrentVersion, path)
 	}
+	cat, err := loadCatalog()
+	if err != nil {
+		return err
+	}
 	s, err := openStore(ctx, e)
 	if err != nil {
 		return err
@@ -82,7 +86,7 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 			fmt.Fprintf(stderr, "\r%5.1f%%  %d patients read, %d tumors stored, %d rejected ", 100*done, st.PatientsRead, st.TumorsCreated, st.RejectedCount)
 		}
 	}
-	st, err := submission.Import(ctx, rd, s, submission.ImportOptions{FacilityID: fac.ID, Status: *status, BatchSize: *batch, Progress: progress})
+	st, err := submission.Import(ctx, rd, s, submission.ImportOptions{FacilityID: fac.ID, Status: *status, BatchSize: *batch, Progress: progress, Edits: cat.Edits})
 	if progress != nil {
 		fmt.Fprintln(stderr)
 	}

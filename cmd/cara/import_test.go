@@ -302,3 +302,52 @@ func TestExportRefusesBadDatesAndVersions(t *testing.T) {
 		})
 	}
 }
+
+// TestImportStoresEachTumorsEditCounts: imported tumors carry their failing edits, the same a
+// full run of the edits over the store finds, so the worklist shows and filters them at once.
+func TestImportStoresEachTumorsEditCounts(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	path, _ := synthFile(t, "260", 30)
+	addFacility(t, e)
+	if out, err := runCmd(t, e, "", "import", "--facility", "F1", path); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	s := openTestStore(t, e)
+	ctx := context.Background()
+	read := func() map[uint][2]int {
+		t.Helper()
+		got := map[uint][2]int{}
+		err := s.EachPatient(ctx, store.PatientFilter{Scope: store.AllFacilities}, 100, func(_ *store.Patient, ts []store.Tumor) error {
+			for _, tu := range ts {
+				got[tu.ID] = [2]int{tu.EditErrors, tu.EditWarnings}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	imported := read()
+	failing := 0
+	for _, c := range imported {
+		if c[0]+c[1] > 0 {
+			failing++
+		}
+	}
+	if failing == 0 {
+		t.Fatalf("no imported tumor has a failing edit; the synthetic file has some")
+	}
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := updateEditCounts(ctx, s, cat.Edits, store.AllFacilities); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range read() {
+		if imported[id] != want {
+			t.Errorf("tumor %d: imported with errors/warnings %v, a run over the store finds %v", id, imported[id], want)
+		}
+	}
+}

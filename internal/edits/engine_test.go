@@ -108,3 +108,25 @@ func TestFieldCheckFastAgreesWithCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestCountByTumorCountsPatientLevelResultsForEveryTumor(t *testing.T) {
+	rs := []edits.Result{
+		{EditID: "a", Severity: edits.SeverityError, Tumor: 0},
+		{EditID: "b", Severity: edits.SeverityWarning, Tumor: 1},
+		{EditID: "c", Severity: edits.SeverityWarning, Tumor: 1},
+		{EditID: "p", Severity: edits.SeverityError, Tumor: -1},
+	}
+	got := edits.CountByTumor(rs, 3)
+	want := []edits.Counts{{Errors: 2}, {Errors: 1, Warnings: 2}, {Errors: 1}}
+	if len(got) != len(want) {
+		t.Fatalf("CountByTumor = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("tumor %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if got := edits.CountByTumor(nil, 0); len(got) != 0 {
+		t.Errorf("no tumors: %v", got)
+	}
+}

@@ -162,3 +162,27 @@ func (s *Set) fieldResults(items map[string]string, tumorIndex int, out []Result
 	slices.SortFunc(out[start:], func(a, b Result) int { return strings.Compare(a.Items[0], b.Items[0]) })
 	return out
 }
+
+// Counts are a tumor's failing edits by severity.
+type Counts struct {
+	Errors, Warnings int
+}
+
+// CountByTumor tallies a patient's results for each of its tumors; a patient-level result (Tumor
+// -1) counts for every tumor, as it does on each tumor's case.
+func CountByTumor(rs []Result, tumors int) []Counts {
+	out := make([]Counts, tumors)
+	for _, r := range rs {
+		for i := range out {
+			if r.Tumor >= 0 && r.Tumor != i {
+				continue
+			}
+			if r.Severity == SeverityError {
+				out[i].Errors++
+			} else {
+				out[i].Warnings++
+			}
+		}
+	}
+	return out
+}

@@ -36,8 +36,10 @@ func sequenceOf(items map[string]string) string {
 // ImportPatients stores a batch of patients of one facility in one transaction. A patient is
 // matched on facility and patient id number, a tumor on its patient and sequence number: what
 // is stored already is left as it is, so importing the same file twice adds nothing. It looks
-// the batch up in two queries and inserts in bulk.
-func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient) (ImportResult, error) {
+// the batch up in two queries and inserts in bulk. counts, when not nil, are the failing edits of
+// each patient's tumors (counts[i][j] for pats[i].Tumors[j]), stored with new tumors for the
+// worklist; nil leaves them 0 until the edits are run over the store.
+func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient, counts [][]TumorCounts) (ImportResult, error) {
 	var res ImportResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ids := make([]string, 0, len(pats))
@@ -95,10 +97,10 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 		}
 
 		var newTumors []*Tumor
-		for _, p := range pats {
+		for i, p := range pats {
 			patient := patientByNumber[p.Items["patientIdNumber"]]
 			pid := patient.ID
-			for _, t := range p.Tumors {
+			for j, t := range p.Tumors {
 				seq := sequenceOf(t.Items)
 				if haveTumor[pid][seq] {
 					res.TumorsExisting++
@@ -109,6 +111,9 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 				}
 				haveTumor[pid][seq] = true
 				row := &Tumor{PatientID: pid, Items: Items(maps.Clone(t.Items)), Status: status, Version: 1}
+				if i < len(counts) && j < len(counts[i]) {
+					row.EditErrors, row.EditWarnings = counts[i][j].Errors, counts[i][j].Warnings
+				}
 				row.ofPatient(patient)
 				row.promote()
 				newTumors = append(newTumors, row)
@@ -126,4 +131,9 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 		return ImportResult{}, fmt.Errorf("store: import %d patients: %w", len(pats), err)
 	}
 	return res, nil
+}
+
+// TumorCounts are an imported tumor's failing edits by severity.
+type TumorCounts struct {
+	Errors, Warnings int
 }

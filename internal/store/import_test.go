@@ -101,7 +101,7 @@ func TestImportPatientsAddsNewCasesAndSkipsStoredOnes(t *testing.T) {
 			},
 		}
 		for _, st := range steps {
-			got, err := s.ImportPatients(ctx, st.facility, "draft", st.pats)
+			got, err := s.ImportPatients(ctx, st.facility, "draft", st.pats, nil)
 			if err != nil {
 				t.Fatalf("%s: %v", st.name, err)
 			}
@@ -143,7 +143,7 @@ func TestImportPatientsMatchesTumorsOnTheCentralSequenceNumberWhenTheHospitalOne
 			{"another central number", central("02"), store.ImportResult{TumorsCreated: 1}},
 		}
 		for _, tt := range tests {
-			got, err := s.ImportPatients(ctx, f.ID, "draft", []naaccr.Patient{tt.pat})
+			got, err := s.ImportPatients(ctx, f.ID, "draft", []naaccr.Patient{tt.pat}, nil)
 			if err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
@@ -168,7 +168,7 @@ func TestImportPatientsFillsTheColumnsTheWorklistShows(t *testing.T) {
 				"primarySite": "C509", "histologicTypeIcdO3": "8500", "behaviorCodeIcdO3": "3", "dateOfDiagnosis": "20240315",
 			}}},
 		}}
-		if _, err := s.ImportPatients(ctx, f.ID, "in_review", pats); err != nil {
+		if _, err := s.ImportPatients(ctx, f.ID, "in_review", pats, nil); err != nil {
 			t.Fatal(err)
 		}
 		rows, err := s.Worklist(ctx, store.WorklistFilter{Scope: store.FacilityScope(f.ID), Search: "LOVE"})
@@ -205,7 +205,7 @@ func TestImportPatientsLinksEachTumorToItsPatientAcrossInsertChunks(t *testing.T
 		for i := range 450 {
 			pats = append(pats, importPatient(fmt.Sprintf("%08d", i+1), "N", "01"))
 		}
-		res, err := s.ImportPatients(ctx, f.ID, "draft", pats)
+		res, err := s.ImportPatients(ctx, f.ID, "draft", pats, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,6 +256,36 @@ func TestAuditKeepsEventsWhoseEntityIDIsLongerThanItsColumn(t *testing.T) {
 		}
 		if err := s.Audit(ctx, store.AuditEntry{Action: "login.failure", Entity: "user", EntityID: strings.Repeat("é", 70)}); err != nil {
 			t.Errorf("audit with 70 two-byte characters: %v", err)
+		}
+	})
+}
+
+func TestImportPatientsStoresTheTumorsEditCounts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := addFacility(t, s, "F")
+		two := importPatient("00000001", "Two", "01")
+		two.Tumors = append(two.Tumors, importPatient("00000001", "Two", "02").Tumors...)
+		pats := []naaccr.Patient{two, importPatient("00000002", "One", "01")}
+		counts := [][]store.TumorCounts{{{Errors: 2, Warnings: 1}, {Warnings: 3}}, {}}
+		if _, err := s.ImportPatients(ctx, f.ID, "received", pats, counts); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][2]int{}
+		err := s.EachPatient(ctx, store.PatientFilter{Scope: store.AllFacilities}, 10, func(p *store.Patient, ts []store.Tumor) error {
+			for _, tu := range ts {
+				got[p.PatientIDNumber+"/"+tu.SequenceNumber] = [2]int{tu.EditErrors, tu.EditWarnings}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][2]int{"00000001/01": {2, 1}, "00000001/02": {0, 3}, "00000002/01": {0, 0}}
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("tumor %s: errors/warnings %v, want %v", k, got[k], w)
+			}
 		}
 	})
 }

@@ -24,7 +24,7 @@ func TestRecordSubmissionOfManyCasesChainsEveryEvent(t *testing.T) {
 		for i := range n {
 			pats = append(pats, importPatient(fmt.Sprintf("%08d", i+1), "DOE \"Q\"\\é", "00"))
 			if len(pats) == cap(pats) || i == n-1 {
-				if _, err := s.ImportPatients(ctx, f.ID, "approved", pats); err != nil {
+				if _, err := s.ImportPatients(ctx, f.ID, "approved", pats, nil); err != nil {
 					t.Fatal(err)
 				}
 				pats = pats[:0]

@@ -70,7 +70,7 @@ func fillWorklistBench(b testing.TB, s *store.Store) *worklistBench {
 				made += len(p.Tumors)
 				pats = append(pats, p)
 			}
-			if _, err := s.ImportPatients(ctx, facility, statuses[n%len(statuses)], pats); err != nil {
+			if _, err := s.ImportPatients(ctx, facility, statuses[n%len(statuses)], pats, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

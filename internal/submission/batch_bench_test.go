@@ -190,7 +190,7 @@ func benchStore(b *testing.B, ctx context.Context, target int, set *edits.Set) (
 	runner := set.NewRunner()
 	chunk := make([]naaccr.Patient, 0, 500)
 	flush := func() {
-		if _, err := s.ImportPatients(ctx, fac.ID, "approved", chunk); err != nil {
+		if _, err := s.ImportPatients(ctx, fac.ID, "approved", chunk, nil); err != nil {
 			b.Fatal(err)
 		}
 		chunk = chunk[:0]

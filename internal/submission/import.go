@@ -7,13 +7,14 @@ import (
 	"io"
 	"maps"
 
+	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 )
 
 // ImportTarget stores batches of patients.
 type ImportTarget interface {
-	ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient) (store.ImportResult, error)
+	ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient, counts [][]store.TumorCounts) (store.ImportResult, error)
 }
 
 // ImportOptions say where imported cases go.
@@ -21,6 +22,9 @@ type ImportOptions struct {
 	FacilityID uint
 	Status     string // status of new tumors
 	BatchSize  int    // patients per transaction; 500 when 0
+	// Edits, when set, run over each patient imported, and each new tumor's error and warning
+	// counts are stored with it (the worklist shows them and filters on them).
+	Edits *edits.Set
 	// Progress, when set, is called after each batch.
 	Progress func(ImportStats)
 }
@@ -57,11 +61,31 @@ func Import(ctx context.Context, rd *naaccr.Reader, dst ImportTarget, opt Import
 		size = 500
 	}
 	batch := make([]naaccr.Patient, 0, size)
+	var counts [][]store.TumorCounts
+	var runner *edits.Runner
+	if opt.Edits != nil {
+		runner = opt.Edits.NewRunner()
+	}
+	var results []edits.Result
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		res, err := dst.ImportPatients(ctx, opt.FacilityID, opt.Status, batch)
+		if runner != nil {
+			counts = counts[:0]
+			for i := range batch {
+				var err error
+				if results, err = runner.Patient(&batch[i], results[:0]); err != nil {
+					return fmt.Errorf("submission: edits of patient %s: %w", batch[i].Items["patientIdNumber"], err)
+				}
+				var cs []store.TumorCounts
+				for _, c := range edits.CountByTumor(results, len(batch[i].Tumors)) {
+					cs = append(cs, store.TumorCounts{Errors: c.Errors, Warnings: c.Warnings})
+				}
+				counts = append(counts, cs)
+			}
+		}
+		res, err := dst.ImportPatients(ctx, opt.FacilityID, opt.Status, batch, counts)
 		if err != nil {
 			return err
 		}

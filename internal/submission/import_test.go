@@ -24,7 +24,7 @@ type fakeTarget struct {
 	failOn   int // 1-based batch that fails; 0 never
 }
 
-func (f *fakeTarget) ImportPatients(_ context.Context, facilityID uint, status string, pats []naaccr.Patient) (store.ImportResult, error) {
+func (f *fakeTarget) ImportPatients(_ context.Context, facilityID uint, status string, pats []naaccr.Patient, counts [][]store.TumorCounts) (store.ImportResult, error) {
 	f.facility, f.status = facilityID, status
 	if len(f.batches)+1 == f.failOn {
 		return store.ImportResult{}, errors.New("disk full")

@@ -522,7 +522,12 @@ func (k *Intaker) Accept(ctx context.Context, id uint, sc store.Scope, by *uint,
 	// The importer's first error cancels the run.
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	batches := make(chan []naaccr.Patient)
+	// A batch carries its patients and their tumors' failing edits, stored with them for the worklist.
+	type acceptBatch struct {
+		pats   []naaccr.Patient
+		counts [][]store.TumorCounts
+	}
+	batches := make(chan acceptBatch)
 	imported := make(chan error, 1)
 	var created store.ImportResult // the importer's until imported is read
 	go func() {
@@ -531,7 +536,7 @@ func (k *Intaker) Accept(ctx context.Context, id uint, sc store.Scope, by *uint,
 			if first != nil {
 				continue // drain: the run is being cancelled
 			}
-			r, err := k.Store.ImportPatients(runCtx, res.FacilityID, string(abstract.StatusReceived), b)
+			r, err := k.Store.ImportPatients(runCtx, res.FacilityID, string(abstract.StatusReceived), b.pats, b.counts)
 			if err != nil {
 				first = err
 				cancel(err)
@@ -543,9 +548,9 @@ func (k *Intaker) Accept(ctx context.Context, id uint, sc store.Scope, by *uint,
 		}
 		imported <- first
 	}()
-	batch := make([]naaccr.Patient, 0, size)
+	batch := acceptBatch{pats: make([]naaccr.Patient, 0, size)}
 	flush := func() error {
-		if len(batch) == 0 {
+		if len(batch.pats) == 0 {
 			return nil
 		}
 		select {
@@ -553,25 +558,29 @@ func (k *Intaker) Accept(ctx context.Context, id uint, sc store.Scope, by *uint,
 		case <-runCtx.Done():
 			return context.Cause(runCtx)
 		}
-		batch = make([]naaccr.Patient, 0, size)
+		batch = acceptBatch{pats: make([]naaccr.Patient, 0, size)}
 		return nil
 	}
 	workers := max(k.Workers, 1)
 	err = k.Edits.RunReader(runCtx, rd, edits.BatchOptions{Workers: workers}, func(r *edits.PatientResult) error {
 		v := judge(r)
 		p := naaccr.Patient{Items: r.Patient.Items}
+		all := edits.CountByTumor(r.Results, len(r.Patient.Tumors))
+		var counts []store.TumorCounts
 		for i, t := range r.Patient.Tumors {
 			if v.patientBad || v.tumorBad[i] {
 				res.TumorsSkipped++
 				continue
 			}
 			p.Tumors = append(p.Tumors, t)
+			counts = append(counts, store.TumorCounts{Errors: all[i].Errors, Warnings: all[i].Warnings})
 		}
 		if len(p.Tumors) == 0 {
 			return nil
 		}
-		batch = append(batch, p)
-		if len(batch) >= size {
+		batch.pats = append(batch.pats, p)
+		batch.counts = append(batch.counts, counts)
+		if len(batch.pats) >= size {
 			return flush()
 		}
 		return nil

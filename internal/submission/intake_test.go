@@ -333,8 +333,8 @@ type cancellingIntakeStore struct {
 	cancel  context.CancelFunc
 }
 
-func (c *cancellingIntakeStore) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient) (store.ImportResult, error) {
-	res, err := c.Store.ImportPatients(ctx, facilityID, status, pats)
+func (c *cancellingIntakeStore) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient, counts [][]store.TumorCounts) (store.ImportResult, error) {
+	res, err := c.Store.ImportPatients(ctx, facilityID, status, pats, counts)
 	c.batches--
 	if c.batches == 0 {
 		c.cancel()

@@ -91,12 +91,12 @@ func (f *failingIntakeStore) AddIntakeFailures(ctx context.Context, fs []store.I
 	return f.Store.AddIntakeFailures(ctx, fs)
 }
 
-func (f *failingIntakeStore) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient) (store.ImportResult, error) {
+func (f *failingIntakeStore) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient, counts [][]store.TumorCounts) (store.ImportResult, error) {
 	if f.importsLeft == 0 {
 		return store.ImportResult{}, errDisk
 	}
 	f.importsLeft--
-	return f.Store.ImportPatients(ctx, facilityID, status, pats)
+	return f.Store.ImportPatients(ctx, facilityID, status, pats, counts)
 }
 
 // A database error while the failures are written ends the run with that error (not the
