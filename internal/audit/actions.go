@@ -48,3 +48,18 @@ const (
 	ReabstractionView   = "reabstraction.view"
 	ReabstractionSave   = "reabstraction.save"
 )
+
+// Actions lists every action, in the order of the trail's story: what the audit log's filter
+// offers and what the audit completeness test walks.
+var Actions = []string{
+	LoginSuccess, LoginFailure, Logout,
+	CaseView, CaseUpdate, CaseStatus,
+	PatientSearch, PatientView, PatientCreate, TumorCreate,
+	CommentAdd, CommentResolve, CommentClose,
+	ReabstractionSample, ReabstractionView, ReabstractionSave,
+	Export, Import, SubmissionCreate, SubmissionDownload,
+	IntakeUpload, IntakeAccept, IntakeDownload,
+	UserCreate, UserUpdate, UserDisable, UserEnable,
+	PasswordReset, PasswordChange, FacilityCreate, FacilityUpdate,
+	AuditExport,
+}

@@ -19,20 +19,6 @@ import (
 	"github.com/cara-registry/cara/views"
 )
 
-// auditActions are the actions the audit log's filter offers, in the order of the trail's story.
-var auditActions = []string{
-	audit.LoginSuccess, audit.LoginFailure, audit.Logout,
-	audit.CaseView, audit.CaseUpdate, audit.CaseStatus,
-	audit.PatientSearch, audit.PatientView, audit.PatientCreate, audit.TumorCreate,
-	audit.CommentAdd, audit.CommentResolve, audit.CommentClose,
-	audit.ReabstractionSample, audit.ReabstractionView, audit.ReabstractionSave,
-	audit.Export, audit.Import, audit.SubmissionCreate, audit.SubmissionDownload,
-	audit.IntakeUpload, audit.IntakeAccept, audit.IntakeDownload,
-	audit.UserCreate, audit.UserUpdate, audit.UserDisable, audit.UserEnable,
-	audit.PasswordReset, audit.PasswordChange, audit.FacilityCreate, audit.FacilityUpdate,
-	audit.AuditExport,
-}
-
 // auditPageSize is the number of events a page of the audit log shows.
 const auditPageSize = 50
 
@@ -105,7 +91,7 @@ func (h *adminHandler) auditLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.AuditLogView{Page: pageOf(c, "Audit log"), Query: q, Actions: auditActions, Error: problem,
+	v := views.AuditLogView{Page: pageOf(c, "Audit log"), Query: q, Actions: audit.Actions, Error: problem,
 		CSVURL: "/admin/audit.csv" + auditQueryString(q, 0)}
 	if q.Action != "" && !slices.Contains(v.Actions, q.Action) {
 		v.Actions = append(slices.Clone(v.Actions), q.Action)

@@ -2,21 +2,15 @@ package web_test
 
 import (
 	"context"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 	"github.com/cara-registry/cara/internal/submission"
-	"github.com/cara-registry/cara/internal/web"
-	"github.com/cara-registry/cara/schemas"
 )
 
 // TestBrowserSubmissionCycle is the whole exchange in a browser: a registrar creates a batch of the
@@ -25,23 +19,8 @@ import (
 // holds the hospital's case).
 func TestBrowserSubmissionCycle(t *testing.T) {
 	t.Parallel()
-	s := storetest.New(t, store.DialectSQLite)
-	f := newFixture(t, s)
-	cat, err := loadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := naaccr.LoadRegistry(schemas.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	intaker := &submission.Intaker{Store: s, Edits: cat.edits, Registry: reg, Now: func() time.Time { return clock }}
-	f.server.Close()
-	f.server = httptest.NewServer(web.New(web.Deps{Store: s, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
-		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock },
-		SubmissionDir: filepath.Join(t.TempDir(), "submissions"),
-		Intake:        web.IntakeConfig{Dir: t.TempDir(), MaxBytes: 10 << 20, Intaker: intaker}}))
-	t.Cleanup(f.server.Close)
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	intaker := withSubmissionsAndIntake(t, f)
 
 	tab := startBrowser(t, 90*time.Second, 1280, 1000)
 	b := createAndDownloadBatch(t, tab, f)
@@ -58,7 +37,7 @@ func TestBrowserSubmissionCycle(t *testing.T) {
 	}
 	// The page polls until the check is done; reload if it has not caught up yet.
 	ctx, cancel := context.WithTimeout(tab, 5*time.Second)
-	err = chromedp.Do(ctx, chromedp.WaitVisible(testid("intake-summary")))
+	err := chromedp.Do(ctx, chromedp.WaitVisible(testid("intake-summary")))
 	cancel()
 	if err != nil {
 		run("reload the report", chromedp.Reload(), chromedp.WaitVisible(testid("intake-summary")))

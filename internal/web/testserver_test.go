@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ import (
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
+	"github.com/cara-registry/cara/internal/submission"
 	"github.com/cara-registry/cara/internal/web"
 	"github.com/cara-registry/cara/schemas"
 )
@@ -529,4 +531,27 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// withSubmissionsAndIntake restarts the fixture's server with a submission directory and the
+// intake configured, as `cara serve` has them, and returns the intake checker: a test runs the
+// queued checks with (&submission.Runner{Intaker: k}).RunOnce.
+func withSubmissionsAndIntake(t testing.TB, f *fixture) *submission.Intaker {
+	t.Helper()
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := naaccr.LoadRegistry(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &submission.Intaker{Store: f.store, Edits: cat.edits, Registry: reg, Now: func() time.Time { return clock }}
+	f.server.Close()
+	f.server = httptest.NewServer(web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
+		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock },
+		SubmissionDir: filepath.Join(t.TempDir(), "submissions"),
+		Intake:        web.IntakeConfig{Dir: t.TempDir(), MaxBytes: 10 << 20, Intaker: k}}))
+	t.Cleanup(f.server.Close)
+	return k
 }

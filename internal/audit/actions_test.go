@@ -1,0 +1,56 @@
+package audit_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/cara-registry/cara/internal/audit"
+)
+
+// TestActionsListsEveryAction reads the action constants from actions.go and requires each in
+// audit.Actions, once: the audit log's filter and the completeness test walk that list.
+func TestActionsListsEveryAction(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "actions.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var consts []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			for _, v := range spec.(*ast.ValueSpec).Values {
+				if lit, ok := v.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					s, _ := strconv.Unquote(lit.Value)
+					consts = append(consts, s)
+				}
+			}
+		}
+	}
+	if len(consts) < 20 {
+		t.Fatalf("found %d action constants in actions.go; the parse went wrong", len(consts))
+	}
+	for _, c := range consts {
+		if n := countOf(audit.Actions, c); n != 1 {
+			t.Errorf("action %q is in audit.Actions %d times, want once", c, n)
+		}
+	}
+	if len(audit.Actions) != len(consts) {
+		t.Errorf("audit.Actions has %d actions, actions.go declares %d", len(audit.Actions), len(consts))
+	}
+}
+
+func countOf(list []string, v string) int {
+	n := 0
+	for i := slices.Index(list, v); i >= 0; i = slices.Index(list, v) {
+		n++
+		list = list[i+1:]
+	}
+	return n
+}
