@@ -149,6 +149,18 @@ func demoReviews(ctx context.Context, s *store.Store, facilityID uint, users map
 			})
 			return err
 		}
+		scope := store.FacilityScope(facilityID)
+		var commentID uint
+		// comment is the reviewer's note on an item, left before a return.
+		comment := func(item, body string) func() error {
+			return func() error {
+				c, err := s.AddComment(ctx, store.CommentAdd{TumorID: t.ID, Scope: scope, NaaccrID: item, Body: body, AuthorID: *users["reviewer"]})
+				if err == nil {
+					commentID = c.ID
+				}
+				return err
+			}
+		}
 		steps := []func() error{
 			func() error {
 				return step(abstract.ActionSend, abstract.StatusDraft, abstract.StatusInReview, registrar, "", 0)
@@ -156,19 +168,29 @@ func demoReviews(ctx context.Context, s *store.Store, facilityID uint, users map
 		}
 		switch {
 		case i%6 == 1: // still waiting for the reviewer
-		case i%6 == 2: // returned, waiting for the registrar
-			steps = append(steps, func() error {
+		case i%6 == 2: // returned with a comment, waiting for the registrar
+			steps = append(steps, comment("gradeClinical", "The pathology report gives another grade: please check."), func() error {
 				return step(abstract.ActionReturn, abstract.StatusInReview, abstract.StatusReturned, users["reviewer"],
 					"Please confirm the grade against the pathology report.", time.Duration(1+i%4)*day)
 			})
-		case i%6 == 3: // returned once, corrected, approved
+		case i%6 == 3: // returned once, corrected (comment resolved and closed), approved
 			steps = append(steps,
+				comment("laterality", "Paired site: laterality is needed."),
 				func() error {
 					return step(abstract.ActionReturn, abstract.StatusInReview, abstract.StatusReturned, users["reviewer"],
 						"Laterality is missing for a paired site.", time.Duration(1+i%3)*day)
 				},
 				func() error {
+					_, err := s.ResolveComment(ctx, store.CommentStep{CommentID: commentID, TumorID: t.ID, Scope: scope,
+						UserID: *registrar, Note: "Laterality taken from the operative report."})
+					return err
+				},
+				func() error {
 					return step(abstract.ActionSend, abstract.StatusReturned, abstract.StatusInReview, registrar, "", day)
+				},
+				func() error {
+					_, err := s.CloseComment(ctx, store.CommentStep{CommentID: commentID, TumorID: t.ID, Scope: scope, UserID: *users["reviewer"]})
+					return err
 				},
 				func() error {
 					return step(abstract.ActionApprove, abstract.StatusInReview, abstract.StatusApproved, users["reviewer"], "", 2*day)

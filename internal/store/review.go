@@ -275,8 +275,9 @@ type ReturnedCase struct {
 
 // ReturnedCases lists the returned cases in scope, the longest returned first, at most limit,
 // from the tumors (facility_id, status, status_changed_at) index; the return's reason and the
-// unresolved comments are looked up for those rows only.
-func (s *Store) ReturnedCases(ctx context.Context, sc Scope, limit int) ([]ReturnedCase, error) {
+// unresolved comments are looked up for those rows only. With forUser set, only the cases that
+// user sent to review last or is assigned to: the ones returned to them.
+func (s *Store) ReturnedCases(ctx context.Context, sc Scope, forUser *uint, limit int) ([]ReturnedCase, error) {
 	if limit <= 0 {
 		limit = 20
 	}
@@ -285,6 +286,11 @@ func (s *Store) ReturnedCases(ctx context.Context, sc Scope, limit int) ([]Retur
 	if cond, a := sc.cond("t.facility_id"); cond != "" {
 		conds = append([]string{cond}, conds...)
 		args = append(a, args...)
+	}
+	if forUser != nil {
+		conds = append(conds, `(t.assigned_to = ? OR (SELECT sc.user_id FROM status_changes sc
+			WHERE sc.tumor_id = t.id AND sc.action = 'send' ORDER BY sc.at DESC, sc.id DESC LIMIT 1) = ?)`)
+		args = append(args, *forUser, *forUser)
 	}
 	sql := `SELECT pg.tumor_id, pg.name_last, pg.name_first, pg.medical_record_number, pg.primary_site, pg.status_changed_at,
 		COALESCE(ls.reason, '') AS reason, ` + nameOf("u") + ` AS returned_by_name,

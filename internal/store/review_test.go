@@ -213,7 +213,7 @@ func TestReturnedCasesCarryTheReasonAndUnresolvedComments(t *testing.T) {
 		if _, err := s.ResolveComment(ctx, store.CommentStep{CommentID: rows[0].ID, TumorID: ids[0], Scope: store.AllFacilities, UserID: reg.ID, Note: "done"}); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.ReturnedCases(ctx, store.FacilityScope(a.ID), 10)
+		got, err := s.ReturnedCases(ctx, store.FacilityScope(a.ID), nil, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,12 +221,20 @@ func TestReturnedCasesCarryTheReasonAndUnresolvedComments(t *testing.T) {
 			t.Fatalf("returned cases of A = %+v", got)
 		}
 		// Bee was stored as returned without a recorded return: listed, with no reason.
-		got, err = s.ReturnedCases(ctx, store.AllFacilities, 10)
+		got, err = s.ReturnedCases(ctx, store.AllFacilities, nil, 10)
 		if err != nil || len(got) != 2 {
 			t.Fatalf("returned cases of all = %+v, %v", got, err)
 		}
-		if got, err := s.ReturnedCases(ctx, store.FacilityScope(b.ID), 10); err != nil || len(got) != 1 || got[0].TumorID != idsB[0] || got[0].Reason != "" {
+		if got, err := s.ReturnedCases(ctx, store.FacilityScope(b.ID), nil, 10); err != nil || len(got) != 1 || got[0].TumorID != idsB[0] || got[0].Reason != "" {
 			t.Fatalf("returned cases of B = %+v, %v", got, err)
+		}
+		// Returned to a registrar: the cases they sent last or are assigned to.
+		other := addUser(t, s, "other", "registrar", a.ID)
+		if got, err := s.ReturnedCases(ctx, store.FacilityScope(a.ID), &reg.ID, 10); err != nil || len(got) != 1 || got[0].TumorID != ids[0] {
+			t.Fatalf("returned to the registrar who sent it = %+v, %v", got, err)
+		}
+		if got, err := s.ReturnedCases(ctx, store.FacilityScope(a.ID), &other.ID, 10); err != nil || len(got) != 0 {
+			t.Fatalf("returned to another registrar = %+v, %v", got, err)
 		}
 	})
 }

@@ -24,7 +24,7 @@ type reviewStore interface {
 	CloseComment(ctx context.Context, in store.CommentStep) (*store.ReviewComment, error)
 	CaseComments(ctx context.Context, tumorID uint, sc store.Scope) ([]store.CommentRow, error)
 	ReviewQueue(ctx context.Context, f store.ReviewQueueFilter) ([]store.ReviewQueueRow, int64, error)
-	ReturnedCases(ctx context.Context, sc store.Scope, limit int) ([]store.ReturnedCase, error)
+	ReturnedCases(ctx context.Context, sc store.Scope, forUser *uint, limit int) ([]store.ReturnedCase, error)
 }
 
 // maxCommentLength bounds a comment or a resolution note.

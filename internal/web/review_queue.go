@@ -163,13 +163,18 @@ func (h *caseHandler) reviewQueue(c echo.Context) error {
 }
 
 // returnedRows are the returned cases the worklist lists above its table, for the roles that
-// fix them (a reviewer's worklist has none).
+// fix them (a reviewer's worklist has none): a registrar's own (sent by them or assigned to
+// them), every returned case in scope for an administrator.
 func (h *caseHandler) returnedRows(c echo.Context) ([]views.ReturnedRow, error) {
 	su := currentUser(c)
-	if auth.Role(su.User.Role) == auth.RoleReviewer {
+	var forUser *uint
+	switch auth.Role(su.User.Role) {
+	case auth.RoleReviewer:
 		return nil, nil
+	case auth.RoleRegistrar:
+		forUser = &su.User.ID
 	}
-	rows, err := h.store.ReturnedCases(c.Request().Context(), scopeOf(su), returnedListed)
+	rows, err := h.store.ReturnedCases(c.Request().Context(), scopeOf(su), forUser, returnedListed)
 	if err != nil {
 		return nil, err
 	}
