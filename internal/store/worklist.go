@@ -135,11 +135,11 @@ func (s *Store) worklistFrom(f WorklistFilter) worklistSQL {
 	conds, args := worklistConds(f)
 	search := strings.TrimSpace(f.Search)
 	if search == "" {
-		from := " FROM tumors t"
+		where := ""
 		if len(conds) > 0 {
-			from += " WHERE " + strings.Join(conds, " AND ")
+			where = " WHERE " + strings.Join(conds, " AND ")
 		}
-		return worklistSQL{from: from, count: from, args: args}
+		return worklistSQL{from: " FROM tumors t" + where, count: " FROM tumors t" + s.countHint(f) + where, args: args}
 	}
 	var (
 		parts   []string
@@ -304,4 +304,16 @@ func (s *Store) FacilityUsers(ctx context.Context, sc Scope) ([]User, error) {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}
 	return us, nil
+}
+
+// countHint names the index a facility's worklist count reads when MariaDB would choose worse: a
+// diagnosis year is a range on the second column of idx_tumors_facility_dx, but the planner reads
+// all of the facility's entries from another index (20 ms instead of 3.5 ms with 100,000 tumors).
+// With an equality filter (status, assignee) the planner's own choice is right.
+func (s *Store) countHint(f WorklistFilter) string {
+	if _, one := f.Scope.Single(); !one || s.dialect != DialectMySQL || f.DiagnosisYear == 0 ||
+		f.Status != "" || f.AssignedTo != nil || f.Unassigned {
+		return ""
+	}
+	return " FORCE INDEX (idx_tumors_facility_dx)"
 }
