@@ -8,31 +8,25 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 	"github.com/cara-registry/cara/internal/submission"
 	"github.com/cara-registry/cara/internal/synth"
-	"github.com/cara-registry/cara/schemas"
 )
 
-var editSet = sync.OnceValues(func() (*edits.Set, error) {
-	dict, err := naaccr.LoadBaseDictionary(schemas.FS, naaccr.CurrentVersion)
+// editSet is the edit set the batch tests load once too.
+func editSet() (*edits.Set, error) {
+	deps, err := loadBatchDeps()
 	if err != nil {
 		return nil, err
 	}
-	tables, err := codes.Load(schemas.FS)
-	if err != nil {
-		return nil, err
-	}
-	return edits.Load(schemas.FS, dict, tables)
-})
+	return deps.edits, nil
+}
 
 func newIntaker(t testing.TB, s *store.Store) *submission.Intaker {
 	t.Helper()
