@@ -123,6 +123,9 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 			if err := tx.CreateInBatches(newTumors, 200).Error; err != nil {
 				return err
 			}
+			if err := insertTumorItems(tx, newTumors); err != nil {
+				return err
+			}
 			res.TumorsCreated = len(newTumors)
 		}
 		return nil

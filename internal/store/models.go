@@ -188,11 +188,13 @@ type Tumor struct {
 	ReviewedBy          *uint
 	EditErrors          int
 	EditWarnings        int
-	Items               Items
-	Version             int64
-	StatusChangedAt     *time.Time // when the case entered its status
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// Items are kept in tumor_items, apart from the row (see migrations/*/00008_tumor_items.sql):
+	// the store fills them where a tumor is read whole, and lists leave them nil.
+	Items           Items `gorm:"-"`
+	Version         int64
+	StatusChangedAt *time.Time // when the case entered its status
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // UserFacility is one facility a user works for.

@@ -144,6 +144,9 @@ func (s *Store) AddTumor(ctx context.Context, in NewTumor) (*Tumor, error) {
 		if err := tx.Create(row).Error; err != nil {
 			return err
 		}
+		if err := insertTumorItems(tx, []*Tumor{row}); err != nil {
+			return err
+		}
 		return s.audit(tx, AuditEntry{
 			UserID: in.UserID, Action: audit.TumorCreate, Entity: "tumor", EntityID: strconv.FormatUint(uint64(row.ID), 10),
 			Details: map[string]any{

@@ -37,7 +37,9 @@ type StatusUpdate struct {
 // ChangeStatus takes one workflow step in a transaction: the tumor's status (its version moves
 // on, so a form loaded before the step cannot overwrite it), a row in status_changes, and an
 // audit event. A case no longer in From, or changed since Version, is ErrConflict; a case out of
-// scope is ErrNotFound.
+// scope is ErrNotFound. The case's updated_at, the last change of the abstract, stays: the step
+// is in status_changed_at (and moving it would rewrite most worklist indexes, see
+// migrations/*/00008_tumor_items.sql).
 func (s *Store) ChangeStatus(ctx context.Context, in StatusUpdate) (*Tumor, error) {
 	var t *Tumor
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -70,7 +72,7 @@ func (s *Store) changeStatus(tx *gorm.DB, in StatusUpdate) (*Tumor, error) {
 	}
 	set := map[string]any{
 		"status": in.To, "status_changed_at": now, "edit_errors": in.EditErrors, "edit_warnings": in.EditWarnings,
-		"version": gorm.Expr("version + 1"), "updated_at": now,
+		"version": gorm.Expr("version + 1"),
 	}
 	if in.Reviewed {
 		set["reviewed_by"] = in.UserID
@@ -106,6 +108,9 @@ func (s *Store) changeStatus(tx *gorm.DB, in StatusUpdate) (*Tumor, error) {
 	}
 	var t Tumor
 	if err := tx.Take(&t, in.TumorID).Error; err != nil {
+		return nil, err
+	}
+	if err := loadOneTumorItems(tx, &t); err != nil {
 		return nil, err
 	}
 	return &t, nil

@@ -105,7 +105,9 @@ func (s *Store) EachPendingPatient(ctx context.Context, f PendingFilter, batchSi
 			return fmt.Errorf("store: pending cases of facility %d: patients: %w", f.FacilityID, err)
 		}
 		rows = rows[:0]
-		if err := s.pendingTumors(db.Table("tumors"), f).Where("tumors.patient_id IN ?", ids).Order("tumors.patient_id, tumors.id").Find(&rows).Error; err != nil {
+		q = s.pendingTumors(db.Table("tumors"), f).Select("tumors.*, ti.items").
+			Joins("LEFT JOIN tumor_items ti ON ti.tumor_id = tumors.id")
+		if err := q.Where("tumors.patient_id IN ?", ids).Order("tumors.patient_id, tumors.id").Find(&rows).Error; err != nil {
 			return fmt.Errorf("store: pending cases of facility %d: tumors: %w", f.FacilityID, err)
 		}
 		next := 0
@@ -340,15 +342,15 @@ func (s *Store) RecordSubmission(ctx context.Context, in NewSubmission, place fu
 		// One statement marks every sent case; it finds them through the batch's links (its
 		// primary key), in tumor id order. MySQL runs the correlated EXISTS form as a scan of
 		// every approved tumor, so it gets the join.
-		mark := `UPDATE tumors SET status = 'submitted', status_changed_at = ?, version = version + 1, updated_at = ?
+		mark := `UPDATE tumors SET status = 'submitted', status_changed_at = ?, version = version + 1
 			WHERE status = 'approved' AND EXISTS (SELECT 1 FROM submission_tumors st
 				WHERE st.submission_id = ? AND st.held = 0 AND st.tumor_id = tumors.id AND st.tumor_version = tumors.version)`
 		if s.dialect == DialectMySQL {
 			mark = `UPDATE submission_tumors st JOIN tumors t ON t.id = st.tumor_id AND t.version = st.tumor_version
-				SET t.status = 'submitted', t.status_changed_at = ?, t.version = t.version + 1, t.updated_at = ?
+				SET t.status = 'submitted', t.status_changed_at = ?, t.version = t.version + 1
 				WHERE st.submission_id = ? AND st.held = 0 AND t.status = 'approved'`
 		}
-		res := tx.Exec(mark, now, now, row.ID)
+		res := tx.Exec(mark, now, row.ID)
 		if res.Error != nil {
 			return fmt.Errorf("mark cases submitted: %w", res.Error)
 		}

@@ -99,6 +99,9 @@ func (s *Store) CreatePatient(ctx context.Context, facilityID uint, p naaccr.Pat
 			if err := tx.Create(tr).Error; err != nil {
 				return err
 			}
+			if err := insertTumorItems(tx, []*Tumor{tr}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -137,6 +140,9 @@ func (s *Store) loadCase(db *gorm.DB, tumorID uint, sc Scope) (*Case, error) {
 	q := sc.apply(db.Where("id = ?", c.Tumor.PatientID), "facility_id")
 	if err := q.Take(&c.Patient).Error; err != nil {
 		return nil, fmt.Errorf("store: case %d: %w", tumorID, notFound(err))
+	}
+	if err := loadOneTumorItems(db, &c.Tumor); err != nil {
+		return nil, fmt.Errorf("store: case %d: %w", tumorID, err)
 	}
 	return &c, nil
 }
@@ -208,8 +214,8 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			t.promote()
 			// The tumor's version moves on a patient change too: the case as a whole changed.
 			res := tx.Model(&Tumor{}).Where("id = ? AND version = ?", cur.Tumor.ID, in.TumorVersion).Updates(map[string]any{
-				"items": t.Items, "medical_record_number": t.MedicalRecordNumber,
-				"accession_number": t.AccessionNumber, "sequence_number": t.SequenceNumber,
+				"medical_record_number": t.MedicalRecordNumber,
+				"accession_number":      t.AccessionNumber, "sequence_number": t.SequenceNumber,
 				"primary_site": t.PrimarySite, "histology": t.Histology, "behavior": t.Behavior,
 				"date_of_diagnosis": t.DateOfDiagnosis,
 				"edit_errors":       in.EditErrors, "edit_warnings": in.EditWarnings,
@@ -220,6 +226,11 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			}
 			if res.RowsAffected == 0 {
 				return ErrConflict
+			}
+			if len(tch) > 0 {
+				if err := saveTumorItems(tx, cur.Tumor.ID, t.Items); err != nil {
+					return err
+				}
 			}
 			if err := s.audit(tx, AuditEntry{
 				UserID: in.UserID, Action: audit.CaseUpdate, Entity: "tumor", EntityID: fmt.Sprint(in.TumorID),
@@ -305,6 +316,9 @@ func (s *Store) EachPatient(ctx context.Context, f PatientFilter, batchSize int,
 		if err := tq.Order("patient_id, id").Find(&tumors).Error; err != nil {
 			return fmt.Errorf("store: each patient: tumors: %w", err)
 		}
+		if err := loadTumorItems(s.db.WithContext(ctx), tumors); err != nil {
+			return fmt.Errorf("store: each patient: %w", err)
+		}
 		byPatient := make(map[uint][]Tumor, len(pats))
 		for _, t := range tumors {
 			byPatient[t.PatientID] = append(byPatient[t.PatientID], t)
@@ -362,6 +376,9 @@ func (s *Store) PatientTumors(ctx context.Context, patientID uint, sc Scope) ([]
 	var ts []Tumor
 	q := sc.apply(s.db.WithContext(ctx).Where("patient_id = ?", patientID), "facility_id")
 	if err := q.Order("id").Find(&ts).Error; err != nil {
+		return nil, fmt.Errorf("store: tumors of patient %d: %w", patientID, err)
+	}
+	if err := loadTumorItems(s.db.WithContext(ctx), ts); err != nil {
 		return nil, fmt.Errorf("store: tumors of patient %d: %w", patientID, err)
 	}
 	return ts, nil

@@ -83,7 +83,7 @@ func (s *Store) Worklist(ctx context.Context, f WorklistFilter) ([]WorklistRow, 
 
 // WorklistPage is one page of a worklist and how many cases pass the filter in all: two queries
 // on tumors alone, each read from one index for a registrar's worklist (see
-// migrations/*/00002_worklist.sql). When nothing passes, or the page is past the end, the page
+// migrations/*/00008_tumor_items.sql). When nothing passes, or the page is past the end, the page
 // query is not run.
 func (s *Store) WorklistPage(ctx context.Context, f WorklistFilter) (rows []WorklistRow, total int64, err error) {
 	q := s.worklistFrom(f)
@@ -212,15 +212,16 @@ func worklistConds(f WorklistFilter) ([]string, []any) {
 }
 
 // worklistSorts are the columns of each sort, in order, after the facility: those of its index
-// in migrations/*/00002_worklist.sql (a test checks that they agree), so that the index gives
-// the order and the filter columns it ends with break ties. The tumor id comes last.
+// in migrations/*/00008_tumor_items.sql (a test checks that they agree), so that the index gives
+// the order and the filter columns it ends with break ties. The tumor id comes last. Sorting by
+// status orders a status's cases by when they entered it.
 var worklistSorts = map[WorklistSort][]string{
-	SortUpdated:   {"updated_at", "status", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},
-	SortStatus:    {"status", "updated_at", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},
-	SortSite:      {"primary_site", "status", "assigned_to", "edit_errors", "date_of_diagnosis"},
-	SortDiagnosis: {"date_of_diagnosis", "status", "assigned_to", "edit_errors", "primary_site"},
-	SortMRN:       {"medical_record_number", "status", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},
-	SortName:      {"name_last", "name_first", "patient_id", "status", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},
+	SortUpdated:   {"updated_at", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},
+	SortStatus:    {"status", "status_changed_at", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},
+	SortSite:      {"primary_site", "assigned_to", "edit_errors", "date_of_diagnosis"},
+	SortDiagnosis: {"date_of_diagnosis", "assigned_to", "edit_errors", "primary_site"},
+	SortMRN:       {"medical_record_number", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},
+	SortName:      {"name_last", "name_first", "patient_id", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},
 }
 
 // worklistSortIndexes names the index of each sort, for that test.
@@ -233,7 +234,7 @@ var worklistSortIndexes = map[WorklistSort]string{
 // allFacilitySorts are the sorts of an administrator's worklist, on the single-column indexes.
 var allFacilitySorts = map[WorklistSort][]string{
 	SortUpdated:   {"updated_at"},
-	SortStatus:    {"status", "updated_at"},
+	SortStatus:    {"status", "status_changed_at"},
 	SortSite:      {"primary_site"},
 	SortDiagnosis: {"date_of_diagnosis"},
 	SortMRN:       {"medical_record_number"},

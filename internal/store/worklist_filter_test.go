@@ -116,10 +116,11 @@ func TestWorklistSortsEveryColumnBothWays(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a, _, _ := worklistFixture(t, s, worklistCases)
-		// Change times apart, in an order of their own: M3 oldest, then M1, M7, M2, M6, m5, M4.
+		// Change times apart, in an order of their own: M3 oldest, then M1, M7, M2, M6, m5, M4;
+		// the times each case entered its status the other way round.
 		for i, mrn := range []string{"M3", "M1", "M7", "M2", "M6", "m5", "M4"} {
-			if _, err := s.DB().ExecContext(ctx, "UPDATE tumors SET updated_at = ? WHERE medical_record_number = ?",
-				storetest.Clock.AddDate(0, 0, i), mrn); err != nil {
+			if _, err := s.DB().ExecContext(ctx, "UPDATE tumors SET updated_at = ?, status_changed_at = ? WHERE medical_record_number = ?",
+				storetest.Clock.AddDate(0, 0, i), storetest.Clock.AddDate(0, 0, -i), mrn); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -134,8 +135,8 @@ func TestWorklistSortsEveryColumnBothWays(t *testing.T) {
 			{store.SortSite, []string{"m5", "M6", "M3", "M1", "M2", "M7", "M4"}},
 			// Blank first; partial dates where their known part sorts.
 			{store.SortDiagnosis, []string{"M6", "M7", "M3", "M4", "M1", "M2", "m5"}},
-			// The drafts by change time.
-			{store.SortStatus, []string{"M4", "M1", "M2", "M6", "M3", "m5", "M7"}},
+			// The drafts by the time they became drafts.
+			{store.SortStatus, []string{"M4", "M6", "M2", "M1", "M3", "m5", "M7"}},
 			{store.SortUpdated, []string{"M3", "M1", "M7", "M2", "M6", "m5", "M4"}},
 		}
 		for _, scope := range []store.Scope{store.FacilityScope(a.ID), store.AllFacilities} {

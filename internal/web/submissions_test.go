@@ -153,7 +153,7 @@ func TestSubmissionHoldsCaseWithEditErrorsAndLinksIt(t *testing.T) {
 	f, _ := withSubmissionDir(t, newFixture(t, s))
 	ctx := context.Background()
 	// Break the approved case's site behind the workflow's back: the pre-flight must catch it.
-	if _, err := s.DB().ExecContext(ctx, `UPDATE tumors SET items = REPLACE(items, '"C619"', '"C999"') WHERE id = ?`, f.approvedA); err != nil {
+	if _, err := s.DB().ExecContext(ctx, `UPDATE tumor_items SET items = REPLACE(items, '"C619"', '"C999"') WHERE tumor_id = ?`, f.approvedA); err != nil {
 		t.Fatal(err)
 	}
 	reg := f.signIn(t, registrarA)

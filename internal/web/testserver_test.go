@@ -201,8 +201,9 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 			f.mrnsB = append(f.mrnsB, tu.Items["medicalRecordNumber"])
 		}
 	}
-	// Jones before Smith: the worklist lists the newest first, so Smith's draft case comes first.
-	for _, c := range []struct {
+	// Jones before Smith, a minute apart: the worklist lists the newest first, so Smith's draft
+	// case comes first.
+	for i, c := range []struct {
 		facility uint
 		patient  naaccr.Patient
 		status   abstract.Status
@@ -222,6 +223,9 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 			t.Fatalf("find tumor of %s: %v (%d rows)", p.NameLast, err, len(rows))
 		}
 		*c.tumorID = rows[0].TumorID
+		if _, err := s.DB().ExecContext(ctx, "UPDATE tumors SET updated_at = ? WHERE id = ?", clock.Add(time.Duration(i-2)*time.Minute), rows[0].TumorID); err != nil {
+			t.Fatal(err)
+		}
 		if c.facility == facB.ID {
 			f.mrnsB = append(f.mrnsB, rows[0].MedicalRecordNumber)
 		}
