@@ -10,8 +10,9 @@
 --
 -- The worklist indexes keep their other filter columns, so a count or page without a status
 -- filter is still read from one index. A count with a status filter reads
--- idx_tumors_facility_status, which ends with every other filter column; a page sorted by
--- another column with a status filter reads the narrow rows for the status. Sorting by status
+-- idx_tumors_facility_status, which ends with every other filter column and the accession
+-- number (a search for a year's accession numbers with a status matches thousands of cases); a
+-- page sorted by another column with a status filter reads the narrow rows for the status. Sorting by status
 -- orders by the time the case entered it (status_changed_at), as the review queue does, so
 -- that one index serves both; status changes no longer move updated_at, the last change of the
 -- abstract itself.
@@ -37,7 +38,7 @@ ALTER TABLE tumors
     DROP INDEX idx_tumors_status_updated,
     DROP INDEX idx_tumors_facility_status_changed,
     ADD INDEX idx_tumors_facility_updated (facility_id, updated_at, assigned_to, edit_errors, primary_site, date_of_diagnosis),
-    ADD INDEX idx_tumors_facility_status (facility_id, status, status_changed_at, assigned_to, edit_errors, primary_site, date_of_diagnosis),
+    ADD INDEX idx_tumors_facility_status (facility_id, status, status_changed_at, assigned_to, edit_errors, primary_site, date_of_diagnosis, accession_number),
     ADD INDEX idx_tumors_facility_site (facility_id, primary_site, assigned_to, edit_errors, date_of_diagnosis),
     ADD INDEX idx_tumors_facility_dx (facility_id, date_of_diagnosis, assigned_to, edit_errors, primary_site),
     ADD INDEX idx_tumors_facility_mrn (facility_id, medical_record_number, assigned_to, edit_errors, primary_site, date_of_diagnosis),

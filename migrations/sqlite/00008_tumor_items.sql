@@ -21,7 +21,7 @@ DROP INDEX idx_tumors_facility_errors;
 DROP INDEX idx_tumors_status_updated;
 DROP INDEX idx_tumors_facility_status_changed;
 CREATE INDEX idx_tumors_facility_updated ON tumors (facility_id, updated_at, assigned_to, edit_errors, primary_site, date_of_diagnosis);
-CREATE INDEX idx_tumors_facility_status ON tumors (facility_id, status, status_changed_at, assigned_to, edit_errors, primary_site, date_of_diagnosis);
+CREATE INDEX idx_tumors_facility_status ON tumors (facility_id, status, status_changed_at, assigned_to, edit_errors, primary_site, date_of_diagnosis, accession_number COLLATE NOCASE);
 CREATE INDEX idx_tumors_facility_site ON tumors (facility_id, primary_site, assigned_to, edit_errors, date_of_diagnosis);
 CREATE INDEX idx_tumors_facility_dx ON tumors (facility_id, date_of_diagnosis, assigned_to, edit_errors, primary_site);
 CREATE INDEX idx_tumors_facility_mrn ON tumors (facility_id, medical_record_number COLLATE NOCASE, assigned_to, edit_errors, primary_site, date_of_diagnosis);
