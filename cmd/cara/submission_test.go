@@ -84,8 +84,21 @@ func TestSubmissionCreateRecordsBatchCopiesFileAndListsIt(t *testing.T) {
 			t.Errorf("create without --facility: %v, want a usage error", err)
 		}
 		var n int64
-		if err := openTestStore(t, e).DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM tumors WHERE status = 'submitted'").Scan(&n); err != nil || n != 2 {
+		db := openTestStore(t, e).DB()
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM tumors WHERE status = 'submitted'").Scan(&n); err != nil || n != 2 {
 			t.Errorf("%d cases submitted (%v), want 2", n, err)
+		}
+
+		// The batch's cases are bound to its audit event: a link removed afterwards is found.
+		if out, err := runCmd(t, e, "", "audit", "verify"); err != nil || !strings.Contains(out, "submission batches intact: 1 checked") {
+			t.Errorf("audit verify after the batch: %v\n%s", err, out)
+		}
+		if _, err := db.ExecContext(ctx, "DELETE FROM submission_tumors WHERE held = ? AND tumor_id = (SELECT MIN(tumor_id) FROM submission_tumors)", false); err != nil {
+			t.Fatal(err)
+		}
+		out, err = runCmd(t, e, "", "audit", "verify")
+		if !errors.Is(err, errProblems) || !strings.Contains(out, "F1_20261120_001.xml.gz") || !strings.Contains(out, "do not match the digest") {
+			t.Errorf("audit verify after a link was removed: %v, want exit status 1 naming the batch\n%s", err, out)
 		}
 	})
 }

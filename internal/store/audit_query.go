@@ -17,8 +17,10 @@ type AuditFilter struct {
 	// Username selects the events a user made (user_id) and the events about them (entity user,
 	// which includes failed sign-ins under that name, made by nobody).
 	Username string
-	TumorID  uint   // events about one case (entity tumor)
-	Action   string // one action name
+	// TumorID selects the events about one case: entity tumor, and the batches that sent it
+	// (their one event covers every case they sent, see RecordSubmission).
+	TumorID uint
+	Action  string // one action name
 	// From and To bound the time: From inclusive, To exclusive; zero is unbounded.
 	From, To time.Time
 	// Before pages newest first: only events with an id below it (0: from the newest).
@@ -40,7 +42,7 @@ type AuditPage struct {
 }
 
 // auditQuery is the filter as a query on audit_events joined with users.
-func (s *Store) auditQuery(db *gorm.DB, f AuditFilter) *gorm.DB {
+func (s *Store) auditQuery(db *gorm.DB, f AuditFilter) (*gorm.DB, error) {
 	q := db.Table("audit_events").
 		Select("audit_events.*, users.username AS username").
 		Joins("LEFT JOIN users ON users.id = audit_events.user_id")
@@ -49,7 +51,24 @@ func (s *Store) auditQuery(db *gorm.DB, f AuditFilter) *gorm.DB {
 			db.Model(&User{}).Select("id").Where("username = ?", f.Username), clampEntityID(f.Username))
 	}
 	if f.TumorID != 0 {
-		q = q.Where("audit_events.entity = 'tumor' AND audit_events.entity_id = ?", strconv.FormatUint(uint64(f.TumorID), 10))
+		// The batches first, in their own query: a few ids, so that both sides of the OR are
+		// ranges of idx_audit_events_entity.
+		var batches []uint
+		if err := db.Model(&SubmissionTumor{}).Where("tumor_id = ? AND held = ?", f.TumorID, false).
+			Order("submission_id").Pluck("submission_id", &batches).Error; err != nil {
+			return nil, fmt.Errorf("batches of case %d: %w", f.TumorID, err)
+		}
+		cond := "(audit_events.entity = 'tumor' AND audit_events.entity_id = ?)"
+		args := []any{strconv.FormatUint(uint64(f.TumorID), 10)}
+		if len(batches) > 0 {
+			ids := make([]string, len(batches))
+			for i, b := range batches {
+				ids[i] = strconv.FormatUint(uint64(b), 10)
+			}
+			cond = "(" + cond + " OR (audit_events.entity = 'submission' AND audit_events.entity_id IN ? AND audit_events.action = ?))"
+			args = append(args, ids, audit.SubmissionCreate)
+		}
+		q = q.Where(cond, args...)
 	}
 	if f.Action != "" {
 		q = q.Where("audit_events.action = ?", f.Action)
@@ -60,7 +79,7 @@ func (s *Store) auditQuery(db *gorm.DB, f AuditFilter) *gorm.DB {
 	if !f.To.IsZero() {
 		q = q.Where("audit_events.at < ?", f.To.UTC())
 	}
-	return q
+	return q, nil
 }
 
 // SearchAudit returns one page of the events the filter selects, newest first (keyset paging on
@@ -70,7 +89,10 @@ func (s *Store) SearchAudit(ctx context.Context, f AuditFilter) (*AuditPage, err
 	if limit <= 0 {
 		limit = 50
 	}
-	q := s.auditQuery(s.db.WithContext(ctx), f)
+	q, err := s.auditQuery(s.db.WithContext(ctx), f)
+	if err != nil {
+		return nil, fmt.Errorf("store: search audit: %w", err)
+	}
 	if f.Before != 0 {
 		q = q.Where("audit_events.id < ?", f.Before)
 	}
@@ -95,7 +117,11 @@ func (s *Store) EachAuditEvent(ctx context.Context, f AuditFilter, batchSize int
 	var after uint
 	for {
 		var rows []AuditRow
-		q := s.auditQuery(s.db.WithContext(ctx), f).Where("audit_events.id > ?", after)
+		q, err := s.auditQuery(s.db.WithContext(ctx), f)
+		if err != nil {
+			return fmt.Errorf("store: each audit event: %w", err)
+		}
+		q = q.Where("audit_events.id > ?", after)
 		if err := q.Order("audit_events.id").Limit(batchSize).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("store: each audit event after %d: %w", after, err)
 		}
@@ -139,7 +165,11 @@ func (s *Store) CaseHistory(ctx context.Context, tumorID uint, sc Scope) (*CaseH
 	}
 	id := strconv.FormatUint(uint64(tumorID), 10)
 	var h CaseHistory
-	q := s.auditQuery(db, AuditFilter{TumorID: tumorID}).Where("audit_events.action <> ?", audit.CaseView)
+	q, err := s.auditQuery(db, AuditFilter{TumorID: tumorID})
+	if err != nil {
+		return nil, fmt.Errorf("store: history of case %d: %w", tumorID, err)
+	}
+	q = q.Where("audit_events.action <> ?", audit.CaseView)
 	if err := q.Order("audit_events.id DESC").Limit(maxCaseEvents + 1).Scan(&h.Events).Error; err != nil {
 		return nil, fmt.Errorf("store: history of case %d: %w", tumorID, err)
 	}
@@ -152,7 +182,7 @@ func (s *Store) CaseHistory(ctx context.Context, tumorID uint, sc Scope) (*CaseH
 		Count    int64
 		Last     uint // the id of the last view; its time is read after
 	}
-	err := db.Table("audit_events").
+	err = db.Table("audit_events").
 		Select("audit_events.user_id, users.username AS username, COUNT(*) AS count, MAX(audit_events.id) AS last").
 		Joins("LEFT JOIN users ON users.id = audit_events.user_id").
 		Where("audit_events.entity = 'tumor' AND audit_events.entity_id = ? AND audit_events.action = ?", id, audit.CaseView).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -116,12 +117,37 @@ func (s *Store) changeStatus(tx *gorm.DB, in StatusUpdate) (*Tumor, error) {
 	return &t, nil
 }
 
-// StatusHistory lists a case's workflow steps, oldest first. The case must be in scope.
+// StatusHistory lists a case's workflow steps, oldest first. The case must be in scope. A
+// submission batch's step is read from its links (RecordSubmission writes no status_changes
+// row for each of its cases).
 func (s *Store) StatusHistory(ctx context.Context, tumorID uint, sc Scope) ([]StatusChange, error) {
+	db := s.db.WithContext(ctx)
 	var out []StatusChange
-	q := sc.apply(s.db.WithContext(ctx).Where("tumor_id = ?", tumorID), "facility_id")
+	q := sc.apply(db.Where("tumor_id = ?", tumorID), "facility_id")
 	if err := q.Order("at, id").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("store: status history of case %d: %w", tumorID, err)
 	}
+	var sent []struct {
+		FacilityID uint
+		CreatedBy  *uint
+		CreatedAt  time.Time
+		FileName   string
+		Warnings   int
+	}
+	err := sc.apply(db.Table("submission_tumors st").
+		Select("s.facility_id, s.created_by, s.created_at, s.file_name, st.warnings").
+		Joins("JOIN submissions s ON s.id = st.submission_id").
+		Where("st.tumor_id = ? AND st.held = ?", tumorID, false), "s.facility_id").
+		Order("s.created_at, s.id").Scan(&sent).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: status history of case %d: batches: %w", tumorID, err)
+	}
+	for _, b := range sent {
+		out = append(out, StatusChange{
+			TumorID: tumorID, FacilityID: b.FacilityID, Action: "submit", FromStatus: "approved", ToStatus: "submitted",
+			UserID: b.CreatedBy, Reason: "submission " + b.FileName, EditWarnings: b.Warnings, At: b.CreatedAt,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b StatusChange) int { return a.At.Compare(b.At) })
 	return out, nil
 }

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -309,8 +312,8 @@ type NewSubmission struct {
 }
 
 // RecordSubmission records a batch in one transaction: the batch row, its cases, each sent case
-// moved from approved to submitted (only if still at the version the file was written from), a
-// status change and an audit event for each, and the batch's own audit event. place is called
+// moved from approved to submitted (only if still at the version the file was written from), and
+// the batch's audit event with the digest of its sent cases. place is called
 // last, before the commit, with the file name chosen (it moves the written file into place); if
 // it fails nothing is recorded. A sent case that changed meanwhile is ErrConflict, naming the
 // case; a file name taken by a batch recorded at the same moment is ErrDuplicate (try again).
@@ -357,48 +360,19 @@ func (s *Store) RecordSubmission(ctx context.Context, in NewSubmission, place fu
 		if res.RowsAffected != int64(sent) {
 			return s.changedCase(tx, row.ID)
 		}
-		if err := tx.Exec(`INSERT INTO status_changes (tumor_id, facility_id, action, from_status, to_status, user_id, reason, edit_errors, edit_warnings, at)
-			SELECT t.id, t.facility_id, 'submit', 'approved', 'submitted', ?, ?, 0, st.warnings, ?
-			FROM submission_tumors st JOIN tumors t ON t.id = st.tumor_id
-			WHERE st.submission_id = ? AND st.held = 0
-			ORDER BY st.tumor_id`,
-			row.CreatedBy, "submission "+row.FileName, now, row.ID).Error; err != nil {
-			return fmt.Errorf("status history: %w", err)
-		}
-		// The events, made one at a time as they are inserted: a slice of a hundred thousand
-		// would be most of a batch's memory.
-		entries := func(yield func(AuditEntry) bool) {
-			var d []byte
-			for _, t := range in.Tumors {
-				if t.Held {
-					continue
-				}
-				// The details as json.Marshal writes the map (keys sorted), made by hand: a
-				// hundred thousand maps through reflection were a good part of the transaction.
-				d = append(d[:0], `{"action":"submit","edit_errors":0,"edit_warnings":`...)
-				d = strconv.AppendInt(d, int64(t.Warnings), 10)
-				d = append(d, `,"file":`...)
-				d = appendJSONString(d, row.FileName)
-				d = append(d, `,"from":"approved","submission":`...)
-				d = strconv.AppendUint(d, uint64(row.ID), 10)
-				d = append(d, `,"to":"submitted"}`...)
-				if !yield(AuditEntry{
-					UserID: row.CreatedBy, Action: audit.CaseStatus, Entity: "tumor", EntityID: strconv.FormatUint(uint64(t.TumorID), 10),
-					Details: json.RawMessage(d), RemoteAddr: in.RemoteAddr,
-				}) {
-					return
-				}
-			}
-			yield(AuditEntry{
-				UserID: row.CreatedBy, Action: audit.SubmissionCreate, Entity: "submission", EntityID: fmt.Sprint(row.ID),
-				Details: map[string]any{"file": row.FileName, "facility_id": row.FacilityID, "kind": row.Kind,
-					"version": row.NaaccrVersion, "record_type": row.RecordType, "sha256": row.SHA256,
-					"patients": row.PatientCount, "tumors": row.TumorCount, "items": row.ItemCount, "held": row.HeldCount,
-					"warnings": row.WarningCount, "from": row.DateFrom, "to": row.DateTo},
-				RemoteAddr: in.RemoteAddr,
-			})
-		}
-		if err := s.auditMany(tx, sent+1, entries); err != nil {
+		// The batch's one audit event binds its sent cases to the hash chain by their digest:
+		// an event and a status_changes row per case would double what the links already say,
+		// and were half of a large batch's transaction. StatusHistory and CaseHistory read the
+		// submit step of a case from the links; VerifySubmissions checks the digests.
+		if err := s.audit(tx, AuditEntry{
+			UserID: row.CreatedBy, Action: audit.SubmissionCreate, Entity: "submission", EntityID: fmt.Sprint(row.ID),
+			Details: map[string]any{"file": row.FileName, "facility_id": row.FacilityID, "kind": row.Kind,
+				"version": row.NaaccrVersion, "record_type": row.RecordType, "sha256": row.SHA256,
+				"patients": row.PatientCount, "tumors": row.TumorCount, "items": row.ItemCount, "held": row.HeldCount,
+				"warnings": row.WarningCount, "from": row.DateFrom, "to": row.DateTo,
+				"cases": sent, "cases_sha256": SubmissionCasesDigest(in.Tumors)},
+			RemoteAddr: in.RemoteAddr,
+		}); err != nil {
 			return err
 		}
 		if place != nil {
@@ -443,61 +417,27 @@ func (s *Store) changedCase(tx *gorm.DB, submissionID uint) error {
 		r.TumorID, r.TumorVersion, r.Status, r.Version, ErrConflict)
 }
 
-// auditMany appends the n events of es to the audit chain in one step: the head is moved on by n at
-// once (taking its lock, as audit does), the events are linked in Go and inserted in batches.
-// A batch of a hundred thousand cases thus costs a few statements, not a hundred thousand.
-func (s *Store) auditMany(tx *gorm.DB, n int, es iter.Seq[AuditEntry]) error {
-	if n == 0 {
-		return nil
-	}
-	res := tx.Exec("UPDATE audit_chain SET last_id = last_id + ? WHERE id = 1", n)
-	if res.Error != nil {
-		return fmt.Errorf("store: audit: lock the chain: %w", res.Error)
-	}
-	if res.RowsAffected != 1 {
-		return errors.New("store: audit: the audit_chain row is missing")
-	}
-	var head audit.Head
-	if err := tx.Raw("SELECT last_id, last_hash FROM audit_chain WHERE id = 1").Row().Scan(&head.LastID, &head.LastHash); err != nil {
-		return fmt.Errorf("store: audit: read the chain: %w", err)
-	}
-	head.LastID -= uint64(n)
-	count := 0
-	at := s.now()
-	const cols = 10
-	ins := newBulkInsert("INSERT INTO audit_events (id, at, user_id, action, entity, entity_id, details, remote_addr, prev_hash, hash) VALUES ", cols)
-	for e := range es {
-		if count++; count > n {
-			return fmt.Errorf("store: audit: more than the %d events announced", n)
-		}
-		details, err := encodeDetails(e)
-		if err != nil {
-			return err
-		}
-		ev := audit.Link(head, audit.Event{
-			At: at, UserID: uint64Ptr(e.UserID), Action: strings.ToValidUTF8(e.Action, "\uFFFD"),
-			Entity: strings.ToValidUTF8(e.Entity, "\uFFFD"), EntityID: clampEntityID(e.EntityID), Details: details,
-			RemoteAddr: strings.ToValidUTF8(e.RemoteAddr, "\uFFFD"),
-		})
-		head = audit.Head{LastID: ev.ID, LastHash: ev.Hash}
-		var user any
-		if e.UserID != nil {
-			user = *e.UserID
-		}
-		if err := ins.add(tx, ev.ID, ev.At, user, ev.Action, ev.Entity, ev.EntityID, ev.Details, ev.RemoteAddr, ev.PrevHash, ev.Hash); err != nil {
-			return fmt.Errorf("store: audit %s: %w", e.Action, err)
+// SubmissionCasesDigest is the SHA-256 (hex) of a batch's sent cases: a line "tumor id:version"
+// for each, in tumor id order. A batch's audit event carries it, so that its links are as tamper
+// evident as the events themselves.
+func SubmissionCasesDigest(links []SubmissionTumor) string {
+	sent := make([]SubmissionTumor, 0, len(links))
+	for _, l := range links {
+		if !l.Held {
+			sent = append(sent, l)
 		}
 	}
-	if err := ins.flush(tx); err != nil {
-		return fmt.Errorf("store: audit: %w", err)
+	slices.SortFunc(sent, func(a, b SubmissionTumor) int { return cmp.Compare(a.TumorID, b.TumorID) })
+	h := sha256.New()
+	var line []byte
+	for _, l := range sent {
+		line = strconv.AppendUint(line[:0], uint64(l.TumorID), 10)
+		line = append(line, ':')
+		line = strconv.AppendInt(line, l.TumorVersion, 10)
+		line = append(line, '\n')
+		h.Write(line)
 	}
-	if count != n {
-		return fmt.Errorf("store: audit: %d events of the %d announced", count, n)
-	}
-	if err := tx.Exec("UPDATE audit_chain SET last_hash = ? WHERE id = 1", head.LastHash).Error; err != nil {
-		return fmt.Errorf("store: audit: move the chain head: %w", err)
-	}
-	return nil
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // insertSubmissionTumors links a batch's cases to it, several thousand rows a statement.
@@ -660,4 +600,59 @@ func encodeDetails(e AuditEntry) (string, error) {
 		return "", fmt.Errorf("store: audit %s: encode details: %w", e.Action, err)
 	}
 	return string(b), nil
+}
+
+// SubmissionMismatch is a batch whose sent cases are not those its audit event recorded.
+type SubmissionMismatch struct {
+	SubmissionID uint
+	FileName     string
+	Reason       string
+}
+
+// VerifySubmissions recomputes the digest of every batch's sent cases from its links and compares
+// it with the digest its audit event recorded (see SubmissionCasesDigest), so that a link added,
+// removed or changed behind the store's back is found as a changed event would be. Batches
+// recorded before digests, whose cases each had an audit event, are not counted. It returns how
+// many batches it checked and those that do not match.
+func (s *Store) VerifySubmissions(ctx context.Context) (int, []SubmissionMismatch, error) {
+	db := s.db.WithContext(ctx)
+	var subs []Submission
+	if err := db.Select("id", "file_name").Order("id").Find(&subs).Error; err != nil {
+		return 0, nil, fmt.Errorf("store: verify batches: %w", err)
+	}
+	checked := 0
+	var bad []SubmissionMismatch
+	for _, sub := range subs {
+		var details []string
+		err := db.Model(&AuditEvent{}).Where("entity = 'submission' AND entity_id = ? AND action = ?",
+			strconv.FormatUint(uint64(sub.ID), 10), audit.SubmissionCreate).Order("id").Limit(1).Pluck("details", &details).Error
+		if err != nil {
+			return checked, bad, fmt.Errorf("store: verify batch %s: %w", sub.FileName, err)
+		}
+		if len(details) == 0 {
+			bad = append(bad, SubmissionMismatch{sub.ID, sub.FileName, "the batch has no audit event"})
+			continue
+		}
+		var d struct {
+			CasesSHA256 string `json:"cases_sha256"`
+		}
+		if err := json.Unmarshal([]byte(details[0]), &d); err != nil {
+			bad = append(bad, SubmissionMismatch{sub.ID, sub.FileName, "its audit event's details are not JSON"})
+			continue
+		}
+		if d.CasesSHA256 == "" {
+			continue // recorded before digests
+		}
+		var links []SubmissionTumor
+		if err := db.Select("tumor_id", "tumor_version").Where("submission_id = ? AND held = ?", sub.ID, false).
+			Find(&links).Error; err != nil {
+			return checked, bad, fmt.Errorf("store: verify batch %s: %w", sub.FileName, err)
+		}
+		checked++
+		if got := SubmissionCasesDigest(links); got != d.CasesSHA256 {
+			bad = append(bad, SubmissionMismatch{sub.ID, sub.FileName,
+				fmt.Sprintf("its %d sent cases do not match the digest its audit event recorded", len(links))})
+		}
+	}
+	return checked, bad, nil
 }

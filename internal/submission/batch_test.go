@@ -204,9 +204,9 @@ func TestBatchSendsCleanCasesHoldsFailingOnesAndRecordsTheFile(t *testing.T) {
 		if err != nil || len(hist) != 1 || hist[0].Action != "submit" || hist[0].UserID == nil || *hist[0].UserID != e.userID {
 			t.Errorf("status history %+v (%v), want one submit by the user", hist, err)
 		}
-		evs, err := s.AuditEvents(ctx, "tumor", fmt.Sprint(e.tumors[0]), 10)
-		if err != nil || len(evs) != 1 || evs[0].Action != "case.status" {
-			t.Errorf("audit of a sent case %+v (%v)", evs, err)
+		ch, err := s.CaseHistory(ctx, e.tumors[0], store.AllFacilities)
+		if err != nil || len(ch.Events) != 1 || ch.Events[0].Action != "submission.create" {
+			t.Errorf("audit history of a sent case %+v (%v), want the batch's event", ch, err)
 		}
 		if evs, _ := s.AuditEvents(ctx, "submission", fmt.Sprint(sub.ID), 10); len(evs) != 1 || evs[0].Action != "submission.create" {
 			t.Errorf("audit of the batch %+v", evs)
