@@ -77,8 +77,9 @@ func (s *Store) CountPending(ctx context.Context, f PendingFilter) (regular, cor
 }
 
 // EachPendingPatient calls fn for every patient with pending cases, with those cases, in patient
-// order. It reads batchSize patients at a time (three queries a batch), so memory stays flat
-// however many cases there are. The patient and tumors passed to fn are fn's to keep.
+// order. It lists the patients first (their ids, from idx_tumors_facility_status alone), then reads
+// batchSize patients at a time (two queries a batch), so memory stays flat however many cases
+// there are but for the ids. The patient and tumors passed to fn are fn's to keep.
 //
 // The rows are scanned by hand and the items decoded straight from the driver's buffer
 // (decodeItems): a batch reads about 4 KB of items a tumor, and GORM's scanning copied them twice.
@@ -91,19 +92,17 @@ func (s *Store) EachPendingPatient(ctx context.Context, f PendingFilter, batchSi
 	}
 	db := s.db.WithContext(ctx)
 	keys := map[string]string{}
-	var (
-		lastID uint
-		ids    []uint
-	)
-	for {
-		ids = ids[:0]
-		q := s.pendingTumors(db.Model(&Tumor{}), f).Where("tumors.patient_id > ?", lastID)
-		if err := q.Distinct("tumors.patient_id").Order("tumors.patient_id").Limit(batchSize).Pluck("tumors.patient_id", &ids).Error; err != nil {
-			return fmt.Errorf("store: pending cases of facility %d: %w", f.FacilityID, err)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
+	// Every patient's id in one scan of idx_tumors_facility_status, sorted by the database:
+	// paging by patient would need an index on (facility, status, patient), one more that every
+	// case a batch marks would rewrite.
+	var all []uint
+	q := s.pendingTumors(db.Model(&Tumor{}), f)
+	if err := q.Distinct("tumors.patient_id").Order("tumors.patient_id").Pluck("tumors.patient_id", &all).Error; err != nil {
+		return fmt.Errorf("store: pending cases of facility %d: %w", f.FacilityID, err)
+	}
+	for len(all) > 0 {
+		ids := all[:min(batchSize, len(all))]
+		all = all[len(ids):]
 		pats, err := scanPendingPatients(db.Table("patients").Select(pendingPatientColumns).Where("id IN ?", ids).Order("id"), keys)
 		if err != nil {
 			return fmt.Errorf("store: pending cases of facility %d: patients: %w", f.FacilityID, err)
@@ -128,8 +127,8 @@ func (s *Store) EachPendingPatient(ctx context.Context, f PendingFilter, batchSi
 				return err
 			}
 		}
-		lastID = ids[len(ids)-1]
 	}
+	return nil
 }
 
 const pendingPatientColumns = "id, facility_id, patient_id_number, name_last, name_first, date_of_birth, items, version, created_at, updated_at"

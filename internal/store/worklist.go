@@ -217,7 +217,7 @@ func worklistConds(f WorklistFilter) ([]string, []any) {
 // status orders a status's cases by when they entered it.
 var worklistSorts = map[WorklistSort][]string{
 	SortUpdated:   {"updated_at", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},
-	SortStatus:    {"status", "status_changed_at", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis", "accession_number"},
+	SortStatus:    {"status", "status_changed_at", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis", "accession_number", "patient_id"},
 	SortSite:      {"primary_site", "assigned_to", "edit_errors", "date_of_diagnosis"},
 	SortDiagnosis: {"date_of_diagnosis", "assigned_to", "edit_errors", "primary_site"},
 	SortMRN:       {"medical_record_number", "assigned_to", "edit_errors", "primary_site", "date_of_diagnosis"},

@@ -20,8 +20,9 @@ DROP INDEX idx_tumors_facility_assigned;
 DROP INDEX idx_tumors_facility_errors;
 DROP INDEX idx_tumors_status_updated;
 DROP INDEX idx_tumors_facility_status_changed;
+DROP INDEX idx_tumors_facility_status_patient;
 CREATE INDEX idx_tumors_facility_updated ON tumors (facility_id, updated_at, assigned_to, edit_errors, primary_site, date_of_diagnosis);
-CREATE INDEX idx_tumors_facility_status ON tumors (facility_id, status, status_changed_at, assigned_to, edit_errors, primary_site, date_of_diagnosis, accession_number COLLATE NOCASE);
+CREATE INDEX idx_tumors_facility_status ON tumors (facility_id, status, status_changed_at, assigned_to, edit_errors, primary_site, date_of_diagnosis, accession_number COLLATE NOCASE, patient_id);
 CREATE INDEX idx_tumors_facility_site ON tumors (facility_id, primary_site, assigned_to, edit_errors, date_of_diagnosis);
 CREATE INDEX idx_tumors_facility_dx ON tumors (facility_id, date_of_diagnosis, assigned_to, edit_errors, primary_site);
 CREATE INDEX idx_tumors_facility_mrn ON tumors (facility_id, medical_record_number COLLATE NOCASE, assigned_to, edit_errors, primary_site, date_of_diagnosis);
@@ -54,6 +55,7 @@ CREATE INDEX idx_tumors_facility_assigned ON tumors (facility_id, assigned_to, s
 CREATE INDEX idx_tumors_facility_errors ON tumors (facility_id, edit_errors, status, assigned_to, primary_site, date_of_diagnosis, updated_at);
 CREATE INDEX idx_tumors_status_updated ON tumors (status, updated_at);
 CREATE INDEX idx_tumors_facility_status_changed ON tumors (facility_id, status, status_changed_at);
+CREATE INDEX idx_tumors_facility_status_patient ON tumors (facility_id, status, patient_id);
 ALTER TABLE tumors ADD COLUMN items TEXT NOT NULL DEFAULT '{}';
 UPDATE tumors SET items = (SELECT ti.items FROM tumor_items ti WHERE ti.tumor_id = tumors.id)
     WHERE EXISTS (SELECT 1 FROM tumor_items ti WHERE ti.tumor_id = tumors.id);
