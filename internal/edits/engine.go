@@ -9,10 +9,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 	"gopkg.in/yaml.v3"
@@ -46,7 +48,17 @@ type Edit struct {
 	Source string `yaml:"-"`
 
 	when, check *vm.Program
-	message     []messagePart
+	// src is the expression check runs: check, or when and check as one.
+	src        string
+	message    []messagePart
+	messageLen int // of the message's text parts
+	// direct is the edit as closures on the runner's frame (direct.go), when it can be; otherwise
+	// run is check rewritten to read the frame (frame.go), nil when the edit needs the map
+	// environment, and guard are the leading conditions of when that run directly.
+	direct   func(*frame) bool
+	run      *vm.Program
+	guard    []func(*frame) bool
+	override int // the override item's slot, or -1
 }
 
 type messagePart struct {
@@ -69,14 +81,44 @@ type Set struct {
 	items []string
 	// tumorItems are the items patient-level edits may read from each tumor.
 	tumorItems []string
-	// rules are the field checks of every dictionary item, by naaccrId.
-	rules map[string]fieldRule
+	// slot gives the position of an item in items; readers read each slot of a frame.
+	slot    map[string]int
+	readers []func(any) any
+	// helpers are the typed functions the programs call, with today on the set's clock.
+	helpers map[string]any
+	// tumorEdits and patientEdits are Edits by level, in order.
+	tumorEdits, patientEdits []*Edit
+	// rules are the field checks of every dictionary item; itemIndex finds an item's rule and slot.
+	rules     []fieldRule
+	itemIndex map[string]itemRef
 	// now is the clock of today(); time.Now unless SetClock changed it.
 	now func() time.Time
+	// todayText is today() as last formatted, for the day it was.
+	todayText atomic.Pointer[dayText]
 }
 
 // SetClock sets the clock that today() reads, for tests and for re-running a day's batch.
 func (s *Set) SetClock(now func() time.Time) { s.now = now }
+
+type dayText struct {
+	year  int
+	month time.Month
+	day   int
+	text  string
+}
+
+// today is the date of the clock as CCYYMMDD. Formatting a time costs more than most edits, and
+// the day seldom changes: the text of the last day asked for is kept.
+func (s *Set) today() string {
+	t := s.now()
+	y, m, d := t.Date()
+	if last := s.todayText.Load(); last != nil && last.year == y && last.month == m && last.day == d {
+		return last.text
+	}
+	text := t.Format("20060102")
+	s.todayText.Store(&dayText{year: y, month: m, day: d, text: text})
+	return text
+}
 
 // LoadError says where a rule file is wrong.
 type LoadError struct {
@@ -119,6 +161,8 @@ func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables) (*Set, erro
 		return nil, err
 	}
 	s := &Set{Fields: fc, dict: dict, tables: lt, codes: tables, now: time.Now}
+	s.helpers = typedFunctions()
+	s.helpers["today"] = s.today
 	files, err := fs.Glob(fsys, "edits/*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("edits: %w", err)
@@ -187,12 +231,76 @@ func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables) (*Set, erro
 		s.tumorItems = append(s.tumorItems, it)
 	}
 	sort.Strings(s.tumorItems)
-	s.rules = make(map[string]fieldRule, len(dict.Items))
+	s.slot = make(map[string]int, len(s.items))
+	s.readers = make([]func(any) any, len(s.items))
+	for i, it := range s.items {
+		s.slot[it] = i
+		s.readers[i] = slotReader(i)
+	}
+	pconf := parseConfig(env, opts)
+	for _, e := range s.Edits {
+		s.prepareRun(e, env, opts, pconf)
+	}
+	s.rules = make([]fieldRule, 0, len(dict.Items))
+	s.itemIndex = make(map[string]itemRef, len(dict.Items))
+	digits := map[*codes.List]*digitCodes{} // lists shared by items share their bits
 	for _, def := range dict.Items {
 		l, _ := tables.ForItem(def.ID)
-		s.rules[def.ID] = newFieldRule(def, l)
+		fr := newFieldRule(def, l)
+		if l != nil && fr.short == nil {
+			d, seen := digits[l]
+			if !seen {
+				d = newDigitCodes(l)
+				digits[l] = d
+			}
+			fr.digits = d
+		}
+		if ref, dup := s.itemIndex[def.ID]; dup {
+			s.rules[ref.rule] = fr // the last definition wins, as it did in a map
+			continue
+		}
+		slot, ok := s.slot[def.ID]
+		if !ok {
+			slot = -1
+		}
+		s.itemIndex[def.ID] = itemRef{rule: len(s.rules), slot: slot}
+		s.rules = append(s.rules, fr)
+	}
+	for i, it := range s.items {
+		if _, ok := s.itemIndex[it]; !ok {
+			s.itemIndex[it] = itemRef{rule: -1, slot: i} // read by an edit, without a field rule
+		}
 	}
 	return s, nil
+}
+
+// itemRef is where an item's field rule and edit slot are (-1 when it has none).
+type itemRef struct {
+	rule, slot int
+}
+
+// prepareRun readies a compiled edit for the runner: the closures of the edit, or else the
+// program on the frame with the guard; the override's slot and the edit's place in the list of
+// its level.
+func (s *Set) prepareRun(e *Edit, env map[string]any, opts []expr.Option, pconf *conf.Config) {
+	if node := parseForDirect(e.src, pconf); node != nil {
+		e.direct = s.directBool(node)
+	}
+	if e.direct == nil {
+		e.run = s.compileFrame(e.src, env, opts)
+		if node := parseForDirect(e.When, pconf); node != nil {
+			e.guard = s.directGuard(node)
+		}
+	}
+	e.override = -1
+	if e.Override != "" {
+		e.override = s.slot[e.Override]
+	}
+	if e.Level == LevelPatient {
+		s.patientEdits = append(s.patientEdits, e)
+	} else {
+		s.tumorEdits = append(s.tumorEdits, e)
+	}
 }
 
 func mustMarshal(n *yaml.Node) []byte {
@@ -263,16 +371,20 @@ func (s *Set) compile(e *Edit, env map[string]any, opts []expr.Option) error {
 	if e.check, err = s.compileExpr(e, "check", e.Check, env, opts); err != nil {
 		return err
 	}
+	e.src = e.Check
 	if e.when != nil {
 		// Both compiled alone first, so an error names the right field; run as one program, so
 		// an edit costs one pass of the VM (a third of a batch run's time went to starting runs).
-		combined := "(" + e.When + ") ? (" + e.Check + ") : true"
-		if e.check, err = s.compileExpr(e, "check", combined, env, opts); err != nil {
+		e.src = "(" + e.When + ") ? (" + e.Check + ") : true"
+		if e.check, err = s.compileExpr(e, "check", e.src, env, opts); err != nil {
 			return err
 		}
 		e.when = nil
 	}
 	e.message, err = s.parseMessage(e.Message)
+	for _, p := range e.message {
+		e.messageLen += len(p.text)
+	}
 	return err
 }
 

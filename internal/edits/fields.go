@@ -6,6 +6,7 @@ package edits
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,35 +100,142 @@ func (fc *FieldChecker) tag(def *naaccr.ItemDef) string {
 // validator's reflection, which costs more than the rest of a batch run. Tests keep the two equal.
 func (fc *FieldChecker) Fast(def *naaccr.ItemDef, value string) *Result {
 	l, _ := fc.tables.ForItem(def.ID)
-	return fc.fast(newFieldRule(def, l), value)
+	fr := newFieldRule(def, l)
+	return fc.fast(&fr, value)
 }
 
-// fieldRule is an item with its code list and message parts, prepared once per edit set.
+// fieldRule is an item with its code list and message parts, prepared once per edit set. The
+// fields the check reads come first and are copied out of the definition, so that checking a value
+// reads one small struct.
 type fieldRule struct {
-	def     *naaccr.ItemDef
+	length   int
+	dataType naaccr.DataType
+	// text: the data type admits any characters but control characters (text, or none given).
+	text    bool
 	list    *codes.List
+	short   []string // the codes of a list of up to maxScannedCodes, scanned rather than hashed
+	digits  *digitCodes
+	def     *naaccr.ItemDef
 	label   string // "Primary Site [400]"
 	allowed string // the codes of a short list, for messages
 }
 
-func (fc *FieldChecker) fast(fr fieldRule, value string) *Result {
-	def := fr.def
+// maxScannedCodes is the longest code list whose codes a check compares one by one: for a few
+// codes of a character or two that is quicker than hashing the value.
+const maxScannedCodes = 8
+
+func (fc *FieldChecker) fast(fr *fieldRule, value string) *Result {
 	if value == "" {
 		return nil
 	}
-	rule := ""
-	switch {
-	case len(value) > def.Length && utf8.RuneCountInString(value) > def.Length:
-		rule = RuleLength
-	case naaccr.CheckType(def.DataType, value) != nil:
-		rule = RuleDataType
-	case fr.list != nil && !fr.list.Contains(value):
-		rule = RuleCode
+	if rule := fr.broken(value); rule != "" {
+		return fr.result(value, rule)
 	}
-	if rule == "" {
+	return nil
+}
+
+// broken returns the rule a value (not blank) breaks, or "": length, then data type, then code
+// list, as the validator tag of Check has them.
+func (fr *fieldRule) broken(value string) string {
+	switch {
+	case len(value) > fr.length && utf8.RuneCountInString(value) > fr.length:
+		return RuleLength
+	case !fr.typeOK(value):
+		return RuleDataType
+	case fr.list != nil && !fr.inList(value):
+		return RuleCode
+	}
+	return ""
+}
+
+// typeOK is naaccr.CheckType(fr.dataType, value) == nil, with the common cases answered here:
+// printable ASCII has no control characters, the only thing CheckType refuses in text; a date is
+// checked without the time.Date of naaccr.ParseDate.
+func (fr *fieldRule) typeOK(value string) bool {
+	switch {
+	case fr.text && printableASCII(value):
+		return true
+	case fr.dataType == naaccr.TypeDate:
+		_, ok := parseDate(value)
+		return ok
+	}
+	return naaccr.CheckType(fr.dataType, value) == nil
+}
+
+func (fr *fieldRule) inList(value string) bool {
+	switch {
+	case fr.short != nil:
+		return slices.Contains(fr.short, value)
+	case fr.digits != nil:
+		return fr.digits.contains(value)
+	}
+	return fr.list.Contains(value)
+}
+
+// digitCodes is a code list whose codes all have the same number of digits, up to four (most
+// lists of NAACCR items), as a set of bits indexed by the codes' values.
+type digitCodes struct {
+	width int
+	bits  []uint64
+}
+
+// newDigitCodes is the set of l's codes, or nil when they are not all of width digits, up to 4.
+func newDigitCodes(l *codes.List) *digitCodes {
+	if len(l.Codes) == 0 {
 		return nil
 	}
-	return &Result{EditID: "field." + rule, Severity: SeverityError, Items: []string{def.ID}, Message: fr.message(value, rule)}
+	width := len(l.Codes[0].Code)
+	if width > 4 {
+		return nil
+	}
+	size := 1
+	for range width {
+		size *= 10
+	}
+	d := &digitCodes{width: width, bits: make([]uint64, (size+63)/64)}
+	for _, c := range l.Codes {
+		if len(c.Code) != width || !naaccr.IsDigits(c.Code) {
+			return nil
+		}
+		n := toNum(c.Code)
+		d.bits[n/64] |= 1 << (n % 64)
+	}
+	return d
+}
+
+func (d *digitCodes) contains(v string) bool {
+	if len(v) != d.width || !naaccr.IsDigits(v) {
+		return false
+	}
+	n := toNum(v)
+	return d.bits[n/64]&(1<<(n%64)) != 0
+}
+
+func (fr *fieldRule) result(value, rule string) *Result {
+	return &Result{EditID: "field." + rule, Severity: SeverityError, Items: []string{fr.def.ID}, Message: fr.message(value, rule)}
+}
+
+// printableASCII reports whether s is only characters from space to tilde. Text items are most
+// of a record's bytes: they are tested eight bytes at a time.
+func printableASCII(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte from 0x80 sets its high bit in w. When there is none, a byte below 0x20 sets a
+		// high bit in w - 0x20 in each byte (the borrow it makes), and a byte 0x7f one in w + 1
+		// in each byte (no byte carries into the next).
+		if (w|(w-0x20*ones)|(w+ones))&highs != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // Check validates one value of an item. It returns nil when the value is valid or blank, and
@@ -153,12 +261,22 @@ func (fc *FieldChecker) Check(def *naaccr.ItemDef, value string) *Result {
 
 func (fc *FieldChecker) message(def *naaccr.ItemDef, value, rule string) string {
 	l, _ := fc.tables.ForItem(def.ID)
-	return newFieldRule(def, l).message(value, rule)
+	fr := newFieldRule(def, l)
+	return fr.message(value, rule)
 }
 
 // newFieldRule prepares what messages about an item need, once.
 func newFieldRule(def *naaccr.ItemDef, l *codes.List) fieldRule {
-	fr := fieldRule{def: def, list: l, label: def.Name + " [" + strconv.Itoa(def.Number) + "]"}
+	fr := fieldRule{
+		length: def.Length, dataType: def.DataType, text: def.DataType == naaccr.TypeText || def.DataType == "",
+		def: def, list: l, label: def.Name + " [" + strconv.Itoa(def.Number) + "]",
+	}
+	if l != nil && len(l.Codes) <= maxScannedCodes {
+		fr.short = make([]string, len(l.Codes))
+		for i, c := range l.Codes {
+			fr.short[i] = c.Code
+		}
+	}
 	if l != nil && len(l.Codes) <= maxListedCodes {
 		allowed := make([]string, len(l.Codes))
 		for i, c := range l.Codes {
@@ -171,7 +289,7 @@ func newFieldRule(def *naaccr.ItemDef, l *codes.List) fieldRule {
 
 // message says why value breaks rule; it is built by concatenation because a batch run over a
 // bad file writes hundreds of thousands of them.
-func (fr fieldRule) message(value, rule string) string {
+func (fr *fieldRule) message(value, rule string) string {
 	def := fr.def
 	switch rule {
 	case RuleLength:

@@ -18,25 +18,72 @@ import (
 // date helpers take NAACCR dates, full or partial, and treat an unknown part as unknown rather
 // than as a value, so that "2025" is neither before nor after "20250612".
 // typedFunctions are the helpers whose Go types expr calls directly, without boxing their
-// arguments: they are put in the environment rather than registered as expr functions, which
-// made a batch run a third faster.
+// arguments. The compiled programs reach them as constants (see frame.go), so a call costs no
+// look-up of the name; the compile-time environment declares them too, so that expressions are
+// type-checked against them.
 func typedFunctions() map[string]any {
 	return map[string]any{
-		"blank":     func(v string) bool { return strings.TrimSpace(v) == "" },
-		"num":       func(v string) int { return toNum(strings.TrimSpace(v)) },
-		"validDate": func(v string) bool { return naaccr.IsDate(strings.TrimSpace(v)) },
-		"year":      func(v string) int { d, _ := naaccr.ParseDate(strings.TrimSpace(v)); return d.Year },
-		"month":     func(v string) int { d, _ := naaccr.ParseDate(strings.TrimSpace(v)); return d.Month },
-		"dateBefore": func(a, b string) bool {
-			return dateCompare(strings.TrimSpace(a), strings.TrimSpace(b)) < 0
-		},
-		"dateAfter": func(a, b string) bool {
-			return dateCompare(strings.TrimSpace(b), strings.TrimSpace(a)) < 0
-		},
-		"inRange": func(v, spec string) bool { return inRanges(strings.TrimSpace(v), spec) },
-		// today is replaced by each runner with its set's clock; this one only declares the type.
+		"blank":      isBlank,
+		"num":        num,
+		"validDate":  isValidDate,
+		"year":       year,
+		"month":      month,
+		"dateBefore": dateBefore,
+		"dateAfter":  dateAfter,
+		"inRange":    inRange,
+		// today is replaced by each set with its own clock; this one only declares the type.
 		"today": func() string { return "" },
 	}
+}
+
+func isBlank(v string) bool { return strings.TrimSpace(v) == "" }
+
+func isValidDate(v string) bool { _, ok := parseDate(strings.TrimSpace(v)); return ok }
+
+func num(v string) int { return toNum(strings.TrimSpace(v)) }
+
+func year(v string) int { d, _ := parseDate(strings.TrimSpace(v)); return d.Year }
+
+func month(v string) int { d, _ := parseDate(strings.TrimSpace(v)); return d.Month }
+
+func inRange(v, spec string) bool { return inRanges(strings.TrimSpace(v), spec) }
+
+func dateBefore(a, b string) bool { return dateCompare(strings.TrimSpace(a), strings.TrimSpace(b)) < 0 }
+
+func dateAfter(a, b string) bool { return dateCompare(strings.TrimSpace(b), strings.TrimSpace(a)) < 0 }
+
+// parseDate is naaccr.ParseDate for the helpers, which need no reason: values that cannot be a
+// date (most often blank ones) are refused before ParseDate builds an error for them.
+func parseDate(v string) (naaccr.Date, bool) {
+	if (len(v) != 4 && len(v) != 6 && len(v) != 8) || !naaccr.IsDigits(v) {
+		return naaccr.Date{}, false
+	}
+	if len(v) == 8 {
+		// A full date, the common case, is checked here: ParseDate finds the last day of the
+		// month with time.Date, which costs more than the rest of an edit.
+		d := naaccr.Date{Year: toNum(v[0:4]), Month: toNum(v[4:6]), Day: toNum(v[6:8])}
+		ok := d.Year >= 1850 && d.Year <= 2099 && d.Month >= 1 && d.Month <= 12 && d.Day >= 1 && d.Day <= daysIn(d.Year, d.Month)
+		if !ok {
+			return naaccr.Date{}, false
+		}
+		return d, true
+	}
+	d, err := naaccr.ParseDate(v)
+	return d, err == nil
+}
+
+// daysIn is the number of days of a month of the Gregorian calendar.
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // padLeft zero-pads a value of digits to n characters ("5" → "005"); other values are unchanged.
@@ -70,9 +117,10 @@ func (s *Set) functions() []expr.Option {
 			if len(p) < 2 {
 				return false, errors.New("inTable(table, value...) needs a table and a value")
 			}
-			vals := make([]string, len(p)-1)
-			for i, x := range p[1:] {
-				vals[i] = str(x)
+			var buf [4]string // on the stack: an edit calls inTable for most tumors
+			vals := buf[:0]
+			for _, x := range p[1:] {
+				vals = append(vals, str(x))
 			}
 			return s.inTable(str(p[0]), vals)
 		}),
@@ -94,9 +142,9 @@ func toNum(v string) int {
 // dateCompare compares two NAACCR dates on the parts both know: -1 when a is surely before b,
 // 1 when surely after, 0 when equal as far as known, or when either date is not a valid date.
 func dateCompare(a, b string) int {
-	da, errA := naaccr.ParseDate(a)
-	db, errB := naaccr.ParseDate(b)
-	if errA != nil || errB != nil {
+	da, okA := parseDate(a)
+	db, okB := parseDate(b)
+	if !okA || !okB {
 		return 0
 	}
 	if c := cmpInt(da.Year, db.Year); c != 0 {
@@ -127,9 +175,9 @@ func cmpInt(a, b int) int {
 // yearsBetween is the number of completed years from a to b (an age), using the parts both
 // dates know; -1 when either date is unknown or b is before a.
 func yearsBetween(a, b string) int {
-	da, errA := naaccr.ParseDate(a)
-	db, errB := naaccr.ParseDate(b)
-	if errA != nil || errB != nil {
+	da, okA := parseDate(a)
+	db, okB := parseDate(b)
+	if !okA || !okB {
 		return -1
 	}
 	n := db.Year - da.Year
@@ -148,8 +196,34 @@ func inRanges(v, spec string) bool {
 	if v == "" {
 		return false
 	}
-	for _, part := range strings.Split(spec, ",") {
+	for {
+		part, rest, more := strings.Cut(spec, ",")
 		if matchCell(v, strings.TrimSpace(part)) {
+			return true
+		}
+		if !more {
+			return false
+		}
+		spec = rest
+	}
+}
+
+// rangeCells splits a list of values and ranges for inCells.
+func rangeCells(spec string) []cell {
+	var cells []cell
+	for _, part := range strings.Split(spec, ",") {
+		cells = append(cells, newCell(strings.TrimSpace(part)))
+	}
+	return cells
+}
+
+// inCells is inRanges on a list split by rangeCells.
+func inCells(v string, cells []cell) bool {
+	if v == "" {
+		return false
+	}
+	for i := range cells {
+		if cells[i].match(v) {
 			return true
 		}
 	}
@@ -157,14 +231,37 @@ func inRanges(v, spec string) bool {
 }
 
 // matchCell matches a value against one table cell: a value, a range LO-HI, or * for any.
-func matchCell(v, cell string) bool {
-	if cell == "*" {
+func matchCell(v, text string) bool {
+	c := newCell(text)
+	return c.match(v)
+}
+
+// cell is a table cell split once: the look-ups of a batch match the same cells millions of times.
+type cell struct {
+	text   string
+	any    bool // *
+	rng    bool // LO-HI with ends of the same length
+	lo, hi string
+}
+
+func newCell(text string) cell {
+	c := cell{text: text, any: text == "*"}
+	if lo, hi, ok := strings.Cut(text, "-"); ok && len(lo) == len(hi) {
+		c.rng, c.lo, c.hi = true, lo, hi
+	}
+	return c
+}
+
+// match: * matches anything; a range, a value of its ends' length between them; otherwise the
+// value must be the cell's text.
+func (c *cell) match(v string) bool {
+	if c.any {
 		return true
 	}
-	if lo, hi, ok := strings.Cut(cell, "-"); ok && len(lo) == len(hi) && len(lo) == len(v) {
-		return v >= lo && v <= hi
+	if c.rng && len(c.lo) == len(v) {
+		return v >= c.lo && v <= c.hi
 	}
-	return v == cell
+	return v == c.text
 }
 
 // lookupTables are the CSV tables of schemas/edits/tables: a header, then rows whose cells are
@@ -176,20 +273,26 @@ type lookupTables struct {
 // lookupTable is a table compiled for look-ups: the rows as given, and for one-column tables
 // the plain values in a set, so that a look-up scans only the ranges.
 type lookupTable struct {
-	rows   [][]string
+	rows   [][]cell
 	values map[string]bool // one-column tables: the cells that are plain values
-	ranges []string        // one-column tables: the other cells (ranges, *)
+	ranges []cell          // one-column tables: the other cells (ranges, *)
 }
 
 func compileTable(rows [][]string) *lookupTable {
-	t := &lookupTable{rows: rows}
+	t := &lookupTable{rows: make([][]cell, len(rows))}
+	for i, r := range rows {
+		t.rows[i] = make([]cell, len(r))
+		for j, c := range r {
+			t.rows[i][j] = newCell(c)
+		}
+	}
 	if len(rows) > 0 && len(rows[0]) == 1 {
 		t.values = map[string]bool{}
 		for _, r := range rows {
 			if c := r[0]; c != "*" && !strings.Contains(c, "-") {
 				t.values[c] = true
 			} else {
-				t.ranges = append(t.ranges, c)
+				t.ranges = append(t.ranges, newCell(c))
 			}
 		}
 	}
@@ -256,8 +359,8 @@ func (s *Set) inTable(name string, vals []string) (bool, error) {
 		if tbl.values[vals[0]] {
 			return true, nil
 		}
-		for _, c := range tbl.ranges {
-			if matchCell(vals[0], c) {
+		for i := range tbl.ranges {
+			if tbl.ranges[i].match(vals[0]) {
 				return true, nil
 			}
 		}
@@ -269,7 +372,7 @@ func (s *Set) inTable(name string, vals []string) (bool, error) {
 		}
 		match := true
 		for i, v := range vals {
-			if !matchCell(v, row[i]) {
+			if !row[i].match(v) {
 				match = false
 				break
 			}
