@@ -50,6 +50,8 @@ type Writer struct {
 
 	buf      []byte // the patient being built, reused
 	patients int    // patients written or rejected so far, for error messages
+	// items counts the Item elements written; inPatient those of the patient being built.
+	items, inPatient int64
 	err      error  // sticky write error
 	closed   bool
 }
@@ -147,6 +149,10 @@ func NewWriter(w io.Writer, dict *Dictionary, h Header) (*Writer, error) {
 	return wr, nil
 }
 
+// ItemsWritten is the number of Item elements of the patients written so far (a rejected patient's
+// count for nothing).
+func (w *Writer) ItemsWritten() int64 { return w.items }
+
 // WritePatient writes one Patient element with its items, then each of its Tumor elements with
 // theirs. A patient with a bad item is not written at all; the error names the patient (its
 // 1-based position among the patients given to this Writer, and its patientIdNumber if it has
@@ -162,6 +168,7 @@ func (w *Writer) WritePatient(p *Patient) error {
 	if p == nil {
 		return fmt.Errorf("naaccr: write patient %d: nil patient", w.patients)
 	}
+	w.inPatient = 0
 	b := append(w.buf[:0], indent1+"<Patient>\n"...)
 	b, err := w.appendItems(b, p.Items, ParentPatient, w.patientItems, w.patientVals, indent2)
 	if err != nil {
@@ -181,6 +188,7 @@ func (w *Writer) WritePatient(p *Patient) error {
 		w.err = fmt.Errorf("naaccr: write patient %d: %w", w.patients, err)
 		return w.err
 	}
+	w.items += w.inPatient
 	return nil
 }
 
@@ -252,6 +260,7 @@ func (w *Writer) appendItems(b []byte, items map[string]string, lvl Parent, defs
 			clear(vals)
 			return b, fmt.Errorf("item %q: %w", def.ID, err)
 		}
+		w.inPatient++
 		b = append(b, ind...)
 		b = append(b, `<Item naaccrId="`...)
 		b = append(b, def.ID...)

@@ -487,3 +487,28 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	*c += countingWriter(len(p))
 	return len(p), nil
 }
+
+func TestWriterCountsTheItemsItWrote(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, loadDict260(t), Header{RecordType: "I", OnlyRecordType: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := &Patient{Items: map[string]string{"patientIdNumber": "00000001", "nameLast": "ROE"},
+		Tumors: []Tumor{{Items: map[string]string{"primarySite": "C509", "dateOfDiagnosis": "", "histologicTypeIcdO3": "8500"}}}}
+	bad := &Patient{Items: map[string]string{"patientIdNumber": "00000002", "notAnItem": "x"}}
+	if err := w.WritePatient(good); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WritePatient(bad); err == nil {
+		t.Fatal("a patient with an unknown item was written")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The blank date is not written, nor is the rejected patient; an incidence record leaves out
+	// the name, which is in confidential records only.
+	if got, want := w.ItemsWritten(), int64(bytes.Count(buf.Bytes(), []byte("<Item "))); got != want || got != 3 {
+		t.Errorf("ItemsWritten %d, file has %d <Item> elements, want 3", got, want)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -36,6 +37,32 @@ type PendingFilter struct {
 	Correction bool
 	// DiagnosedFrom and DiagnosedTo bound the date of diagnosis as in PatientFilter.
 	DiagnosedFrom, DiagnosedTo string
+	// Items, when set, gives the maps EachPendingPatient decodes items into.
+	Items *ItemsPool
+}
+
+// ItemsPool keeps Items maps a reader is done with for the next cases to be decoded into: a
+// batch of a hundred thousand cases otherwise allocates (and collects) a map of 150 items for
+// each, most of its garbage.
+type ItemsPool struct{ pool sync.Pool }
+
+// get is an empty map, from the pool when it has one.
+func (ip *ItemsPool) get() Items {
+	if ip != nil {
+		if m, ok := ip.pool.Get().(Items); ok {
+			return m
+		}
+	}
+	return make(Items, 160)
+}
+
+// Put hands a map back, emptied; the caller must not touch it afterwards.
+func (ip *ItemsPool) Put(m map[string]string) {
+	if ip == nil || m == nil {
+		return
+	}
+	clear(m)
+	ip.pool.Put(Items(m))
 }
 
 // pendingTumors is the condition on the tumors table for f.
@@ -91,7 +118,6 @@ func (s *Store) EachPendingPatient(ctx context.Context, f PendingFilter, batchSi
 		batchSize = 500
 	}
 	db := s.db.WithContext(ctx)
-	keys := map[string]string{}
 	// Every patient's id in one scan of idx_tumors_facility_status, sorted by the database:
 	// paging by patient would need an index on (facility, status, patient), one more that every
 	// case a batch marks would rewrite.
@@ -103,14 +129,14 @@ func (s *Store) EachPendingPatient(ctx context.Context, f PendingFilter, batchSi
 	for len(all) > 0 {
 		ids := all[:min(batchSize, len(all))]
 		all = all[len(ids):]
-		pats, err := scanPendingPatients(db.Table("patients").Select(pendingPatientColumns).Where("id IN ?", ids).Order("id"), keys)
+		pats, err := scanPendingPatients(db.Table("patients").Select(pendingPatientColumns).Where("id IN ?", ids).Order("id"), f.Items)
 		if err != nil {
 			return fmt.Errorf("store: pending cases of facility %d: patients: %w", f.FacilityID, err)
 		}
 		q = s.pendingTumors(db.Table("tumors"), f).Select(pendingTumorColumns).
 			Joins("LEFT JOIN tumor_items ti ON ti.tumor_id = tumors.id").
 			Where("tumors.patient_id IN ?", ids).Order("tumors.patient_id, tumors.id")
-		tumors, err := scanPendingTumors(q, keys)
+		tumors, err := scanPendingTumors(q, f.Items)
 		if err != nil {
 			return fmt.Errorf("store: pending cases of facility %d: tumors: %w", f.FacilityID, err)
 		}
@@ -134,7 +160,7 @@ func (s *Store) EachPendingPatient(ctx context.Context, f PendingFilter, batchSi
 const pendingPatientColumns = "id, facility_id, patient_id_number, name_last, name_first, date_of_birth, items, version, created_at, updated_at"
 
 // scanPendingPatients reads the patients of q (pendingPatientColumns), items decoded.
-func scanPendingPatients(q *gorm.DB, keys map[string]string) ([]*Patient, error) {
+func scanPendingPatients(q *gorm.DB, pool *ItemsPool) ([]*Patient, error) {
 	rows, err := q.Rows()
 	if err != nil {
 		return nil, err
@@ -150,7 +176,7 @@ func scanPendingPatients(q *gorm.DB, keys map[string]string) ([]*Patient, error)
 			&items, &p.Version, &p.CreatedAt, &p.UpdatedAt); err != nil {
 			return nil, err
 		}
-		if p.Items, err = decodeItems(items, keys); err != nil {
+		if p.Items, err = decodeItems(items, pool.get()); err != nil {
 			return nil, fmt.Errorf("patient %d: %w", p.ID, err)
 		}
 		out = append(out, p)
@@ -165,7 +191,7 @@ const pendingTumorColumns = "tumors.id, tumors.patient_id, tumors.facility_id, t
 	"tumors.created_at, tumors.updated_at, ti.items"
 
 // scanPendingTumors reads the tumors of q (pendingTumorColumns), items decoded.
-func scanPendingTumors(q *gorm.DB, keys map[string]string) ([]Tumor, error) {
+func scanPendingTumors(q *gorm.DB, pool *ItemsPool) ([]Tumor, error) {
 	rows, err := q.Rows()
 	if err != nil {
 		return nil, err
@@ -184,7 +210,7 @@ func scanPendingTumors(q *gorm.DB, keys map[string]string) ([]Tumor, error) {
 			&t.CreatedAt, &t.UpdatedAt, &items); err != nil {
 			return nil, err
 		}
-		if t.Items, err = decodeItems(items, keys); err != nil {
+		if t.Items, err = decodeItems(items, pool.get()); err != nil {
 			return nil, fmt.Errorf("tumor %d: %w", t.ID, err)
 		}
 		out = append(out, t)
@@ -192,11 +218,11 @@ func scanPendingTumors(q *gorm.DB, keys map[string]string) ([]Tumor, error) {
 	return out, rows.Err()
 }
 
-// decodeItems decodes an items column: a JSON object of strings, as Items.Value writes it. The
-// values without escapes are slices of one string made of the whole text (one allocation for
-// them all); keys are shared through keys, as every case has the same few hundred. Anything it
-// does not expect is left to encoding/json.
-func decodeItems(b []byte, keys map[string]string) (Items, error) {
+// decodeItems decodes an items column into m, which must be empty: a JSON object of strings, as
+// Items.Value writes it. The keys and values without escapes are slices of one string made of the
+// whole text (one allocation for them all). Anything it does not expect is left to encoding/json
+// (in a map of its own).
+func decodeItems(b []byte, m Items) (Items, error) {
 	if len(b) == 0 {
 		return Items{}, nil
 	}
@@ -204,7 +230,6 @@ func decodeItems(b []byte, keys map[string]string) (Items, error) {
 		return decodeItemsSlow(b) // encoding/json puts U+FFFD for invalid UTF-8
 	}
 	s := string(b)
-	m := make(Items, 160)
 	i := skipSpace(s, 0)
 	if i >= len(s) || s[i] != '{' {
 		return decodeItemsSlow(b)
@@ -225,11 +250,6 @@ func decodeItems(b []byte, keys map[string]string) (Items, error) {
 		v, j2, ok := jsonString(s, skipSpace(s, j+1))
 		if !ok {
 			return decodeItemsSlow(b)
-		}
-		if shared, ok := keys[k]; ok {
-			k = shared
-		} else if len(keys) < 4096 {
-			keys[k] = k
 		}
 		m[k] = v
 		i = skipSpace(s, j2)
@@ -368,15 +388,7 @@ func (s *Store) RecordSubmission(ctx context.Context, in NewSubmission, place fu
 		// an event and a status_changes row per case would double what the links already say,
 		// and were half of a large batch's transaction. StatusHistory and CaseHistory read the
 		// submit step of a case from the links; VerifySubmissions checks the digests.
-		if err := s.audit(tx, AuditEntry{
-			UserID: row.CreatedBy, Action: audit.SubmissionCreate, Entity: "submission", EntityID: fmt.Sprint(row.ID),
-			Details: map[string]any{"file": row.FileName, "facility_id": row.FacilityID, "kind": row.Kind,
-				"version": row.NaaccrVersion, "record_type": row.RecordType, "sha256": row.SHA256,
-				"patients": row.PatientCount, "tumors": row.TumorCount, "items": row.ItemCount, "held": row.HeldCount,
-				"warnings": row.WarningCount, "from": row.DateFrom, "to": row.DateTo,
-				"cases": sent, "cases_sha256": SubmissionCasesDigest(in.Tumors)},
-			RemoteAddr: in.RemoteAddr,
-		}); err != nil {
+		if err := s.audit(tx, submissionAudit(&row, in)); err != nil {
 			return err
 		}
 		if place != nil {
@@ -419,6 +431,25 @@ func (s *Store) changedCase(tx *gorm.DB, submissionID uint) error {
 	}
 	return fmt.Errorf("case %d changed while the batch was written (it was approved at version %d, it is now %s at version %d); create the batch again: %w",
 		r.TumorID, r.TumorVersion, r.Status, r.Version, ErrConflict)
+}
+
+// submissionAudit is the audit event of a recorded batch, with the digest of its sent cases.
+func submissionAudit(row *Submission, in NewSubmission) AuditEntry {
+	sent := 0
+	for _, t := range in.Tumors {
+		if !t.Held {
+			sent++
+		}
+	}
+	return AuditEntry{
+		UserID: row.CreatedBy, Action: audit.SubmissionCreate, Entity: "submission", EntityID: fmt.Sprint(row.ID),
+		Details: map[string]any{"file": row.FileName, "facility_id": row.FacilityID, "kind": row.Kind,
+			"version": row.NaaccrVersion, "record_type": row.RecordType, "sha256": row.SHA256,
+			"patients": row.PatientCount, "tumors": row.TumorCount, "items": row.ItemCount, "held": row.HeldCount,
+			"warnings": row.WarningCount, "from": row.DateFrom, "to": row.DateTo,
+			"cases": sent, "cases_sha256": SubmissionCasesDigest(in.Tumors)},
+		RemoteAddr: in.RemoteAddr,
+	}
 }
 
 // SubmissionCasesDigest is the SHA-256 (hex) of a batch's sent cases: a line "tumor id:version"

@@ -19,11 +19,10 @@ func TestDecodeItemsMatchesJSON(t *testing.T) {
 	}
 	v, _ := Items{"k\"ey": "v\x01\\", "plain": "ok", "bad": "\xff"}.Value()
 	cases = append(cases, v.(string))
-	keys := map[string]string{}
 	for _, c := range cases {
 		var want map[string]string
 		wantErr := json.Unmarshal([]byte(c), &want)
-		got, err := decodeItems([]byte(c), keys)
+		got, err := decodeItems([]byte(c), Items{})
 		if (err != nil) != (wantErr != nil) {
 			t.Errorf("%q: error %v, encoding/json %v", c, err, wantErr)
 			continue

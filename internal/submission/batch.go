@@ -28,7 +28,7 @@ import (
 type BatchStore interface {
 	FacilityByID(ctx context.Context, id uint) (*store.Facility, error)
 	EachPendingPatient(ctx context.Context, f store.PendingFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
-	RecordSubmission(ctx context.Context, in store.NewSubmission, place func(fileName string) error) (*store.Submission, error)
+	BeginSubmission(ctx context.Context, facilityID uint) (*store.SubmissionTx, error)
 }
 
 // Formats are the NAACCR versions a batch can be written in: the stored version (260) and the
@@ -246,11 +246,19 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 		return nil, fmt.Errorf("submission: %w", err)
 	}
 	tr := b.Formats.translators[opt.Version]
+	// The items maps of a patient written go back for the next cases to be read into (no stage
+	// looks at a patient after it is written).
+	items := &store.ItemsPool{}
 	filter := store.PendingFilter{FacilityID: opt.FacilityID, Scope: opt.Scope, Correction: opt.Correction,
-		DiagnosedFrom: opt.From, DiagnosedTo: opt.To}
+		DiagnosedFrom: opt.From, DiagnosedTo: opt.To, Items: items}
 	var linked []store.SubmissionTumor
 	var file naaccr.Patient
-	err = b.pipeline(ctx, filter, res, &linked, func(c *checkedPatient) error {
+	rec, err := b.Store.BeginSubmission(ctx, fac.ID)
+	if err != nil {
+		return nil, fmt.Errorf("submission: %w", err)
+	}
+	defer rec.Rollback()
+	err = b.pipeline(ctx, filter, rec, res, &linked, func(c *checkedPatient) error {
 		if len(c.send) == 0 {
 			return nil
 		}
@@ -264,9 +272,13 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 		if err := xw.WritePatient(out); err != nil {
 			return fmt.Errorf("patient %d: %w", c.p.ID, err)
 		}
-		res.Items += countItems(target, opt.RecordType, out)
 		res.Patients++
 		res.Tumors += len(out.Tumors)
+		items.Put(c.p.Items)
+		for _, t := range c.send {
+			items.Put(t.Items)
+		}
+		file.Items, file.Tumors = nil, nil
 		return nil
 	})
 	if err != nil {
@@ -275,6 +287,7 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	if err := xw.Close(); err != nil {
 		return res, fmt.Errorf("submission: %w", err)
 	}
+	res.Items = xw.ItemsWritten()
 	if err := w.close(); err != nil {
 		return res, fmt.Errorf("submission: write %s: %w", tmp.Name(), err)
 	}
@@ -325,7 +338,7 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	recordStart := time.Now()
 	defer func() { res.Timing.Record = time.Since(recordStart) }()
 	for attempt := 0; ; attempt++ {
-		res.Submission, err = b.Store.RecordSubmission(ctx, in, place)
+		res.Submission, err = rec.Commit(in, place)
 		if err == nil {
 			return res, nil
 		}
@@ -362,21 +375,53 @@ const (
 	stageQueued = 2
 )
 
+// recordChunk is how many cases' links the recorder adds in one step (two statements).
+const recordChunk = 2000
+
 // pipeline reads the pending cases, runs the edits and calls write for each patient, in
-// patient order, with three stages running at once: reading and decoding the cases (the
-// store), the edits, and write (the caller's goroutine). The edits stage appends every case's
-// link to linked and counts the held and warned cases in res; write's own fields of res are not
-// touched by the other stages. The first error stops every stage and is returned.
-func (b *Batcher) pipeline(ctx context.Context, filter store.PendingFilter, res *BatchResult, linked *[]store.SubmissionTumor, write func(*checkedPatient) error) error {
+// patient order, with four stages running at once: reading and decoding the cases (the
+// store), the edits, recording the checked cases in rec, and write (the caller's goroutine).
+// The edits stage appends every case's link to linked and counts the held and warned cases in
+// res; write's own fields of res are not touched by the other stages. The first error stops
+// every stage and is returned.
+func (b *Batcher) pipeline(ctx context.Context, filter store.PendingFilter, rec *store.SubmissionTx, res *BatchResult, linked *[]store.SubmissionTumor, write func(*checkedPatient) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	read := make(chan []readPatient, stageQueued)
 	checked := make(chan []checkedPatient, stageQueued)
+	// The links of each chunk of checked patients: a view of linked, which the edits stage only
+	// appends to, so the recorder reads elements no one writes any more.
+	toRecord := make(chan []store.SubmissionTumor, stageQueued)
 	var (
 		wg                 sync.WaitGroup
 		readTime, editTime time.Duration
 	)
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		var pending []store.SubmissionTumor
+		flush := func() error {
+			err := rec.AddCases(pending)
+			pending = pending[:0]
+			return err
+		}
+		for links := range toRecord {
+			if ctx.Err() != nil {
+				continue // drain until the edits stage stops
+			}
+			pending = append(pending, links...)
+			if len(pending) >= recordChunk {
+				if err := flush(); err != nil {
+					cancel(err)
+				}
+			}
+		}
+		if ctx.Err() == nil {
+			if err := flush(); err != nil {
+				cancel(err)
+			}
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		defer close(read)
@@ -411,6 +456,7 @@ func (b *Batcher) pipeline(ctx context.Context, filter store.PendingFilter, res 
 	go func() {
 		defer wg.Done()
 		defer close(checked)
+		defer close(toRecord)
 		runner := b.Edits.NewRunner()
 		var (
 			results []edits.Result
@@ -419,6 +465,7 @@ func (b *Batcher) pipeline(ctx context.Context, filter store.PendingFilter, res 
 		for in := range read {
 			start := time.Now()
 			out := make([]checkedPatient, 0, len(in))
+			from := len(*linked)
 			for _, rp := range in {
 				c, err := b.check(runner, &p, &results, rp, res, linked)
 				if err != nil {
@@ -428,6 +475,10 @@ func (b *Batcher) pipeline(ctx context.Context, filter store.PendingFilter, res 
 				out = append(out, c)
 			}
 			editTime += time.Since(start)
+			select {
+			case toRecord <- (*linked)[from:len(*linked):len(*linked)]:
+			case <-ctx.Done():
+			}
 			select {
 			case checked <- out:
 			case <-ctx.Done():
@@ -555,28 +606,6 @@ func splitResults(rs []edits.Result, tumors int) []tumorResults {
 		}
 	}
 	return out
-}
-
-// countItems counts the items of a patient the writer puts in the file: those with a value that
-// the dictionary knows and, for record types other than A, that are of the record type.
-func countItems(d *naaccr.Dictionary, rt string, p *naaccr.Patient) int64 {
-	count := func(items map[string]string) int64 {
-		var n int64
-		for id, v := range items {
-			if v == "" {
-				continue
-			}
-			if def, ok := d.Item(id); ok && (rt == "A" || def.InRecordType(rt)) {
-				n++
-			}
-		}
-		return n
-	}
-	n := count(p.Items)
-	for _, t := range p.Tumors {
-		n += count(t.Items)
-	}
-	return n
 }
 
 // batchFile is the writing end of a batch file: optionally gzip, then a buffer, with a SHA-256

@@ -280,15 +280,23 @@ func TestBatchCancelledWhileWritingLeavesNothingAndRerunCompletes(t *testing.T) 
 	})
 }
 
-// changingStore changes a case after the file is written and before the batch is recorded.
+// changingStore changes a case after it is read for the batch and before it is checked, written
+// and recorded.
 type changingStore struct {
 	*store.Store
+	victim uint
 	change func()
 }
 
-func (c *changingStore) RecordSubmission(ctx context.Context, in store.NewSubmission, place func(string) error) (*store.Submission, error) {
-	c.change()
-	return c.Store.RecordSubmission(ctx, in, place)
+func (c *changingStore) EachPendingPatient(ctx context.Context, f store.PendingFilter, n int, fn func(*store.Patient, []store.Tumor) error) error {
+	return c.Store.EachPendingPatient(ctx, f, n, func(p *store.Patient, ts []store.Tumor) error {
+		for _, t := range ts {
+			if t.ID == c.victim {
+				c.change()
+			}
+		}
+		return fn(p, ts)
+	})
 }
 
 func TestBatchFailsWhenACaseChangedWhileItWasWritten(t *testing.T) {
@@ -297,7 +305,7 @@ func TestBatchFailsWhenACaseChangedWhileItWasWritten(t *testing.T) {
 		e := newBatchEnv(t, s, 3)
 		b := *e.b
 		victim := e.tumors[1]
-		b.Store = &changingStore{Store: s, change: func() {
+		b.Store = &changingStore{Store: s, victim: victim, change: func() {
 			if _, err := s.ChangeStatus(ctx, store.StatusUpdate{TumorID: victim, Scope: store.AllFacilities, Action: "reopen",
 				From: "approved", To: "draft", Reason: "wrong site"}); err != nil {
 				t.Fatal(err)

@@ -29,7 +29,7 @@ type submissionStore interface {
 	FacilityByID(ctx context.Context, id uint) (*store.Facility, error)
 	CountPending(ctx context.Context, f store.PendingFilter) (regular, correction int64, err error)
 	EachPendingPatient(ctx context.Context, f store.PendingFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
-	RecordSubmission(ctx context.Context, in store.NewSubmission, place func(fileName string) error) (*store.Submission, error)
+	BeginSubmission(ctx context.Context, facilityID uint) (*store.SubmissionTx, error)
 	Submissions(ctx context.Context, sc store.Scope, facilityID uint, limit int) ([]store.SubmissionSummary, error)
 	SubmissionByID(ctx context.Context, id uint, sc store.Scope) (*store.SubmissionSummary, error)
 	SubmissionCases(ctx context.Context, id uint, sc store.Scope, limit int) ([]store.SubmissionCase, error)
