@@ -52,8 +52,8 @@ type Writer struct {
 	patients int    // patients written or rejected so far, for error messages
 	// items counts the Item elements written; inPatient those of the patient being built.
 	items, inPatient int64
-	err      error  // sticky write error
-	closed   bool
+	err              error // sticky write error
+	closed           bool
 }
 
 type itemSlot struct {
