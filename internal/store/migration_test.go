@@ -9,10 +9,9 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/cara-registry/cara/internal/naaccr"
-	"github.com/cara-registry/cara/migrations"
-
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
+	"github.com/cara-registry/cara/migrations"
 )
 
 // TestTumorItemsMigrationKeepsItems takes a database back to before tumor_items (00007), where a
