@@ -183,12 +183,13 @@ type Batcher struct {
 // Create makes a batch: it reads the facility's pending cases patient by patient, runs the full
 // edit set on each (the pre-flight), holds back the cases with error-severity failures, and
 // streams the others into a temporary file in Dir, hashing and counting on the way. Reading,
-// the edits and writing run at once, in three goroutines handing on small chunks of patients in
-// order (see pipeline), so a batch takes about as long as the slowest of them and holds only a
-// few hundred patients in memory, plus a small link of each case to record. Then, in one
-// transaction, it records the batch, links its cases, marks the sent ones submitted and moves
-// the file to its final name. A failure anywhere (a cancelled context included) leaves no batch,
-// no case marked and no file.
+// the edits, recording and writing run at once, in goroutines handing on small chunks of
+// patients in order (see pipeline), so a batch holds only a few hundred patients in memory, plus
+// a small link of each case. Everything is recorded in one transaction (store.SubmissionTx): the
+// cases are linked and the sent ones marked submitted as they are checked (on MySQL; on SQLite at
+// the end), then the batch gets its name and audit event and the file is moved to its final
+// name. A failure anywhere (a cancelled context included) leaves no batch, no case marked and no
+// file.
 func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, error) {
 	if opt.Version == "" {
 		opt.Version = naaccr.CurrentVersion
