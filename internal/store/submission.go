@@ -345,23 +345,16 @@ func (s *Store) RecordSubmission(ctx context.Context, in NewSubmission, place fu
 	row := in.Submission
 	row.ID = 0
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var n int64
-		prefix := escapeLike(in.FileStem + "_")
-		if err := tx.Model(&Submission{}).Where("file_name LIKE ? ESCAPE '!'", prefix+"%").Count(&n).Error; err != nil {
-			return fmt.Errorf("sequence number: %w", err)
+		name, err := submissionFileName(tx, in, 0)
+		if err != nil {
+			return err
 		}
-		row.FileName = fmt.Sprintf("%s_%03d%s", in.FileStem, n+1, in.FileExt)
-		row.StoragePath = row.FileName
+		row.FileName, row.StoragePath = name, name
 		row.CreatedAt = s.now().UTC()
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		sent := 0
-		for _, t := range in.Tumors {
-			if !t.Held {
-				sent++
-			}
-		}
+		sent := sentCases(in.Tumors)
 		if err := insertSubmissionTumors(tx, row.ID, in.Tumors); err != nil {
 			return fmt.Errorf("cases: %w", err)
 		}
@@ -433,21 +426,37 @@ func (s *Store) changedCase(tx *gorm.DB, submissionID uint) error {
 		r.TumorID, r.TumorVersion, r.Status, r.Version, ErrConflict)
 }
 
-// submissionAudit is the audit event of a recorded batch, with the digest of its sent cases.
-func submissionAudit(row *Submission, in NewSubmission) AuditEntry {
-	sent := 0
-	for _, t := range in.Tumors {
-		if !t.Held {
-			sent++
+// submissionFileName is the name of a batch of in: its stem, the next sequence number among the
+// names recorded with that stem (plus skip, when a batch recorded meanwhile took one), its ext.
+func submissionFileName(tx *gorm.DB, in NewSubmission, skip int64) (string, error) {
+	var n int64
+	prefix := escapeLike(in.FileStem + "_")
+	if err := tx.Model(&Submission{}).Where("file_name LIKE ? ESCAPE '!'", prefix+"%").Count(&n).Error; err != nil {
+		return "", fmt.Errorf("sequence number: %w", err)
+	}
+	return fmt.Sprintf("%s_%03d%s", in.FileStem, n+1+skip, in.FileExt), nil
+}
+
+// sentCases counts the links of the cases a batch sends (not held back).
+func sentCases(links []SubmissionTumor) int {
+	n := 0
+	for _, l := range links {
+		if !l.Held {
+			n++
 		}
 	}
+	return n
+}
+
+// submissionAudit is the audit event of a recorded batch, with the digest of its sent cases.
+func submissionAudit(row *Submission, in NewSubmission) AuditEntry {
 	return AuditEntry{
 		UserID: row.CreatedBy, Action: audit.SubmissionCreate, Entity: "submission", EntityID: fmt.Sprint(row.ID),
 		Details: map[string]any{"file": row.FileName, "facility_id": row.FacilityID, "kind": row.Kind,
 			"version": row.NaaccrVersion, "record_type": row.RecordType, "sha256": row.SHA256,
 			"patients": row.PatientCount, "tumors": row.TumorCount, "items": row.ItemCount, "held": row.HeldCount,
 			"warnings": row.WarningCount, "from": row.DateFrom, "to": row.DateTo,
-			"cases": sent, "cases_sha256": SubmissionCasesDigest(in.Tumors)},
+			"cases": sentCases(in.Tumors), "cases_sha256": SubmissionCasesDigest(in.Tumors)},
 		RemoteAddr: in.RemoteAddr,
 	}
 }

@@ -114,27 +114,19 @@ func (r *SubmissionTx) Commit(in NewSubmission, place func(fileName string) erro
 }
 
 func (r *SubmissionTx) commit(in NewSubmission, place func(fileName string) error) (*Submission, error) {
-	sent := 0
-	for _, t := range in.Tumors {
-		if !t.Held {
-			sent++
-		}
-	}
-	if sent != r.sent {
+	if sent := sentCases(in.Tumors); sent != r.sent {
 		return nil, fmt.Errorf("%d cases marked submitted, %d sent: %w", r.sent, sent, ErrConflict)
 	}
 	row := in.Submission
 	row.ID, row.CreatedAt = r.id, r.at
-	prefix := escapeLike(in.FileStem + "_")
-	for attempt := 0; ; attempt++ {
-		var n int64
-		if err := r.tx.Model(&Submission{}).Where("file_name LIKE ? ESCAPE '!'", prefix+"%").Count(&n).Error; err != nil {
-			return nil, fmt.Errorf("sequence number: %w", err)
+	for attempt := int64(0); ; attempt++ {
+		name, err := submissionFileName(r.tx, in, attempt)
+		if err != nil {
+			return nil, err
 		}
-		row.FileName = fmt.Sprintf("%s_%03d%s", in.FileStem, n+1+int64(attempt), in.FileExt)
-		row.StoragePath = row.FileName
+		row.FileName, row.StoragePath = name, name
 		// A batch of the facility committed since the count took the name: the next one.
-		err := r.tx.Model(&Submission{}).Where("id = ?", r.id).
+		err = r.tx.Model(&Submission{}).Where("id = ?", r.id).
 			Updates(map[string]any{"file_name": row.FileName, "storage_path": row.StoragePath}).Error
 		if err == nil {
 			break

@@ -243,7 +243,6 @@ func benchStore(b *testing.B, ctx context.Context, target int, set *edits.Set) (
 // every iteration sends the same cases.
 func resetBench(b *testing.B, ctx context.Context, s *store.Store, facilityID uint) {
 	for _, q := range []string{"DELETE FROM submission_tumors", "DELETE FROM submissions",
-		"DELETE FROM status_changes WHERE action = 'submit'",
 		"UPDATE tumors SET status = 'approved' WHERE status = 'submitted' AND facility_id = ?"} {
 		var args []any
 		if len(q) > 7 && q[:6] == "UPDATE" {
