@@ -111,9 +111,7 @@ func (s *Store) changeStatus(tx *gorm.DB, in StatusUpdate) (*Tumor, error) {
 	if err := tx.Take(&t, in.TumorID).Error; err != nil {
 		return nil, err
 	}
-	if err := loadOneTumorItems(tx, &t); err != nil {
-		return nil, err
-	}
+	t.Items = cur.Tumor.Items // a workflow step changes no item
 	return &t, nil
 }
 
