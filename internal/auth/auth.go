@@ -8,12 +8,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Role is what a user may do.
@@ -44,38 +41,6 @@ const (
 	IdleTimeout = 30 * time.Minute
 	MaxAge      = 12 * time.Hour
 )
-
-// MinPasswordLength is the shortest password accepted for a new user.
-const MinPasswordLength = 8
-
-// ErrWrongPassword is returned when a password does not match its hash.
-var ErrWrongPassword = errors.New("wrong password")
-
-// HashPassword returns the bcrypt hash of a password.
-func HashPassword(password string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-	if err != nil {
-		return "", fmt.Errorf("auth: hash password: %w", err)
-	}
-	return string(h), nil
-}
-
-// CheckPassword compares a password with its hash.
-func CheckPassword(hash, password string) error {
-	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)); err != nil {
-		return ErrWrongPassword
-	}
-	return nil
-}
-
-// dummyHash is compared against when a username does not exist, so that a login attempt takes
-// as long for an unknown user as for a known one.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("cara-timing-equaliser"), bcrypt.DefaultCost)
-
-// SpendPasswordTime does the work of a password check without a user.
-func SpendPasswordTime(password string) {
-	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-}
 
 // NormalizeUsername is the one form a username is stored and looked up in: trimmed and lower
 // case, so that "Alice" and "alice" are one user on SQLite and MySQL alike.

@@ -2,56 +2,9 @@ package auth
 
 import (
 	"encoding/hex"
-	"errors"
 	"strings"
 	"testing"
 )
-
-func TestCheckPasswordAcceptsOnlyThePasswordThatWasHashed(t *testing.T) {
-	t.Parallel() // bcrypt is slow on purpose
-	hash, err := HashPassword("correct horse")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if hash == "correct horse" || !strings.HasPrefix(hash, "$2") {
-		t.Fatalf("hash %q is not a bcrypt hash", hash)
-	}
-	tests := []struct {
-		name     string
-		password string
-		want     error
-	}{
-		{"the same password", "correct horse", nil},
-		{"another password", "correct horsE", ErrWrongPassword},
-		{"empty", "", ErrWrongPassword},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if err := CheckPassword(hash, tt.password); !errors.Is(err, tt.want) {
-				t.Errorf("CheckPassword(%q) = %v, want %v", tt.password, err, tt.want)
-			}
-		})
-	}
-	if err := CheckPassword("not a hash", "correct horse"); !errors.Is(err, ErrWrongPassword) {
-		t.Errorf("a malformed hash: err = %v, want ErrWrongPassword", err)
-	}
-}
-
-func TestHashPasswordSaltsEachHash(t *testing.T) {
-	t.Parallel()
-	a, err := HashPassword("same password")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := HashPassword("same password")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a == b {
-		t.Error("two hashes of one password are equal: no salt")
-	}
-}
 
 func TestNewTokenIsUniqueAndURLSafe(t *testing.T) {
 	seen := map[string]bool{}
