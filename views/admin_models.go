@@ -44,6 +44,19 @@ type AdminUserFormView struct {
 	DisableURL    string
 	EnableURL     string
 	ResetURL      string
+	// Throttles are the account's failed sign-ins still counted (over every address, and from
+	// each); ClearThrottleURL forgets them.
+	Throttles        []ThrottleRow
+	ClearThrottleURL string
+}
+
+// ThrottleRow is one throttle key of an account: an address (or "every address"), its failed
+// sign-ins, the last one, and the wait it imposes now ("" for none).
+type ThrottleRow struct {
+	Address     string
+	Failures    int
+	LastFailure string
+	Waiting     string
 }
 
 // FacilityChoice is one facility of a user form: a checkbox and a home radio button.

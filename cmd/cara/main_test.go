@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 )
@@ -167,6 +168,29 @@ func TestUserAddReadsPasswordFromStdin(t *testing.T) {
 	})
 }
 
+func TestUserAddTakesALongPassPhraseHashedWithArgon2id(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	if _, err := runCmd(t, e, "", "facility", "add", "--code", "F1", "--name", "General"); err != nil {
+		t.Fatal(err)
+	}
+	phrase := strings.Repeat("a tall oak by the river ", 8) // 192 bytes: bcrypt refused more than 72
+	if out, err := runCmd(t, e, phrase+"\n", "user", "add", "--username", "ana", "--role", "registrar", "--facility", "F1"); err != nil {
+		t.Fatalf("user add: %q, %v", out, err)
+	}
+	s, err := store.Open(context.Background(), store.Config{MySQLDSN: e.DatabaseURL, SQLitePath: defaultSQLitePath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u, err := s.UserByUsername(context.Background(), "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(u.PasswordHash, "$argon2id$") || auth.CheckPassword(u.PasswordHash, phrase) != nil {
+		t.Errorf("stored hash %q is not an argon2id hash of the pass phrase", u.PasswordHash)
+	}
+}
+
 func TestUserAddRefusesBadInput(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
 	if _, err := runCmd(t, e, "", "facility", "add", "--code", "F1", "--name", "General"); err != nil {
@@ -181,8 +205,13 @@ func TestUserAddRefusesBadInput(t *testing.T) {
 		{"no username", "password1\n", []string{"user", "add", "--role", "admin"}, "--username is required"},
 		{"bad role", "password1\n", []string{"user", "add", "--username", "x", "--role", "boss"}, `unknown role "boss"`},
 		{"registrar without facility", "password1\n", []string{"user", "add", "--username", "x", "--role", "registrar"}, "--facility is required"},
-		{"unknown facility", "password1\n", []string{"user", "add", "--username", "x", "--role", "registrar", "--facility", "ZZ"}, `no facility with code "ZZ"`},
-		{"short password", "short\n", []string{"user", "add", "--username", "x", "--role", "admin"}, "at least 8 characters"},
+		{"unknown facility", "gq7-vexo-lum\n", []string{"user", "add", "--username", "x", "--role", "registrar", "--facility", "ZZ"}, `no facility with code "ZZ"`},
+		{"short password", "short\n", []string{"user", "add", "--username", "x", "--role", "registrar", "--facility", "F1"}, "password: at least 8 characters (this one has 5)"},
+		{"short administrator password", "gq7-vexo-lu\n", []string{"user", "add", "--username", "x", "--role", "admin"}, "password: at least 12 characters for an administrator"},
+		{"password over 256 characters", strings.Repeat("k3-", 100) + "\n", []string{"user", "add", "--username", "x", "--role", "registrar", "--facility", "F1"}, "password: at most 256 characters"},
+		{"common password", "password\n", []string{"user", "add", "--username", "x", "--role", "registrar", "--facility", "F1"}, "password: it is on the list of common or breached passwords"},
+		{"common password in capitals", "12345678\n", []string{"user", "add", "--username", "x", "--role", "registrar", "--facility", "F1"}, "password: it is on the list of common or breached passwords"},
+		{"password is the username", "Kimberly.Lee\n", []string{"user", "add", "--username", "kimberly.lee", "--role", "registrar", "--facility", "F1"}, "password: it must not be or contain the username"},
 		{"no verb", "", []string{"user"}, "cara user add"},
 	}
 	for _, tc := range tests {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/web"
 )
 
@@ -51,6 +52,17 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 				log.Error("delete expired sessions", "err", err)
 			} else if n > 0 {
 				log.Info("deleted expired sessions", "count", n)
+			}
+			// Sign-in forms past their hour, and throttle counts that would start over anyway.
+			if n, err := s.DeleteExpiredLoginPresessions(ctx, e.Now()); err != nil {
+				log.Error("delete expired sign-in forms", "err", err)
+			} else if n > 0 {
+				log.Info("deleted expired sign-in forms", "count", n)
+			}
+			if n, err := s.DeleteStaleLoginThrottles(ctx, e.Now().Add(-auth.DefaultThrottle.Memory)); err != nil {
+				log.Error("delete stale sign-in throttles", "err", err)
+			} else if n > 0 {
+				log.Info("deleted stale sign-in throttles", "count", n)
 			}
 			select {
 			case <-ctx.Done():

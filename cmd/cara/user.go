@@ -15,6 +15,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/schemas"
 )
 
 func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout io.Writer) error {
@@ -52,6 +53,13 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	password, err := readPassword(stdin, stdout)
 	if err != nil {
 		return fmt.Errorf("user add: %w", err)
+	}
+	policy, err := auth.LoadPasswordPolicy(schemas.FS)
+	if err != nil {
+		return err
+	}
+	if err := policy.Check(password, *username, role); err != nil {
+		return fmt.Errorf("user add: password: %w", err)
 	}
 	s, err := openStore(ctx, e)
 	if err != nil {
@@ -110,9 +118,6 @@ func readPassword(stdin io.Reader, stdout io.Writer) (string, error) {
 			return "", fmt.Errorf("read password from stdin: %w", err)
 		}
 		pw = strings.TrimRight(line, "\r\n")
-	}
-	if len(pw) < auth.MinPasswordLength {
-		return "", fmt.Errorf("the password must have at least %d characters", auth.MinPasswordLength)
 	}
 	return pw, nil
 }

@@ -49,10 +49,13 @@ const (
 	ReabstractionSave   = "reabstraction.save"
 )
 
+// An administrator cleared the sign-in throttle of an account (issue 13).
+const LoginThrottleClear = "login.throttle_clear"
+
 // Actions lists every action, in the order of the trail's story: what the audit log's filter
 // offers and what the audit completeness test walks.
 var Actions = []string{
-	LoginSuccess, LoginFailure, Logout,
+	LoginSuccess, LoginFailure, LoginThrottleClear, Logout,
 	CaseView, CaseUpdate, CaseStatus,
 	PatientSearch, PatientView, PatientCreate, TumorCreate,
 	CommentAdd, CommentResolve, CommentClose,

@@ -404,3 +404,21 @@ type SubmissionTumor struct {
 	Warnings     int
 	Failures     string
 }
+
+// LoginThrottle counts the failed sign-ins of one throttle key: an address over every username
+// (Username ""), an account from one address, or an account over every address (RemoteAddr "").
+type LoginThrottle struct {
+	Username      string `gorm:"primaryKey"`
+	RemoteAddr    string `gorm:"primaryKey"`
+	Failures      int
+	LastFailureAt time.Time
+}
+
+// LoginPresession is an open sign-in form: the hash of the token in its cookie and the CSRF
+// token its form must carry.
+type LoginPresession struct {
+	TokenHash string `gorm:"primaryKey"`
+	CSRFToken string `gorm:"column:csrf_token"`
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}

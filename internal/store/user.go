@@ -54,3 +54,15 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*User, err
 	}
 	return &u, nil
 }
+
+// UpgradePasswordHash replaces a user's password hash by a new hash of the same password (made
+// at a sign-in, with today's algorithm and costs), unless the hash changed in the meantime. It is
+// not audited: the password is the same.
+func (s *Store) UpgradePasswordHash(ctx context.Context, userID uint, oldHash, newHash string) error {
+	err := s.db.WithContext(ctx).Model(&User{}).Where("id = ? AND password_hash = ?", userID, oldHash).
+		Update("password_hash", newHash).Error
+	if err != nil {
+		return fmt.Errorf("store: upgrade password hash of user %d: %w", userID, err)
+	}
+	return nil
+}

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,7 +12,9 @@ import (
 // accountHandler lets a signed-in user change their own password; after an administrator's
 // reset it is the only page they may open (see sessions.requireUser).
 type accountHandler struct {
-	store Store
+	store     Store
+	passwords *auth.PasswordPolicy
+	hasher    *auth.Hasher
 }
 
 // accountPasswordPath is the password change page; requireUser sends a user who must change
@@ -41,9 +41,11 @@ func (h *accountHandler) changePassword(c echo.Context) error {
 	if auth.CheckPassword(su.User.PasswordHash, current) != nil {
 		errs["current"] = "Current password: it is not your current password."
 	}
+	if err := h.passwords.Check(next, su.User.Username, auth.Role(su.User.Role)); err != nil {
+		errs["new"] = "New password: " + err.Error()
+	}
 	switch {
-	case utf8.RuneCountInString(next) < auth.MinPasswordLength:
-		errs["new"] = "New password: at least " + strconv.Itoa(auth.MinPasswordLength) + " characters."
+	case errs["new"] != "":
 	case next == current:
 		errs["new"] = "New password: it must differ from the current one."
 	case next != confirm:
@@ -52,7 +54,7 @@ func (h *accountHandler) changePassword(c echo.Context) error {
 	if len(errs) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.AccountPassword(h.passwordView(c, errs)))
 	}
-	hash, err := auth.HashPassword(next)
+	hash, err := h.hasher.Hash(next)
 	if err != nil {
 		return err
 	}

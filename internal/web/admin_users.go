@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"math"
 	"math/big"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -36,11 +38,17 @@ type adminStore interface {
 	CaseHistory(ctx context.Context, tumorID uint, sc store.Scope) (*store.CaseHistory, error)
 	StatusHistory(ctx context.Context, tumorID uint, sc store.Scope) ([]store.StatusChange, error)
 	Usernames(ctx context.Context, ids []uint) (map[uint]string, error)
+	AccountThrottles(ctx context.Context, username string) ([]store.LoginThrottle, error)
+	ClearAccountThrottles(ctx context.Context, userID uint, by store.Actor) (int64, error)
 }
 
 // adminHandler serves the administration pages: users, facilities and the audit log.
 type adminHandler struct {
-	store Store
+	store     Store
+	passwords *auth.PasswordPolicy
+	hasher    *auth.Hasher
+	throttle  auth.Throttle
+	now       func() time.Time
 }
 
 // requireAdmin refuses everyone but an administrator. It runs after requireUser.
@@ -123,8 +131,8 @@ func readUserForm(c echo.Context) userEntries {
 }
 
 // validate checks the entries against the facilities that exist; isNew checks the username and
-// password too. The errors are by field, each naming the field and the reason.
-func (e *userEntries) validate(facilities []store.Facility, isNew bool) map[string]string {
+// password (against the policy) too. The errors are by field, each naming the field and the reason.
+func (e *userEntries) validate(facilities []store.Facility, isNew bool, policy *auth.PasswordPolicy) map[string]string {
 	errs := map[string]string{}
 	if isNew {
 		switch {
@@ -133,8 +141,10 @@ func (e *userEntries) validate(facilities []store.Facility, isNew bool) map[stri
 		case strings.ContainsAny(e.username, " \t") || utf8.RuneCountInString(e.username) > 64:
 			errs["username"] = "Username: up to 64 characters, no spaces."
 		}
-		if e.password != "" && utf8.RuneCountInString(e.password) < auth.MinPasswordLength {
-			errs["password"] = "Initial password: at least " + strconv.Itoa(auth.MinPasswordLength) + " characters, or leave it blank for cara to make one."
+		if e.password != "" {
+			if err := policy.Check(e.password, e.username, auth.Role(e.role)); err != nil {
+				errs["password"] = "Initial password: " + err.Error() + " Or leave it blank for cara to make one."
+			}
 		}
 	}
 	if utf8.RuneCountInString(e.displayName) > 200 {
@@ -199,7 +209,7 @@ func (h *adminHandler) createUser(c echo.Context) error {
 		return err
 	}
 	e := readUserForm(c)
-	errs := e.validate(fs, true)
+	errs := e.validate(fs, true, h.passwords)
 	if len(errs) > 0 {
 		v := userForm(c, "Add a user", e, fs, errs)
 		v.Action, v.New = "/admin/users", true
@@ -207,12 +217,12 @@ func (h *adminHandler) createUser(c echo.Context) error {
 	}
 	password, generated := e.password, false
 	if password == "" {
-		if password, err = generatePassword(); err != nil {
+		if password, err = h.generatePassword(e.username, auth.Role(e.role)); err != nil {
 			return err
 		}
 		generated = true
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := h.hasher.Hash(password)
 	if err != nil {
 		return err
 	}
@@ -247,6 +257,9 @@ func (h *adminHandler) renderUser(c echo.Context, status int, id uint, notice, s
 		facilities: row.FacilityIDs(), home: row.User.FacilityID}
 	v := userForm(c, "User "+row.User.Username, e, fs, nil)
 	h.fillUserActions(c, &v, row)
+	if v.Throttles, err = h.throttleRows(ctx, row.User.Username); err != nil {
+		return err
+	}
 	v.Notice, v.ShownPassword = notice, shown
 	return render(c, status, views.AdminUserForm(v))
 }
@@ -254,16 +267,18 @@ func (h *adminHandler) renderUser(c echo.Context, status int, id uint, notice, s
 func (h *adminHandler) fillUserActions(c echo.Context, v *views.AdminUserFormView, row *store.UserRow) {
 	base := userPath(row.User.ID)
 	v.Action, v.DisableURL, v.EnableURL, v.ResetURL = base, base+"/disable", base+"/enable", base+"/password"
+	v.ClearThrottleURL = base + "/clear-throttle"
 	v.Disabled, v.MustChange = row.User.DisabledAt != nil, row.User.MustChangePassword
 	v.Self = row.User.ID == currentUser(c).User.ID
 }
 
 // notices are what a redirect after a change says on the user's page.
 var userNotices = map[string]string{
-	"created":  "User added. They must choose their own password at their first sign-in.",
-	"saved":    "Saved.",
-	"disabled": "Disabled. Their sessions have ended; they cannot sign in.",
-	"enabled":  "Enabled. They can sign in again.",
+	"created":     "User added. They must choose their own password at their first sign-in.",
+	"saved":       "Saved.",
+	"disabled":    "Disabled. Their sessions have ended; they cannot sign in.",
+	"enabled":     "Enabled. They can sign in again.",
+	"unthrottled": "Sign-in throttle cleared: they can try again at once from every address.",
 }
 
 // showUser shows one user's form.
@@ -298,7 +313,7 @@ func (h *adminHandler) updateUser(c echo.Context) error {
 	}
 	e := readUserForm(c)
 	e.username = row.User.Username
-	errs := e.validate(fs, false)
+	errs := e.validate(fs, false, h.passwords)
 	if len(errs) == 0 && row.User.ID == currentUser(c).User.ID && e.role != string(auth.RoleAdmin) {
 		errs["role"] = "Role: you cannot take the administrator role from yourself; ask another administrator."
 	}
@@ -355,11 +370,11 @@ func (h *adminHandler) resetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	password, err := generatePassword()
+	password, err := h.generatePassword(row.User.Username, auth.Role(row.User.Role))
 	if err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := h.hasher.Hash(password)
 	if err != nil {
 		return err
 	}
@@ -373,8 +388,23 @@ func (h *adminHandler) resetPassword(c echo.Context) error {
 // passwordAlphabet leaves out letters and digits that are easily confused (0/O, 1/l/I).
 const passwordAlphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
-// generatePassword makes a random 14-character password (about 80 bits).
-func generatePassword() (string, error) {
+// generatePassword makes a random password that the policy accepts for the user: a random one
+// fails it only when it happens to contain the username, so a second try is all but certain.
+func (h *adminHandler) generatePassword(username string, role auth.Role) (string, error) {
+	for range 10 {
+		pw, err := randomPassword()
+		if err != nil {
+			return "", err
+		}
+		if h.passwords.Check(pw, username, role) == nil {
+			return pw, nil
+		}
+	}
+	return "", errors.New("web: no random password passed the password policy in 10 tries")
+}
+
+// randomPassword makes a random 14-character password (about 80 bits).
+func randomPassword() (string, error) {
 	b := make([]byte, 14)
 	max := big.NewInt(int64(len(passwordAlphabet)))
 	for i := range b {
@@ -385,4 +415,41 @@ func generatePassword() (string, error) {
 		b[i] = passwordAlphabet[n.Int64()]
 	}
 	return string(b), nil
+}
+
+// throttleRows describes the sign-in throttle of an account: its failed sign-ins over every
+// address and from each address, with the wait they impose now.
+func (h *adminHandler) throttleRows(ctx context.Context, username string) ([]views.ThrottleRow, error) {
+	rows, err := h.store.AccountThrottles(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	now := h.now()
+	var out []views.ThrottleRow
+	for _, r := range rows {
+		row := views.ThrottleRow{Address: r.RemoteAddr, Failures: r.Failures, LastFailure: r.LastFailureAt.UTC().Format("2006-01-02 15:04:05 UTC")}
+		free := h.throttle.AccountAddressFree
+		if r.RemoteAddr == "" {
+			row.Address, free = "every address", h.throttle.AccountFree
+		}
+		if w := h.throttle.Wait(r.Failures, free, r.LastFailureAt, now); w > 0 {
+			row.Waiting = waitText(int(math.Ceil(w.Seconds())))
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// clearThrottle forgets an account's failed sign-ins, over every address and from each, so that
+// the user can sign in again at once (audited as login.throttle_clear). The throttle of a client
+// address over every username stays: it is not the account's.
+func (h *adminHandler) clearThrottle(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := h.store.ClearAccountThrottles(c.Request().Context(), id, actorOf(c)); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, userPath(id)+"?unthrottled=1")
 }

@@ -1,11 +1,16 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"math"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,20 +20,38 @@ import (
 	"github.com/cara-registry/cara/views"
 )
 
-// Login throttling: after maxLoginFailures failed attempts for one username within
-// loginFailureWindow, further attempts are refused until the window has passed.
-const (
-	maxLoginFailures   = 5
-	loginFailureWindow = 15 * time.Minute
-)
+// loginStore is what signing in needs of the database besides users, sessions and the audit.
+type loginStore interface {
+	LoginThrottles(ctx context.Context, keys []store.ThrottleKey) ([]store.LoginThrottle, error)
+	RecordLoginFailure(ctx context.Context, keys []store.ThrottleKey, at, forgetBefore time.Time) error
+	ClearLoginThrottle(ctx context.Context, k store.ThrottleKey) error
+	UpgradePasswordHash(ctx context.Context, userID uint, oldHash, newHash string) error
+	CreateLoginPresession(ctx context.Context, p *store.LoginPresession) error
+	LoginPresessionByTokenHash(ctx context.Context, hash string, now time.Time) (*store.LoginPresession, error)
+	DeleteLoginPresession(ctx context.Context, hash string) error
+}
+
+// loginFormLifetime is how long a sign-in form (its pre-session) stays valid.
+const loginFormLifetime = time.Hour
 
 type loginHandler struct {
 	store    Store
 	sessions *sessions
+	hasher   *auth.Hasher
+	throttle auth.Throttle
 	now      func() time.Time
 }
 
-// show renders the login form with a fresh login CSRF token held in a cookie.
+// loginCookie is the cookie of the sign-in pre-session. Over HTTPS it has the __Host- prefix,
+// which browsers let no other host (a sibling subdomain) set, so the cookie cannot be planted.
+func (h *loginHandler) loginCookie() string {
+	if h.sessions.secure {
+		return "__Host-" + loginCSRFCookie
+	}
+	return loginCSRFCookie
+}
+
+// show renders the sign-in form.
 func (h *loginHandler) show(c echo.Context) error {
 	if currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, "/cases")
@@ -36,16 +59,43 @@ func (h *loginHandler) show(c echo.Context) error {
 	return h.renderForm(c, http.StatusOK, "", "")
 }
 
+// presession returns the unexpired sign-in pre-session of the request's cookie, or nil.
+func (h *loginHandler) presession(c echo.Context) (*store.LoginPresession, error) {
+	ck, err := c.Cookie(h.loginCookie())
+	if err != nil || ck.Value == "" {
+		return nil, nil
+	}
+	p, err := h.store.LoginPresessionByTokenHash(c.Request().Context(), auth.HashToken(ck.Value), h.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return p, err
+}
+
+// renderForm shows the sign-in form with the CSRF token of the browser's pre-session, made
+// now if it has none: reusing it lets two tabs on the sign-in page both work.
 func (h *loginHandler) renderForm(c echo.Context, status int, username, msg string) error {
-	// Reuse the token of an open sign-in form, so two tabs on the login page both work.
-	var token string
-	if ck, err := c.Cookie(loginCSRFCookie); err == nil && len(ck.Value) == 43 {
-		token = ck.Value
-	} else if token, err = auth.NewToken(); err != nil {
+	p, err := h.presession(c)
+	if err != nil {
 		return err
 	}
-	h.sessions.setCookie(c, loginCSRFCookie, token, time.Hour)
-	v := views.LoginView{Page: views.Page{Title: "Sign in", CSRF: token}, Username: username, Error: msg, Next: safeNext(c.QueryParam("next"))}
+	if p == nil {
+		token, err := auth.NewToken()
+		if err != nil {
+			return err
+		}
+		csrf, err := auth.NewToken()
+		if err != nil {
+			return err
+		}
+		now := h.now().UTC()
+		p = &store.LoginPresession{TokenHash: auth.HashToken(token), CSRFToken: csrf, CreatedAt: now, ExpiresAt: now.Add(loginFormLifetime)}
+		if err := h.store.CreateLoginPresession(c.Request().Context(), p); err != nil {
+			return err
+		}
+		h.sessions.setCookie(c, h.loginCookie(), token, loginFormLifetime)
+	}
+	v := views.LoginView{Page: views.Page{Title: "Sign in", CSRF: p.CSRFToken}, Username: username, Error: msg, Next: safeNext(c.QueryParam("next"))}
 	if v.Next == "" {
 		v.Next = safeNext(c.FormValue("next"))
 	}
@@ -55,43 +105,67 @@ func (h *loginHandler) renderForm(c echo.Context, status int, username, msg stri
 // submit checks the credentials and starts a session.
 func (h *loginHandler) submit(c echo.Context) error {
 	ctx := c.Request().Context()
-	ck, err := c.Cookie(loginCSRFCookie)
-	if err != nil || !auth.TokensEqual(c.FormValue(csrfField), ck.Value) {
+	// Only the CSRF token stored for this browser's pre-session is accepted: a cookie and field
+	// that someone made up together match no pre-session.
+	pre, err := h.presession(c)
+	if err != nil {
+		return err
+	}
+	if pre == nil || !auth.TokensEqual(c.FormValue(csrfField), pre.CSRFToken) {
 		return echo.NewHTTPError(http.StatusForbidden, "The sign-in form has expired. Reload the page and try again.")
 	}
 	username := auth.NormalizeUsername(c.FormValue("username"))
 	password := c.FormValue("password")
 	now := h.now()
+	addr := throttleAddress(c.RealIP())
+	keys := throttleKeys(username, addr)
 
-	failures, err := h.store.CountAudit(ctx, audit.LoginFailure, "user", username, now.Add(-loginFailureWindow))
+	rows, err := h.store.LoginThrottles(ctx, keys)
 	if err != nil {
 		return err
 	}
-	if failures >= maxLoginFailures {
-		return h.renderForm(c, http.StatusTooManyRequests, username, "Too many failed sign-in attempts for this user. Wait 15 minutes, or ask an administrator.")
+	if wait, why := h.throttleWait(rows, addr, now); wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		return h.renderForm(c, http.StatusTooManyRequests, username,
+			"Too many failed sign-in attempts "+why+". Try again in "+waitText(secs)+", or ask an administrator.")
 	}
 
-	u, err := h.store.UserByUsername(ctx, username)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		auth.SpendPasswordTime(password)
-	case err != nil:
+	u, err := h.knownUser(ctx, username)
+	if err != nil {
 		return err
-	case u.DisabledAt != nil:
-		auth.SpendPasswordTime(password)
+	}
+	switch {
+	case u == nil || u.DisabledAt != nil:
+		h.hasher.SpendTime(password)
 		u = nil
-	default:
-		if auth.CheckPassword(u.PasswordHash, password) != nil {
-			u = nil
-		}
+	case auth.CheckPassword(u.PasswordHash, password) != nil:
+		u = nil
 	}
 	if u == nil {
+		if err := h.store.RecordLoginFailure(ctx, keys, now, now.Add(-h.throttle.Memory)); err != nil {
+			return err
+		}
 		if err := h.store.Audit(ctx, store.AuditEntry{Action: audit.LoginFailure, Entity: "user", EntityID: username, RemoteAddr: c.RealIP()}); err != nil {
 			return err
 		}
 		return h.renderForm(c, http.StatusUnauthorized, username, "Wrong username or password.")
 	}
 
+	// The real user from this address: their own failures from here are forgiven. The address's
+	// and the account's counts stay, or one account of an attacker's would reset them.
+	if err := h.store.ClearLoginThrottle(ctx, store.ThrottleKey{Username: username, RemoteAddr: addr}); err != nil {
+		return err
+	}
+	if h.hasher.NeedsRehash(u.PasswordHash) {
+		hash, err := h.hasher.Hash(password)
+		if err != nil {
+			return err
+		}
+		if err := h.store.UpgradePasswordHash(ctx, u.ID, u.PasswordHash, hash); err != nil {
+			return err
+		}
+	}
 	token, err := auth.NewToken()
 	if err != nil {
 		return err
@@ -107,11 +181,14 @@ func (h *loginHandler) submit(c echo.Context) error {
 	if err := h.store.CreateSession(ctx, sess); err != nil {
 		return err
 	}
+	if err := h.store.DeleteLoginPresession(ctx, pre.TokenHash); err != nil {
+		return err
+	}
 	if err := h.store.Audit(ctx, store.AuditEntry{UserID: &u.ID, Action: audit.LoginSuccess, Entity: "user", EntityID: username, RemoteAddr: c.RealIP()}); err != nil {
 		return err
 	}
 	h.sessions.setCookie(c, sessionCookie, token, auth.MaxAge)
-	h.sessions.setCookie(c, loginCSRFCookie, "", -time.Second)
+	h.sessions.setCookie(c, h.loginCookie(), "", -time.Second)
 	next := safeNext(c.FormValue("next"))
 	if next == "" {
 		next = "/cases"
@@ -120,6 +197,82 @@ func (h *loginHandler) submit(c echo.Context) error {
 		next = accountPasswordPath // every other page would send them there anyway
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// knownUser returns the user of a username, or nil when there is none. A username longer than
+// any cara allows is not looked up.
+func (h *loginHandler) knownUser(ctx context.Context, username string) (*store.User, error) {
+	if username == "" || utf8.RuneCountInString(username) > maxUsernameLength {
+		return nil, nil
+	}
+	u, err := h.store.UserByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// maxUsernameLength is the longest username cara accepts (users.username is VARCHAR(64)).
+const maxUsernameLength = 64
+
+// throttleKeys are the throttle rows a sign-in attempt counts on: the address over every
+// username, and, for a username that could exist, the account from this address and the account
+// over every address.
+func throttleKeys(username, addr string) []store.ThrottleKey {
+	keys := []store.ThrottleKey{{RemoteAddr: addr}}
+	if username != "" && utf8.RuneCountInString(username) <= maxUsernameLength {
+		keys = append(keys, store.ThrottleKey{Username: username, RemoteAddr: addr}, store.ThrottleKey{Username: username})
+	}
+	return keys
+}
+
+// throttleWait is the longest wait any of the rows imposes, with the reason in words.
+func (h *loginHandler) throttleWait(rows []store.LoginThrottle, addr string, now time.Time) (time.Duration, string) {
+	var wait time.Duration
+	var why string
+	for _, r := range rows {
+		free, reason := h.throttle.AccountAddressFree, "for this user from your address"
+		switch {
+		case r.Username == "":
+			free, reason = h.throttle.AddressFree, "from your address"
+		case r.RemoteAddr == "":
+			free, reason = h.throttle.AccountFree, "for this user"
+		}
+		if w := h.throttle.Wait(r.Failures, free, r.LastFailureAt, now); w > wait {
+			wait, why = w, reason
+		}
+	}
+	return wait, why
+}
+
+// throttleAddress is the client address a throttle counts on. An IPv6 client is counted by its
+// /64 network, since one subscriber usually has a whole /64 to choose addresses from. Something
+// that is not an address is kept, at most 64 bytes of it (the column's width).
+func throttleAddress(ip string) string {
+	if a, err := netip.ParseAddr(ip); err == nil {
+		a = a.Unmap()
+		if a.Is6() {
+			p, _ := a.WithZone("").Prefix(64)
+			return p.String()
+		}
+		return a.String()
+	}
+	if ip == "" {
+		return "unknown"
+	}
+	return strings.ToValidUTF8(ip[:min(len(ip), 64)], "")
+}
+
+// waitText says a wait in whole seconds in words: "1 second", "40 seconds", "15 minutes".
+func waitText(secs int) string {
+	switch {
+	case secs == 1:
+		return "1 second"
+	case secs < 120:
+		return strconv.Itoa(secs) + " seconds"
+	default:
+		return strconv.Itoa((secs+59)/60) + " minutes"
+	}
 }
 
 // logout ends the session.

@@ -13,9 +13,11 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/schemas"
 	"github.com/cara-registry/cara/views"
 )
 
@@ -27,7 +29,7 @@ type Store interface {
 	TouchSession(ctx context.Context, id uint, at time.Time) error
 	DeleteSession(ctx context.Context, id uint) error
 	Audit(ctx context.Context, e store.AuditEntry) error
-	CountAudit(ctx context.Context, action, entity, entityID string, since time.Time) (int64, error)
+	loginStore
 	worklistStore
 	intakeStore
 	adminStore
@@ -57,6 +59,11 @@ type Deps struct {
 	Intake IntakeConfig
 	// SubmissionDir is where submission batch files are kept; empty refuses to create batches.
 	SubmissionDir string
+	// Passwords checks every password a person sets; nil loads the policy from schemas.FS.
+	Passwords *auth.PasswordPolicy
+	// Hasher hashes new passwords (and upgrades old hashes at sign-in); nil is argon2id at
+	// auth.DefaultArgon2.
+	Hasher *auth.Hasher
 }
 
 // New builds the Echo server with every route and middleware.
@@ -66,6 +73,20 @@ func New(d Deps) *echo.Echo {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Passwords == nil {
+		p, err := auth.LoadPasswordPolicy(schemas.FS)
+		if err != nil {
+			panic(err) // the list is embedded: only a broken build lacks it
+		}
+		d.Passwords = p
+	}
+	if d.Hasher == nil {
+		h, err := auth.NewHasher(auth.DefaultArgon2)
+		if err != nil {
+			panic(err) // the default costs are valid
+		}
+		d.Hasher = h
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -91,7 +112,7 @@ func New(d Deps) *echo.Echo {
 	sess := &sessions{store: d.Store, now: d.Now, secure: d.SecureCookies, log: d.Logger}
 	e.Use(sess.load)
 
-	login := &loginHandler{store: d.Store, sessions: sess, now: d.Now}
+	login := &loginHandler{store: d.Store, sessions: sess, hasher: d.Hasher, throttle: auth.DefaultThrottle, now: d.Now}
 	e.GET("/login", login.show)
 	e.POST("/login", login.submit)
 
@@ -130,7 +151,7 @@ func New(d Deps) *echo.Echo {
 
 	// Administration (admin only: users, facilities, the audit log; ids are not facility-scoped),
 	// a user's own password, and a case's history (facility-scoped case id, anyone who may open it).
-	admin := &adminHandler{store: d.Store}
+	admin := &adminHandler{store: d.Store, passwords: d.Passwords, hasher: d.Hasher, throttle: auth.DefaultThrottle, now: d.Now}
 	adminOnly := append(slices.Clone(guard), requireAdmin)
 	e.GET("/admin/users", admin.listUsers, adminOnly...)
 	e.GET("/admin/users/new", admin.newUser, adminOnly...)
@@ -140,6 +161,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/admin/users/:id/disable", admin.disableUser, adminOnly...)
 	e.POST("/admin/users/:id/enable", admin.enableUser, adminOnly...)
 	e.POST("/admin/users/:id/password", admin.resetPassword, adminOnly...)
+	e.POST("/admin/users/:id/clear-throttle", admin.clearThrottle, adminOnly...)
 	e.GET("/admin/facilities", admin.listFacilities, adminOnly...)
 	e.GET("/admin/facilities/new", admin.newFacility, adminOnly...)
 	e.POST("/admin/facilities", admin.createFacility, adminOnly...)
@@ -147,7 +169,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/admin/facilities/:id", admin.updateFacility, adminOnly...)
 	e.GET("/admin/audit", admin.auditLog, adminOnly...)
 	e.GET("/admin/audit.csv", admin.auditCSV, adminOnly...)
-	account := &accountHandler{store: d.Store}
+	account := &accountHandler{store: d.Store, passwords: d.Passwords, hasher: d.Hasher}
 	e.GET("/account/password", account.showPassword, guard...)
 	e.POST("/account/password", account.changePassword, guard...)
 	e.GET("/cases/:id/history", cases.history, guard...)
