@@ -35,7 +35,7 @@ func (s *Store) LoginThrottles(ctx context.Context, keys []ThrottleKey) ([]Login
 
 // RecordLoginFailure counts one failed sign-in on each key at time at, in one statement, so
 // that concurrent failures from several cara processes are each counted. A key whose last
-// failure is before forgetBefore starts over at one.
+// failure is at or before forgetBefore starts over at one.
 func (s *Store) RecordLoginFailure(ctx context.Context, keys []ThrottleKey, at, forgetBefore time.Time) error {
 	if len(keys) == 0 {
 		return nil
@@ -49,7 +49,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, keys []ThrottleKey, at, 
 	upsert := clause.OnConflict{
 		Columns: []clause.Column{{Name: "username"}, {Name: "remote_addr"}},
 		DoUpdates: clause.Set{
-			{Column: clause.Column{Name: "failures"}, Value: gorm.Expr("CASE WHEN last_failure_at < ? THEN 1 ELSE failures + 1 END", forgetBefore.UTC())},
+			{Column: clause.Column{Name: "failures"}, Value: gorm.Expr("CASE WHEN last_failure_at <= ? THEN 1 ELSE failures + 1 END", forgetBefore.UTC())},
 			{Column: clause.Column{Name: "last_failure_at"}, Value: at.UTC()},
 		},
 	}

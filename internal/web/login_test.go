@@ -3,8 +3,11 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -89,28 +92,169 @@ func TestLoginRefusesWrongCredentials(t *testing.T) {
 	})
 }
 
-func TestLoginRefusesSixthAttemptAfterFiveFailures(t *testing.T) {
+// wantThrottled fails unless a sign-in answer is a 429 that says the reason and the wait, with
+// a Retry-After of that many seconds.
+func wantThrottled(t *testing.T, p *page, why string, secs int) {
+	t.Helper()
+	if p.status != http.StatusTooManyRequests {
+		t.Fatalf("status %d, want 429\n%s", p.status, excerpt(p.body))
+	}
+	if got := p.header.Get("Retry-After"); got != strconv.Itoa(secs) {
+		t.Errorf("Retry-After %q, want %d", got, secs)
+	}
+	msg := strings.Join(strings.Fields(p.testid("login-error").Text()), " ")
+	if !strings.Contains(msg, "Too many failed sign-in attempts "+why) || !strings.Contains(msg, "Try again in ") {
+		t.Errorf("login error %q, want it to say the attempts %s and the wait", msg, why)
+	}
+}
+
+func TestLoginThrottleLetsTheRealUserInFromAnotherAddress(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		attacker := f.newClientFrom("127.0.0.2")
+		// Spelling the username differently does not get round the throttle.
+		for i, name := range []string{registrarA, "REG-A", "Reg-A", "  REG-A ", "reg-A"} {
+			if p := attacker.login(t, name, "guess"); p.status != http.StatusUnauthorized {
+				t.Fatalf("attempt %d: status %d, want 401", i+1, p.status)
+			}
+		}
+		wantThrottled(t, attacker.login(t, " REG-A ", "guess"), "for this user from your address", 1)
+		// From the attacker's address even the right password is not tried.
+		wantThrottled(t, attacker.login(t, registrarA, testPassword), "for this user from your address", 1)
+		if evs := f.auditEvents(t, "login.success", "user", registrarA); len(evs) != 0 {
+			t.Fatalf("a throttled sign-in succeeded")
+		}
+		// The real user, at another address, signs in meanwhile.
+		f.signIn(t, registrarA)
+		// The attacker's own failures from there still count.
+		wantThrottled(t, attacker.login(t, registrarA, "guess"), "for this user from your address", 1)
+	})
+}
+
+func TestLoginThrottleSlowsPasswordSprayingFromOneAddress(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		sprayer := f.newClientFrom("127.0.0.3")
+		names := []string{registrarA, registrarB, adminUser, reviewerA, reviewerB}
+		for i := len(names); i < 20; i++ {
+			names = append(names, "user"+strconv.Itoa(i+1))
+		}
+		var statuses []int
+		for _, name := range names {
+			p := sprayer.login(t, name, "Summer2026!")
+			statuses = append(statuses, p.status)
+			if p.status == http.StatusTooManyRequests && p.header.Get("Retry-After") == "" {
+				t.Errorf("%s: 429 without Retry-After", name)
+			}
+		}
+		for i, st := range statuses {
+			want := http.StatusUnauthorized
+			if i >= 10 {
+				want = http.StatusTooManyRequests
+			}
+			if st != want {
+				t.Fatalf("statuses of 20 usernames tried once each: %v; want ten 401s, then 429s", statuses)
+			}
+		}
+		wantThrottled(t, sprayer.login(t, registrarB, testPassword), "from your address", 1)
+		// Nobody else is slowed by it.
+		f.signIn(t, registrarB)
+	})
+}
+
+func TestLoginThrottleDelaysGrowAndASignInClearsThem(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := newFixture(t, s)
 		c := f.newClient()
-		// Spelling the username differently does not get round the limit.
-		for i, name := range []string{registrarA, "REG-A", "Reg-A", " reg-a ", "reg-A"} {
-			if p := c.login(t, name, "guess"); p.status != http.StatusUnauthorized {
-				t.Fatalf("attempt %d: status %d, want 401", i+1, p.status)
+		for range 5 {
+			c.login(t, registrarA, "guess").wantStatus(http.StatusUnauthorized)
+		}
+		for _, secs := range []int{1, 2, 4, 8} {
+			wantThrottled(t, c.login(t, registrarA, "guess"), "for this user from your address", secs)
+			f.advance(time.Duration(secs)*time.Second - time.Millisecond)
+			wantThrottled(t, c.login(t, registrarA, "guess"), "for this user from your address", 1)
+			f.advance(time.Millisecond)
+			c.login(t, registrarA, "guess").wantStatus(http.StatusUnauthorized)
+		}
+		p := c.login(t, registrarA, "guess")
+		wantThrottled(t, p, "for this user from your address", 16)
+		if msg := p.testid("login-error").Text(); !strings.Contains(msg, "Try again in 16 seconds") {
+			t.Errorf("login error %q, want the wait in words", msg)
+		}
+		f.advance(16 * time.Second)
+		p = c.login(t, registrarA, testPassword)
+		p.wantStatus(http.StatusSeeOther)
+		// The sign-in forgave this user's failures from this address: a typo is a plain 401 again.
+		f.newClient().login(t, registrarA, "typo").wantStatus(http.StatusUnauthorized)
+	})
+}
+
+func TestLoginThrottleCapsTheDelayAndForgetsAfterAnHour(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		c := f.newClient()
+		for range 5 {
+			c.login(t, reviewerA, "guess").wantStatus(http.StatusUnauthorized)
+		}
+		// 1 s, 2 s, … 512 s: after ten delays the next is the cap, 15 minutes.
+		for i := range 10 {
+			f.advance(time.Duration(1<<i) * time.Second)
+			c.login(t, reviewerA, "guess").wantStatus(http.StatusUnauthorized)
+		}
+		wantThrottled(t, c.login(t, reviewerA, "guess"), "for this user from your address", 900)
+		f.advance(15 * time.Minute)
+		c.login(t, reviewerA, "guess").wantStatus(http.StatusUnauthorized)
+		wantThrottled(t, c.login(t, reviewerA, "guess"), "for this user from your address", 900)
+		// An hour without a failure, and the count starts over.
+		f.advance(time.Hour)
+		c.login(t, reviewerA, "guess").wantStatus(http.StatusUnauthorized)
+		c.login(t, reviewerA, testPassword).wantStatus(http.StatusSeeOther)
+	})
+}
+
+func TestLoginNeverFailsOnALongPassword(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		for _, n := range []int{73, 257, 100_000} {
+			p := f.newClient().login(t, registrarA, strings.Repeat("x", n))
+			if p.status != http.StatusUnauthorized {
+				t.Errorf("a %d-byte password: status %d, want 401\n%s", n, p.status, excerpt(p.body))
 			}
 		}
-		// Even the right password is refused now.
-		p := c.login(t, registrarA, testPassword)
-		p.wantStatus(http.StatusTooManyRequests)
-		if msg := p.testid("login-error").Text(); !strings.Contains(msg, "Too many failed sign-in attempts") {
-			t.Errorf("login error %q", msg)
+	})
+}
+
+func TestLoginUpgradesABcryptHashToArgon2id(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		before, err := s.UserByUsername(ctx, registrarA)
+		if err != nil || !strings.HasPrefix(before.PasswordHash, "$2") {
+			t.Fatalf("fixture hash %q, %v: want bcrypt", before.PasswordHash, err)
 		}
-		if evs := f.auditEvents(t, "login.success", "user", registrarA); len(evs) != 0 {
-			t.Errorf("a throttled login succeeded")
+		f.signIn(t, registrarA)
+		after, err := s.UserByUsername(ctx, registrarA)
+		if err != nil {
+			t.Fatal(err)
 		}
-		// Other users are not affected.
-		f.signIn(t, registrarB)
+		if !strings.HasPrefix(after.PasswordHash, "$argon2id$v=19$m=64,t=1,p=1$") {
+			t.Fatalf("hash after sign-in %q, want argon2id at the server's costs", after.PasswordHash)
+		}
+		// The new hash is of the same password, and stays at the next sign-in.
+		f.signIn(t, registrarA)
+		again, err := s.UserByUsername(ctx, registrarA)
+		if err != nil || again.PasswordHash != after.PasswordHash {
+			t.Errorf("hash changed at the second sign-in: %q, %v", again.PasswordHash, err)
+		}
+		if p := f.newClient().login(t, registrarA, "not-the-password"); p.status != http.StatusUnauthorized {
+			t.Errorf("wrong password after the upgrade: status %d", p.status)
+		}
 	})
 }
 
@@ -134,6 +278,18 @@ func TestLoginRequiresLoginCSRFToken(t *testing.T) {
 			{"token of another form", func(t *testing.T, c *client) (*client, map[string]string) {
 				other := f.newClient().loginForm(t, "")
 				return c, map[string]string{"_csrf": other.Get("_csrf")}
+			}},
+			// Login CSRF: a cookie planted in the victim's browser and a form field made up to
+			// match it (the double-submit check took these).
+			{"planted cookie equal to the field", func(t *testing.T, _ *client) (*client, map[string]string) {
+				planted := f.newClient()
+				u, err := url.Parse(f.server.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				const made = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" // 43 characters, as a token
+				planted.hc.Jar.SetCookies(u, []*http.Cookie{{Name: "cara_login_csrf", Value: made, Path: "/"}})
+				return planted, map[string]string{"_csrf": made}
 			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

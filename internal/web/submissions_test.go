@@ -31,7 +31,7 @@ func withSubmissionDir(t testing.TB, f *fixture) (*fixture, string) {
 	}
 	dir := filepath.Join(t.TempDir(), "submissions")
 	handler := web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
-		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock }, SubmissionDir: dir})
+		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock }, Hasher: mustTestHasher(t), SubmissionDir: dir})
 	g := *f
 	g.server = httptest.NewServer(handler)
 	t.Cleanup(g.server.Close)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,6 +89,22 @@ var passwordHash = sync.OnceValues(func() (string, error) {
 	return string(h), err
 })
 
+// testHasher hashes at the lowest argon2id costs for the same reason: a sign-in upgrades the
+// fixture's bcrypt hash to one of these, and the default costs under -race are slow.
+var testHasher = sync.OnceValues(func() (*auth.Hasher, error) {
+	return auth.NewHasher(auth.Argon2Params{Memory: 64, Time: 1, Threads: 1})
+})
+
+// mustTestHasher is testHasher for a Deps literal.
+func mustTestHasher(t testing.TB) *auth.Hasher {
+	t.Helper()
+	h, err := testHasher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 // fixture is a running cara on one database: facilities A and B, a registrar for each, an
 // administrator, and a few cases.
 type fixture struct {
@@ -94,6 +112,8 @@ type fixture struct {
 	server *httptest.Server
 	log    *lockedBuffer
 	users  map[string]*store.User
+	// elapsed is how far the server's clock has moved on from clock (see advance).
+	elapsed *atomic.Int64
 
 	facA, facB uint
 
@@ -164,7 +184,7 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: s, log: &lockedBuffer{}, users: map[string]*store.User{}}
+	f := &fixture{store: s, log: &lockedBuffer{}, users: map[string]*store.User{}, elapsed: &atomic.Int64{}}
 
 	facA := &store.Facility{Code: "0000001001", Name: "Alder General Hospital"}
 	facB := &store.Facility{Code: "0000002002", Name: "Birch County Medical Center"}
@@ -237,12 +257,19 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 		Edits:  cat.edits,
 		Codes:  cat.codes,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)),
-		Now:    func() time.Time { return clock },
+		Now:    f.now,
+		Hasher: mustTestHasher(t),
 	})
 	f.server = httptest.NewServer(handler)
 	t.Cleanup(f.server.Close)
 	return f
 }
+
+// now is the server's clock: clock, moved on by advance.
+func (f *fixture) now() time.Time { return clock.Add(time.Duration(f.elapsed.Load())) }
+
+// advance moves the server's clock on (the store's stays at clock).
+func (f *fixture) advance(d time.Duration) { f.elapsed.Add(int64(d)) }
 
 // checkFixtureValid fails when a hand-written fixture value would not pass cara's own field
 // checks: a save posts every field of a section, so an invalid fixture would break unrelated tests.
@@ -303,6 +330,16 @@ func (f *fixture) newClient() *client {
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
+}
+
+// newClientFrom is a browser whose connections come from another loopback address (ip, e.g.
+// 127.0.0.2: Linux routes all of 127/8 to the loopback), so that cara sees another client
+// address without trusting any forwarding header.
+func (f *fixture) newClientFrom(ip string) *client {
+	c := f.newClient()
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	c.hc.Transport = &http.Transport{DialContext: dialer.DialContext}
+	return c
 }
 
 // signIn returns a client signed in as username; it fails the test unless the login succeeds.
@@ -553,7 +590,7 @@ func withSubmissionsAndIntake(t testing.TB, f *fixture) *submission.Intaker {
 	k := &submission.Intaker{Store: f.store, Edits: cat.edits, Registry: reg, Now: func() time.Time { return clock }}
 	f.server.Close()
 	f.server = httptest.NewServer(web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
-		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock },
+		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock }, Hasher: mustTestHasher(t),
 		SubmissionDir: filepath.Join(t.TempDir(), "submissions"),
 		Intake:        web.IntakeConfig{Dir: t.TempDir(), MaxBytes: 10 << 20, Intaker: k}}))
 	t.Cleanup(f.server.Close)
