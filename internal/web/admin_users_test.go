@@ -135,7 +135,12 @@ func TestAdminAddUserNamesEachProblemAndKeepsTheEntries(t *testing.T) {
 			{"registrar without facility", url.Values{"username": {"kim"}}, "facilities", "Facilities: a registrar must work for at least one facility"},
 			{"home not ticked", url.Values{"username": {"kim"}, "facility": {a}, "home": {b}}, "home", "Home facility: it must be one of the facilities ticked"},
 			{"no home", url.Values{"username": {"kim"}, "facility": {a, b}}, "home", "Home facility: choose"},
-			{"short password", url.Values{"username": {"kim"}, "facility": {a}, "home": {a}, "password": {"short"}}, "password", "at least 8 characters"},
+			{"short password", url.Values{"username": {"kim"}, "facility": {a}, "home": {a}, "password": {"short"}}, "password", "Initial password: at least 8 characters"},
+			{"short administrator password", url.Values{"username": {"kim"}, "role": {"admin"}, "password": {"gq7-vexo-lu"}}, "password", "Initial password: at least 12 characters for an administrator"},
+			{"password over 256 characters", url.Values{"username": {"kim"}, "facility": {a}, "home": {a}, "password": {strings.Repeat("k3-", 90)}}, "password", "Initial password: at most 256 characters"},
+			{"common password", url.Values{"username": {"kim"}, "facility": {a}, "home": {a}, "password": {"password"}}, "password", "Initial password: it is on the list of common or breached passwords"},
+			{"common password in capitals", url.Values{"username": {"kim"}, "facility": {a}, "home": {a}, "password": {"Iloveyou123"}}, "password", "Initial password: it is on the list of common or breached passwords"},
+			{"password is the username", url.Values{"username": {"kim.lee.ok"}, "facility": {a}, "home": {a}, "password": {"KIM.LEE.OK"}}, "password", "Initial password: it must not be or contain the username"},
 			{"bad role", url.Values{"username": {"kim"}, "role": {"boss"}, "facility": {a}, "home": {a}}, "role", "Role: choose"},
 		}
 		for _, tt := range tests {
@@ -342,7 +347,10 @@ func TestPasswordResetForcesAChangeBeforeAnythingElse(t *testing.T) {
 			name, current, next, confirm, field, want string
 		}{
 			{"wrong current", "nope-nope-nope", "brand-new-pass", "brand-new-pass", "current", "not your current password"},
-			{"too short", temp, "short", "short", "new", "at least 8 characters"},
+			{"too short", temp, "short", "short", "new", "New password: at least 8 characters"},
+			{"too long", temp, strings.Repeat("k3-", 90), strings.Repeat("k3-", 90), "new", "New password: at most 256 characters"},
+			{"common", temp, "12345678", "12345678", "new", "New password: it is on the list of common or breached passwords"},
+			{"contains the username", temp, "my-REG-A-pass", "my-REG-A-pass", "new", "New password: it must not be or contain the username"},
 			{"same as old", temp, temp, temp, "new", "must differ"},
 			{"confirmation differs", temp, "brand-new-pass", "brand-new-pasS", "confirm", "differ"},
 		}
@@ -362,5 +370,68 @@ func TestPasswordResetForcesAChangeBeforeAnythingElse(t *testing.T) {
 		if p := f.newClient().login(t, registrarA, "brand-new-pass"); p.status != http.StatusSeeOther || p.location() != "/cases" {
 			t.Errorf("sign in with the new password: status %d, Location %q", p.status, p.location())
 		}
+	})
+}
+
+func TestPasswordsOver72BytesAreTakenNotA500(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		phrase := strings.Repeat("a tall oak by the river ", 8) // 192 bytes: bcrypt refused more than 72
+		admin := f.signIn(t, adminUser)
+		p := admin.post(t, "/admin/users", url.Values{"_csrf": {admin.csrf(t)}, "username": {"kim"}, "role": {"registrar"},
+			"facility": {idString(f.facA)}, "home": {idString(f.facA)}, "password": {phrase}})
+		p.wantStatus(http.StatusSeeOther)
+		kim := f.newClient()
+		kim.login(t, "kim", phrase).wantStatus(http.StatusSeeOther)
+		form := kim.get(t, "/account/password")
+		longer := phrase + phrase[:60]
+		p = kim.post(t, "/account/password", url.Values{"_csrf": {admFormCSRF(t, form)}, "current": {phrase}, "new": {longer}, "confirm": {longer}})
+		p.wantStatus(http.StatusSeeOther)
+		f.newClient().login(t, "kim", longer).wantStatus(http.StatusSeeOther)
+	})
+}
+
+func TestAdminClearsTheSignInThrottleOfAUser(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		attacker := f.newClientFrom("127.0.0.2")
+		for range 5 {
+			attacker.login(t, registrarA, "guess").wantStatus(http.StatusUnauthorized)
+		}
+		// The user herself, at the attacker's address (a shared one), is slowed too now.
+		victim := f.newClientFrom("127.0.0.2")
+		victim.login(t, registrarA, testPassword).wantStatus(http.StatusTooManyRequests)
+
+		admin := f.signIn(t, adminUser)
+		page := admin.get(t, f.admUserPath(registrarA))
+		page.wantStatus(http.StatusOK)
+		if n := page.testid("throttle-row").Length(); n != 2 {
+			t.Errorf("%d throttle rows on the user page, want 2 (every address, 127.0.0.2)\n%s", n, excerpt(page.body))
+		}
+		if !strings.Contains(page.testid("throttles").Text(), "127.0.0.2") {
+			t.Errorf("the throttle table does not name the address: %q", page.testid("throttles").Text())
+		}
+		form := page.doc.Find(`form:has([data-testid="clear-throttle"])`)
+		action, _ := form.Attr("action")
+		if action != f.admUserPath(registrarA)+"/clear-throttle" {
+			t.Fatalf("clear-throttle form posts to %q", action)
+		}
+		p := admin.post(t, action, formValues(form))
+		p.wantStatus(http.StatusSeeOther)
+		after := admin.get(t, p.location())
+		if !strings.Contains(after.testid("notice").Text(), "Sign-in throttle cleared") || after.testid("no-throttle").Length() != 1 {
+			t.Errorf("after clearing: notice %q, no-throttle %d", after.testid("notice").Text(), after.testid("no-throttle").Length())
+		}
+		evs := f.auditEvents(t, "login.throttle_clear", "user", registrarA)
+		if len(evs) != 1 || evs[0].UserID == nil || *evs[0].UserID != f.users[adminUser].ID || !strings.Contains(evs[0].Details, `"rows":2`) {
+			t.Errorf("login.throttle_clear events %+v, want one by the administrator with 2 rows", evs)
+		}
+		victim.login(t, registrarA, testPassword).wantStatus(http.StatusSeeOther)
+
+		// Only administrators may.
+		reg := f.signIn(t, registrarB)
+		reg.post(t, f.admUserPath(registrarA)+"/clear-throttle", url.Values{"_csrf": {reg.csrf(t)}}).wantStatus(http.StatusForbidden)
 	})
 }

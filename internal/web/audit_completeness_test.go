@@ -178,6 +178,11 @@ func TestEveryActionIsAudited(t *testing.T) {
 					"facility": {idString(f.facA)}, "home": {idString(f.facA)}, "password": {"initial-pass-1"}}).wantStatus(http.StatusSeeOther)
 				return wantEvent{audit.UserCreate, "user", "kim", adminID, local, "registrar"}
 			}},
+			{"login throttle clear", func(t *testing.T) wantEvent {
+				// The login failure step above counted a failed sign-in of reg-b.
+				admin.post(t, f.admUserPath(registrarB)+"/clear-throttle", url.Values{"_csrf": {admin.csrf(t)}}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.LoginThrottleClear, "user", registrarB, adminID, local, `"rows":2`}
+			}},
 			{"user update", func(t *testing.T) wantEvent {
 				admin.post(t, f.admUserPath(registrarB), url.Values{"_csrf": {admin.csrf(t)}, "display_name": {"Ben B."}, "role": {"registrar"},
 					"facility": {idString(f.facB)}, "home": {idString(f.facB)}}).wantStatus(http.StatusSeeOther)

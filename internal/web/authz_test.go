@@ -101,6 +101,9 @@ var authzMatrix = map[string]access{
 	"POST /account/password":         everyone,
 	"GET /cases/:id/history":         everyone.on("case"),
 
+	// Clearing a user's sign-in throttle (issue 13).
+	"POST /admin/users/:id/clear-throttle": adminsOnly.on("user"),
+
 	// The review workflow: the handler checks which steps a role may take (a registrar sends, a
 	// reviewer returns and approves); reviewers comment, registrars resolve, reviewers close.
 	"POST /cases/:id/status":                everyone.on("case"),

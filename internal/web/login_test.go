@@ -387,3 +387,39 @@ func TestLoginAcceptsPasswordHashedByAuth(t *testing.T) {
 		}
 	})
 }
+
+func TestLoginFormsOfTwoTabsShareOnePreSessionUsedOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		c := f.newClient()
+		first, second := c.loginForm(t, ""), c.loginForm(t, "")
+		if first.Get("_csrf") != second.Get("_csrf") {
+			t.Errorf("two tabs got two tokens: the first tab's form would be refused")
+		}
+		u, err := url.Parse(f.server.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cookie *http.Cookie
+		for _, ck := range c.hc.Jar.Cookies(u) {
+			if ck.Name == "cara_login_csrf" {
+				cookie = ck
+			}
+		}
+		if cookie == nil {
+			t.Fatal("no sign-in cookie")
+		}
+		first.Set("username", registrarA)
+		first.Set("password", "typo")
+		c.post(t, "/login", first).wantStatus(http.StatusUnauthorized)
+		second.Set("username", registrarA)
+		second.Set("password", testPassword)
+		c.post(t, "/login", second).wantStatus(http.StatusSeeOther)
+
+		// The pre-session ended with the sign-in: its cookie and token, replayed, are refused.
+		replay := f.newClient()
+		replay.hc.Jar.SetCookies(u, []*http.Cookie{{Name: cookie.Name, Value: cookie.Value, Path: "/"}})
+		replay.post(t, "/login", second).wantStatus(http.StatusForbidden)
+	})
+}
