@@ -105,13 +105,14 @@ func (h *loginHandler) renderForm(c echo.Context, status int, username, msg stri
 // submit checks the credentials and starts a session.
 func (h *loginHandler) submit(c echo.Context) error {
 	ctx := c.Request().Context()
-	// Only the CSRF token stored for this browser's pre-session is accepted: a cookie and field
-	// that someone made up together match no pre-session.
+	// Only the CSRF token stored for this browser's pre-session is accepted, and only from the
+	// posted form (not the query string, which reaches logs): a cookie and field that someone
+	// made up together match no pre-session.
 	pre, err := h.presession(c)
 	if err != nil {
 		return err
 	}
-	if pre == nil || !auth.TokensEqual(c.FormValue(csrfField), pre.CSRFToken) {
+	if pre == nil || !auth.TokensEqual(c.Request().PostFormValue(csrfField), pre.CSRFToken) {
 		return echo.NewHTTPError(http.StatusForbidden, "The sign-in form has expired. Reload the page and try again.")
 	}
 	username := auth.NormalizeUsername(c.FormValue("username"))

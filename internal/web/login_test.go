@@ -279,6 +279,9 @@ func TestLoginRequiresLoginCSRFToken(t *testing.T) {
 				other := f.newClient().loginForm(t, "")
 				return c, map[string]string{"_csrf": other.Get("_csrf")}
 			}},
+			{"token in the query string only", func(t *testing.T, c *client) (*client, map[string]string) {
+				return c, map[string]string{"query": c.loginForm(t, "").Get("_csrf")}
+			}},
 			// Login CSRF: a cookie planted in the victim's browser and a form field made up to
 			// match it (the double-submit check took these).
 			{"planted cookie equal to the field", func(t *testing.T, _ *client) (*client, map[string]string) {
@@ -301,7 +304,13 @@ func TestLoginRequiresLoginCSRFToken(t *testing.T) {
 				for k, v := range set {
 					vals.Set(k, v)
 				}
-				p := poster.post(t, "/login", vals)
+				path := "/login"
+				if q, ok := set["query"]; ok {
+					vals.Del("query")
+					vals.Del("_csrf")
+					path += "?_csrf=" + url.QueryEscape(q)
+				}
+				p := poster.post(t, path, vals)
 				p.wantStatus(http.StatusForbidden)
 				if p.testid("error-page").Length() != 1 {
 					t.Errorf("no error page\n%s", excerpt(p.body))
