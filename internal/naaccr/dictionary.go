@@ -55,8 +55,13 @@ type ItemDef struct {
 	AllowUnlimitedText bool
 }
 
-// InRecordType reports whether the item is part of the given record type (A, M, C or I).
+// InRecordType reports whether the item is part of the given record type (A, M, C or I). An
+// item without recordTypes (the attribute is optional, and user dictionaries often leave it
+// out) is part of every record type, as the reference library reads it.
 func (d *ItemDef) InRecordType(rt string) bool {
+	if len(d.RecordTypes) == 0 {
+		return rt == "A" || rt == "M" || rt == "C" || rt == "I"
+	}
 	for _, r := range d.RecordTypes {
 		if r == rt {
 			return true

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -61,7 +62,18 @@ const (
 	ProblemPadding       = "padding"
 	ProblemNaaccrNum     = "naaccrNum"
 	ProblemTimeGenerated = "timeGenerated"
+	// ProblemRecordType is an item that the file's record type does not carry (a name in an
+	// incidence file).
+	ProblemRecordType = "recordType"
+	// ProblemOtherVersion is an item the file's base dictionary does not have and another NAACCR
+	// version does: added after it, or retired before it.
+	ProblemOtherVersion = "otherVersion"
 )
+
+// recordTypeNames say what each record type is, for messages.
+var recordTypeNames = map[string]string{
+	"A": "full case abstract", "M": "modified", "C": "confidential", "I": "incidence",
+}
 
 func (p *Problem) Error() string {
 	var b strings.Builder
@@ -101,6 +113,7 @@ type Reader struct {
 	patientSeen []uint64
 	level       Parent
 	tumor       int
+	rtBit       uint8 // the file's record type, as a schemaItem.types bit
 }
 
 // NewReader reads the file's header up to its first Patient. Gzip input is recognised by its
@@ -273,6 +286,11 @@ func (r *Reader) header() error {
 	if !knownSpecVersion(r.info.SpecificationVersion) {
 		return r.fail(r.structural("specificationVersion %q is not a NAACCR XML specification version (1.0 to 1.8)", r.info.SpecificationVersion))
 	}
+	// Versions are "1.0" to "1.8": string order is version order.
+	if n := len(r.info.UserDictionaryURIs); n > 1 && r.info.SpecificationVersion < "1.2" {
+		return r.fail(r.structural("userDictionaryUri names %d user dictionaries; specification %s allows one (several, separated by spaces, are allowed from specification 1.2)", n, r.info.SpecificationVersion))
+	}
+	r.rtBit = recordTypeBit(r.info.RecordType)
 	base, ok := r.opt.Registry.Lookup(r.info.BaseDictionaryURI)
 	if !ok {
 		return r.fail(r.structural("base dictionary %q is not supported (cara reads NAACCR versions %s)", r.info.BaseDictionaryURI, strings.Join(BaseVersions, ", ")))
@@ -589,6 +607,10 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 		raw = trimSpace(raw)
 	}
 	if !known {
+		if msg := r.otherVersion(idStr); msg != "" {
+			r.problemAt(sc.mark, ProblemOtherVersion, idStr, truncate(string(raw), 60), msg)
+			return nil
+		}
 		r.problemAt(sc.mark, ProblemUnknownItem, idStr, truncate(string(raw), 60), fmt.Sprintf("unknown item %q: it is not in %s%s", idStr, r.schema.Base.URI, r.userDictNote()))
 		return nil
 	}
@@ -606,8 +628,43 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 	r.seen.add(entry.pos)
 	v := string(raw)
 	items[idStr] = v
+	if entry.types&r.rtBit == 0 {
+		// Kept, like any other bad value, so that nothing is lost; the problem says what is wrong.
+		r.problemAt(sc.mark, ProblemRecordType, idStr, truncate(v, 60), fmt.Sprintf("item %s [%d] is not part of record type %s (%s) files; it belongs to record types %s",
+			idStr, def.Number, r.info.RecordType, recordTypeNames[r.info.RecordType], strings.Join(def.RecordTypes, ", ")))
+	}
 	r.checkValue(sc.mark, def, v)
 	return nil
+}
+
+// otherVersion names the NAACCR version that has an item the file's base dictionary does not:
+// the nearest later one (the item was added after the file's version), else the nearest earlier
+// one (it was retired). It returns "" when no base dictionary of the registry has the item.
+func (r *Reader) otherVersion(id string) string {
+	base := r.schema.Base.NaaccrVersion
+	at := slices.Index(BaseVersions, base)
+	if at < 0 {
+		return ""
+	}
+	has := func(v string) bool {
+		d, ok := r.opt.Registry.Lookup(BaseDictionaryURI(v))
+		if !ok {
+			return false
+		}
+		_, ok = d.Item(id)
+		return ok
+	}
+	for _, v := range BaseVersions[at+1:] {
+		if has(v) {
+			return fmt.Sprintf("item %s is not in NAACCR %s; it was added in %s (the file's baseDictionaryUri names %s)", id, base, v, base)
+		}
+	}
+	for i := at - 1; i >= 0; i-- {
+		if v := BaseVersions[i]; has(v) {
+			return fmt.Sprintf("item %s is not in NAACCR %s; it was retired after %s, the last version that has it", id, base, v)
+		}
+	}
+	return ""
 }
 
 // checkValue reports a value that breaks its item's length, data type or padding.

@@ -22,6 +22,11 @@ func FuzzReader(f *testing.F) {
 		}
 	}
 	f.Add([]byte(fileHead+`<Patient><Item naaccrId="race1">0A</Item><Tumor><Item naaccrId="primarySite">C5099</Item></Tumor></Patient></NaaccrData>`), false)
+	// The rules of the letter of the specification: record types, xsd:dateTime, several user
+	// dictionaries only from 1.2, items of another NAACCR version.
+	f.Add([]byte(specHead("260", "I", "1.8", ` timeGenerated="2026-03-15T1:20:30Z"`)+`<Patient><Item naaccrId="nameLast">SMITH</Item><Tumor><Item naaccrId="pathDateSpecCollect1">2026-03-15T10:20:30.5+14:00</Item></Tumor></Patient></NaaccrData>`), false)
+	f.Add([]byte(specHead("250", "A", "1.1", ` userDictionaryUri="a b"`)+`</NaaccrData>`), false)
+	f.Add([]byte(specHead("250", "A", "1.7", "")+`<Patient><Tumor><Item naaccrId="ruca2020">1</Item></Tumor></Patient></NaaccrData>`), false)
 	reg := testRegistry(f)
 	f.Fuzz(func(t *testing.T, data []byte, relaxed bool) {
 		r, err := naaccr.NewReader(bytes.NewReader(data), naaccr.ReaderOptions{Registry: reg, Relaxed: relaxed})

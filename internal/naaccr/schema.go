@@ -20,6 +20,35 @@ type Schema struct {
 type schemaItem struct {
 	def *ItemDef
 	pos int
+	// types has a bit per record type that carries the item (see recordTypeBit), so that the
+	// reader checks an item's record type without comparing strings.
+	types uint8
+}
+
+// recordTypeBit is the bit of a record type in schemaItem.types; 0 for an unknown one.
+func recordTypeBit(rt string) uint8 {
+	switch rt {
+	case "A":
+		return 1
+	case "M":
+		return 2
+	case "C":
+		return 4
+	case "I":
+		return 8
+	}
+	return 0
+}
+
+func newSchemaItem(def *ItemDef, pos int) schemaItem {
+	si := schemaItem{def: def, pos: pos}
+	if len(def.RecordTypes) == 0 {
+		si.types = 0xF // no recordTypes: every record type (see ItemDef.InRecordType)
+	}
+	for _, rt := range def.RecordTypes {
+		si.types |= recordTypeBit(rt)
+	}
+	return si
 }
 
 // NewSchema combines a base dictionary with user dictionaries. A user item whose naaccrId or
@@ -28,7 +57,7 @@ func NewSchema(base *Dictionary, user ...*Dictionary) (*Schema, error) {
 	s := &Schema{Base: base, User: user, items: make(map[string]schemaItem, len(base.Items))}
 	numbers := make(map[int]string, len(base.Items))
 	for _, it := range base.Items {
-		s.items[it.ID] = schemaItem{it, len(s.order)}
+		s.items[it.ID] = newSchemaItem(it, len(s.order))
 		numbers[it.Number] = it.ID
 		s.order = append(s.order, it)
 	}
@@ -40,7 +69,7 @@ func NewSchema(base *Dictionary, user ...*Dictionary) (*Schema, error) {
 			if other, dup := numbers[it.Number]; dup {
 				return nil, fmt.Errorf("naaccr: user dictionary %s: item %q uses naaccrNum %d of item %q", u.URI, it.ID, it.Number, other)
 			}
-			s.items[it.ID] = schemaItem{it, len(s.order)}
+			s.items[it.ID] = newSchemaItem(it, len(s.order))
 			numbers[it.Number] = it.ID
 			s.order = append(s.order, it)
 		}

@@ -97,15 +97,82 @@ func ParseDate(s string) (Date, error) {
 	return d, nil
 }
 
-// IsDateTime reports whether s is an xs:dateTime: CCYY-MM-DDThh:mm:ss with optional fractional
-// seconds and an optional time zone (Z or ±hh:mm).
+// IsDateTime reports whether s is an xsd:dateTime, to the letter of XML Schema:
+// [-]CCYY-MM-DDThh:mm:ss, every field with its full number of digits (a one-digit hour is not
+// one), optional fractional seconds, and an optional time zone (Z or ±hh:mm, at most ±14:00).
+// Years may have more than four digits (without a leading zero) but not be 0000; the day must
+// exist in its month; 24:00:00 is allowed as the end of a day. time.Parse is not used: it takes
+// one-digit hours and cannot hold all of this.
 func IsDateTime(s string) bool {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
-		if _, err := time.Parse(layout, s); err == nil {
-			return true
+	if strings.HasPrefix(s, "-") {
+		s = s[1:]
+	}
+	y := 0
+	for y < len(s) && s[y] >= '0' && s[y] <= '9' {
+		y++
+	}
+	if y < 4 || (y > 4 && s[0] == '0') || y > 18 {
+		return false
+	}
+	year := atoi(s[:y])
+	if year == 0 {
+		return false
+	}
+	s = s[y:]
+	// -MM-DDThh:mm:ss: fixed positions.
+	if len(s) < 15 || s[0] != '-' || s[3] != '-' || s[6] != 'T' || s[9] != ':' || s[12] != ':' {
+		return false
+	}
+	for _, i := range []int{1, 2, 4, 5, 7, 8, 10, 11, 13, 14} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
 		}
 	}
+	month, day := atoi(s[1:3]), atoi(s[4:6])
+	hour, minute, sec := atoi(s[7:9]), atoi(s[10:12]), atoi(s[13:15])
+	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || minute > 59 || sec > 59 {
+		return false
+	}
+	s = s[15:]
+	fracZero := true
+	if strings.HasPrefix(s, ".") {
+		n := 1
+		for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+			if s[n] != '0' {
+				fracZero = false
+			}
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		s = s[n:]
+	}
+	if hour > 24 || (hour == 24 && (minute != 0 || sec != 0 || !fracZero)) {
+		return false
+	}
+	switch {
+	case s == "" || s == "Z":
+		return true
+	case len(s) == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':' && IsDigits(s[1:3]) && IsDigits(s[4:6]):
+		zh, zm := atoi(s[1:3]), atoi(s[4:6])
+		return zm <= 59 && (zh < 14 || (zh == 14 && zm == 0))
+	}
 	return false
+}
+
+// daysIn is the number of days of a month of the proleptic Gregorian calendar.
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // HasControlChars reports whether s holds a character that NAACCR XML does not allow in a value:
