@@ -148,7 +148,7 @@ const MaxIDLength = 50
 func ParseDictionary(r io.Reader) (*Dictionary, error) {
 	var x xmlDictionary
 	if err := xml.NewDecoder(r).Decode(&x); err != nil {
-		return nil, fmt.Errorf("naaccr: parse dictionary: %w", err)
+		return nil, &clippedError{prefix: "naaccr: parse dictionary: ", err: err}
 	}
 	d, err := x.header()
 	if err != nil {
@@ -160,13 +160,13 @@ func ParseDictionary(r io.Reader) (*Dictionary, error) {
 			err = checkUserNumber(d.SpecificationVersion, it.Number)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("naaccr: dictionary %s: item %d (%q): %w", d.URI, i+1, xi.ID, err)
+			return nil, fmt.Errorf("naaccr: dictionary %s: item %d (%q): %w", clip(d.URI), i+1, clip(xi.ID), err)
 		}
 		if _, dup := d.byID[it.ID]; dup {
-			return nil, fmt.Errorf("naaccr: dictionary %s: duplicate naaccrId %q", d.URI, it.ID)
+			return nil, fmt.Errorf("naaccr: dictionary %s: duplicate naaccrId %q", clip(d.URI), it.ID)
 		}
 		if prev, dup := d.byNumber[it.Number]; dup {
-			return nil, fmt.Errorf("naaccr: dictionary %s: naaccrNum %d used by %q and %q", d.URI, it.Number, prev.ID, it.ID)
+			return nil, fmt.Errorf("naaccr: dictionary %s: naaccrNum %d used by %q and %q", clip(d.URI), it.Number, prev.ID, it.ID)
 		}
 		d.byID[it.ID] = it
 		d.byNumber[it.Number] = it
@@ -178,7 +178,7 @@ func ParseDictionary(r io.Reader) (*Dictionary, error) {
 // header checks the dictionary's own attributes and makes the Dictionary, without items.
 func (x *xmlDictionary) header() (*Dictionary, error) {
 	if x.XMLName.Space != Namespace {
-		return nil, fmt.Errorf("naaccr: parse dictionary: namespace %q, want %q", x.XMLName.Space, Namespace)
+		return nil, fmt.Errorf("naaccr: parse dictionary: namespace %q, want %q", clip(x.XMLName.Space), Namespace)
 	}
 	if x.DictionaryURI == "" {
 		return nil, fmt.Errorf("naaccr: parse dictionary: missing dictionaryUri")
@@ -196,10 +196,10 @@ func (x *xmlDictionary) header() (*Dictionary, error) {
 	}
 	if !slices.Contains(SpecificationVersions, d.SpecificationVersion) {
 		return nil, fmt.Errorf("naaccr: dictionary %s: specificationVersion %q is not one of %s to %s",
-			d.URI, x.SpecificationVersion, SpecificationVersions[0], SpecificationVersions[len(SpecificationVersions)-1])
+			clip(d.URI), clip(x.SpecificationVersion), SpecificationVersions[0], SpecificationVersions[len(SpecificationVersions)-1])
 	}
 	if err := d.checkVersion(); err != nil {
-		return nil, fmt.Errorf("naaccr: dictionary %s: %w", d.URI, err)
+		return nil, fmt.Errorf("naaccr: dictionary %s: %w", clip(d.URI), err)
 	}
 	return d, nil
 }
@@ -222,13 +222,13 @@ func (xi xmlItemDef) toItemDef() (*ItemDef, error) {
 		dt = TypeText
 	case TypeText, TypeDigits, TypeNumeric, TypeAlpha, TypeMixed, TypeDate, TypeDateTime:
 	default:
-		return nil, fmt.Errorf("unknown dataType %q", xi.DataType)
+		return nil, fmt.Errorf("unknown dataType %q", clip(xi.DataType))
 	}
 	p := Parent(xi.Parent)
 	switch p {
 	case ParentRoot, ParentPatient, ParentTumor:
 	default:
-		return nil, fmt.Errorf("unknown parentXmlElement %q", xi.Parent)
+		return nil, fmt.Errorf("unknown parentXmlElement %q", clip(xi.Parent))
 	}
 	rts, err := recordTypes(xi.RecordTypes)
 	if err != nil {
@@ -256,13 +256,13 @@ func checkID(id string) error {
 		return fmt.Errorf("missing naaccrId")
 	}
 	if len(id) > MaxIDLength {
-		return fmt.Errorf("naaccrId %q has %d characters, at most %d are allowed", id, len(id), MaxIDLength)
+		return fmt.Errorf("naaccrId %q has %d characters, at most %d are allowed", clip(id), len(id), MaxIDLength)
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		letter := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 		if !letter && (i == 0 || c < '0' || c > '9') {
-			return fmt.Errorf("naaccrId %q must be a letter followed by letters and digits", id)
+			return fmt.Errorf("naaccrId %q must be a letter followed by letters and digits", clip(id))
 		}
 	}
 	return nil
@@ -272,7 +272,7 @@ func checkID(id string) error {
 func positive(name, s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%s must be a positive number, got %q", name, s)
+		return 0, fmt.Errorf("%s must be a positive number, got %q", name, clip(s))
 	}
 	return n, nil
 }
@@ -286,7 +286,7 @@ func recordTypes(s string) ([]string, error) {
 			rts = append(rts, rt)
 		case "":
 		default:
-			return nil, fmt.Errorf("unknown record type %q", rt)
+			return nil, fmt.Errorf("unknown record type %q", clip(rt))
 		}
 	}
 	return rts, nil
@@ -300,14 +300,14 @@ func paddingAndTrim(padding, trim string) (string, string, error) {
 		padding = ""
 	case "", "rightBlank", "leftBlank", "rightZero", "leftZero":
 	default:
-		return "", "", fmt.Errorf("unknown padding %q (want rightBlank, leftBlank, rightZero, leftZero or none)", padding)
+		return "", "", fmt.Errorf("unknown padding %q (want rightBlank, leftBlank, rightZero, leftZero or none)", clip(padding))
 	}
 	switch trim {
 	case "":
 		trim = "all"
 	case "all", "none":
 	default:
-		return "", "", fmt.Errorf("unknown trim %q (want all or none)", trim)
+		return "", "", fmt.Errorf("unknown trim %q (want all or none)", clip(trim))
 	}
 	return padding, trim, nil
 }
@@ -320,7 +320,7 @@ func boolAttr(name, s string) (bool, error) {
 	case "true", "1":
 		return true, nil
 	}
-	return false, fmt.Errorf("%s must be true or false, got %q", name, s)
+	return false, fmt.Errorf("%s must be true or false, got %q", name, clip(s))
 }
 
 // BaseDictionaryURI returns the URI of the base dictionary of a NAACCR version ("240", "250", "260").

@@ -213,8 +213,8 @@ func (r *Reader) isNAACCR() bool {
 	return r.sc.space == Namespace || (r.opt.Relaxed && r.sc.space == "")
 }
 
-// elementName is the current element's name as written, for messages.
-func (r *Reader) elementName() string { return string(r.sc.local) }
+// elementName is the current element's name as written, clipped, for messages.
+func (r *Reader) elementName() string { return clipBytes(r.sc.local) }
 
 func (r *Reader) header() error {
 	sc := r.sc
@@ -225,17 +225,17 @@ func (r *Reader) header() error {
 		return r.fail(r.structural("the file has no root element"))
 	}
 	if string(sc.local) != "NaaccrData" {
-		return r.fail(r.structural("the root element is <%s>; a NAACCR XML file starts with <NaaccrData>", sc.local))
+		return r.fail(r.structural("the root element is <%s>; a NAACCR XML file starts with <NaaccrData>", clipBytes(sc.local)))
 	}
 	if sc.space != Namespace {
 		if !r.opt.Relaxed {
 			if sc.space == "" {
 				return r.fail(r.structural("<NaaccrData> is not in the NAACCR namespace: add xmlns=\"%s\" (a relaxed read accepts this)", Namespace))
 			}
-			return r.fail(r.structural("<NaaccrData> is in namespace %q, not %q", sc.space, Namespace))
+			return r.fail(r.structural("<NaaccrData> is in namespace %q, not %q", clip(sc.space), Namespace))
 		}
 		if sc.space != "" {
-			return r.fail(r.structural("<NaaccrData> is in namespace %q, not %q", sc.space, Namespace))
+			return r.fail(r.structural("<NaaccrData> is in namespace %q, not %q", clip(sc.space), Namespace))
 		}
 	}
 	r.level = ParentRoot
@@ -248,7 +248,7 @@ func (r *Reader) header() error {
 			// An attribute in a namespace of its own: an extension, ignored.
 		case len(a.prefix) > 0 && !a.bound:
 			if !r.opt.Relaxed {
-				return r.fail(r.structural("root attribute %s:%s uses an undeclared namespace prefix (a relaxed read ignores it)", a.prefix, a.local))
+				return r.fail(r.structural("root attribute %s:%s uses an undeclared namespace prefix (a relaxed read ignores it)", clipBytes(a.prefix), clipBytes(a.local)))
 			}
 		default:
 			v := string(a.value)
@@ -265,7 +265,7 @@ func (r *Reader) header() error {
 				r.info.TimeGenerated = v
 			default:
 				if !r.opt.Relaxed {
-					return r.fail(r.structural("root attribute %q is not part of NAACCR XML; a user attribute needs a namespace of its own (a relaxed read ignores it)", a.local))
+					return r.fail(r.structural("root attribute %q is not part of NAACCR XML; a user attribute needs a namespace of its own (a relaxed read ignores it)", clipBytes(a.local)))
 				}
 			}
 		}
@@ -281,10 +281,10 @@ func (r *Reader) header() error {
 	switch r.info.RecordType {
 	case "A", "M", "C", "I":
 	default:
-		return r.fail(r.structural("recordType %q is not one of A, M, C, I", r.info.RecordType))
+		return r.fail(r.structural("recordType %q is not one of A, M, C, I", clip(r.info.RecordType)))
 	}
 	if !knownSpecVersion(r.info.SpecificationVersion) {
-		return r.fail(r.structural("specificationVersion %q is not a NAACCR XML specification version (1.0 to 1.8)", r.info.SpecificationVersion))
+		return r.fail(r.structural("specificationVersion %q is not a NAACCR XML specification version (1.0 to 1.8)", clip(r.info.SpecificationVersion)))
 	}
 	// Versions are "1.0" to "1.8": string order is version order.
 	if n := len(r.info.UserDictionaryURIs); n > 1 && r.info.SpecificationVersion < "1.2" {
@@ -293,7 +293,7 @@ func (r *Reader) header() error {
 	r.rtBit = recordTypeBit(r.info.RecordType)
 	base, ok := r.opt.Registry.Lookup(r.info.BaseDictionaryURI)
 	if !ok {
-		return r.fail(r.structural("base dictionary %q is not supported (cara reads NAACCR versions %s)", r.info.BaseDictionaryURI, strings.Join(BaseVersions, ", ")))
+		return r.fail(r.structural("base dictionary %q is not supported (cara reads NAACCR versions %s)", clip(r.info.BaseDictionaryURI), strings.Join(BaseVersions, ", ")))
 	}
 	var users []*Dictionary
 	for _, u := range r.info.UserDictionaryURIs {
@@ -301,11 +301,11 @@ func (r *Reader) header() error {
 		if !ok && r.opt.LoadUserDictionary != nil {
 			loaded, err := r.opt.LoadUserDictionary(u)
 			if err != nil {
-				return r.fail(r.structural("user dictionary %q: %v", u, err))
+				return r.fail(r.structural("user dictionary %q: %s", clip(u), clipN(err.Error(), maxQuotedMessage)))
 			}
 			if loaded != nil {
 				if loaded.URI != u {
-					return r.fail(r.structural("user dictionary %q declares dictionaryUri %q", u, loaded.URI))
+					return r.fail(r.structural("user dictionary %q declares dictionaryUri %q", clip(u), clip(loaded.URI)))
 				}
 				d, ok = loaded, true
 			}
@@ -320,11 +320,11 @@ func (r *Reader) header() error {
 	}
 	schema, err := NewSchema(base, users...)
 	if err != nil {
-		return r.fail(r.structural("%v", err))
+		return r.fail(r.structural("%s", clipN(err.Error(), maxQuotedMessage)))
 	}
 	r.schema, r.info.Schema = schema, schema
 	if r.info.TimeGenerated != "" && !IsDateTime(r.info.TimeGenerated) {
-		r.dataProblem(ProblemTimeGenerated, "", r.info.TimeGenerated, "timeGenerated is not a date and time such as 2026-03-15T10:20:30Z")
+		r.dataProblem(ProblemTimeGenerated, "", clip(r.info.TimeGenerated), "timeGenerated is not an xsd:dateTime such as 2026-03-15T10:20:30Z (two-digit hours, minutes and seconds; fractions and a time zone optional)")
 	}
 	r.info.RootItems = map[string]string{}
 	r.seen.reset(len(schema.order))
@@ -420,7 +420,7 @@ func (r *Reader) extension() error {
 func (r *Reader) onlySpace() error {
 	for _, c := range r.sc.text {
 		if !isSpace(c) {
-			return r.structural("text %q is not allowed here; values go inside <Item> elements", truncate(string(r.sc.text), 40))
+			return r.structural("text %q is not allowed here; values go inside <Item> elements", truncateBytes(r.sc.text, 40))
 		}
 	}
 	return nil
@@ -431,7 +431,7 @@ func (r *Reader) noAttributes() error {
 		if string(a.prefix) == "xmlns" || (len(a.prefix) == 0 && string(a.local) == "xmlns") {
 			continue
 		}
-		return r.structural("<%s> has attribute %q; NAACCR XML allows user attributes only on <NaaccrData>", r.elementName(), a.local)
+		return r.structural("<%s> has attribute %q; NAACCR XML allows user attributes only on <NaaccrData>", r.elementName(), clipBytes(a.local))
 	}
 	return nil
 }
@@ -562,7 +562,7 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 		case len(a.prefix) == 0 && string(a.local) == "naaccrNum":
 			num = a.value
 		default:
-			return r.structural("<Item> has attribute %q; only naaccrId and naaccrNum are allowed", a.local)
+			return r.structural("<Item> has attribute %q; only naaccrId and naaccrNum are allowed", clipBytes(a.local))
 		}
 	}
 	if !haveID || len(id) == 0 {
@@ -574,11 +574,11 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 	if known {
 		idStr = def.ID
 	} else {
-		idStr = string(id)
+		idStr = clipBytes(id) // an unknown id is only quoted, and may be megabytes long
 	}
 	if len(num) > 0 {
 		if n, err := strconv.Atoi(string(num)); err != nil || (known && n != def.Number) {
-			r.problemAt(sc.mark, ProblemNaaccrNum, idStr, string(num), fmt.Sprintf("naaccrNum %s does not match item %s", num, idStr))
+			r.problemAt(sc.mark, ProblemNaaccrNum, idStr, clipBytes(num), fmt.Sprintf("naaccrNum %s does not match item %s", clipBytes(num), idStr))
 		}
 	}
 	// Gather the value: text, CDATA and comments until the end tag.
@@ -608,21 +608,21 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 	}
 	if !known {
 		if msg := r.otherVersion(idStr); msg != "" {
-			r.problemAt(sc.mark, ProblemOtherVersion, idStr, truncate(string(raw), 60), msg)
+			r.problemAt(sc.mark, ProblemOtherVersion, idStr, truncateBytes(raw, 60), msg)
 			return nil
 		}
-		r.problemAt(sc.mark, ProblemUnknownItem, idStr, truncate(string(raw), 60), fmt.Sprintf("unknown item %q: it is not in %s%s", idStr, r.schema.Base.URI, r.userDictNote()))
+		r.problemAt(sc.mark, ProblemUnknownItem, idStr, truncateBytes(raw, 60), fmt.Sprintf("unknown item %q: it is not in %s%s", idStr, r.schema.Base.URI, r.userDictNote()))
 		return nil
 	}
 	if len(raw) == 0 {
 		return nil
 	}
 	if def.Parent != level {
-		r.problemAt(sc.mark, ProblemWrongLevel, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s belongs in <%s>, not in <%s>", idStr, def.Parent, level))
+		r.problemAt(sc.mark, ProblemWrongLevel, idStr, truncateBytes(raw, 60), fmt.Sprintf("item %s belongs in <%s>, not in <%s>", idStr, def.Parent, level))
 		return nil
 	}
 	if r.seen.has(entry.pos) {
-		r.problemAt(sc.mark, ProblemDuplicate, idStr, truncate(string(raw), 60), fmt.Sprintf("item %s appears more than once; the first value is kept", idStr))
+		r.problemAt(sc.mark, ProblemDuplicate, idStr, truncateBytes(raw, 60), fmt.Sprintf("item %s appears more than once; the first value is kept", idStr))
 		return nil
 	}
 	r.seen.add(entry.pos)
@@ -685,16 +685,20 @@ func (r *Reader) checkValue(at int, def *ItemDef, v string) {
 
 func (r *Reader) userDictNote() string {
 	if len(r.info.MissingUserDictionaries) > 0 {
-		return " nor in a loaded user dictionary (not loaded: " + strings.Join(r.info.MissingUserDictionaries, ", ") + ")"
+		uris := make([]string, len(r.info.MissingUserDictionaries))
+		for i, u := range r.info.MissingUserDictionaries {
+			uris[i] = clip(u)
+		}
+		return " nor in a loaded user dictionary (not loaded: " + clipN(strings.Join(uris, ", "), maxQuotedMessage) + ")"
 	}
 	if len(r.schema.User) == 0 {
 		return " (and the file names no user dictionary)"
 	}
 	uris := make([]string, len(r.schema.User))
 	for i, u := range r.schema.User {
-		uris[i] = u.URI
+		uris[i] = clip(u.URI)
 	}
-	return " nor in " + strings.Join(uris, ", ")
+	return " nor in " + clipN(strings.Join(uris, ", "), maxQuotedMessage)
 }
 
 // problemAt records a data problem of the token at buffer offset at.
@@ -724,6 +728,18 @@ func truncate(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// truncateBytes is truncate for a byte slice, copying no more than it keeps.
+func truncateBytes(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return string(b[:cut]) + "…"
 }
 
 // itemSet is a set of schema positions.

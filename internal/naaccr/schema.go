@@ -64,10 +64,10 @@ func NewSchema(base *Dictionary, user ...*Dictionary) (*Schema, error) {
 	for _, u := range user {
 		for _, it := range u.Items {
 			if _, dup := s.items[it.ID]; dup {
-				return nil, fmt.Errorf("naaccr: user dictionary %s: item %q is already defined by another dictionary", u.URI, it.ID)
+				return nil, fmt.Errorf("naaccr: user dictionary %s: item %q is already defined by another dictionary", clip(u.URI), it.ID)
 			}
 			if other, dup := numbers[it.Number]; dup {
-				return nil, fmt.Errorf("naaccr: user dictionary %s: item %q uses naaccrNum %d of item %q", u.URI, it.ID, it.Number, other)
+				return nil, fmt.Errorf("naaccr: user dictionary %s: item %q uses naaccrNum %d of item %q", clip(u.URI), it.ID, it.Number, other)
 			}
 			s.items[it.ID] = newSchemaItem(it, len(s.order))
 			numbers[it.Number] = it.ID
@@ -123,7 +123,7 @@ func LoadRegistry(fsys fs.FS) (*Registry, error) {
 // Add registers a dictionary under its URI; a URI registered twice is an error.
 func (r *Registry) Add(d *Dictionary) error {
 	if _, dup := r.byURI[d.URI]; dup {
-		return fmt.Errorf("naaccr: dictionary %s is loaded twice", d.URI)
+		return fmt.Errorf("naaccr: dictionary %s is loaded twice", clip(d.URI))
 	}
 	r.byURI[d.URI] = d
 	return nil
@@ -140,13 +140,13 @@ func (r *Registry) Lookup(uri string) (*Dictionary, bool) {
 func (r *Registry) Schema(baseURI, userURIs string) (*Schema, error) {
 	base, ok := r.Lookup(baseURI)
 	if !ok {
-		return nil, fmt.Errorf("naaccr: unknown base dictionary %q", baseURI)
+		return nil, fmt.Errorf("naaccr: unknown base dictionary %q", clip(baseURI))
 	}
 	var users []*Dictionary
 	for _, u := range strings.Fields(userURIs) {
 		d, ok := r.Lookup(u)
 		if !ok {
-			return nil, fmt.Errorf("naaccr: unknown user dictionary %q (load it with the file's dictionaries)", u)
+			return nil, fmt.Errorf("naaccr: unknown user dictionary %q (load it with the file's dictionaries)", clip(u))
 		}
 		if d == base {
 			continue

@@ -299,7 +299,7 @@ func (t *Translator) value(id, v string, level Parent) (toID, tv, reason string)
 	if r.codes != nil {
 		code, ok := r.codes[v]
 		if !ok {
-			return "", "", fmt.Sprintf("code %q has no equivalent in %s", v, r.def.ID)
+			return "", "", fmt.Sprintf("code %q has no equivalent in %s", clip(v), r.def.ID)
 		}
 		v = code
 	}
@@ -324,8 +324,14 @@ type TranslateReport struct {
 // ItemLoss counts the values of one item that were not carried over, and says why.
 type ItemLoss struct {
 	Count   int
-	Reasons []string // distinct, sorted
+	Reasons []string // distinct, sorted; at most maxReasons
+	// MoreReasons says that reasons beyond maxReasons were left out (each bad code of a file is a
+	// reason of its own: a hostile file must not make the report as big as itself).
+	MoreReasons bool
 }
+
+// maxReasons is how many distinct reasons an ItemLoss keeps.
+const maxReasons = 20
 
 func (r *TranslateReport) lose(id, reason string) {
 	l := r.loss(id)
@@ -348,6 +354,10 @@ func (r *TranslateReport) loss(id string) *ItemLoss {
 
 func (l *ItemLoss) addReason(reason string) {
 	if i, found := slices.BinarySearch(l.Reasons, reason); !found {
+		if len(l.Reasons) >= maxReasons {
+			l.MoreReasons = true
+			return
+		}
 		l.Reasons = slices.Insert(l.Reasons, i, reason)
 	}
 }
@@ -364,6 +374,7 @@ func (r *TranslateReport) Add(o TranslateReport) {
 		for _, reason := range ol.Reasons {
 			l.addReason(reason)
 		}
+		l.MoreReasons = l.MoreReasons || ol.MoreReasons
 	}
 }
 
@@ -388,7 +399,11 @@ func (r *TranslateReport) String() string {
 	slices.Sort(ids)
 	for _, id := range ids {
 		l := r.Lost[id]
-		fmt.Fprintf(&b, "\n%s: %d not carried over (%s)", id, l.Count, strings.Join(l.Reasons, "; "))
+		more := ""
+		if l.MoreReasons {
+			more = "; and other reasons"
+		}
+		fmt.Fprintf(&b, "\n%s: %d not carried over (%s%s)", id, l.Count, strings.Join(l.Reasons, "; "), more)
 	}
 	return b.String()
 }

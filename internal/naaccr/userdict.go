@@ -35,7 +35,7 @@ func baseURIVersion(uri string) (string, bool) {
 func (d *Dictionary) checkVersion() error {
 	if v, ok := baseURIVersion(d.URI); ok {
 		if d.NaaccrVersion != v {
-			return fmt.Errorf("a base dictionary URI for version %s needs naaccrVersion %q, got %q", v, v, d.NaaccrVersion)
+			return fmt.Errorf("a base dictionary URI for version %s needs naaccrVersion %q, got %q", clip(v), clip(v), clip(d.NaaccrVersion))
 		}
 		return nil
 	}

@@ -79,7 +79,7 @@ func NewWriter(w io.Writer, dict *Dictionary, h Header) (*Writer, error) {
 	switch h.RecordType {
 	case "A", "M", "C", "I":
 	default:
-		return nil, fmt.Errorf("naaccr: new writer: record type %q, want A, M, C or I", h.RecordType)
+		return nil, fmt.Errorf("naaccr: new writer: record type %q, want A, M, C or I", clip(h.RecordType))
 	}
 	schema, err := NewSchema(dict, h.UserDictionaries...)
 	if err != nil {
@@ -195,7 +195,7 @@ func (w *Writer) WritePatient(p *Patient) error {
 func (w *Writer) patientError(p *Patient, tumor int, err error) error {
 	who := fmt.Sprintf("patient %d", w.patients)
 	if id := p.Items["patientIdNumber"]; id != "" {
-		who += fmt.Sprintf(" (patientIdNumber %q)", id)
+		who += fmt.Sprintf(" (patientIdNumber %q)", clip(id))
 	}
 	if tumor > 0 {
 		who += fmt.Sprintf(", tumor %d", tumor)
@@ -248,7 +248,7 @@ func (w *Writer) appendItems(b []byte, items map[string]string, lvl Parent, defs
 		if s, ok := w.levels[id]; ok {
 			return b, fmt.Errorf("item %q belongs to %s, not %s", id, s.def.Parent, lvl)
 		}
-		return b, fmt.Errorf("item %q is not in dictionary %s", id, w.dict.URI)
+		return b, fmt.Errorf("item %q is not in dictionary %s", clip(id), w.dict.URI)
 	}
 	for i, v := range vals {
 		if v == "" {

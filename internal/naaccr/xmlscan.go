@@ -284,7 +284,7 @@ func (s *xmlScanner) next() error {
 
 func (s *xmlScanner) atEOF() error {
 	if len(s.open) > 0 {
-		return s.errAt(s.pos, "unexpected end of file: element <%s> is not closed", s.openName(len(s.open)-1))
+		return s.errAt(s.pos, "unexpected end of file: element <%s> is not closed", clipBytes(s.openName(len(s.open)-1)))
 	}
 	if !s.rootSeen {
 		return s.errAt(s.pos, "the file has no root element; it is empty or not XML")
@@ -319,10 +319,10 @@ func (s *xmlScanner) prolog() error {
 	}
 	decl := s.buf[s.pos+5 : s.pos+i]
 	if enc := declAttr(decl, "encoding"); enc != "" && !equalFoldASCII(enc, "UTF-8") && !equalFoldASCII(enc, "UTF8") {
-		return s.errAt(start, "encoding %q is not supported: NAACCR XML files are UTF-8", enc)
+		return s.errAt(start, "encoding %q is not supported: NAACCR XML files are UTF-8", clip(enc))
 	}
 	if v := declAttr(decl, "version"); v != "1.0" {
-		return s.errAt(start, "XML version %q is not supported (want 1.0)", v)
+		return s.errAt(start, "XML version %q is not supported (want 1.0)", clip(v))
 	}
 	s.pos += i + 2
 	return nil
@@ -717,7 +717,7 @@ func (s *xmlScanner) startTag() error {
 	}
 	qname := tag[:k]
 	if !isName(qname) {
-		return s.errAt(off, "%q is not a valid element name", qname)
+		return s.errAt(off, "%q is not a valid element name", clipBytes(qname))
 	}
 	rest := tag[k:]
 	restOff := off + k
@@ -743,24 +743,25 @@ func (s *xmlScanner) startTag() error {
 			return s.errAt(restOff, "expected an attribute name")
 		}
 		name := rest[:an]
+		// Names are quoted clipped: a name may be megabytes long.
 		j := an
 		for j < len(rest) && isSpace(rest[j]) {
 			j++
 		}
 		if j == len(rest) || rest[j] != '=' {
-			return s.errAt(restOff, "attribute %s has no value (write %s=\"...\")", name, name)
+			return s.errAt(restOff, "attribute %s has no value (write %s=\"...\")", clipBytes(name), clipBytes(name))
 		}
 		j++
 		for j < len(rest) && isSpace(rest[j]) {
 			j++
 		}
 		if j == len(rest) || (rest[j] != '"' && rest[j] != '\'') {
-			return s.errAt(restOff, "the value of attribute %s must be quoted", name)
+			return s.errAt(restOff, "the value of attribute %s must be quoted", clipBytes(name))
 		}
 		q := rest[j]
 		vEnd := bytes.IndexByte(rest[j+1:], q)
 		if vEnd < 0 {
-			return s.errAt(restOff, "the value of attribute %s is not closed", name)
+			return s.errAt(restOff, "the value of attribute %s is not closed", clipBytes(name))
 		}
 		rawVal := rest[j+1 : j+1+vEnd]
 		valOff := restOff + j + 1
@@ -768,12 +769,12 @@ func (s *xmlScanner) startTag() error {
 		if c := bytes.IndexByte(name, ':'); c >= 0 {
 			a.prefix, a.local = name[:c], name[c+1:]
 			if c == 0 || len(a.local) == 0 || bytes.IndexByte(a.local, ':') >= 0 {
-				return s.errAt(restOff, "%q is not a valid attribute name (namespace prefix and name must not be empty)", name)
+				return s.errAt(restOff, "%q is not a valid attribute name (namespace prefix and name must not be empty)", clipBytes(name))
 			}
 		}
 		for _, prev := range s.attrs {
 			if bytes.Equal(prev.prefix, a.prefix) && bytes.Equal(prev.local, a.local) {
-				return s.errAt(restOff, "attribute %s appears twice", name)
+				return s.errAt(restOff, "attribute %s appears twice", clipBytes(name))
 			}
 		}
 		// A value with references gets its own slice (rare); a clean one stays in the buffer.
@@ -790,7 +791,7 @@ func (s *xmlScanner) startTag() error {
 			s.bindings = append(s.bindings, nsBinding{prefix: "", uri: string(a.value)})
 		case string(a.prefix) == "xmlns":
 			if len(a.value) == 0 {
-				return s.errAt(off, "namespace prefix %s is declared with an empty URI", a.local)
+				return s.errAt(off, "namespace prefix %s is declared with an empty URI", clipBytes(a.local))
 			}
 			s.bindings = append(s.bindings, nsBinding{prefix: string(a.local), uri: string(a.value)})
 		}
@@ -805,7 +806,7 @@ func (s *xmlScanner) startTag() error {
 		default:
 			a.space, a.bound = s.lookup(a.prefix)
 			if !a.bound && !s.unboundOK {
-				return s.errAt(off, "namespace prefix %s of attribute %s:%s is not declared", a.prefix, a.prefix, a.local)
+				return s.errAt(off, "namespace prefix %s of attribute %s:%s is not declared", clipBytes(a.prefix), clipBytes(a.prefix), clipBytes(a.local))
 			}
 		}
 	}
@@ -813,12 +814,12 @@ func (s *xmlScanner) startTag() error {
 	if c := bytes.IndexByte(qname, ':'); c >= 0 {
 		prefix, local = qname[:c], qname[c+1:]
 		if len(prefix) == 0 || len(local) == 0 || bytes.IndexByte(local, ':') >= 0 {
-			return s.errAt(off, "%q is not a valid element name", qname)
+			return s.errAt(off, "%q is not a valid element name", clipBytes(qname))
 		}
 	}
 	space, bound := s.lookup(prefix)
 	if !bound && len(prefix) > 0 && !s.unboundOK {
-		return s.errAt(off, "namespace prefix %s of element <%s> is not declared", prefix, qname)
+		return s.errAt(off, "namespace prefix %s of element <%s> is not declared", clipBytes(prefix), clipBytes(qname))
 	}
 	elem.nameStart = len(s.names)
 	s.names = append(s.names, qname...)
@@ -853,14 +854,14 @@ func (s *xmlScanner) endTag() error {
 	name := tag[:k]
 	for _, c := range tag[k:] {
 		if !isSpace(c) {
-			return s.errAt(s.pos, "unexpected characters in end tag </%s>", name)
+			return s.errAt(s.pos, "unexpected characters in end tag </%s>", clipBytes(name))
 		}
 	}
 	if len(s.open) == 0 {
-		return s.errAt(s.pos, "end tag </%s> without a start tag", name)
+		return s.errAt(s.pos, "end tag </%s> without a start tag", clipBytes(name))
 	}
 	if top := s.openName(len(s.open) - 1); !bytes.Equal(name, top) {
-		return s.errAt(s.pos, "end tag </%s> does not match <%s>", name, top)
+		return s.errAt(s.pos, "end tag </%s> does not match <%s>", clipBytes(name), clipBytes(top))
 	}
 	s.pos += n + 1
 	s.kind = tokEnd
