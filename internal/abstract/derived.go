@@ -150,7 +150,18 @@ var schemaSelectionHeader = []string{"schema_id", "schema", "name", "site", "his
 type SchemaSelector struct {
 	rows  []schemaRow
 	names map[string]string // schema ID → name
+	// sites and histologies are the valid ICD-O-3 topography and histology codes. The selection
+	// tables give ranges ("C150-C159", "8000-8700") that hold codes that do not exist (C156, 8567);
+	// SEER's staging library gives such codes no schema, and neither does Select.
+	sites, histologies map[string]bool
 }
+
+// The ICD-O-3 tables Select checks codes against: the files the codes package loads for the
+// primarySite and histologicTypeIcdO3 look-ups (its topography list and the histologies of its
+// morphology tables).
+const topographyFile = "codes/icdo3-topography.csv"
+
+var morphologyFiles = []string{"codes/icdo3-morphology.csv", "codes/icdo3-morphology-seer-extra.csv"}
 
 type schemaRow struct {
 	id    string
@@ -205,7 +216,8 @@ func (v *valueSet) match(s string) bool {
 	return false
 }
 
-// LoadSchemaSelector reads the schema selection table from fsys (the schemas file system).
+// LoadSchemaSelector reads the schema selection table and the ICD-O-3 topography and morphology
+// codes from fsys (the schemas file system).
 func LoadSchemaSelector(fsys fs.FS) (*SchemaSelector, error) {
 	f, err := fsys.Open(SchemaSelectionFile)
 	if err != nil {
@@ -249,7 +261,46 @@ func LoadSchemaSelector(fsys fs.FS) (*SchemaSelector, error) {
 	if len(s.rows) == 0 {
 		return nil, fmt.Errorf("abstract: %s: no rows", SchemaSelectionFile)
 	}
+	if s.sites, err = loadCodes(fsys, topographyFile); err != nil {
+		return nil, err
+	}
+	if s.histologies, err = loadCodes(fsys, morphologyFiles...); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// loadCodes reads the first column (code) of CSV files with a header, lines of # left out.
+func loadCodes(fsys fs.FS, files ...string) (map[string]bool, error) {
+	codes := map[string]bool{}
+	for _, file := range files {
+		f, err := fsys.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("abstract: schema selection codes: %w", err)
+		}
+		r := csv.NewReader(f)
+		r.Comment = '#'
+		r.FieldsPerRecord = -1
+		r.LazyQuotes = true
+		head, err := r.Read()
+		if err == nil && (len(head) == 0 || head[0] != "code") {
+			err = fmt.Errorf("first column is %q, want code", head[0])
+		}
+		for err == nil {
+			var rec []string
+			if rec, err = r.Read(); err == nil {
+				codes[rec[0]] = true
+			}
+		}
+		f.Close()
+		if !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("abstract: schema selection codes: %s: %w", file, err)
+		}
+	}
+	if len(codes) == 0 {
+		return nil, fmt.Errorf("abstract: schema selection codes: %v hold no codes", files)
+	}
+	return codes, nil
 }
 
 // Name returns the name of a schema ID ("Breast" for 00480), or "" when it is unknown.
@@ -268,7 +319,9 @@ func (s *SchemaSelector) Name(schemaID string) string {
 // is needed: C160 with 8140 and no discriminator could be Stomach or Esophagus and EGJ, so
 // schemaDiscriminator1 is needed. When neither, the pair has no EOD schema ("", nil). (Two
 // schemas matching one input would be an overlap in the tables; 3.3 has none, and Select would
-// return "".)
+// return "".) A primary site that is not an ICD-O-3 topography code (C000-C809) or a histology
+// that is not an ICD-O-3 morphology code has no schema either, as in SEER's staging library,
+// although the tables' ranges may cover it.
 func (s *SchemaSelector) Select(in SchemaInput) (schemaID string, needs []string) {
 	v := in.values()
 	if v[keySite] == "" || v[keyHistology] == "" {
@@ -278,6 +331,9 @@ func (s *SchemaSelector) Select(in SchemaInput) (schemaID string, needs []string
 			}
 		}
 		return "", needs
+	}
+	if !s.sites[v[keySite]] || !s.histologies[v[keyHistology]] {
+		return "", nil
 	}
 	var matched []string
 	var missing [numSchemaKeys]bool

@@ -41,7 +41,12 @@ func TestOverlapsFindsRowsOfTwoSchemasSharingAnInput(t *testing.T) {
 		"00002,b,B,C509,8500,*,2022-9998,*,\"1,2\",*\n" + // shares C509/8500/2022/1 with A
 		"00003,c,C,C509,8500,*,2023-9998,*,\"1,2\",*\n" + // year apart from A
 		"00004,d,D,C509,8500,*,2018-2022,*,\"0,\",*\n" //  discriminator apart from A and B
-	sel, err := LoadSchemaSelector(fstest.MapFS{SchemaSelectionFile: {Data: []byte(data)}})
+	sel, err := LoadSchemaSelector(fstest.MapFS{
+		SchemaSelectionFile: {Data: []byte(data)},
+		topographyFile:      {Data: []byte("code,description\nC509,Breast\n")},
+		morphologyFiles[0]:  {Data: []byte("code,behavior,description,category\n8500,3,x,y\n")},
+		morphologyFiles[1]:  {Data: []byte("code,behavior,description,category\n")},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

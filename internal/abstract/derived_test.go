@@ -122,6 +122,18 @@ func TestSchemaSelectorPicksTheEODSchema(t *testing.T) {
 		{"histology outside every table", abstract.SchemaInput{Site: "C509", Histology: "9999"}, "", nil},
 		{"three-digit histology matches no range", abstract.SchemaInput{Site: "C509", Histology: "850"}, "", nil},
 		{"site blank", abstract.SchemaInput{Histology: "8500"}, "", []string{"primarySite"}},
+		// Codes inside a table's range that are not ICD-O-3 codes get no schema, as in SEER's
+		// staging library.
+		{"lymphoma of C156, which is not a topography code", abstract.SchemaInput{Site: "C156", Histology: "9590", Behavior: "3", YearOfDiagnosis: "2024"}, "", nil},
+		{"leukemia of C007, which is not a topography code", abstract.SchemaInput{Site: "C007", Histology: "9861", Behavior: "3", YearOfDiagnosis: "2024"}, "", nil},
+		{"lymphoma of C779, which is", abstract.SchemaInput{Site: "C779", Histology: "9590", Behavior: "3", YearOfDiagnosis: "2024"}, "00790", nil},
+		{"site C810 is past C809", abstract.SchemaInput{Site: "C810", Histology: "8000", YearOfDiagnosis: "2024"}, "", nil},
+		{"site in lower case", abstract.SchemaInput{Site: "c509", Histology: "8500", Behavior: "3", YearOfDiagnosis: "2024"}, "", nil},
+		{"site with a letter for a digit", abstract.SchemaInput{Site: "C50A", Histology: "8500", Behavior: "3", YearOfDiagnosis: "2024"}, "", nil},
+		{"histology 8567 is not a morphology code", abstract.SchemaInput{Site: "C509", Histology: "8567", Behavior: "3", YearOfDiagnosis: "2024"}, "", nil},
+		{"histology with a letter", abstract.SchemaInput{Site: "C509", Histology: "85A0", Behavior: "3", YearOfDiagnosis: "2024"}, "", nil},
+		{"invalid codes need nothing else", abstract.SchemaInput{Site: "C156", Histology: "8140"}, "", nil},
+		{"a histology of SEER's additions is valid", abstract.SchemaInput{Site: "C421", Histology: "9597", Behavior: "3", YearOfDiagnosis: "2024"}, "00790", nil},
 		{"site and histology blank", abstract.SchemaInput{}, "", []string{"primarySite", "histologicTypeIcdO3"}},
 	}
 	for _, tt := range tests {
@@ -228,6 +240,7 @@ func TestLoadSchemaSelectorRejectsBrokenFiles(t *testing.T) {
 		{"reversed range", header + "00480,breast,Breast,C509-C500,8000,*,*,*,*,*\n", `bad range "C509-C500"`},
 		{"range of unequal lengths", header + "00480,breast,Breast,C500,800-8000,*,*,*,*,*\n", "histology"},
 		{"no rows", header, "no rows"},
+		{"no ICD-O-3 codes to check against", header + "00480,breast,Breast,C500,8000,*,*,*,*,*\n", "icdo3-topography.csv"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
