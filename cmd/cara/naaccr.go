@@ -75,11 +75,18 @@ func (rf *readFlags) registry() (*naaccr.Registry, error) {
 // openNAACCR opens a NAACCR XML file (plain or gzip) and reads its header. A user dictionary
 // the file names by a file: URI or a relative path is loaded from beside the file.
 func openNAACCR(path string, reg *naaccr.Registry, relaxed bool) (*naaccr.Reader, *os.File, error) {
+	return openNAACCRWith(path, naaccr.ReaderOptions{Registry: reg, Relaxed: relaxed})
+}
+
+// openNAACCRWith is openNAACCR with more reader options; the user dictionaries beside the file
+// are always looked for.
+func openNAACCRWith(path string, opt naaccr.ReaderOptions) (*naaccr.Reader, *os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	rd, err := naaccr.NewReader(f, naaccr.ReaderOptions{Registry: reg, Relaxed: relaxed, LoadUserDictionary: userDictionaryBeside(path)})
+	opt.LoadUserDictionary = userDictionaryBeside(path)
+	rd, err := naaccr.NewReader(f, opt)
 	if err != nil {
 		f.Close()
 		return nil, nil, err

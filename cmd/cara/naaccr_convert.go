@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/cara-registry/cara/internal/naaccr"
@@ -13,7 +14,10 @@ import (
 )
 
 // cmdNaaccrConvert translates a file to another NAACCR version (`cara naaccr convert`). Values
-// that cannot be carried over are listed; with --strict they make the conversion fail.
+// that cannot be carried over are listed; with --strict they make the conversion fail. Root
+// attributes and extension elements of other namespaces are carried over as they are; what the
+// reader could not keep (attributes a relaxed read ignores, extensions over
+// naaccr.MaxExtensionBytes) is listed and counts as lost.
 func cmdNaaccrConvert(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("naaccr convert", flag.ContinueOnError)
 	to := fs.String("to", "", "NAACCR version to convert to: "+strings.Join(naaccr.BaseVersions, ", "))
@@ -36,7 +40,7 @@ func cmdNaaccrConvert(ctx context.Context, e env, args []string, stdout io.Write
 	if !ok {
 		return fmt.Errorf("naaccr convert: --to %q: cara converts to NAACCR versions %s: %w", *to, strings.Join(naaccr.BaseVersions, ", "), errUsage)
 	}
-	rd, f, err := openNAACCR(in, reg, rf.relaxed)
+	rd, f, err := openNAACCRWith(in, naaccr.ReaderOptions{Registry: reg, Relaxed: rf.relaxed, KeepExtensions: true})
 	if err != nil {
 		return fmt.Errorf("naaccr convert: %s: %w", in, err)
 	}
@@ -59,11 +63,15 @@ func cmdNaaccrConvert(ctx context.Context, e env, args []string, stdout io.Write
 	if err != nil {
 		return fmt.Errorf("naaccr convert: %w", err)
 	}
-	problems, patients, tumors, err := convertPatients(ctx, rd, tr, of.W, target, naaccr.Header{
+	problems, patients, tumors, extensions, err := convertPatients(ctx, rd, tr, of.W, target, naaccr.Header{
 		RecordType: info.RecordType, TimeGenerated: e.Now(), UserDictionaries: info.Schema.User, RootItems: root,
+		Namespaces: info.Namespaces, Attributes: info.Attributes, Extensions: info.Extensions,
 	}, &report)
 	if err == nil && *strict && report.LostValues() > 0 {
 		err = fmt.Errorf("%d values cannot be carried into version %s:\n%s", report.LostValues(), *to, report.String())
+	}
+	if err == nil && *strict && len(info.NotKept) > 0 {
+		err = fmt.Errorf("extensions cannot be carried over:\n%s", notKept(info.NotKept))
 	}
 	if err != nil {
 		of.Abort()
@@ -74,38 +82,66 @@ func cmdNaaccrConvert(ctx context.Context, e env, args []string, stdout io.Write
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d patients, %d tumors, NAACCR %s → %s\n", out, patients, tumors, info.Schema.Base.NaaccrVersion, target.NaaccrVersion)
 	fmt.Fprintln(stdout, report.String())
+	fmt.Fprintf(stdout, "extensions: %d root attributes and %d extension elements carried over as they are, %d not\n",
+		len(info.Attributes), extensions, notKeptCount(info.NotKept))
+	if len(info.NotKept) > 0 {
+		fmt.Fprintln(stdout, notKept(info.NotKept))
+	}
 	if problems > 0 {
 		fmt.Fprintf(stdout, "the input has %d data problems, carried over as they are (see cara naaccr validate %s)\n", problems, in)
 	}
 	return nil
 }
 
-func convertPatients(ctx context.Context, rd *naaccr.Reader, tr *naaccr.Translator, w io.Writer, dict *naaccr.Dictionary, h naaccr.Header, report *naaccr.TranslateReport) (problems, patients, tumors int, err error) {
+// notKept lists what the reader could not keep, a line each, sorted.
+func notKept(m map[string]int) string {
+	lines := make([]string, 0, len(m))
+	for what, n := range m {
+		lines = append(lines, fmt.Sprintf("%s: %d not carried over", what, n))
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
+func notKeptCount(m map[string]int) int {
+	n := 0
+	for _, c := range m {
+		n += c
+	}
+	return n
+}
+
+func convertPatients(ctx context.Context, rd *naaccr.Reader, tr *naaccr.Translator, w io.Writer, dict *naaccr.Dictionary, h naaccr.Header, report *naaccr.TranslateReport) (problems, patients, tumors, extensions int, err error) {
 	xw, err := naaccr.NewWriter(w, dict, h)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
+	extensions = len(h.Extensions)
 	problems = len(rd.Problems())
 	var p naaccr.Patient
 	for {
 		if err := ctx.Err(); err != nil {
-			return problems, patients, tumors, err
+			return problems, patients, tumors, extensions, err
 		}
 		err := rd.Next(&p)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return problems, patients, tumors, err
+			return problems, patients, tumors, extensions, err
 		}
 		problems += len(rd.Problems())
 		out, rep := tr.Patient(&p)
 		report.Add(rep)
 		if err := xw.WritePatient(out); err != nil {
-			return problems, patients, tumors, err
+			return problems, patients, tumors, extensions, err
 		}
 		patients++
 		tumors += len(p.Tumors)
+		extensions += len(out.Extensions)
+		for _, t := range out.Tumors {
+			extensions += len(t.Extensions)
+		}
 	}
-	return problems, patients, tumors, xw.Close()
+	return problems, patients, tumors, extensions, xw.Close()
 }

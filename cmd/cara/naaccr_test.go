@@ -469,3 +469,45 @@ func TestNaaccrValidateLoadsAUserDictionaryNamedBesideTheFile(t *testing.T) {
 		t.Fatalf("with the dictionary beside the file: err = %v, output:\n%s", err, out)
 	}
 }
+
+func TestNaaccrConvertCarriesRootAttributesAndExtensionElements(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"valid_user-attributes-1.xml", "valid_user-extensions-1.xml", "valid_user-extensions-2.xml", "valid_user-extensions-3.xml"} {
+		t.Run(name, func(t *testing.T) {
+			in := filepath.Join(conformanceDir, "valid", name)
+			out := filepath.Join(dir, name)
+			said, err := runCmd(t, naaccrEnv, "", "naaccr", "convert", "--strict", "--to", "260", in, out)
+			if err != nil {
+				t.Fatalf("convert: %v\n%s", err, said)
+			}
+			b, _ := os.ReadFile(out)
+			root, patients, tumors := readNAACCR(t, bytes.NewReader(b))
+			if patients != 1 || tumors != 1 {
+				t.Errorf("%d patients, %d tumors", patients, tumors)
+			}
+			if name == "valid_user-attributes-1.xml" {
+				if attr(root, "otherAttribute") != "XXX" || !strings.Contains(said, "1 root attributes and 0 extension elements carried over as they are, 0 not") {
+					t.Errorf("root attribute not carried over: %v\n%s", root.Attr, said)
+				}
+				return
+			}
+			if !strings.Contains(string(b), "<other:MyInnerTag>Something</other:MyInnerTag>") || !strings.Contains(said, "0 root attributes and 1 extension elements carried over as they are, 0 not") {
+				t.Errorf("extension not carried over:\n%s\nconvert said:\n%s", b, said)
+			}
+		})
+	}
+}
+
+func TestNaaccrConvertListsWhatItCannotCarryOver(t *testing.T) {
+	in := filepath.Join(conformanceDir, "invalid_relaxed", "invalid_user-attribute-missing-namespace-1.xml")
+	dir := t.TempDir()
+	said, err := runCmd(t, naaccrEnv, "", "naaccr", "convert", "--relaxed", "--to", "260", in, filepath.Join(dir, "out.xml"))
+	if err != nil || !strings.Contains(said, "0 root attributes and 0 extension elements carried over as they are, 1 not") ||
+		!strings.Contains(said, "root attribute otherAttribute (it has no namespace): 1 not carried over") {
+		t.Errorf("convert: %v; said:\n%s", err, said)
+	}
+	_, err = runCmd(t, naaccrEnv, "", "naaccr", "convert", "--relaxed", "--strict", "--to", "260", in, filepath.Join(dir, "strict.xml"))
+	if err == nil || !strings.Contains(err.Error(), "root attribute otherAttribute (it has no namespace)") {
+		t.Errorf("strict convert: %v, want it to fail naming the attribute", err)
+	}
+}

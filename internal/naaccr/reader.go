@@ -23,7 +23,15 @@ type ReaderOptions struct {
 	// registry does not have (for example a file:// URI beside the file). It returns nil, nil
 	// when it cannot find one; the dictionary's items are then reported as unknown.
 	LoadUserDictionary func(uri string) (*Dictionary, error)
+	// KeepExtensions keeps the elements of other namespaces (FileInfo.Extensions,
+	// Patient.Extensions, Tumor.Extensions) instead of skipping them, for a conversion to carry
+	// them over. One larger than MaxExtensionBytes is skipped and counted in FileInfo.NotKept.
+	KeepExtensions bool
 }
+
+// MaxExtensionBytes is the largest extension element a reader keeps: an extension is held in
+// memory whole, with its patient.
+const MaxExtensionBytes = 1 << 20
 
 // FileInfo is what a file says before its first Patient.
 type FileInfo struct {
@@ -36,6 +44,17 @@ type FileInfo struct {
 	// MissingUserDictionaries are user dictionaries the file names that are not loaded.
 	MissingUserDictionaries []string
 	Schema                  *Schema
+	// Namespaces are the prefixed namespace declarations of the NaaccrData element, and
+	// Attributes its attributes in namespaces of their own, in the file's order.
+	Namespaces []NamespaceDecl
+	Attributes []Attribute
+	// Extensions are the elements of other namespaces among the root items, kept with
+	// ReaderOptions.KeepExtensions.
+	Extensions []Extension
+	// NotKept counts, by description, what the reader read past and does not hand on: root
+	// attributes that a relaxed read ignores and, with KeepExtensions, extensions it could not
+	// keep. It grows while the file is read; it is complete after the last patient.
+	NotKept map[string]int
 }
 
 // Problem is one thing wrong in a file, with where it is. Line and Column are 1-based (columns
@@ -242,14 +261,20 @@ func (r *Reader) header() error {
 	var haveBase, haveRT, haveSpec bool
 	for _, a := range sc.attrs {
 		switch {
-		case string(a.prefix) == "xmlns" || (len(a.prefix) == 0 && string(a.local) == "xmlns"):
-			// Namespace declarations.
+		case string(a.prefix) == "xmlns":
+			if string(a.local) != "xml" { // built in, never to be declared again
+				r.info.Namespaces = append(r.info.Namespaces, NamespaceDecl{Prefix: string(a.local), URI: string(a.value)})
+			}
+		case len(a.prefix) == 0 && string(a.local) == "xmlns":
+			// The default namespace: NAACCR's, or relaxed none.
 		case len(a.prefix) > 0 && a.bound && a.space != Namespace:
-			// An attribute in a namespace of its own: an extension, ignored.
+			// An attribute in a namespace of its own: an extension the specification allows.
+			r.info.Attributes = append(r.info.Attributes, Attribute{Prefix: string(a.prefix), Local: string(a.local), Value: string(a.value)})
 		case len(a.prefix) > 0 && !a.bound:
 			if !r.opt.Relaxed {
 				return r.fail(r.structural("root attribute %s:%s uses an undeclared namespace prefix (a relaxed read ignores it)", clipBytes(a.prefix), clipBytes(a.local)))
 			}
+			r.notKept(fmt.Sprintf("root attribute %s:%s (its namespace prefix is not declared)", clipBytes(a.prefix), clipBytes(a.local)))
 		default:
 			v := string(a.value)
 			switch string(a.local) {
@@ -267,6 +292,7 @@ func (r *Reader) header() error {
 				if !r.opt.Relaxed {
 					return r.fail(r.structural("root attribute %q is not part of NAACCR XML; a user attribute needs a namespace of its own (a relaxed read ignores it)", clipBytes(a.local)))
 				}
+				r.notKept(fmt.Sprintf("root attribute %s (it has no namespace)", clipBytes(a.local)))
 			}
 		}
 	}
@@ -367,7 +393,7 @@ func (r *Reader) seekPatient() error {
 			return r.finish()
 		case tokStart:
 			if !r.isNAACCR() {
-				if err := r.extension(); err != nil {
+				if err := r.extension(&r.info.Extensions); err != nil {
 					return err
 				}
 				continue
@@ -405,16 +431,128 @@ func (r *Reader) finish() error {
 	return nil
 }
 
-// extension skips an element in another namespace. Elements without a namespace are not
-// extensions: the specification requires extensions to be in a namespace of their own.
-func (r *Reader) extension() error {
-	if r.sc.space == "" {
+// extension skips an element in another namespace, or with KeepExtensions appends it to keep.
+// Elements without a namespace are not extensions: the specification requires extensions to be
+// in a namespace of their own.
+func (r *Reader) extension(keep *[]Extension) error {
+	sc := r.sc
+	if sc.space == "" {
 		return r.structural("element <%s> has no namespace; an extension needs a namespace of its own", r.elementName())
 	}
-	if r.sc.pendingEnd {
-		return r.sc.next()
+	if !r.opt.KeepExtensions {
+		if sc.pendingEnd {
+			return sc.next()
+		}
+		return sc.skipElement()
 	}
-	return r.sc.skipElement()
+	// The element is kept as written, from its start tag (marked, so that the buffer keeps it)
+	// to its end tag, with the namespace declarations it takes from its Patient or Tumor.
+	name := clipBytes(sc.openName(len(sc.open) - 1))
+	decls := r.inheritedNamespaces()
+	qlen := len(sc.openName(len(sc.open) - 1))
+	sc.mark = sc.tokOffset
+	defer func() { sc.mark = -1 }()
+	why := ""
+	if sc.unbound {
+		why = "it uses an undeclared namespace prefix"
+	}
+	if !sc.pendingEnd {
+		depth := len(sc.open)
+		for {
+			if err := sc.next(); err != nil {
+				return err
+			}
+			if sc.kind == tokEOF {
+				return sc.errAt(sc.pos, "unexpected end of file")
+			}
+			if sc.unbound && why == "" {
+				why = "it uses an undeclared namespace prefix"
+			}
+			if why == "" && sc.mark >= 0 && sc.pos-sc.mark > MaxExtensionBytes {
+				why = fmt.Sprintf("it is larger than %d bytes", MaxExtensionBytes)
+				sc.mark = -1 // let the buffer go
+			}
+			if sc.kind == tokEnd && len(sc.open) < depth {
+				break
+			}
+		}
+	}
+	if why == "" {
+		raw := sc.buf[sc.mark:sc.pos]
+		var b []byte
+		b = append(b, raw[:1+qlen]...)
+		b = append(b, decls...)
+		b = append(b, raw[1+qlen:]...)
+		*keep = append(*keep, Extension{XML: string(b)})
+	} else {
+		r.notKept(fmt.Sprintf("extension element <%s> in <%s>: %s", name, r.level, why))
+	}
+	if sc.pendingEnd {
+		return sc.next()
+	}
+	return nil
+}
+
+// inheritedNamespaces returns the namespace declarations, as attributes to add to the start tag
+// of the current element, that it takes from its ancestors and that a file written by Writer
+// (with the default namespace NAACCR's and the prefixes of FileInfo.Namespaces on its root)
+// would not give it: those of a Patient or Tumor, and a default namespace other than NAACCR's.
+func (r *Reader) inheritedNamespaces() []byte {
+	sc := r.sc
+	top := sc.open[len(sc.open)-1]
+	root := sc.open[0]
+	end := len(sc.bindings)
+	if len(sc.open) > 1 {
+		end = sc.open[1].bindings // the root's declarations end where its child's begin
+	}
+	// What the written root declares.
+	written := map[string]string{"": Namespace, "xml": xmlNamespaceURI}
+	for _, b := range sc.bindings[root.bindings:end] {
+		if b.prefix != "" {
+			written[b.prefix] = b.uri
+		}
+	}
+	// What the element inherits: the last declaration of each prefix before its own.
+	inherited := map[string]string{}
+	var order []string
+	for _, b := range sc.bindings[:top.bindings] {
+		if _, seen := inherited[b.prefix]; !seen {
+			order = append(order, b.prefix)
+		}
+		inherited[b.prefix] = b.uri
+	}
+	if _, ok := inherited[""]; !ok {
+		inherited[""], order = "", append(order, "")
+	}
+	own := map[string]bool{}
+	for _, b := range sc.bindings[top.bindings:] {
+		own[b.prefix] = true
+	}
+	var out []byte
+	for _, p := range order {
+		uri := inherited[p]
+		if own[p] || written[p] == uri {
+			continue
+		}
+		if p == "" {
+			out = append(out, ` xmlns="`...)
+		} else {
+			out = append(out, ` xmlns:`...)
+			out = append(out, p...)
+			out = append(out, `="`...)
+		}
+		out = appendEscaped(out, uri, true)
+		out = append(out, '"')
+	}
+	return out
+}
+
+// notKept counts something the reader does not hand on.
+func (r *Reader) notKept(what string) {
+	if r.info.NotKept == nil {
+		r.info.NotKept = map[string]int{}
+	}
+	r.info.NotKept[what]++
 }
 
 func (r *Reader) onlySpace() error {
@@ -444,6 +582,7 @@ func (r *Reader) patient(p *Patient) error {
 		clear(p.Items)
 	}
 	p.Tumors = p.Tumors[:0]
+	p.Extensions = p.Extensions[:0]
 	r.level, r.tumor = ParentPatient, 0
 	r.seen.clear()
 	if sc.pendingEnd {
@@ -463,7 +602,7 @@ func (r *Reader) patient(p *Patient) error {
 			return nil
 		case tokStart:
 			if !r.isNAACCR() {
-				if err := r.extension(); err != nil {
+				if err := r.extension(&p.Extensions); err != nil {
 					return err
 				}
 				continue
@@ -504,6 +643,7 @@ func (r *Reader) nextTumor(p *Patient) *Tumor {
 		} else {
 			clear(t.Items)
 		}
+		t.Extensions = t.Extensions[:0]
 		return t
 	}
 	p.Tumors = append(p.Tumors, Tumor{Items: make(map[string]string, 160)})
@@ -530,7 +670,7 @@ func (r *Reader) tumorItems(t *Tumor) error {
 			return nil
 		case tokStart:
 			if !r.isNAACCR() {
-				if err := r.extension(); err != nil {
+				if err := r.extension(&t.Extensions); err != nil {
 					return err
 				}
 				continue

@@ -246,12 +246,13 @@ func composeCodes(first, then map[string]string) map[string]string {
 }
 
 // Patient returns p translated into the target schema, leaving p as it is, with a report of the
-// values it could not carry over.
+// values it could not carry over. Its extension elements are carried over unchanged.
 func (t *Translator) Patient(p *Patient) (*Patient, TranslateReport) {
 	rep := t.newReport()
-	out := &Patient{Items: t.items(p.Items, ParentPatient, &rep)}
+	// Extensions belong to no NAACCR version: they are carried over as they are.
+	out := &Patient{Items: t.items(p.Items, ParentPatient, &rep), Extensions: slices.Clone(p.Extensions)}
 	for _, tu := range p.Tumors {
-		out.Tumors = append(out.Tumors, Tumor{Items: t.items(tu.Items, ParentTumor, &rep)})
+		out.Tumors = append(out.Tumors, Tumor{Items: t.items(tu.Items, ParentTumor, &rep), Extensions: slices.Clone(tu.Extensions)})
 	}
 	return out, rep
 }

@@ -407,3 +407,19 @@ func TestTranslateReportAddsUpPatients(t *testing.T) {
 		t.Errorf("String() = %q, want a line %q", s, want)
 	}
 }
+
+func TestTranslateReportKeepsFewReasonsAndShortCodes(t *testing.T) {
+	tr := translator(t, "250", "260")
+	var total TranslateReport
+	for i := range 1000 {
+		_, rep := tr.Patient(&Patient{Items: map[string]string{"sex": strings.Repeat("x", 1000) + string(rune('a'+i%26)) + strings.Repeat("y", i)}})
+		total.Add(rep)
+	}
+	l := total.Lost["sex"]
+	if l == nil || l.Count != 1000 || len(l.Reasons) != maxReasons || !l.MoreReasons {
+		t.Fatalf("sex %+v, want 1000 lost with %d reasons and more", l, maxReasons)
+	}
+	if s := total.String(); len(s) > 10000 || !strings.HasSuffix(s, "; and other reasons)") {
+		t.Errorf("report of %d bytes: %.300s", len(s), s)
+	}
+}

@@ -22,6 +22,14 @@ type Header struct {
 	// OnlyRecordType leaves out, without an error, the items that are not part of RecordType
 	// (an I, C or M file carries only its record type's items); otherwise every item is written.
 	OnlyRecordType bool
+	// Namespaces are declared on NaaccrData, and Attributes (in those namespaces) written on it:
+	// the extensions of a file read (FileInfo.Namespaces and Attributes), carried over.
+	Namespaces []NamespaceDecl
+	Attributes []Attribute
+	// Extensions are written after the root items; each must be one well-formed element of a
+	// namespace other than NAACCR's, needing no declarations but Namespaces (as the reader keeps
+	// them). Patient.Extensions and Tumor.Extensions are checked likewise.
+	Extensions []Extension
 }
 
 // Writer streams a NAACCR XML 1.8 data file: NewWriter writes the root element and its items,
@@ -48,8 +56,9 @@ type Writer struct {
 	patientItems, tumorItems []*ItemDef
 	patientVals, tumorVals   []string
 
-	buf      []byte // the patient being built, reused
-	patients int    // patients written or rejected so far, for error messages
+	buf        []byte          // the patient being built, reused
+	namespaces []NamespaceDecl // declared on the root, for checking extensions
+	patients   int             // patients written or rejected so far, for error messages
 	// items counts the Item elements written; inPatient those of the patient being built.
 	items, inPatient int64
 	err              error // sticky write error
@@ -92,10 +101,14 @@ func NewWriter(w io.Writer, dict *Dictionary, h Header) (*Writer, error) {
 		}
 		h.UserDictionaryURI = strings.Join(uris, " ")
 	}
+	if err := checkRootExtensions(h); err != nil {
+		return nil, fmt.Errorf("naaccr: new writer: %w", err)
+	}
 	wr := &Writer{
-		bw:     bufio.NewWriterSize(w, 64<<10),
-		dict:   dict,
-		levels: make(map[string]itemSlot, len(schema.Items())),
+		bw:         bufio.NewWriterSize(w, 64<<10),
+		dict:       dict,
+		levels:     make(map[string]itemSlot, len(schema.Items())),
+		namespaces: h.Namespaces,
 	}
 	var rootItems []*ItemDef
 	for _, it := range schema.Items() {
@@ -136,11 +149,30 @@ func NewWriter(w io.Writer, dict *Dictionary, h Header) (*Writer, error) {
 		b = appendEscaped(b, h.UserDictionaryURI, true)
 		b = append(b, '"')
 	}
+	for _, ns := range h.Namespaces {
+		b = append(b, ` xmlns:`...)
+		b = append(b, ns.Prefix...)
+		b = append(b, `="`...)
+		b = appendEscaped(b, ns.URI, true)
+		b = append(b, '"')
+	}
+	for _, a := range h.Attributes {
+		b = append(b, ' ')
+		b = append(b, a.Prefix...)
+		b = append(b, ':')
+		b = append(b, a.Local...)
+		b = append(b, `="`...)
+		b = appendEscaped(b, a.Value, true)
+		b = append(b, '"')
+	}
 	b = append(b, ">\n"...)
 	rootVals := make([]string, len(rootItems))
 	b, err = wr.appendItems(b, h.RootItems, ParentRoot, rootItems, rootVals, indent1)
 	if err != nil {
 		return nil, fmt.Errorf("naaccr: new writer: root items: %w", err)
+	}
+	if b, err = wr.appendExtensions(b, h.Extensions, indent1); err != nil {
+		return nil, fmt.Errorf("naaccr: new writer: root: %w", err)
 	}
 	if _, err := wr.bw.Write(b); err != nil {
 		return nil, fmt.Errorf("naaccr: new writer: %w", err)
@@ -171,12 +203,18 @@ func (w *Writer) WritePatient(p *Patient) error {
 	w.inPatient = 0
 	b := append(w.buf[:0], indent1+"<Patient>\n"...)
 	b, err := w.appendItems(b, p.Items, ParentPatient, w.patientItems, w.patientVals, indent2)
+	if err == nil {
+		b, err = w.appendExtensions(b, p.Extensions, indent2)
+	}
 	if err != nil {
 		return w.patientError(p, 0, err)
 	}
 	for i := range p.Tumors {
 		b = append(b, indent2+"<Tumor>\n"...)
 		b, err = w.appendItems(b, p.Tumors[i].Items, ParentTumor, w.tumorItems, w.tumorVals, indent3)
+		if err == nil {
+			b, err = w.appendExtensions(b, p.Tumors[i].Extensions, indent3)
+		}
 		if err != nil {
 			return w.patientError(p, i+1, err)
 		}
@@ -269,6 +307,106 @@ func (w *Writer) appendItems(b []byte, items map[string]string, lvl Parent, defs
 		b = append(b, "</Item>\n"...)
 	}
 	return b, nil
+}
+
+// appendExtensions appends extension elements, each on a line of its own, after checking that
+// it is one well-formed element of another namespace.
+func (w *Writer) appendExtensions(b []byte, exts []Extension, ind string) ([]byte, error) {
+	for i, e := range exts {
+		if err := checkExtension(e.XML, w.namespaces); err != nil {
+			return b, fmt.Errorf("extension %d: %w", i+1, err)
+		}
+		b = append(b, ind...)
+		b = append(b, e.XML...)
+		b = append(b, '\n')
+	}
+	return b, nil
+}
+
+// checkExtension checks that x is one element, in a namespace of its own, that is well formed
+// within a root element declaring the NAACCR namespace as the default and ns.
+func checkExtension(x string, ns []NamespaceDecl) error {
+	var doc strings.Builder
+	doc.WriteString(`<NaaccrData xmlns="` + Namespace + `"`)
+	for _, d := range ns {
+		doc.WriteString(` xmlns:` + d.Prefix + `="`)
+		doc.Write(appendEscaped(nil, d.URI, true))
+		doc.WriteString(`"`)
+	}
+	doc.WriteString(">")
+	doc.WriteString(x)
+	doc.WriteString("</NaaccrData>")
+	sc := newXMLScanner(strings.NewReader(doc.String()))
+	elements := 0
+	for {
+		if err := sc.next(); err != nil {
+			var xe *xmlError
+			if errors.As(err, &xe) {
+				return errors.New(xe.msg)
+			}
+			return err
+		}
+		switch {
+		case sc.kind == tokEOF:
+			if elements != 1 {
+				return fmt.Errorf("it holds %d elements, not one", elements)
+			}
+			return nil
+		case sc.kind == tokStart && len(sc.open) == 2:
+			elements++
+			if sc.space == Namespace || sc.space == "" {
+				return fmt.Errorf("element <%s> is not in a namespace of its own", clipBytes(sc.openName(1)))
+			}
+		case sc.kind == tokText && len(sc.open) == 1:
+			if len(trimSpace(sc.text)) > 0 {
+				return errors.New("text outside its element")
+			}
+		}
+	}
+}
+
+// checkRootExtensions checks the root's namespace declarations and attributes: prefixes that
+// are names of their own, declared once, and attributes in declared namespaces other than NAACCR's.
+func checkRootExtensions(h Header) error {
+	uris := map[string]string{}
+	for _, d := range h.Namespaces {
+		if !isName([]byte(d.Prefix)) || strings.Contains(d.Prefix, ":") || equalFoldASCII(d.Prefix[:min(3, len(d.Prefix))], "xml") {
+			return fmt.Errorf("namespace prefix %q cannot be declared", clip(d.Prefix))
+		}
+		if _, dup := uris[d.Prefix]; dup || d.URI == "" {
+			return fmt.Errorf("namespace prefix %q is declared twice or with an empty URI", clip(d.Prefix))
+		}
+		uris[d.Prefix] = d.URI
+	}
+	seen := map[string]bool{}
+	for _, a := range h.Attributes {
+		uri, ok := uris[a.Prefix]
+		switch {
+		case !ok:
+			return fmt.Errorf("root attribute %s:%s: namespace prefix not declared", clip(a.Prefix), clip(a.Local))
+		case uri == Namespace:
+			return fmt.Errorf("root attribute %s:%s is in the NAACCR namespace", clip(a.Prefix), clip(a.Local))
+		case !isName([]byte(a.Local)) || strings.Contains(a.Local, ":"):
+			return fmt.Errorf("root attribute name %q is not an XML name", clip(a.Local))
+		case seen[uri+" "+a.Local]:
+			return fmt.Errorf("root attribute %s:%s is given twice", clip(a.Prefix), clip(a.Local))
+		case !isXMLText(a.Value):
+			return fmt.Errorf("root attribute %s:%s: a character XML does not allow, or invalid UTF-8", clip(a.Prefix), clip(a.Local))
+		}
+		seen[uri+" "+a.Local] = true
+	}
+	return nil
+}
+
+// isXMLText reports whether s is UTF-8 made of characters XML allows (all that a reader can have
+// read from an attribute).
+func isXMLText(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || !isXMLChar(r) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // checkValue checks what the writer guarantees of a value: no control characters, and no more

@@ -49,9 +49,12 @@ type xmlScanner struct {
 	open       []openElem
 	bindings   []nsBinding
 	pendingEnd bool // a self-closing tag: the end tag comes next
-	rootDone   bool
-	rootSeen   bool
-	started    bool // the first byte has been looked at (for the XML declaration and BOM)
+	// unbound says the start tag's element or an attribute uses an undeclared prefix (possible
+	// only with unboundOK).
+	unbound  bool
+	rootDone bool
+	rootSeen bool
+	started  bool // the first byte has been looked at (for the XML declaration and BOM)
 
 	scratch     []byte // resolved character data and attribute values
 	unboundOK   bool   // relaxed: an unbound prefix resolves to no namespace instead of failing
@@ -222,6 +225,7 @@ func (s *xmlScanner) indexFrom(from int, delim []byte) (int, error) {
 func (s *xmlScanner) next() error {
 	s.text = nil
 	s.attrs = s.attrs[:0]
+	s.unbound = false
 	if s.pendingEnd {
 		s.pendingEnd = false
 		s.kind = tokEnd
@@ -808,6 +812,7 @@ func (s *xmlScanner) startTag() error {
 			if !a.bound && !s.unboundOK {
 				return s.errAt(off, "namespace prefix %s of attribute %s:%s is not declared", clipBytes(a.prefix), clipBytes(a.prefix), clipBytes(a.local))
 			}
+			s.unbound = s.unbound || !a.bound
 		}
 	}
 	prefix, local := []byte(nil), qname
@@ -821,6 +826,7 @@ func (s *xmlScanner) startTag() error {
 	if !bound && len(prefix) > 0 && !s.unboundOK {
 		return s.errAt(off, "namespace prefix %s of element <%s> is not declared", clipBytes(prefix), clipBytes(qname))
 	}
+	s.unbound = s.unbound || !bound
 	elem.nameStart = len(s.names)
 	s.names = append(s.names, qname...)
 	elem.nameEnd = len(s.names)
