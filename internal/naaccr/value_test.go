@@ -2,6 +2,7 @@ package naaccr
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -280,4 +281,30 @@ func TestCheckTypeSaysWhyAValueDoesNotFitItsType(t *testing.T) {
 			}
 		})
 	}
+}
+
+// xsdDateTime is the lexical form of xsd:dateTime, as a regular expression; the day of the month
+// and the 24:00:00 rule are checked apart.
+var xsdDateTime = regexp.MustCompile(`^-?([1-9][0-9]{4,}|[0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?|24:00:00(\.0+)?)(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?$`)
+
+// FuzzIsDateTime: IsDateTime agrees with the grammar of xsd:dateTime and, for the years time can
+// hold, with the calendar.
+func FuzzIsDateTime(f *testing.F) {
+	for _, s := range []string{"2026-03-15T10:20:30Z", "2026-03-15T1:20:30", "2026-02-29T00:00:00", "2024-02-29T24:00:00.00+14:00", "-12026-03-15T10:20:30.5-05:00", "0000-01-01T00:00:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := IsDateTime(s)
+		if got && !xsdDateTime.MatchString(s) {
+			t.Fatalf("IsDateTime(%q) = true, but it is not of the xsd:dateTime form", s)
+		}
+		if !xsdDateTime.MatchString(s) || len(s) < 19 || s[0] == '-' || s[4] != '-' || strings.HasPrefix(s, "0000") || s[11:13] == "24" {
+			return
+		}
+		// A four-digit year from 0001: time.Parse says whether the day exists.
+		_, err := time.Parse("2006-01-02", s[:10])
+		if got != (err == nil) {
+			t.Fatalf("IsDateTime(%q) = %v, but the calendar says %v", s, got, err)
+		}
+	})
 }
