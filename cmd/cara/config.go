@@ -33,6 +33,11 @@ type env struct {
 	// IntakeMaxBytes limits an upload (CARA_INTAKE_MAX_BYTES; default 2 GiB).
 	IntakeDir      string
 	IntakeMaxBytes int64
+	// AuditKey (CARA_AUDIT_KEY, base64) or AuditKeyFile (CARA_AUDIT_KEY_FILE; default
+	// data/audit.key) is the audit key (see auditkey.go).
+	AuditKey     string
+	AuditKeyFile string
+	notices      io.Writer // where a command says what it did on the side, such as make a key: stderr
 }
 
 func envFromOS() env {
@@ -43,6 +48,8 @@ func envFromOS() env {
 		Now:           time.Now,
 		SubmissionDir: os.Getenv("CARA_SUBMISSION_DIR"),
 		IntakeDir:     os.Getenv("CARA_INTAKE_DIR"),
+		AuditKey:      os.Getenv("CARA_AUDIT_KEY"),
+		AuditKeyFile:  os.Getenv("CARA_AUDIT_KEY_FILE"),
 	}
 	if e.IntakeDir == "" {
 		e.IntakeDir = "data/intake"
@@ -73,17 +80,10 @@ func (e env) submissionDir() string {
 // defaultSubmissionDir is beside the default SQLite database.
 const defaultSubmissionDir = "data/submissions"
 
-// openStore opens and migrates the configured database.
+// openStore opens and migrates the configured database, with the installation's audit key.
 func openStore(ctx context.Context, e env) (*store.Store, error) {
-	s, err := store.Open(ctx, store.Config{MySQLDSN: e.DatabaseURL, SQLitePath: defaultSQLitePath, Now: e.Now})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.Migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	s, _, _, err := openKeyedStore(ctx, e, true)
+	return s, err
 }
 
 // catalog is the data that drives cara, loaded from the embedded schemas.

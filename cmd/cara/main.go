@@ -48,7 +48,12 @@ Usage:
                                   cases with errors are held back); exit status 1 when nothing was sent
   cara submission list [--facility CODE]
                                   list the submission batches
-  cara audit verify               check the audit trail's hash chain; exit status 1 when broken
+  cara audit verify [--checkpoint FILE]...
+                                  check the audit trail's keyed hash chain, and against each
+                                  checkpoint given; exit status 1 when broken
+  cara audit checkpoint [--out FILE]
+                                  verify the trail and write a signed checkpoint of its last event,
+                                  to keep outside the database
 
 Configuration (environment):
   CARA_DATABASE_URL   MySQL DSN, e.g. cara:secret@tcp(127.0.0.1:3306)/cara
@@ -58,6 +63,9 @@ Configuration (environment):
   CARA_INTAKE_DIR     where uploaded intake files are kept (default data/intake)
   CARA_INTAKE_MAX_BYTES  upload limit in bytes (default 2147483648, 2 GiB)
   CARA_SUBMISSION_DIR where submission batch files are kept (default ./data/submissions)
+  CARA_AUDIT_KEY_FILE the audit key's file (default ./data/audit.key, made when missing)
+  CARA_AUDIT_KEY      the audit key itself (base64), instead of a file; every cara process of
+                      one installation needs the same key
 `
 
 // errUsage marks a mistake in the command line; main prints the usage after it.
@@ -86,6 +94,7 @@ func run(ctx context.Context, args []string, env env, stdin io.Reader, stdout, s
 	if len(args) == 0 {
 		return fmt.Errorf("no command given: %w", errUsage)
 	}
+	env.notices = stderr
 	switch args[0] {
 	case "serve":
 		return cmdServe(ctx, env, args[1:], stderr)

@@ -5,23 +5,24 @@ import (
 	"flag"
 	"fmt"
 	"io"
-
-	"github.com/cara-registry/cara/internal/store"
 )
 
 func cmdMigrate(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if err := parseFlags(flag.NewFlagSet("migrate", flag.ContinueOnError), args); err != nil {
 		return err
 	}
-	s, err := store.Open(ctx, store.Config{MySQLDSN: e.DatabaseURL, SQLitePath: defaultSQLitePath, Now: e.Now})
+	s, _, n, err := openKeyedStore(ctx, e, true)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	n, err := s.Migrate(ctx)
+	fmt.Fprintf(stdout, "%s database is up to date (%d migration(s) applied)\n", s.Dialect(), n)
+	seal, err := s.AuditSeal(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s database is up to date (%d migration(s) applied)\n", s.Dialect(), n)
+	if seal.KeyedFrom > 1 {
+		fmt.Fprintf(stdout, "audit trail: events #1 to #%d are from before the audit key, fixed by its seal; the key hashes every event from #%d on\n", seal.KeyedFrom-1, seal.KeyedFrom)
+	}
 	return nil
 }

@@ -21,8 +21,8 @@ type Event struct {
 	EntityID   string
 	Details    string // JSON text
 	RemoteAddr string
-	PrevHash   string // hex SHA-256 of the event before; Genesis for the first
-	Hash       string // hex SHA-256 of Encode(event), which covers PrevHash
+	PrevHash   string // Hash of the event before; Genesis for the first
+	Hash       string // hex HMAC-SHA-256 of Encode(event) under the key (Key.Sum), which covers PrevHash; plain SHA-256 (Sum) before the key
 }
 
 // Head is the end of a chain: the last event's id and hash (0 and Genesis for an empty trail).
@@ -84,18 +84,23 @@ func canonicalDetails(details string) string {
 	return "r" + details
 }
 
-// Sum is the hex SHA-256 of Encode(e): the hash the event must carry.
+// Sum is the hex SHA-256 of Encode(e): the hash an event from before the key must carry.
 func Sum(e Event) string {
 	h := sha256.Sum256(Encode(e))
 	return hex.EncodeToString(h[:])
 }
 
-// Link makes e the event that follows head: it takes the next id and head's hash as its
-// PrevHash, its time in UTC to the microsecond (what both databases keep), and its own Hash.
+// Link makes e the event that follows head in a trail from before the key: it takes the next id
+// and head's hash as its PrevHash, its time in UTC to the microsecond (what both databases keep),
+// and its own Hash, the plain Sum. The store appends with Key.Link.
 func Link(head Head, e Event) Event {
+	return link(head, e, Sum)
+}
+
+func link(head Head, e Event, sum func(Event) string) Event {
 	e.ID = head.LastID + 1
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	e.PrevHash = head.LastHash
-	e.Hash = Sum(e)
+	e.Hash = sum(e)
 	return e
 }

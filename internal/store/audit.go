@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -57,7 +59,8 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 //     writer at a time is how SQLite works anyway). A concurrent append waits here and then reads
 //     the head this one left, so each event chains to the true last one.
 //  2. The head now holds the new event's id and still the last event's hash.
-//  3. The event is inserted with that id, the last hash as prev_hash, and its own hash.
+//  3. The event is inserted with that id, the last hash as prev_hash, and its own hash under
+//     the store's audit key.
 //  4. The head takes the new hash.
 //
 // The store numbers events itself rather than by AUTO_INCREMENT, because the hash covers the id
@@ -69,6 +72,15 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 // append takes, so holding it no longer than needed keeps writers moving, and taking it after
 // any other lock keeps one order of locks (no deadlock).
 func (s *Store) audit(tx *gorm.DB, e AuditEntry) error {
+	if s.key == nil {
+		return fmt.Errorf("store: audit %s: the store was opened without an audit key", e.Action)
+	}
+	return s.appendAudit(tx, e, s.key.Link)
+}
+
+// appendAudit is audit with the hash of link: the key's, but for tests that make a trail from
+// before the key.
+func (s *Store) appendAudit(tx *gorm.DB, e AuditEntry, link func(audit.Head, audit.Event) audit.Event) error {
 	details := "{}"
 	if e.Details != nil {
 		b, err := json.Marshal(e.Details)
@@ -89,7 +101,7 @@ func (s *Store) audit(tx *gorm.DB, e AuditEntry) error {
 		return fmt.Errorf("store: audit %s: read the chain: %w", e.Action, err)
 	}
 	head.LastID-- // step 1 moved it on
-	ev := audit.Link(head, audit.Event{
+	ev := link(head, audit.Event{
 		At: s.now(), UserID: uint64Ptr(e.UserID), Action: strings.ToValidUTF8(e.Action, "\uFFFD"),
 		Entity: strings.ToValidUTF8(e.Entity, "\uFFFD"), EntityID: clampEntityID(e.EntityID), Details: details,
 		RemoteAddr: strings.ToValidUTF8(e.RemoteAddr, "\uFFFD"),
@@ -123,6 +135,95 @@ func (s *Store) AuditChainHead(ctx context.Context) (audit.Head, error) {
 		return h, fmt.Errorf("store: audit chain head: %w", err)
 	}
 	return h, nil
+}
+
+// AuditSeal returns where the audit key took over the chain (see audit.Seal).
+func (s *Store) AuditSeal(ctx context.Context) (audit.Seal, error) {
+	var seal audit.Seal
+	err := s.db.WithContext(ctx).Raw("SELECT keyed_from, key_seal FROM audit_chain WHERE id = 1").Row().Scan(&seal.KeyedFrom, &seal.MAC)
+	if err != nil {
+		return seal, fmt.Errorf("store: audit seal: %w", err)
+	}
+	return seal, nil
+}
+
+// ErrAuditKey is a store's audit key that is not the one its trail was sealed with.
+var ErrAuditKey = errors.New("the audit key is not the one this database's audit trail was sealed with")
+
+// SealAuditChain writes the audit key's seal (audit.Key.Seal) of where the key took over the
+// chain, when it is not written yet: on a new database before the first event, on one from
+// before the key after its last event (migration 00010 recorded which). It returns the seal.
+//
+// Concurrent processes migrating with the same key write the same seal; the head's row lock
+// makes them take turns, and the later one finds the seal written. A process with another key
+// finds it written too, and CheckAuditKey refuses that key.
+func (s *Store) SealAuditChain(ctx context.Context) (audit.Seal, error) {
+	if s.key == nil {
+		return audit.Seal{}, fmt.Errorf("store: seal the audit chain: the store was opened without an audit key")
+	}
+	var seal audit.Seal
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("UPDATE audit_chain SET key_seal = key_seal WHERE id = 1").Error; err != nil {
+			return fmt.Errorf("lock the chain: %w", err)
+		}
+		if err := tx.Raw("SELECT keyed_from, key_seal FROM audit_chain WHERE id = 1").Row().Scan(&seal.KeyedFrom, &seal.MAC); err != nil {
+			return fmt.Errorf("read the chain: %w", err)
+		}
+		if seal.MAC != "" {
+			return nil
+		}
+		if seal.KeyedFrom == 0 {
+			return fmt.Errorf("audit_chain.keyed_from is 0, which no migration writes")
+		}
+		prev, err := auditHashBefore(tx, seal.KeyedFrom)
+		if err != nil {
+			return err
+		}
+		seal.MAC = s.key.Seal(seal.KeyedFrom, prev)
+		return tx.Exec("UPDATE audit_chain SET key_seal = ? WHERE id = 1", seal.MAC).Error
+	})
+	if err != nil {
+		return seal, fmt.Errorf("store: seal the audit chain: %w", err)
+	}
+	return seal, nil
+}
+
+// auditHashBefore is the hash of the event before id: Genesis for the first.
+func auditHashBefore(tx *gorm.DB, id uint64) (string, error) {
+	if id <= 1 {
+		return audit.Genesis, nil
+	}
+	var hash string
+	err := tx.Raw("SELECT hash FROM audit_events WHERE id = ?", id-1).Row().Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("event #%d, the last before the key took over, is missing", id-1)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read event #%d: %w", id-1, err)
+	}
+	return hash, nil
+}
+
+// CheckAuditKey refuses (ErrAuditKey) a store whose audit key is not the one its chain was
+// sealed with, so that a process given another installation's key, or a new one by mistake,
+// does not append events that break the chain. It does not verify the trail: cara audit verify
+// does.
+func (s *Store) CheckAuditKey(ctx context.Context) error {
+	if s.key == nil {
+		return fmt.Errorf("store: check the audit key: the store was opened without one")
+	}
+	seal, err := s.AuditSeal(ctx)
+	if err != nil {
+		return err
+	}
+	prev, err := auditHashBefore(s.db.WithContext(ctx), seal.KeyedFrom)
+	if err != nil {
+		return fmt.Errorf("store: check the audit key: %w", err)
+	}
+	if seal.MAC == "" || s.key.Seal(seal.KeyedFrom, prev) != seal.MAC {
+		return fmt.Errorf("store: %w (run cara audit verify to see where the trail breaks)", ErrAuditKey)
+	}
+	return nil
 }
 
 // AuditChain returns up to limit events with an id above after, in id order, for audit.Verify.

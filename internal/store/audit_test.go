@@ -16,7 +16,7 @@ import (
 // verifyAudit checks the store's trail and returns what audit.Verify found.
 func verifyAudit(t *testing.T, s *store.Store) audit.Result {
 	t.Helper()
-	res, err := audit.Verify(context.Background(), s, nil)
+	res, err := audit.Verify(context.Background(), s, storetest.AuditKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestAuditEventsChainInOrderOfAppending(t *testing.T) {
 		}
 		prev := audit.Genesis
 		for i, e := range evs {
-			if e.ID != uint64(i+1) || e.PrevHash != prev || len(e.Hash) != 64 || e.Hash != audit.Sum(e) {
+			if e.ID != uint64(i+1) || e.PrevHash != prev || len(e.Hash) != 64 || e.Hash != storetest.AuditKey.Sum(e) {
 				t.Errorf("event %d = %+v; want id %d chained to %s", i, e, i+1, prev)
 			}
 			prev = e.Hash

@@ -36,7 +36,7 @@ func eachWithClock(t *testing.T, fn func(t *testing.T, s *store.Store, clk *mova
 	for _, d := range []store.Dialect{store.DialectSQLite, store.DialectMySQL} {
 		t.Run(string(d), func(t *testing.T) {
 			clk := &movableClock{t: storetest.Clock}
-			cfg := store.Config{Now: clk.Now}
+			cfg := store.Config{Now: clk.Now, AuditKey: storetest.AuditKey}
 			if d == store.DialectSQLite {
 				cfg.SQLitePath = filepath.Join(t.TempDir(), "cara.db")
 			} else {

@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/migrations"
 )
 
@@ -45,6 +46,9 @@ type Config struct {
 	MySQLDSN   string
 	SQLitePath string
 	Now        func() time.Time // clock for timestamps; time.Now when nil
+	// AuditKey hashes every audit event appended (see audit.Key); a store opened without one can
+	// read but refuses to append, so that no event is ever written unkeyed.
+	AuditKey *audit.Key
 }
 
 // Store is the one concrete store of cara.
@@ -53,6 +57,7 @@ type Store struct {
 	sqlDB   *sql.DB
 	dialect Dialect
 	now     func() time.Time
+	key     *audit.Key
 }
 
 // Open connects to the configured database. It does not migrate; call Migrate.
@@ -111,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dialect, err)
 	}
-	return &Store{db: db, sqlDB: sqlDB, dialect: dialect, now: now}, nil
+	return &Store{db: db, sqlDB: sqlDB, dialect: dialect, now: now, key: cfg.AuditKey}, nil
 }
 
 // normalizeMySQLDSN accepts a go-sql-driver DSN (user:pass@tcp(host:3306)/db), optionally with a
@@ -143,7 +148,8 @@ func (s *Store) DB() *sql.DB { return s.sqlDB }
 // Close closes the database.
 func (s *Store) Close() error { return s.sqlDB.Close() }
 
-// Migrate applies every pending migration of the store's dialect and returns how many ran.
+// Migrate applies every pending migration of the store's dialect and returns how many ran. With
+// an audit key it then seals the audit chain when it is not yet sealed (see SealAuditChain).
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	sub, err := fs.Sub(migrations.FS, string(s.dialect))
 	if err != nil {
@@ -160,6 +166,11 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	res, err := p.Up(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("store: migrate %s: %w", s.dialect, err)
+	}
+	if s.key != nil {
+		if _, err := s.SealAuditChain(ctx); err != nil {
+			return len(res), err
+		}
 	}
 	return len(res), nil
 }

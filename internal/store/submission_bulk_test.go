@@ -85,7 +85,7 @@ func TestRecordSubmissionOfManyCasesBindsThemToOneEvent(t *testing.T) {
 		if err != nil || after.LastID != before.LastID+1 {
 			t.Errorf("audit head moved from %d to %d (%v), want one event", before.LastID, after.LastID, err)
 		}
-		if v, err := audit.Verify(ctx, s, nil); err != nil || v.Break != nil {
+		if v, err := audit.Verify(ctx, s, storetest.AuditKey, nil); err != nil || v.Break != nil {
 			t.Errorf("audit chain: %+v (%v)", v.Break, err)
 		}
 		if checked, bad, err := s.VerifySubmissions(ctx); err != nil || checked != 1 || len(bad) != 0 {

@@ -114,7 +114,7 @@ func BenchmarkBatchMySQL(b *testing.B) {
 		warned += res.WarnedCount
 		timing.Add(res.Timing)
 		// The bulk audit events must chain like any others.
-		if v, err := audit.Verify(ctx, s, nil); err != nil || v.Break != nil {
+		if v, err := audit.Verify(ctx, s, storetest.AuditKey, nil); err != nil || v.Break != nil {
 			b.Fatalf("audit chain after the batch: %+v (%v)", v, err)
 		}
 	}
@@ -162,7 +162,7 @@ func benchStore(b *testing.B, ctx context.Context, target int, set *edits.Set) (
 		b.Fatal(err)
 	}
 	cfg.DBName = name
-	s, err := store.Open(ctx, store.Config{MySQLDSN: cfg.FormatDSN(), Now: func() time.Time { return storetest.Clock }})
+	s, err := store.Open(ctx, store.Config{MySQLDSN: cfg.FormatDSN(), Now: func() time.Time { return storetest.Clock }, AuditKey: storetest.AuditKey})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -256,7 +256,7 @@ func TestEveryActionIsAudited(t *testing.T) {
 		}
 
 		// The whole trail still chains.
-		res, err := audit.Verify(ctx, s, nil)
+		res, err := audit.Verify(ctx, s, storetest.AuditKey, nil)
 		if err != nil || res.Break != nil || res.Events < int64(len(steps)) {
 			t.Errorf("verify: %d events, break %+v, %v", res.Events, res.Break, err)
 		}

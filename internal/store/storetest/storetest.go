@@ -6,6 +6,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -17,6 +18,7 @@ import (
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/store"
 )
 
@@ -25,6 +27,21 @@ const DefaultMySQLDSN = "root@tcp(127.0.0.1:3306)/test"
 
 // Clock is the fixed time stores made here start at.
 var Clock = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
+
+// AuditKey is the audit key of the stores made here: a fixed one, so that a test can verify a
+// trail (audit.Verify) or make a store of the same database with it.
+var AuditKey = mustKey(bytes.Repeat([]byte("cara-storetest!!"), 2))
+
+// OtherAuditKey is a key that is not AuditKey, for tests of a wrong key.
+var OtherAuditKey = mustKey(bytes.Repeat([]byte("not-the-test-key"), 2))
+
+func mustKey(secret []byte) *audit.Key {
+	k, err := audit.NewKey(secret)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 // Each runs fn as a subtest once per database, each with a new, migrated, empty store.
 func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
@@ -48,6 +65,7 @@ func New(t testing.TB, d store.Dialect) *store.Store {
 		cfg.MySQLDSN = MySQLDSN(t)
 	}
 	cfg.Now = func() time.Time { return Clock }
+	cfg.AuditKey = AuditKey
 	s, err := store.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("open %s store: %v", d, err)
