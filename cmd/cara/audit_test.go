@@ -60,7 +60,8 @@ func TestAuditVerifyPassesOnADemoDatabaseAndNamesATamperedEvent(t *testing.T) {
 
 func TestAuditWithoutVerifyIsAUsageError(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
-	for _, args := range [][]string{{"audit"}, {"audit", "check"}, {"audit", "verify", "extra"}} {
+	for _, args := range [][]string{{"audit"}, {"audit", "check"}, {"audit", "verify", "extra"}, {"audit", "verify", "--checkpoint"},
+		{"audit", "checkpoint", "extra"}, {"audit", "checkpoint", "--out"}} {
 		if _, err := runCmd(t, e, "", args...); !errors.Is(err, errUsage) {
 			t.Errorf("%v: err = %v, want a usage error", args, err)
 		}
