@@ -1,6 +1,7 @@
 // Package audit gives cara's audit trail its vocabulary and its tamper evidence: the names of the
-// actions it records, the canonical encoding and SHA-256 hash that chain each event to the one
-// before it, and Verify, which walks a stored trail and names the first event that does not fit.
+// actions it records, the canonical encoding and the keyed hash (HMAC-SHA-256 under a Key held
+// outside the database) that chain each event to the one before it, Verify, which walks a stored
+// trail and names the first event that does not fit, and signed checkpoints of a trail's head.
 // It knows nothing of the database; internal/store keeps the events and appends them in turn.
 package audit
 
