@@ -306,3 +306,13 @@ func TestAuditCheckpointRefusesABrokenTrail(t *testing.T) {
 		t.Error("a checkpoint was written for a broken trail")
 	}
 }
+
+// envAuditKey is the audit key the commands of e use, for a test's own store that appends.
+func envAuditKey(t *testing.T, e env) *audit.Key {
+	t.Helper()
+	k, err := e.auditKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

@@ -383,7 +383,7 @@ func TestEditsRunStoreUpdatesTheTumorsEditCounts(t *testing.T) {
 		if out, err := runCmd(t, e, "", "demo"); err != nil {
 			t.Fatalf("demo: %v\n%s", err, out)
 		}
-		s, err := store.Open(ctx, store.Config{MySQLDSN: e.DatabaseURL, SQLitePath: defaultSQLitePath})
+		s, err := store.Open(ctx, store.Config{MySQLDSN: e.DatabaseURL, SQLitePath: defaultSQLitePath, AuditKey: envAuditKey(t, e)})
 		if err != nil {
 			t.Fatal(err)
 		}
