@@ -316,3 +316,38 @@ func envAuditKey(t *testing.T, e env) *audit.Key {
 	}
 	return k
 }
+
+func TestADatabaseFromBeforeTheKeyIsSealedAndItsOlderEventsReported(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e env) {
+		if out, err := runCmd(t, e, "", "demo"); err != nil {
+			t.Fatalf("demo: %q, %v", out, err)
+		}
+		// Made a database from before migration 00010: its events hashed with plain SHA-256.
+		s := attack(t, e)
+		recomputePlain(t, s, 1, "{}")
+		var n uint64
+		if err := s.DB().QueryRow("SELECT last_id FROM audit_chain").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"ALTER TABLE audit_chain DROP COLUMN key_seal", "ALTER TABLE audit_chain DROP COLUMN keyed_from",
+			"DELETE FROM goose_db_version WHERE version_id = 10"} {
+			if _, err := s.DB().Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		out, err := runCmd(t, e, "", "migrate")
+		want := fmt.Sprintf("audit trail: events #1 to #%d are from before the audit key, fixed by its seal; the key hashes every event from #%d on", n, n+1)
+		if err != nil || !strings.Contains(out, want) {
+			t.Fatalf("migrate: %q, %v; want %q", out, err, want)
+		}
+		if out, err := runCmd(t, e, "", "export", "--out", "a.xml"); err != nil {
+			t.Fatalf("export: %q, %v", out, err)
+		}
+		out, err = runCmd(t, e, "", "audit", "verify")
+		want = fmt.Sprintf("audit trail intact: %d events\n", n+1)
+		older := fmt.Sprintf("%d events before the key was introduced (#1 to #%d)", n, n)
+		if err != nil || !strings.HasPrefix(out, want) || !strings.Contains(out, older) {
+			t.Errorf("verify: %q, %v; want %q and %q", out, err, want, older)
+		}
+	})
+}
