@@ -202,7 +202,8 @@ func TestWorkflowSaveWithHTMXRefreshesTheBarVersion(t *testing.T) {
 	p := reg.openCase(t, f.caseA, "diagnosis")
 	r := reg.save(t, p, map[string]string{"primarySite": "C342"}, "HX-Request", "true")
 	r.wantStatus(http.StatusOK)
-	bar := r.doc.Find(`#workflow[hx-swap-oob]`)
+	// htmx reads an empty hx-swap-oob as absent: the bar must say "true".
+	bar := r.doc.Find(`#workflow[hx-swap-oob="true"]`)
 	if bar.Length() != 1 {
 		t.Fatalf("htmx save answers without the action bar out of band\n%s", excerpt(r.body))
 	}
