@@ -471,7 +471,9 @@ type AcceptResult struct {
 	TumorsSkipped   int
 }
 
-// Summary says what an accept did in a sentence.
+// Summary says what an accept did in a sentence. The new patients are named only when there
+// are some: an intake's page summarizes from the stored counts, which do not keep them, and
+// must not claim there were none.
 func (r AcceptResult) Summary() string {
 	if r.TumorsCreated == 0 {
 		if r.TumorsExisting == 0 {
@@ -479,8 +481,12 @@ func (r AcceptResult) Summary() string {
 		}
 		return fmt.Sprintf("nothing new: all %d acceptable tumors were already received (%d left out for errors)", r.TumorsExisting, r.TumorsSkipped)
 	}
-	return fmt.Sprintf("imported %d tumors (%d new patients) as received; %d were already received; %d left out for errors",
-		r.TumorsCreated, r.PatientsCreated, r.TumorsExisting, r.TumorsSkipped)
+	patients := ""
+	if r.PatientsCreated > 0 {
+		patients = fmt.Sprintf(" (%d new patients)", r.PatientsCreated)
+	}
+	return fmt.Sprintf("imported %d tumors%s as received; %d were already received; %d left out for errors",
+		r.TumorsCreated, patients, r.TumorsExisting, r.TumorsSkipped)
 }
 
 // Accept imports the records of a checked intake that have no error-severity failure, as cases
