@@ -13,6 +13,8 @@ func StatusLabel(s string) string {
 		return "Approved"
 	case "submitted":
 		return "Submitted"
+	case "received":
+		return "Received"
 	}
 	return s
 }

@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
+	"github.com/cara-registry/cara/views"
 )
 
 // step posts the action bar of a case page as a browser would, with an action and a reason.
@@ -231,5 +233,13 @@ func TestReviewerCannotChangeAbstractValues(t *testing.T) {
 	rev.post(t, casePath(f.caseA), vals).wantStatus(http.StatusForbidden)
 	if !sameCase(before, f.loadCase(t, f.caseA)) {
 		t.Error("a reviewer's save changed the case")
+	}
+}
+
+func TestEveryStatusShowsItsLabel(t *testing.T) {
+	for _, st := range abstract.Statuses {
+		if got, want := views.StatusLabel(string(st)), st.Label(); got != want {
+			t.Errorf("status %s shown as %q, want %q", st, got, want)
+		}
 	}
 }
