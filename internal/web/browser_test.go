@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
@@ -240,33 +241,66 @@ func (b *browserTab) fail(format string, args ...any) {
 	b.t.Fatalf(format+"\nat %s (screenshot %s):\n%s", append(args, loc, b.screenshot(b.shot), body)...)
 }
 
+// stepLimit is how long one step may take: long enough for a loaded machine, short enough that
+// a failure leaves time to say where the browser was.
+const stepLimit = 20 * time.Second
+
 // run runs steps with a time limit of their own, so that a failure can still say where the
 // browser was.
 func (b *browserTab) run(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	stepCtx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	stepCtx, cancel := context.WithTimeout(b.ctx, stepLimit)
 	defer cancel()
 	if err := chromedp.Do(stepCtx, steps...); err != nil {
 		b.fail("%s: %v", what, err)
 	}
 }
 
-// value is the value of the form field sel selects.
+// value is the value of the form field sel selects, within a step's time limit.
 func (b *browserTab) value(sel string) string {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Value(css(sel)))
+	ctx, cancel := context.WithTimeout(b.ctx, stepLimit)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Value(css(sel)))
 	if err != nil {
 		b.fail("value of %s: %v", sel, err)
 	}
 	return v
 }
 
-// text is the trimmed text of the element sel selects.
+// text is the trimmed text of the element sel selects, within a step's time limit.
 func (b *browserTab) text(sel chromedp.CSS) string {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Text(sel))
+	ctx, cancel := context.WithTimeout(b.ctx, stepLimit)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Text(sel))
 	if err != nil {
 		b.fail("text of %s: %v", sel, err)
 	}
 	return strings.TrimSpace(v)
+}
+
+// pick types words into the look-up of a case or new-case field, waits until its list offers
+// code first, and picks it with ArrowDown and Enter, as a person at the keyboard does.
+func (b *browserTab) pick(item, words, code string) {
+	b.t.Helper()
+	field := css("#f-" + item)
+	b.run("look up "+item+" by "+words,
+		chromedp.Focus(field),
+		chromedp.Clear(field),
+		chromedp.SendKeys(field, words),
+		chromedp.PollFunction[chromedp.Void](`(item, code) => {
+			const list = document.getElementById("lb-" + item), input = document.getElementById("f-" + item);
+			const first = list && list.querySelector('[role="option"]');
+			return !!first && !list.hidden && first.dataset.code === code && input.getAttribute("aria-expanded") === "true";
+		}`, chromedp.WithPollingArgs(item, code), chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.KeyEvent(kb.ArrowDown),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.PollFunction[chromedp.Void](`(item) => document.getElementById("lb-" + item).hidden &&
+			document.getElementById("f-" + item).getAttribute("aria-expanded") === "false"`,
+			chromedp.WithPollingArgs(item), chromedp.WithPollingTimeout(5*time.Second)),
+	)
+	if got := b.value("#f-" + item); got != code {
+		b.fail("%s holds %q after the pick, want %s", item, got, code)
+	}
 }

@@ -28,30 +28,7 @@ func TestBrowserStartsNewCaseWithTheKeyboard(t *testing.T) {
 	fail := bt.fail
 	run := bt.run
 	value := bt.value
-	// pick types words into a look-up, waits until its list offers code first, and picks it with
-	// ArrowDown and Enter.
-	pick := func(item, words, code string) {
-		t.Helper()
-		field := css("#f-" + item)
-		run("look up "+item+" by "+words,
-			chromedp.Focus(field),
-			chromedp.Clear(field),
-			chromedp.SendKeys(field, words),
-			chromedp.PollFunction[chromedp.Void](`(item, code) => {
-				const list = document.getElementById("lb-" + item), input = document.getElementById("f-" + item);
-				const first = list && list.querySelector('[role="option"]');
-				return !!first && !list.hidden && first.dataset.code === code && input.getAttribute("aria-expanded") === "true";
-			}`, chromedp.WithPollingArgs(item, code), chromedp.WithPollingTimeout(10*time.Second)),
-			chromedp.KeyEvent(kb.ArrowDown),
-			chromedp.KeyEvent(kb.Enter),
-			chromedp.PollFunction[chromedp.Void](`(item) => document.getElementById("lb-" + item).hidden &&
-				document.getElementById("f-" + item).getAttribute("aria-expanded") === "false"`,
-				chromedp.WithPollingArgs(item), chromedp.WithPollingTimeout(5*time.Second)),
-		)
-		if got := value("#f-" + item); got != code {
-			fail("%s holds %q after the pick, want %s", item, got, code)
-		}
-	}
+	pick := bt.pick
 	// typeInto replaces what a text field holds with keys.
 	typeInto := func(item, v string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(chromedp.Clear(css("#f-"+item)), chromedp.SendKeys(css("#f-"+item), v))
