@@ -27,7 +27,7 @@ func TestBrowserEditPanelFollowsAChangeRightAfterItsSwap(t *testing.T) {
 		chromedp.Navigate(f.server.URL+"/login"),
 		chromedp.WaitVisible(testid("login-form")),
 		chromedp.SendKeys(css("#username"), registrarA),
-		chromedp.SendKeys(css("#password"), testPassword+kb.Enter),
+		chromedp.SendKeys(css("#password"), testPassword), chromedp.SendKeys(css("#password"), kb.Enter),
 		chromedp.WaitVisible(testid("worklist-row")),
 	)
 	bt.run("open the case",

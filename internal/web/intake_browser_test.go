@@ -35,7 +35,7 @@ func TestBrowserIntakeUpload(t *testing.T) {
 		chromedp.Navigate(f.server.URL+"/login"),
 		chromedp.WaitVisible(testid("login-form")),
 		chromedp.SendKeys(css("#username"), registrarA),
-		chromedp.SendKeys(css("#password"), testPassword+kb.Enter),
+		chromedp.SendKeys(css("#password"), testPassword), chromedp.SendKeys(css("#password"), kb.Enter),
 		chromedp.WaitVisible(testid("nav-intake")))
 	run("open the intake page", chromedp.Click(testid("nav-intake")), chromedp.WaitVisible(testid("intake-form")))
 	run("upload the file",

@@ -36,7 +36,7 @@ func createAndDownloadBatch(t *testing.T, tab context.Context, f *fixture) brows
 		chromedp.Navigate(f.server.URL+"/login"),
 		chromedp.WaitVisible(testid("login-form")),
 		chromedp.SendKeys(css("#username"), registrarA),
-		chromedp.SendKeys(css("#password"), testPassword+kb.Enter),
+		chromedp.SendKeys(css("#password"), testPassword), chromedp.SendKeys(css("#password"), kb.Enter),
 		chromedp.WaitVisible(testid("worklist-row")),
 	)
 	run("open Submissions", chromedp.Click(testid("nav-submissions")), chromedp.WaitVisible(testid("submission-form")))
