@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
+	"github.com/cara-registry/cara/internal/tempfile"
 	"github.com/cara-registry/cara/internal/web"
 )
 
@@ -49,6 +51,9 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	if fs.NArg() != 1 {
 		return fmt.Errorf("intake: name one NAACCR XML file: %w", errUsage)
 	}
+	// Like serve, the command removes what killed uploads left in the intake folder; a failure
+	// is no reason not to check the file (serve and the next upload try again).
+	_, _ = tempfile.Sweep(e.IntakeDir, time.Now())
 	path, err := filepath.Abs(fs.Arg(0))
 	if err != nil {
 		return fmt.Errorf("intake: %s: %w", fs.Arg(0), err)

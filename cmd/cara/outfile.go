@@ -5,24 +5,27 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cara-registry/cara/internal/tempfile"
 )
 
 // outFile is a file written beside its target and renamed into place by Commit, so that a
 // failed run never leaves a partial file under the name a person or a registry would pick up.
-// A name ending in .gz is written gzip-compressed.
+// A name ending in .gz is written gzip-compressed. The temporary and the file are readable by
+// cara's user only (they hold patient data), and a killed run's temporary is removed by the
+// next run in the directory (see tempfile).
 type outFile struct {
 	path string
-	tmp  *os.File
+	tmp  *tempfile.File
 	bw   *bufio.Writer
 	gz   *gzip.Writer
 	W    io.Writer // what to write the content to
 }
 
 func createOutFile(path string) (*outFile, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	tmp, err := tempfile.Create(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +56,10 @@ func (o *outFile) Commit() (int64, error) {
 		return 0, fmt.Errorf("write %s: %w", o.path, err)
 	}
 	if err := o.tmp.Close(); err != nil {
-		os.Remove(o.tmp.Name())
+		o.Abort()
 		return 0, fmt.Errorf("write %s: %w", o.path, err)
 	}
-	if err := os.Rename(o.tmp.Name(), o.path); err != nil {
-		os.Remove(o.tmp.Name())
+	if err := o.tmp.Rename(o.path); err != nil {
 		return 0, fmt.Errorf("write %s: %w", o.path, err)
 	}
 	return fi.Size(), nil
@@ -65,6 +67,5 @@ func (o *outFile) Commit() (int64, error) {
 
 // Abort removes the unfinished file.
 func (o *outFile) Abort() {
-	o.tmp.Close()
-	os.Remove(o.tmp.Name())
+	o.tmp.Remove()
 }

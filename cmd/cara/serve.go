@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/tempfile"
 	"github.com/cara-registry/cara/internal/web"
 )
 
@@ -28,6 +29,11 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 		return err
 	}
 	defer s.Close()
+
+	// What a killed batch or upload left is removed now, and hourly below (each new batch or
+	// upload also sweeps its directory first).
+	dirs := []string{e.submissionDir(), e.IntakeDir}
+	sweepTemporaries(log, dirs...)
 
 	// Intake jobs run in the background, two at a time, and stop with the server.
 	if e.IntakeMaxBytes <= 0 {
@@ -47,7 +53,10 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 		// Expired sessions are removed hourly; an expired one is refused anyway.
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
-		for {
+		for first := true; ; first = false {
+			if !first {
+				sweepTemporaries(log, dirs...)
+			}
 			if n, err := s.DeleteExpiredSessions(ctx, e.Now()); err != nil {
 				log.Error("delete expired sessions", "err", err)
 			} else if n > 0 {
@@ -87,4 +96,19 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	}
 	log.Info("cara stopped")
 	return nil
+}
+
+// sweepTemporaries removes the stale temporaries of killed jobs in dirs and logs what it did;
+// a failure is logged, not fatal: the next sweep tries again. Modification times are the file
+// system's, so the sweep goes by the wall clock, not cara's (a test's) clock.
+func sweepTemporaries(log *slog.Logger, dirs ...string) {
+	for _, d := range dirs {
+		removed, err := tempfile.Sweep(d, time.Now())
+		if len(removed) > 0 {
+			log.Info("removed temporaries left by stopped jobs", "dir", d, "files", removed)
+		}
+		if err != nil {
+			log.Error("remove temporaries left by stopped jobs", "dir", d, "err", err)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
+	"github.com/cara-registry/cara/internal/tempfile"
 	"github.com/cara-registry/cara/schemas"
 )
 
@@ -120,28 +121,26 @@ func printHeld(w io.Writer, res *submission.BatchResult) {
 	}
 }
 
-// copyFile copies the bytes of src to dst through a temporary file renamed into place.
+// copyFile copies the bytes of src to dst through a temporary file renamed into place; the copy
+// is readable by cara's user only, as the batch is.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
+	tmp, err := tempfile.Create(filepath.Dir(dst), filepath.Base(dst))
 	if err != nil {
 		return err
 	}
+	defer tmp.Remove()
 	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
 		return fmt.Errorf("copy to %s: %w", dst, err)
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
 		return fmt.Errorf("copy to %s: %w", dst, err)
 	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		os.Remove(tmp.Name())
+	if err := tmp.Rename(dst); err != nil {
 		return fmt.Errorf("copy to %s: %w", dst, err)
 	}
 	return nil

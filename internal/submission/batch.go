@@ -22,6 +22,7 @@ import (
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/tempfile"
 )
 
 // BatchStore is what a submission batch needs of the store.
@@ -225,23 +226,26 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	}
 	at := now().UTC()
 
-	if err := os.MkdirAll(b.Dir, 0o750); err != nil {
-		return nil, fmt.Errorf("submission: create directory %s: %w", b.Dir, err)
+	// The temporary is readable by cara's user only and renewed while this runs; the stale
+	// ones of killed batches are removed first (see tempfile).
+	if err := tempfile.MkdirAll(b.Dir); err != nil {
+		return nil, fmt.Errorf("submission: %w", err)
 	}
-	tmp, err := os.CreateTemp(b.Dir, ".batch-*.tmp")
+	tmp, err := tempfile.Create(b.Dir, "batch")
 	if err != nil {
 		return nil, fmt.Errorf("submission: %w", err)
 	}
 	placed := ""
 	defer func() {
-		tmp.Close()
 		if placed == "" {
-			os.Remove(tmp.Name())
+			tmp.Remove()
+		} else {
+			tmp.Forget()
 		}
 	}()
 
 	res := &BatchResult{}
-	w := newBatchFile(tmp, opt.Gzip)
+	w := newBatchFile(tmp.File, opt.Gzip)
 	xw, err := naaccr.NewWriter(w.dst, target, naaccr.Header{RecordType: opt.RecordType, TimeGenerated: at, OnlyRecordType: opt.RecordType != "A"})
 	if err != nil {
 		return nil, fmt.Errorf("submission: %w", err)

@@ -424,3 +424,61 @@ func TestBatchWritesVersionAndRecordType(t *testing.T) {
 		t.Errorf("batch of a facility out of scope: %v", err)
 	}
 }
+
+func TestBatchRemovesAKilledBatchsTemporaryKeepsARunningOnesAndWritesOwnerOnlyFiles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := newBatchEnv(t, s, 1)
+		e.dir = filepath.Join(e.dir, "submissions") // created by the batch
+		e.b.Dir = e.dir
+		if err := os.MkdirAll(e.dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// A batch killed with kill -9 an afternoon ago (the name older caras used), and one
+		// another cara process is writing now.
+		killed := filepath.Join(e.dir, ".batch-1234567.tmp")
+		running := filepath.Join(e.dir, ".cara-batch-89abcdef.tmp")
+		for _, p := range []string{killed, running} {
+			if err := os.WriteFile(p, []byte("<Patient>Jane Doe 19500101</Patient>"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old := time.Now().Add(-3 * time.Hour)
+		if err := os.Chtimes(killed, old, old); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.b.Create(context.Background(), e.opts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(killed); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the killed batch's temporary is still there (%v)", err)
+		}
+		if _, err := os.Stat(running); err != nil {
+			t.Errorf("the running batch's temporary was removed: %v", err)
+		}
+		fi, err := os.Stat(filepath.Join(e.dir, res.Submission.FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m != 0o600 {
+			t.Errorf("batch file mode %v, want 0600", m)
+		}
+	})
+}
+
+func TestBatchCreatesItsDirectoryForCarasUserOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		e := newBatchEnv(t, s, 1)
+		e.b.Dir = filepath.Join(e.dir, "new")
+		if _, err := e.b.Create(context.Background(), e.opts()); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(e.b.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m != 0o700 {
+			t.Errorf("submission directory mode %v, want 0700", m)
+		}
+	})
+}

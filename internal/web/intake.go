@@ -26,6 +26,7 @@ import (
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
+	"github.com/cara-registry/cara/internal/tempfile"
 	"github.com/cara-registry/cara/schemas"
 	"github.com/cara-registry/cara/views"
 )
@@ -253,29 +254,34 @@ func (h *intakeHandler) uploadFacility(c echo.Context, field string) (uint, erro
 }
 
 // store1 copies the file part to the intake folder under a random name and creates its intake.
-// A partial file (too large, cut off) is deleted.
+// The copy is written to a temporary (readable by cara's user only, removed by a later upload
+// when the process was killed mid-way, see tempfile) and takes its name only when complete: a
+// partial file (too large, cut off) is deleted.
 func (h *intakeHandler) store1(ctx context.Context, part *multipart.Part, name string, facility, userID uint) (*store.Intake, error) {
-	if err := os.MkdirAll(h.cfg.Dir, 0o750); err != nil {
-		return nil, fmt.Errorf("web: intake folder %s: %w", h.cfg.Dir, err)
+	if err := tempfile.MkdirAll(h.cfg.Dir); err != nil {
+		return nil, fmt.Errorf("web: intake folder: %w", err)
 	}
-	rnd := make([]byte, 12)
-	_, _ = rand.Read(rnd)
-	path := filepath.Join(h.cfg.Dir, hex.EncodeToString(rnd)+".upload")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	f, err := tempfile.Create(h.cfg.Dir, "upload")
 	if err != nil {
 		return nil, fmt.Errorf("web: store upload %s: %w", name, err)
 	}
+	defer f.Remove()
 	sum := sha256.New()
 	n, err := copyLimited(io.MultiWriter(f, sum), part, h.cfg.MaxBytes)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
 		if errors.Is(err, errTooLarge) {
 			return nil, err
 		}
 		return nil, echo.NewHTTPError(http.StatusBadRequest, "The upload of "+name+" was cut off: try again.")
+	}
+	rnd := make([]byte, 12)
+	_, _ = rand.Read(rnd)
+	path := filepath.Join(h.cfg.Dir, hex.EncodeToString(rnd)+".upload")
+	if err := f.Rename(path); err != nil {
+		return nil, fmt.Errorf("web: store upload %s: %w", name, err)
 	}
 	in := &store.Intake{FacilityID: facility, UploadedBy: &userID, CreatedAt: h.now().UTC(), FileName: name, StoredPath: path,
 		SizeBytes: n, SHA256: hexSum(sum), State: store.IntakeQueued}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -308,5 +310,43 @@ func TestIntakeFailedJobCanBeRetried(t *testing.T) {
 	f.runIntakes(t)
 	if got := c.get(t, "/intake/"+id).testid("intake-state").Text(); got != "done" {
 		t.Errorf("state after retry %q, want done", got)
+	}
+}
+
+func TestIntakeUploadRemovesAKilledUploadsTemporaryAndStoresTheFileOwnerOnly(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newIntakeFixture(t, s, 1<<20)
+	killed := filepath.Join(f.dir, ".cara-upload-0123456789.tmp")
+	running := filepath.Join(f.dir, ".cara-upload-abcdef0123.tmp")
+	for _, p := range []string{killed, running} {
+		if err := os.WriteFile(p, []byte("<Patient>Jane Doe 19500101</Patient>"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(killed, old, old); err != nil {
+		t.Fatal(err)
+	}
+	c := f.signIn(t, registrarA)
+	id := intakeIDOf(t, c.upload(t, c.csrf(t), f.facA, "a.xml", synthFile(t, 1, false)))
+	if _, err := os.Stat(killed); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed upload's temporary is still there (%v)", err)
+	}
+	if _, err := os.Stat(running); err != nil {
+		t.Errorf("the temporary of an upload in progress was removed: %v", err)
+	}
+	in, err := s.Intake(context.Background(), parseID(t, id), store.AllFacilities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(in.StoredPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := fi.Mode().Perm(); m != 0o600 {
+		t.Errorf("stored upload mode %v, want 0600", m)
+	}
+	if filepath.Dir(in.StoredPath) != f.dir || !strings.HasSuffix(in.StoredPath, ".upload") {
+		t.Errorf("stored as %s", in.StoredPath)
 	}
 }
