@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/web"
 	"github.com/cara-registry/cara/schemas"
 )
 
@@ -33,6 +35,10 @@ type env struct {
 	// IntakeMaxBytes limits an upload (CARA_INTAKE_MAX_BYTES; default 2 GiB).
 	IntakeDir      string
 	IntakeMaxBytes int64
+	// IntakeMaxUnpackedBytes limits what an intake's gzip file unpacks to
+	// (CARA_INTAKE_MAX_UNPACKED_BYTES; default ten times IntakeMaxBytes, 20 GiB); -1 when the
+	// variable is not a whole number above 0 (see intakeLimits).
+	IntakeMaxUnpackedBytes int64
 	// AuditKey (CARA_AUDIT_KEY, base64) or AuditKeyFile (CARA_AUDIT_KEY_FILE; default
 	// data/audit.key) is the audit key (see auditkey.go).
 	AuditKey     string
@@ -54,7 +60,7 @@ func envFromOS() env {
 	if e.IntakeDir == "" {
 		e.IntakeDir = "data/intake"
 	}
-	// A bad limit is refused by serve (see intakeMaxBytes); here it stays -1.
+	// A bad limit is refused by serve and intake (see intakeLimits); here it stays -1.
 	e.IntakeMaxBytes = 2 << 30
 	if v := os.Getenv("CARA_INTAKE_MAX_BYTES"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
@@ -63,10 +69,42 @@ func envFromOS() env {
 			e.IntakeMaxBytes = -1
 		}
 	}
+	if v := os.Getenv("CARA_INTAKE_MAX_UNPACKED_BYTES"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+			e.IntakeMaxUnpackedBytes = n
+		} else {
+			e.IntakeMaxUnpackedBytes = -1
+		}
+	}
 	if e.Addr == "" {
 		e.Addr = "localhost:8080"
 	}
 	return e
+}
+
+// intakeLimits are the upload and unpacked-size limits of intake, or an error naming the
+// variable that is not a whole number above 0. The unpacked limit is ten times the upload limit
+// when not set (NAACCR XML packs some eight to ten times; see submission.DefaultIntakeMaxUnpackedBytes).
+func (e env) intakeLimits(cmd string) (maxBytes, maxUnpacked int64, err error) {
+	maxBytes = e.IntakeMaxBytes
+	switch {
+	case maxBytes < 0:
+		return 0, 0, fmt.Errorf("%s: CARA_INTAKE_MAX_BYTES: give the upload limit in bytes, a whole number above 0", cmd)
+	case maxBytes == 0:
+		maxBytes = web.DefaultIntakeMaxBytes
+	}
+	switch {
+	case e.IntakeMaxUnpackedBytes < 0:
+		return 0, 0, fmt.Errorf("%s: CARA_INTAKE_MAX_UNPACKED_BYTES: give the limit of what an uploaded gzip file unpacks to in bytes, a whole number above 0", cmd)
+	case e.IntakeMaxUnpackedBytes == 0:
+		maxUnpacked = maxBytes * 10
+		if maxUnpacked/10 != maxBytes { // overflow
+			maxUnpacked = math.MaxInt64
+		}
+	default:
+		maxUnpacked = e.IntakeMaxUnpackedBytes
+	}
+	return maxBytes, maxUnpacked, nil
 }
 
 // submissionDir is where batch files go: CARA_SUBMISSION_DIR, else data/submissions.

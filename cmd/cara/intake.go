@@ -20,14 +20,18 @@ import (
 
 // newIntakeRunner builds the intake checker and its background runner for serve.
 func newIntakeRunner(s *store.Store, cat *catalog, e env, log *slog.Logger) (web.IntakeConfig, *submission.Runner, error) {
+	maxBytes, maxUnpacked, err := e.intakeLimits("serve")
+	if err != nil {
+		return web.IntakeConfig{}, nil, err
+	}
 	var rf readFlags
 	reg, err := rf.registry()
 	if err != nil {
 		return web.IntakeConfig{}, nil, err
 	}
-	k := &submission.Intaker{Store: s, Edits: cat.Edits, Registry: reg, Now: e.Now}
+	k := &submission.Intaker{Store: s, Edits: cat.Edits, Registry: reg, MaxUnpackedBytes: maxUnpacked, Now: e.Now}
 	r := &submission.Runner{Intaker: k, Workers: 2, Log: log}
-	return web.IntakeConfig{Dir: e.IntakeDir, MaxBytes: e.IntakeMaxBytes, Intaker: k, Wake: r.Wake}, r, nil
+	return web.IntakeConfig{Dir: e.IntakeDir, MaxBytes: maxBytes, MaxUnpackedBytes: maxUnpacked, Intaker: k, Wake: r.Wake}, r, nil
 }
 
 // cmdIntake checks a submission file as the intake page does, prints the report and, with
@@ -50,6 +54,10 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("intake: name one NAACCR XML file: %w", errUsage)
+	}
+	_, maxUnpacked, err := e.intakeLimits("intake")
+	if err != nil {
+		return err
 	}
 	// Like serve, the command removes what killed uploads left in the intake folder; a failure
 	// is no reason not to check the file (serve and the next upload try again).
@@ -85,7 +93,7 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	if err := s.CreateIntake(ctx, in); err != nil {
 		return err
 	}
-	k := &submission.Intaker{Store: s, Edits: cat.Edits, Registry: reg, Relaxed: rf.relaxed, Now: e.Now}
+	k := &submission.Intaker{Store: s, Edits: cat.Edits, Registry: reg, Relaxed: rf.relaxed, MaxUnpackedBytes: maxUnpacked, Now: e.Now}
 	if err := k.Process(ctx, in); err != nil {
 		return fmt.Errorf("intake: %s: %w", path, err)
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"os"
 	"strings"
@@ -49,5 +51,52 @@ func TestIntakeCommandCSVAndStructuralErrorExitStatus(t *testing.T) {
 	}
 	if _, err := runCmd(t, e, "", "intake", "--format", "pdf", path); !errors.Is(err, errUsage) {
 		t.Errorf("--format pdf: %v, want a usage error", err)
+	}
+}
+
+func TestIntakeCommandRefusesAGzipThatUnpacksPastTheLimit(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	addFacility(t, e)
+	path, _ := synthFile(t, "260", 20)
+	plain, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(plain)
+	zw.Close()
+	if err := os.WriteFile("sub.xml.gz", z.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.IntakeMaxUnpackedBytes = int64(len(plain)) / 2
+	out, err := runCmd(t, e, "", "intake", "--accept", "sub.xml.gz")
+	if !errors.Is(err, errProblems) || !strings.Contains(err.Error(), "unpacks to more than") || !strings.Contains(err.Error(), "CARA_INTAKE_MAX_UNPACKED_BYTES") {
+		t.Errorf("intake past the unpacked limit: %v, want the limit named\n%.400s", err, out)
+	}
+	s := openTestStore(t, e)
+	if n, err := s.CountPatients(t.Context(), store.AllFacilities); err != nil || n != 0 {
+		t.Errorf("%d patients imported from a refused file (%v)", n, err)
+	}
+
+	e.IntakeMaxUnpackedBytes = -1 // what envFromOS makes of CARA_INTAKE_MAX_UNPACKED_BYTES=lots
+	if _, err := runCmd(t, e, "", "intake", "sub.xml.gz"); err == nil || !strings.Contains(err.Error(), "CARA_INTAKE_MAX_UNPACKED_BYTES") {
+		t.Errorf("bad CARA_INTAKE_MAX_UNPACKED_BYTES: %v, want an error naming it", err)
+	}
+}
+
+func TestIntakeUnpackedLimitDefaultsToTenUploads(t *testing.T) {
+	for _, tc := range []struct {
+		maxBytes, unpacked int64
+		want               int64
+	}{
+		{0, 0, 20 << 30},
+		{1 << 20, 0, 10 << 20},
+		{1 << 20, 5 << 20, 5 << 20},
+	} {
+		_, got, err := env{IntakeMaxBytes: tc.maxBytes, IntakeMaxUnpackedBytes: tc.unpacked}.intakeLimits("serve")
+		if err != nil || got != tc.want {
+			t.Errorf("max %d, unpacked %d: limit %d (%v), want %d", tc.maxBytes, tc.unpacked, got, err, tc.want)
+		}
 	}
 }

@@ -36,9 +36,6 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	sweepTemporaries(log, dirs...)
 
 	// Intake jobs run in the background, two at a time, and stop with the server.
-	if e.IntakeMaxBytes <= 0 {
-		return fmt.Errorf("serve: CARA_INTAKE_MAX_BYTES: give the upload limit in bytes, a whole number above 0")
-	}
 	intake, runner, err := newIntakeRunner(s, cat, e, log)
 	if err != nil {
 		return err

@@ -66,7 +66,10 @@ type Intaker struct {
 	ProgressEvery int
 	// BatchSize is the patients per import transaction; 500 when 0.
 	BatchSize int
-	Now       func() time.Time
+	// MaxUnpackedBytes stops the check of a gzip file that unpacks to more (the intake fails
+	// and nothing of it can be accepted); DefaultIntakeMaxUnpackedBytes when 0.
+	MaxUnpackedBytes int64
+	Now              func() time.Time
 }
 
 func (k *Intaker) now() time.Time {
@@ -80,20 +83,35 @@ func (k *Intaker) now() time.Time {
 var ErrNotAcceptable = errors.New("cannot be accepted")
 
 // open opens an intake's stored file and reads its header. A missing file is reported as such.
-func (k *Intaker) open(in *store.Intake) (*naaccr.Reader, *os.File, error) {
+// With limit, a gzip file is unpacked through the unpacked-size limit, which the returned
+// unpackLimit (nil for a plain file) says was passed; Accept reads without it, as it reads only
+// files that were checked whole.
+func (k *Intaker) open(in *store.Intake, limit bool) (*naaccr.Reader, *os.File, *unpackLimit, error) {
 	f, err := os.Open(in.StoredPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("the uploaded file of intake %d (%s) is gone from %s: upload it again", in.ID, in.FileName, in.StoredPath)
+		return nil, nil, nil, fmt.Errorf("the uploaded file of intake %d (%s) is gone from %s: upload it again", in.ID, in.FileName, in.StoredPath)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("open the uploaded file of intake %d: %w", in.ID, err)
+		return nil, nil, nil, fmt.Errorf("open the uploaded file of intake %d: %w", in.ID, err)
 	}
-	rd, err := naaccr.NewReader(f, naaccr.ReaderOptions{Registry: k.Registry, Relaxed: k.Relaxed})
+	var src io.Reader = f
+	var lim *unpackLimit
+	if limit {
+		max := k.MaxUnpackedBytes
+		if max <= 0 {
+			max = DefaultIntakeMaxUnpackedBytes
+		}
+		if src, lim, err = limitUnpacked(f, max); err != nil {
+			f.Close()
+			return nil, nil, nil, err
+		}
+	}
+	rd, err := naaccr.NewReader(src, naaccr.ReaderOptions{Registry: k.Registry, Relaxed: k.Relaxed})
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, nil, lim, err
 	}
-	return rd, f, nil
+	return rd, f, lim, nil
 }
 
 // versionProblem refuses a file whose version the edits are not written for.
@@ -213,9 +231,11 @@ const (
 // marks the intake done (or failed, with why, when its file cannot be read). It returns an
 // error only when the run was cut short (a cancelled context or a database error).
 func (k *Intaker) Process(ctx context.Context, in *store.Intake) error {
-	rd, f, err := k.open(in)
+	rd, f, lim, err := k.open(in, true)
 	var pb *naaccr.Problem
 	switch {
+	case lim != nil && lim.exceeded:
+		return k.Store.FailIntake(ctx, in.ID, lim.message())
 	case errors.As(err, &pb):
 		return k.finishStructural(ctx, in, k.newProcessor(in), pb)
 	case err != nil:
@@ -242,6 +262,10 @@ func (k *Intaker) Process(ctx context.Context, in *store.Intake) error {
 		return fmt.Errorf("submission: intake %d: %w", in.ID, werr)
 	}
 	pr.counts.Duplicates = pr.w.duplicates
+	if lim != nil && lim.exceeded {
+		// Failed, not done: nothing of the file can be accepted (Accept takes done files only).
+		return k.Store.FailIntake(ctx, in.ID, lim.message())
+	}
 	if runErr != nil && errors.As(runErr, &pb) {
 		return k.finishStructural(ctx, in, pr, pb)
 	}
@@ -514,7 +538,7 @@ func (k *Intaker) Accept(ctx context.Context, id uint, sc store.Scope, by *uint,
 		}
 		res.FacilityID = *in.SendingFacilityID
 	}
-	rd, f, err := k.open(in)
+	rd, f, _, err := k.open(in, false)
 	if err != nil {
 		return res, fmt.Errorf("submission: accept intake %d: %w", in.ID, err)
 	}

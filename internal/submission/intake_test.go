@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -459,4 +460,62 @@ func TestIntakeReportFormats(t *testing.T) {
 		}
 	}
 
+}
+
+func TestIntakeOfAGzipThatUnpacksPastTheLimitFailsSayingSoAndCannotBeAccepted(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		limit int64
+		data  func(t *testing.T, path string)
+	}{
+		// A bomb of blanks before the root element: the header is never complete.
+		{"blanks", 1 << 20, func(t *testing.T, path string) {
+			var z bytes.Buffer
+			zw := gzip.NewWriter(&z)
+			zw.Write([]byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"))
+			zw.Write(bytes.Repeat([]byte(" "), 3<<20))
+			zw.Close()
+			if err := os.WriteFile(path, z.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		// Real records, more of them than the limit lets through: stopped mid-file.
+		{"records", 64 << 10, func(t *testing.T, path string) { writeSynthetic(t, path, 40, nil) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := storetest.New(t, store.DialectSQLite)
+			fac := newFacility(t, s, "F1")
+			path := filepath.Join(t.TempDir(), "bomb.xml.gz")
+			tc.data(t, path)
+			in := queue(t, s, fac.ID, path)
+			k := newIntaker(t, s)
+			k.MaxUnpackedBytes = tc.limit
+			runQueued(t, k)
+			got := loadIntake(t, s, in.ID)
+			want := fmt.Sprintf("the file unpacks to more than %s bytes (CARA_INTAKE_MAX_UNPACKED_BYTES)", map[int64]string{1 << 20: "1,048,576", 64 << 10: "65,536"}[tc.limit])
+			if got.State != store.IntakeFailed || !strings.Contains(got.Error, want) {
+				t.Fatalf("state %s, error %q; want failed with %q", got.State, got.Error, want)
+			}
+			if _, err := k.Accept(context.Background(), in.ID, store.AllFacilities, nil, ""); !errors.Is(err, submission.ErrNotAcceptable) {
+				t.Errorf("accept of a refused file: %v, want ErrNotAcceptable", err)
+			}
+			if n, err := s.CountPatients(context.Background(), store.AllFacilities); err != nil || n != 0 {
+				t.Errorf("%d patients stored from a refused file (%v)", n, err)
+			}
+		})
+	}
+}
+
+func TestIntakeOfAGzipWithinTheLimitIsChecked(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	fac := newFacility(t, s, "F1")
+	path := filepath.Join(t.TempDir(), "sub.xml.gz")
+	writeSynthetic(t, path, 5, nil)
+	in := queue(t, s, fac.ID, path)
+	k := newIntaker(t, s)
+	k.MaxUnpackedBytes = 10 << 20
+	runQueued(t, k)
+	if got := loadIntake(t, s, in.ID); got.State != store.IntakeDone || got.Patients != 5 {
+		t.Errorf("state %s, %d patients (%s); want done, 5", got.State, got.Patients, got.Error)
+	}
 }

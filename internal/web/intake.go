@@ -38,6 +38,9 @@ const DefaultIntakeMaxBytes int64 = 2 << 30
 type IntakeConfig struct {
 	Dir      string // where uploads are kept; data/intake when empty
 	MaxBytes int64  // largest upload; DefaultIntakeMaxBytes when 0
+	// MaxUnpackedBytes is the most an uploaded gzip file may unpack to, for the Intaker made
+	// when none is given (a given one has its own); ten times MaxBytes when 0.
+	MaxUnpackedBytes int64
 	// Intaker checks and accepts files; when nil one is made on the server's store and edits.
 	Intaker *submission.Intaker
 	// Wake tells the background runner a file was queued; nil leaves it to its polling.
@@ -72,6 +75,9 @@ func newIntakeHandler(d Deps) *intakeHandler {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = DefaultIntakeMaxBytes
 	}
+	if cfg.MaxUnpackedBytes <= 0 {
+		cfg.MaxUnpackedBytes = 10 * cfg.MaxBytes
+	}
 	h := &intakeHandler{store: d.Store, cfg: cfg, intaker: cfg.Intaker, now: d.Now, log: d.Logger}
 	if h.intaker == nil {
 		if is, ok := d.Store.(submission.IntakeStore); ok {
@@ -79,7 +85,7 @@ func newIntakeHandler(d Deps) *intakeHandler {
 			if err != nil {
 				d.Logger.Error("intake: load dictionaries", "err", err)
 			}
-			h.intaker = &submission.Intaker{Store: is, Edits: d.Edits, Registry: reg, Now: d.Now}
+			h.intaker = &submission.Intaker{Store: is, Edits: d.Edits, Registry: reg, MaxUnpackedBytes: cfg.MaxUnpackedBytes, Now: d.Now}
 		}
 	}
 	return h

@@ -350,3 +350,26 @@ func TestIntakeUploadRemovesAKilledUploadsTemporaryAndStoresTheFileOwnerOnly(t *
 		t.Errorf("stored as %s", in.StoredPath)
 	}
 }
+
+func TestIntakeOfAGzipThatUnpacksPastTheLimitFailsWithTheLimitNamed(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newIntakeFixture(t, s, 1<<20)
+	plain := synthFile(t, 20, false)
+	f.intaker.MaxUnpackedBytes = int64(len(plain)) / 2
+	before, err := s.CountPatients(context.Background(), store.AllFacilities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.signIn(t, registrarA)
+	csrf := c.csrf(t)
+	id := intakeIDOf(t, c.upload(t, csrf, f.facA, "a.xml.gz", synthFile(t, 20, true)))
+	f.runIntakes(t)
+	p := c.get(t, "/intake/"+id)
+	if msg := p.testid("intake-failed").Text(); !strings.Contains(msg, "unpacks to more than") || !strings.Contains(msg, "CARA_INTAKE_MAX_UNPACKED_BYTES") {
+		t.Errorf("failed intake says %q, want the unpacked limit named", msg)
+	}
+	c.post(t, "/intake/"+id+"/accept", map[string][]string{"_csrf": {csrf}}).wantStatus(http.StatusConflict)
+	if n, err := s.CountPatients(context.Background(), store.AllFacilities); err != nil || n != before {
+		t.Errorf("%d patients imported from a refused file (%v)", n-before, err)
+	}
+}
