@@ -3,10 +3,11 @@ package views
 // IntakeListView is the intake page: the upload form and the intakes the user may see.
 type IntakeListView struct {
 	Page
-	Facilities []IntakeFacility // the facilities the user may upload for
-	MaxSize    string           // the upload limit, for people ("2 GiB")
-	Error      string
-	Rows       []IntakeRow
+	Facilities  []IntakeFacility // the facilities the user may upload for
+	MaxSize     string           // the upload limit, for people ("2 GiB")
+	MaxUnpacked string           // what a .gz may unpack to, for people ("20 GiB")
+	Error       string
+	Rows        []IntakeRow
 }
 
 // IntakeFacility is one choice of the upload form's facility list.

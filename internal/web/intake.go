@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -88,6 +89,10 @@ func newIntakeHandler(d Deps) *intakeHandler {
 			h.intaker = &submission.Intaker{Store: is, Edits: d.Edits, Registry: reg, MaxUnpackedBytes: cfg.MaxUnpackedBytes, Now: d.Now}
 		}
 	}
+	// The page states the limit the checks apply.
+	if h.intaker != nil {
+		h.cfg.MaxUnpackedBytes = cmp.Or(h.intaker.MaxUnpackedBytes, submission.DefaultIntakeMaxUnpackedBytes)
+	}
 	return h
 }
 
@@ -136,7 +141,8 @@ func (h *intakeHandler) renderList(c echo.Context, status int, msg string) error
 		return err
 	}
 	names := map[uint]string{}
-	v := views.IntakeListView{Page: pageOf(c, "Intake"), MaxSize: formatSize(h.cfg.MaxBytes), Error: msg}
+	v := views.IntakeListView{Page: pageOf(c, "Intake"), MaxSize: formatSize(h.cfg.MaxBytes),
+		MaxUnpacked: formatSize(h.cfg.MaxUnpackedBytes), Error: msg}
 	for _, f := range facs {
 		names[f.ID] = f.Name
 		v.Facilities = append(v.Facilities, views.IntakeFacility{ID: f.ID, Name: f.Name, Selected: su.User.FacilityID != nil && *su.User.FacilityID == f.ID})
