@@ -15,6 +15,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 )
 
@@ -288,19 +289,20 @@ func newFieldRule(def *naaccr.ItemDef, l *codes.List) fieldRule {
 }
 
 // message says why value breaks rule; it is built by concatenation because a batch run over a
-// bad file writes hundreds of thousands of them.
+// bad file writes hundreds of thousands of them. The value is quoted shortened (a text item
+// holds 4000 characters, and a file's control characters come out four times as long).
 func (fr *fieldRule) message(value, rule string) string {
 	def := fr.def
 	switch rule {
 	case RuleLength:
 		return fr.label + ": " + strconv.Itoa(utf8.RuneCountInString(value)) + " characters entered, the item holds at most " + strconv.Itoa(def.Length)
 	case RuleDataType:
-		return fr.label + ": " + strconv.Quote(value) + " is not valid for data type " + string(def.DataType) + ": " + naaccr.CheckType(def.DataType, value).Error()
+		return fr.label + ": " + excerpt.Quote(value) + " is not valid for data type " + string(def.DataType) + ": " + naaccr.CheckType(def.DataType, value).Error()
 	case RuleCode:
 		if fr.allowed != "" {
-			return fr.label + ": " + strconv.Quote(value) + " is not an allowed code (allowed: " + fr.allowed + ")"
+			return fr.label + ": " + excerpt.Quote(value) + " is not an allowed code (allowed: " + fr.allowed + ")"
 		}
-		return fr.label + ": " + strconv.Quote(value) + " is not in the code list " + fr.list.Name
+		return fr.label + ": " + excerpt.Quote(value) + " is not in the code list " + fr.list.Name
 	}
-	return fr.label + ": " + strconv.Quote(value) + " fails rule " + rule
+	return fr.label + ": " + excerpt.Quote(value) + " fails rule " + rule
 }

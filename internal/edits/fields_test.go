@@ -149,3 +149,20 @@ func TestFieldCheckerIsSafeForConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestFieldCheckQuotesALongBadValueShortened(t *testing.T) {
+	fc, d := newChecker(t)
+	def, ok := d.Item("ehrReporting") // a text item of 4000 characters
+	if !ok {
+		t.Fatal("no item ehrReporting")
+	}
+	value := strings.Repeat("\x01", 3999) // control characters: four times as long quoted
+	for name, r := range map[string]*edits.Result{"Check": fc.Check(def, value), "Fast": fc.Fast(def, value)} {
+		if r == nil {
+			t.Fatalf("%s passed control characters", name)
+		}
+		if len(r.Message) > 700 || !strings.Contains(r.Message, `…" (3,999 bytes) is not valid for data type`) {
+			t.Errorf("%s: message of %d bytes: %.300q", name, len(r.Message), r.Message)
+		}
+	}
+}

@@ -530,3 +530,26 @@ func TestTodayReadsTheSetsClock(t *testing.T) {
 		}
 	}
 }
+
+func TestMessageQuotesAHugeValueShortened(t *testing.T) {
+	set := loadTestSet(t, `edits:
+  - id: Site
+    name: site
+    severity: error
+    items: [primarySite]
+    check: "false"
+    message: "Site {primarySite} is not a topography code."
+`)
+	huge := strings.Repeat("A", 50_000_000) // a 50 MB value in an uploaded file
+	res, err := set.NewRunner().Tumor(nil, map[string]string{"primarySite": huge}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 {
+		t.Fatalf("results %+v, want one", len(res))
+	}
+	msg := res[0].Message
+	if len(msg) > 300 || !strings.Contains(msg, "AAAA… (50,000,000 bytes) is not a topography code.") {
+		t.Errorf("message of %d bytes: %.300q", len(msg), msg)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 )
 
@@ -162,7 +163,8 @@ func lookup(patient, tumor map[string]string, id string) string {
 	return patient[id]
 }
 
-// render fills the message template with the values of the case.
+// render fills the message template with the values of the case, each shortened to what a
+// message quotes.
 func (e *Edit) render(patient, tumor map[string]string) string {
 	var b strings.Builder
 	b.Grow(e.messageLen + 16*len(e.message))
@@ -172,7 +174,7 @@ func (e *Edit) render(patient, tumor map[string]string) string {
 			continue
 		}
 		if v := lookup(patient, tumor, p.item); v != "" {
-			b.WriteString(v)
+			b.WriteString(excerpt.Clip(v)) // a file's value can be any length
 		} else {
 			b.WriteString("(blank)")
 		}
