@@ -82,3 +82,21 @@ func TestAdminAddsAndEditsFacilitiesWithClearErrors(t *testing.T) {
 		admin.get(t, "/admin/facilities/99999").wantStatus(http.StatusNotFound)
 	})
 }
+
+func TestFieldAndFilterErrorsQuoteHugeInputShortened(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newFixture(t, s)
+	admin := f.signIn(t, adminUser)
+	vals := formOf(t, admin.get(t, "/admin/facilities/new"), "facility-form")
+	huge := strings.Repeat("9", 1_000_000) // under the 2 MB body limit
+	p := admin.post(t, "/admin/facilities", url.Values{"_csrf": {vals.Get("_csrf")}, "code": {"C1"}, "name": {"Cedar"}, "npi": {huge}})
+	p.wantStatus(http.StatusUnprocessableEntity)
+	if msg := p.testid("error-npi").Text(); len(msg) > 400 || !strings.Contains(msg, "…” (1,000,000 bytes)") {
+		t.Errorf("NPI error of %d bytes: %.300q", len(msg), msg)
+	}
+	p = admin.get(t, "/admin/audit?case="+strings.Repeat("x", 100_000))
+	p.wantStatus(http.StatusOK)
+	if msg := p.testid("audit-error").Text(); len(msg) > 400 || !strings.Contains(msg, "…” (100,000 bytes)") {
+		t.Errorf("audit filter error of %d bytes: %.300q", len(msg), msg)
+	}
+}

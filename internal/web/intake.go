@@ -24,6 +24,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
@@ -257,10 +258,10 @@ func (h *intakeHandler) uploadFacility(c echo.Context, field string) (uint, erro
 	}
 	id, err := strconv.ParseUint(field, 10, 64)
 	if err != nil || !scopeOf(su).Contains(uint(id)) {
-		return 0, echo.NewHTTPError(http.StatusForbidden, "Facility: you do not work for facility "+field+".")
+		return 0, echo.NewHTTPError(http.StatusForbidden, "Facility: you do not work for facility "+excerpt.Clip(field)+".")
 	}
 	if _, err := h.store.FacilityByID(c.Request().Context(), uint(id)); err != nil {
-		return 0, echo.NewHTTPError(http.StatusBadRequest, "Facility: there is no facility "+field+".")
+		return 0, echo.NewHTTPError(http.StatusBadRequest, "Facility: there is no facility "+excerpt.Clip(field)+".")
 	}
 	return uint(id), nil
 }
@@ -287,7 +288,7 @@ func (h *intakeHandler) store1(ctx context.Context, part *multipart.Part, name s
 		if errors.Is(err, errTooLarge) {
 			return nil, err
 		}
-		return nil, echo.NewHTTPError(http.StatusBadRequest, "The upload of "+name+" was cut off: try again.")
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "The upload of "+excerpt.Clip(name)+" was cut off: try again.")
 	}
 	rnd := make([]byte, 12)
 	_, _ = rand.Read(rnd)
@@ -323,11 +324,11 @@ func copyLimited(dst io.Writer, src io.Reader, limit int64) (int64, error) {
 func (h *intakeHandler) intake(c echo.Context) (*store.Intake, error) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
 	if err != nil {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no intake "+c.Param("id")+".")
+		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no intake "+excerpt.Clip(c.Param("id"))+".")
 	}
 	in, err := h.store.Intake(c.Request().Context(), uint(id), scopeOf(currentUser(c)))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no intake "+c.Param("id")+" that you may see.")
+		return nil, echo.NewHTTPError(http.StatusNotFound, "There is no intake "+excerpt.Clip(c.Param("id"))+" that you may see.")
 	}
 	return in, err
 }

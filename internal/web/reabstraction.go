@@ -20,6 +20,7 @@ import (
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
 )
@@ -202,13 +203,13 @@ func (h *reabstractionHandler) create(c echo.Context) error {
 	case "count":
 		n, err := strconv.Atoi(form.Amount)
 		if err != nil || n < 1 || n > 10000 {
-			return refuse(fmt.Sprintf("How many: %q is not a number of cases from 1 to 10000.", form.Amount))
+			return refuse(fmt.Sprintf("How many: %s is not a number of cases from 1 to 10000.", excerpt.Quote(form.Amount)))
 		}
 		draw.Count = n
 	default:
 		p, err := strconv.ParseFloat(form.Amount, 64)
 		if err != nil || p <= 0 || p > 100 {
-			return refuse(fmt.Sprintf("How many: %q is not a percentage above 0 and at most 100.", form.Amount))
+			return refuse(fmt.Sprintf("How many: %s is not a percentage above 0 and at most 100.", excerpt.Quote(form.Amount)))
 		}
 		draw.Percent = p
 	}
@@ -471,7 +472,7 @@ func (h *reabstractionHandler) saveReasons(c echo.Context) error {
 		r := c.FormValue("reason-" + it.NaaccrID)
 		if r != "" && reasonLabels[r] == "" {
 			v := h.blindView(c, d, nil, nil)
-			v.Error = fmt.Sprintf("Reason for %s: %q is not one of the reasons offered.", h.label(it.NaaccrID), r)
+			v.Error = fmt.Sprintf("Reason for %s: %s is not one of the reasons offered.", h.label(it.NaaccrID), excerpt.Quote(r))
 			return render(c, http.StatusUnprocessableEntity, views.BlindCase(v))
 		}
 		reasons[it.NaaccrID] = r
