@@ -14,6 +14,7 @@ import (
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/web"
@@ -164,20 +165,24 @@ func loadCatalog() (*catalog, error) {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%s: %v: %w", fs.Name(), err, errUsage)
+		return fmt.Errorf("%s: %s: %w", fs.Name(), flagProblem(err), errUsage)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q: %w", fs.Name(), fs.Arg(0), errUsage)
+		return fmt.Errorf("%s: unexpected argument %s: %w", fs.Name(), excerpt.Quote(fs.Arg(0)), errUsage)
 	}
 	return nil
 }
+
+// flagProblem is the flag package's error, shortened: it quotes a bad value or an unknown flag
+// whole, and an argument can be 128 KB long.
+func flagProblem(err error) string { return excerpt.Clip(err.Error()) }
 
 // facilityFlag finds the facility a command's --facility flag names by its code; an unknown code
 // is an error that names the command, the flag and the way to add the facility.
 func facilityFlag(ctx context.Context, s *store.Store, cmd, code string) (*store.Facility, error) {
 	f, err := s.FacilityByCode(ctx, code)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%s: --facility: no facility with code %q (add it with `cara facility add`)", cmd, code)
+		return nil, fmt.Errorf("%s: --facility: no facility with code %s (add it with `cara facility add`)", cmd, excerpt.Quote(code))
 	}
 	return f, err
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 )
@@ -22,7 +23,7 @@ func cmdEdits(ctx context.Context, e env, args []string, stdout io.Writer) error
 	case "list":
 		return cmdEditsList(args[1:], stdout)
 	}
-	return fmt.Errorf("edits: unknown command %q (run, list): %w", args[0], errUsage)
+	return fmt.Errorf("edits: unknown command %s (run, list): %w", excerpt.Quote(args[0]), errUsage)
 }
 
 // loadEdits compiles the embedded edit set against the current dictionary.
@@ -60,12 +61,12 @@ func cmdEditsRun(ctx context.Context, e env, args []string, stdout io.Writer) er
 	rf.register(fs)
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("edits run: %v: %w", err, errUsage)
+		return fmt.Errorf("edits run: %s: %w", flagProblem(err), errUsage)
 	}
 	switch *format {
 	case "text", "csv", "json", "html":
 	default:
-		return fmt.Errorf("edits run: --format %q: use text, csv, json or html: %w", *format, errUsage)
+		return fmt.Errorf("edits run: --format %s: use text, csv, json or html: %w", excerpt.Quote(*format), errUsage)
 	}
 	if *workers < 0 || *workers > 256 {
 		return fmt.Errorf("edits run: --workers %d: use 1 to 256: %w", *workers, errUsage)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
@@ -43,13 +44,13 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	for name, v := range map[string]string{"from": *from, "to": *to} {
 		if v != "" && !naaccr.IsDate(v) {
 			_, err := naaccr.ParseDate(v)
-			return fmt.Errorf("export: --%s %q: %v: %w", name, v, err, errUsage)
+			return fmt.Errorf("export: --%s %s: %v: %w", name, excerpt.Quote(v), err, errUsage)
 		}
 	}
 	root := map[string]string{}
 	if *registryID != "" {
 		if !naaccr.IsDigits(*registryID) || len(*registryID) > 10 {
-			return fmt.Errorf("export: --registry-id: Registry ID [40] is up to 10 digits, got %q: %w", *registryID, errUsage)
+			return fmt.Errorf("export: --registry-id: Registry ID [40] is up to 10 digits, got %s: %w", excerpt.Quote(*registryID), errUsage)
 		}
 		root["registryId"] = *registryID
 	}
@@ -60,7 +61,7 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	stored, _ := reg.Lookup(naaccr.BaseDictionaryURI(naaccr.CurrentVersion))
 	target, ok := reg.Lookup(naaccr.BaseDictionaryURI(*version))
 	if !ok {
-		return fmt.Errorf("export: --version %q: cara writes NAACCR versions %s: %w", *version, strings.Join(naaccr.BaseVersions, ", "), errUsage)
+		return fmt.Errorf("export: --version %s: cara writes NAACCR versions %s: %w", excerpt.Quote(*version), strings.Join(naaccr.BaseVersions, ", "), errUsage)
 	}
 	var tr *naaccr.Translator
 	if target != stored {

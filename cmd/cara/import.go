@@ -13,6 +13,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
@@ -27,7 +28,7 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 	rf.register(fs)
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("import: %v: %w", err, errUsage)
+		return fmt.Errorf("import: %s: %w", flagProblem(err), errUsage)
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("import: name one NAACCR XML file: %w", errUsage)
@@ -37,7 +38,7 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 	}
 	// An imported case cannot have been returned by a reviewer of this installation.
 	if st, err := abstract.ParseStatus(*status); err != nil || st == abstract.StatusReturned {
-		return fmt.Errorf("import: --status %q: use draft, in_review, approved or submitted: %w", *status, errUsage)
+		return fmt.Errorf("import: --status %s: use draft, in_review, approved or submitted: %w", excerpt.Quote(*status), errUsage)
 	}
 	if *batch < 1 || *batch > 10000 {
 		return fmt.Errorf("import: --batch %d: use 1 to 10000: %w", *batch, errUsage)

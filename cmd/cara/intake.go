@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
 	"github.com/cara-registry/cara/internal/tempfile"
@@ -45,12 +46,12 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	rf.register(fs)
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("intake: %v: %w", err, errUsage)
+		return fmt.Errorf("intake: %s: %w", flagProblem(err), errUsage)
 	}
 	switch *format {
 	case "text", "csv", "html":
 	default:
-		return fmt.Errorf("intake: --format %q: use text, csv or html: %w", *format, errUsage)
+		return fmt.Errorf("intake: --format %s: use text, csv or html: %w", excerpt.Quote(*format), errUsage)
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("intake: name one NAACCR XML file: %w", errUsage)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/cara-registry/cara/internal/excerpt"
 )
 
 const usage = `cara: cancer registry abstraction
@@ -124,5 +126,5 @@ func run(ctx context.Context, args []string, env env, stdin io.Reader, stdout, s
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q: %w", args[0], errUsage)
+	return fmt.Errorf("unknown command %s: %w", excerpt.Quote(args[0]), errUsage)
 }

@@ -290,3 +290,27 @@ func TestFacilityAddStoresTheReportingFacilityNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestArgumentErrorsQuoteHugeArgumentsShortened(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	huge := strings.Repeat("A", 100_000) // an argument can be 128 KB long
+	for _, args := range [][]string{
+		{huge},
+		{"submission", huge},
+		{"export", "--out", "x.xml", "--status", huge},
+		{"export", "--out", "x.xml", "--from", huge},
+		{"naaccr", "generate", "--patients", huge},
+		{"naaccr", "generate", "--" + huge},
+		{"intake", "--format", huge, "x.xml"},
+		{"migrate", huge},
+	} {
+		_, err := runCmd(t, e, "", args...)
+		if err == nil {
+			t.Errorf("%.40q: no error", args)
+			continue
+		}
+		if msg := err.Error(); len(msg) > 400 || !strings.Contains(msg, "… (100,0") && !strings.Contains(msg, "…\" (100,0") {
+			t.Errorf("%.40q: error of %d bytes: %.300s", args, len(msg), msg)
+		}
+	}
+}

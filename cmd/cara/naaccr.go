@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/schemas"
 )
@@ -34,7 +35,7 @@ func cmdNaaccr(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 	case "generate":
 		return cmdNaaccrGenerate(ctx, e, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("naaccr: unknown command %q (validate, stats, convert, generate): %w", args[0], errUsage)
+	return fmt.Errorf("naaccr: unknown command %s (validate, stats, convert, generate): %w", excerpt.Quote(args[0]), errUsage)
 }
 
 // stringList is a flag that may be given several times.
@@ -141,10 +142,10 @@ func cmdNaaccrValidate(ctx context.Context, args []string, stdout io.Writer) err
 	rf.register(fs)
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("naaccr validate: %v: %w", err, errUsage)
+		return fmt.Errorf("naaccr validate: %s: %w", flagProblem(err), errUsage)
 	}
 	if *format != "text" && *format != "json" {
-		return fmt.Errorf("naaccr validate: --format %q: use text or json: %w", *format, errUsage)
+		return fmt.Errorf("naaccr validate: --format %s: use text or json: %w", excerpt.Quote(*format), errUsage)
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("naaccr validate: name one or more files: %w", errUsage)
@@ -237,7 +238,7 @@ func cmdNaaccrStats(ctx context.Context, args []string, stdout io.Writer) error 
 	top := fs.Int("top", 10, "how many primary sites to list")
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("naaccr stats: %v: %w", err, errUsage)
+		return fmt.Errorf("naaccr stats: %s: %w", flagProblem(err), errUsage)
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("naaccr stats: name one file: %w", errUsage)

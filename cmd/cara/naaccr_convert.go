@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/schemas"
 )
@@ -26,7 +27,7 @@ func cmdNaaccrConvert(ctx context.Context, e env, args []string, stdout io.Write
 	rf.register(fs)
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("naaccr convert: %v: %w", err, errUsage)
+		return fmt.Errorf("naaccr convert: %s: %w", flagProblem(err), errUsage)
 	}
 	if fs.NArg() != 2 {
 		return fmt.Errorf("naaccr convert: name the input and the output file: %w", errUsage)
@@ -38,7 +39,7 @@ func cmdNaaccrConvert(ctx context.Context, e env, args []string, stdout io.Write
 	}
 	target, ok := reg.Lookup(naaccr.BaseDictionaryURI(*to))
 	if !ok {
-		return fmt.Errorf("naaccr convert: --to %q: cara converts to NAACCR versions %s: %w", *to, strings.Join(naaccr.BaseVersions, ", "), errUsage)
+		return fmt.Errorf("naaccr convert: --to %s: cara converts to NAACCR versions %s: %w", excerpt.Quote(*to), strings.Join(naaccr.BaseVersions, ", "), errUsage)
 	}
 	rd, f, err := openNAACCRWith(in, naaccr.ReaderOptions{Registry: reg, Relaxed: rf.relaxed, KeepExtensions: true})
 	if err != nil {

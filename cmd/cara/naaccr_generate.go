@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/synth"
 )
@@ -42,9 +43,9 @@ func cmdNaaccrGenerate(ctx context.Context, e env, args []string, stdout, stderr
 	case *items < 1:
 		return usage("items", "the number of items per tumor must be at least 1, got %d", *items)
 	case !slices.Contains(naaccr.BaseVersions, *version):
-		return usage("version", "NAACCR version %q is not one of %s", *version, strings.Join(naaccr.BaseVersions, ", "))
+		return usage("version", "NAACCR version %s is not one of %s", excerpt.Quote(*version), strings.Join(naaccr.BaseVersions, ", "))
 	case !slices.Contains([]string{"A", "M", "C", "I"}, *recordType):
-		return usage("record-type", "record type %q is not A, M, C or I", *recordType)
+		return usage("record-type", "record type %s is not A, M, C or I", excerpt.Quote(*recordType))
 	case *out == "":
 		return usage("out", "a file name, or - for stdout, is required")
 	}
@@ -54,7 +55,7 @@ func cmdNaaccrGenerate(ctx context.Context, e env, args []string, stdout, stderr
 	}
 	day, err := time.Parse(time.DateOnly, *today)
 	if err != nil {
-		return usage("today", "%q is not a date YYYY-MM-DD", *today)
+		return usage("today", "%s is not a date YYYY-MM-DD", excerpt.Quote(*today))
 	}
 	if !day.After(time.Date(2018, time.January, 1, 0, 0, 0, 0, time.UTC)) {
 		return usage("today", "must be after 2018-01-01 (diagnoses are from 2018 on), got %s", *today)
@@ -108,9 +109,9 @@ func parseTumorRange(s string) (synth.Range, error) {
 	b, errB := strconv.Atoi(strings.TrimSpace(hi))
 	switch {
 	case errA != nil || errB != nil:
-		return synth.Range{}, fmt.Errorf("%q is not N or MIN-MAX, e.g. 1-3", s)
+		return synth.Range{}, fmt.Errorf("%s is not N or MIN-MAX, e.g. 1-3", excerpt.Quote(s))
 	case a < 1 || b < a || b > synth.MaxTumorsPerPatient:
-		return synth.Range{}, fmt.Errorf("%q must be within 1-%d with MIN not above MAX", s, synth.MaxTumorsPerPatient)
+		return synth.Range{}, fmt.Errorf("%s must be within 1-%d with MIN not above MAX", excerpt.Quote(s), synth.MaxTumorsPerPatient)
 	}
 	return synth.Range{Min: a, Max: b}, nil
 }

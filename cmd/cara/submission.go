@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
@@ -27,7 +28,7 @@ func cmdSubmission(ctx context.Context, e env, args []string, stdout io.Writer) 
 	case "list":
 		return cmdSubmissionList(ctx, e, args[1:], stdout)
 	}
-	return fmt.Errorf("submission: unknown subcommand %q: %w", args[0], errUsage)
+	return fmt.Errorf("submission: unknown subcommand %s: %w", excerpt.Quote(args[0]), errUsage)
 }
 
 // cmdSubmissionCreate makes a batch as the web page does: the file is kept in the submission

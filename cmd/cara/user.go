@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/schemas"
 )
@@ -45,7 +46,7 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	}
 	role, err := auth.ParseRole(*roleName)
 	if err != nil {
-		return fmt.Errorf("user add: --role: %v: %w", err, errUsage)
+		return fmt.Errorf("user add: --role: %s: %w", excerpt.Clip(err.Error()), errUsage)
 	}
 	if role.NeedsFacility() && len(facilities) == 0 {
 		return fmt.Errorf("user add: --facility is required for a %s: %w", role, errUsage)
@@ -84,7 +85,7 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	// The user and its user.create event are stored in one transaction.
 	if err := s.AddUser(ctx, store.NewUser{User: u, Facilities: ids, Via: "command line"}); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			return fmt.Errorf("user add: a user named %q exists already", *username)
+			return fmt.Errorf("user add: a user named %s exists already", excerpt.Quote(*username))
 		}
 		return err
 	}
@@ -138,10 +139,10 @@ func cmdFacility(ctx context.Context, e env, args []string, stdout io.Writer) er
 		return fmt.Errorf("facility add: --code (up to 32 characters) and --name are required: %w", errUsage)
 	}
 	if *npi != "" && (len(*npi) != 10 || strings.Trim(*npi, "0123456789") != "") {
-		return fmt.Errorf("facility add: --npi: an NPI has 10 digits, got %q: %w", *npi, errUsage)
+		return fmt.Errorf("facility add: --npi: an NPI has 10 digits, got %s: %w", excerpt.Quote(*npi), errUsage)
 	}
 	if len(*idNumber) > 10 || strings.TrimSpace(*idNumber) != *idNumber {
-		return fmt.Errorf("facility add: --id-number: Reporting Facility [540] has up to 10 characters and no spaces at either end, got %q: %w", *idNumber, errUsage)
+		return fmt.Errorf("facility add: --id-number: Reporting Facility [540] has up to 10 characters and no spaces at either end, got %s: %w", excerpt.Quote(*idNumber), errUsage)
 	}
 	s, err := openStore(ctx, e)
 	if err != nil {
@@ -151,7 +152,7 @@ func cmdFacility(ctx context.Context, e env, args []string, stdout io.Writer) er
 	f := &store.Facility{Code: *code, Name: *name, NPI: *npi, IDNumber: *idNumber}
 	if err := s.CreateFacility(ctx, f); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			return fmt.Errorf("facility add: a facility with code %q exists already", *code)
+			return fmt.Errorf("facility add: a facility with code %s exists already", excerpt.Quote(*code))
 		}
 		return err
 	}

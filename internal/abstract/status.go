@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/excerpt"
 )
 
 // Status is where a case stands in the review workflow.
@@ -54,7 +55,7 @@ func ParseStatus(s string) (Status, error) {
 	for i, st := range Statuses {
 		names[i] = string(st)
 	}
-	return "", fmt.Errorf("unknown status %q (%s)", s, strings.Join(names, ", "))
+	return "", fmt.Errorf("unknown status %s (%s)", excerpt.Quote(s), strings.Join(names, ", "))
 }
 
 // Action is a step of the review workflow, taken by a person (or by a submission batch).

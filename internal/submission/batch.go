@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/tempfile"
@@ -200,14 +201,14 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	}
 	target, ok := b.Formats.targets[opt.Version]
 	if !ok {
-		return nil, fmt.Errorf("submission: NAACCR version %q: a batch is written in version %s", opt.Version, strings.Join(BatchVersions, " or "))
+		return nil, fmt.Errorf("submission: NAACCR version %s: a batch is written in version %s", excerpt.Quote(opt.Version), strings.Join(BatchVersions, " or "))
 	}
 	if !slices.Contains(RecordTypes, opt.RecordType) {
-		return nil, fmt.Errorf("submission: record type %q: use %s", opt.RecordType, strings.Join(RecordTypes, ", "))
+		return nil, fmt.Errorf("submission: record type %s: use %s", excerpt.Quote(opt.RecordType), strings.Join(RecordTypes, ", "))
 	}
 	for name, v := range map[string]string{"from": opt.From, "to": opt.To} {
 		if v != "" && !naaccr.IsDate(v) {
-			return nil, fmt.Errorf("submission: diagnosis date %s %q is not a date (CCYYMMDD, CCYYMM or CCYY)", name, v)
+			return nil, fmt.Errorf("submission: diagnosis date %s %s is not a date (CCYYMMDD, CCYYMM or CCYY)", name, excerpt.Quote(v))
 		}
 	}
 	if b.Dir == "" {
