@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
 )
@@ -58,15 +57,8 @@ func readFacilityForm(c echo.Context) (store.Facility, map[string]string) {
 	return f, errs
 }
 
-// quoteValue quotes what a person entered for a message beside a field, shortened past
-// excerpt.Max bytes: “AAAA…” (50,000 bytes).
-func quoteValue(s string) string {
-	h, cut := excerpt.Head(s)
-	if !cut {
-		return "“" + s + "”"
-	}
-	return "“" + h + "…” " + excerpt.Size(len(s))
-}
+// quoteValue quotes what a person entered for a message beside a field, shortened.
+func quoteValue(s string) string { return views.Quoted(s) }
 
 func facilityForm(c echo.Context, title string, f store.Facility, errs map[string]string) views.AdminFacilityFormView {
 	return views.AdminFacilityFormView{Page: pageOf(c, title), Code: f.Code, Name: f.Name, NPI: f.NPI, IDNumber: f.IDNumber, Errors: errs}

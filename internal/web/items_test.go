@@ -256,3 +256,20 @@ func TestTextItemsHaveCharacterCounters(t *testing.T) {
 		t.Errorf("counter after save %q, want 41 / 4000", got)
 	}
 }
+
+func TestLookUpsQuoteAHugeQueryShortened(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newFixture(t, s)
+	c := f.signIn(t, registrarA)
+	q := strings.Repeat("Z", 200_000)
+	for _, tc := range []struct{ path, testid string }{
+		{"/lookup/primarySite?q=" + q, "lookup-none"},
+	} {
+		p := c.get(t, tc.path)
+		p.wantStatus(http.StatusOK)
+		msg := p.testid(tc.testid).Text()
+		if len(msg) > 400 || !strings.Contains(msg, "…” (200,000 bytes)") {
+			t.Errorf("%s: message of %d bytes: %.300q", tc.testid, len(msg), msg)
+		}
+	}
+}
