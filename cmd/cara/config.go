@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cara-registry/cara/internal/abstract"
@@ -45,6 +47,10 @@ type env struct {
 	AuditKey     string
 	AuditKeyFile string
 	notices      io.Writer // where a command says what it did on the side, such as make a key: stderr
+	// TrustedProxies lists the reverse proxies whose forwarding headers are believed
+	// (CARA_TRUSTED_PROXIES: IP addresses and CIDR ranges, separated by commas); see
+	// trustedProxies.
+	TrustedProxies string
 }
 
 func envFromOS() env {
@@ -57,6 +63,8 @@ func envFromOS() env {
 		IntakeDir:     os.Getenv("CARA_INTAKE_DIR"),
 		AuditKey:      os.Getenv("CARA_AUDIT_KEY"),
 		AuditKeyFile:  os.Getenv("CARA_AUDIT_KEY_FILE"),
+		// Parsed (and a bad entry refused) by serve.
+		TrustedProxies: os.Getenv("CARA_TRUSTED_PROXIES"),
 	}
 	if e.IntakeDir == "" {
 		e.IntakeDir = "data/intake"
@@ -114,6 +122,37 @@ func (e env) submissionDir() string {
 		return e.SubmissionDir
 	}
 	return defaultSubmissionDir
+}
+
+// trustedProxies parses CARA_TRUSTED_PROXIES: IP addresses (a single host) and CIDR ranges,
+// separated by commas. None (the default) trusts no forwarding header, so the socket's address
+// is the client's.
+func (e env) trustedProxies() ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, entry := range strings.Split(e.TrustedProxies, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		if strings.Contains(entry, "/") {
+			_, n, err := net.ParseCIDR(entry)
+			if err != nil {
+				return nil, fmt.Errorf("CARA_TRUSTED_PROXIES: %q is not a CIDR range (like 10.0.0.0/8 or fd00::/8)", entry)
+			}
+			nets = append(nets, n)
+			continue
+		}
+		ip := net.ParseIP(entry)
+		if ip == nil {
+			return nil, fmt.Errorf("CARA_TRUSTED_PROXIES: %q is not an IP address or CIDR range (like 10.0.0.5 or 10.0.0.0/8)", entry)
+		}
+		bits := 128
+		if ip4 := ip.To4(); ip4 != nil {
+			ip, bits = ip4, 32
+		}
+		nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+	}
+	return nets, nil
 }
 
 // defaultSubmissionDir is beside the default SQLite database.

@@ -19,6 +19,10 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	if err := parseFlags(flag.NewFlagSet("serve", flag.ContinueOnError), args); err != nil {
 		return err
 	}
+	proxies, err := e.trustedProxies()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cat, err := loadCatalog()
 	if err != nil {
@@ -43,7 +47,7 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	go runner.Run(ctx)
 
 	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Schemas: cat.Schemas, Codes: cat.Codes, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies,
-		SubmissionDir: e.submissionDir(), Intake: intake})
+		TrustedProxies: proxies, SubmissionDir: e.submissionDir(), Intake: intake})
 	httpSrv := &http.Server{Addr: e.Addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute}
 
 	go func() {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +65,51 @@ func TestServeRemovesKilledJobsTemporariesAtStartAndKeepsRunningOnes(t *testing.
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("a running job's temporary was removed: %v", err)
 		}
+	}
+}
+
+func TestTrustedProxiesParsesAddressesAndRanges(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  []string // the ranges, as net.IPNet writes them
+		err   string   // a part of the error; empty for none
+	}{
+		{"", nil, ""},
+		{" , ", nil, ""},
+		{"10.0.0.5", []string{"10.0.0.5/32"}, ""},
+		{"10.0.0.0/8, 192.168.1.0/24", []string{"10.0.0.0/8", "192.168.1.0/24"}, ""},
+		{"fd00::/8,::1", []string{"fd00::/8", "::1/128"}, ""},
+		{"10.0.0.0/8,proxy.local", nil, `CARA_TRUSTED_PROXIES: "proxy.local" is not an IP address or CIDR range`},
+		{"10.0.0.0/33", nil, `CARA_TRUSTED_PROXIES: "10.0.0.0/33" is not a CIDR range`},
+		{"10.0.0.300", nil, `"10.0.0.300" is not an IP address`},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			nets, err := env{TrustedProxies: tc.value}.trustedProxies()
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want one with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, n := range nets {
+				got = append(got, n.String())
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("ranges %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestServeRefusesBadTrustedProxies(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	e.TrustedProxies = "10.0.0.0/8, not-a-proxy"
+	_, err := runCmd(t, e, "", "serve")
+	if err == nil || !strings.Contains(err.Error(), "CARA_TRUSTED_PROXIES") || !strings.Contains(err.Error(), `"not-a-proxy"`) {
+		t.Fatalf("serve with a bad CARA_TRUSTED_PROXIES: err = %v, want one naming the variable and the entry", err)
 	}
 }

@@ -84,7 +84,7 @@ func synthFile(t testing.TB, n int, gz bool) []byte {
 }
 
 // upload posts a file through the intake form, fields first as a browser sends them.
-func (c *client) upload(t testing.TB, csrf string, facility uint, name string, data []byte) *page {
+func (c *client) upload(t testing.TB, csrf string, facility uint, name string, data []byte, header ...string) *page {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -100,6 +100,9 @@ func (c *client) upload(t testing.TB, csrf string, facility uint, name string, d
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"time"
@@ -53,8 +54,11 @@ type Deps struct {
 	Codes   *codes.Tables
 	Logger  *slog.Logger
 	Now     func() time.Time // time.Now when nil
-	// SecureCookies marks cookies Secure; set it when cara is served over HTTPS.
+	// SecureCookies marks cookies Secure and sends HSTS; set it when cara is served over HTTPS.
 	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For, -Proto and -Host headers
+	// are believed; none means the socket's address is the client's.
+	TrustedProxies []*net.IPNet
 	// Intake configures the intake of uploaded submission files.
 	Intake IntakeConfig
 	// SubmissionDir is where submission batch files are kept; empty refuses to create batches.
@@ -92,6 +96,7 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(d.Logger)
+	e.IPExtractor = proxies(d.TrustedProxies).ipExtractor()
 
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
@@ -104,6 +109,10 @@ func New(d Deps) *echo.Echo {
 		ReferrerPolicy:        "same-origin",
 		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
 	}))
+	if d.SecureCookies {
+		e.Use(hsts)
+	}
+	e.Use(sameOrigin{proxies: d.TrustedProxies, secure: d.SecureCookies}.check)
 
 	static, _ := fs.Sub(views.Static, "static")
 	e.StaticFS("/static", static)

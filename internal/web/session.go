@@ -129,7 +129,8 @@ func (s *sessions) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// checkCSRF refuses an unsafe request whose token does not match the session's.
+// checkCSRF refuses an unsafe request whose token, from the X-CSRF-Token header or the form's
+// _csrf field, does not match the session's.
 func (s *sessions) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		switch c.Request().Method {
@@ -139,7 +140,8 @@ func (s *sessions) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		su := currentUser(c)
 		token := c.Request().Header.Get(csrfHeader)
 		if token == "" {
-			token = c.FormValue(csrfField)
+			// The body's form only: c.FormValue would take the query string's too.
+			token = c.Request().PostFormValue(csrfField)
 		}
 		if su == nil || !auth.TokensEqual(token, su.Session.CSRFToken) {
 			return echo.NewHTTPError(http.StatusForbidden, "The form has expired or did not come from cara. Reload the page and try again.")
