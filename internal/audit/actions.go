@@ -48,6 +48,9 @@ const (
 	ReabstractionSample = "reabstraction.sample"
 	ReabstractionView   = "reabstraction.view"
 	ReabstractionSave   = "reabstraction.save"
+
+	// Sign out everywhere (issue 13): every session of the user ends, the asking one included.
+	LogoutEverywhere = "logout.everywhere"
 )
 
 // An administrator cleared the sign-in throttle of an account (issue 13).
@@ -56,7 +59,7 @@ const LoginThrottleClear = "login.throttle_clear"
 // Actions lists every action, in the order of the trail's story: what the audit log's filter
 // offers and what the audit completeness test walks.
 var Actions = []string{
-	LoginSuccess, LoginFailure, LoginThrottleClear, Logout,
+	LoginSuccess, LoginFailure, LoginThrottleClear, Logout, LogoutEverywhere,
 	CaseView, CaseUpdate, CaseStatus,
 	PatientSearch, PatientView, PatientCreate, TumorCreate,
 	CommentAdd, CommentResolve, CommentClose,

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cara-registry/cara/internal/audit"
 )
 
 // CreateSession stores a new session.
@@ -67,6 +71,30 @@ func (s *Store) DeleteSession(ctx context.Context, id uint) error {
 		return fmt.Errorf("store: delete session %d: %w", id, err)
 	}
 	return nil
+}
+
+// SignOutEverywhere ends every session of a user, in every browser, and records it
+// (logout.everywhere, with the number of sessions ended) in the same transaction; it returns
+// that number.
+func (s *Store) SignOutEverywhere(ctx context.Context, userID uint, remoteAddr string) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var u User
+		if err := tx.Take(&u, userID).Error; err != nil {
+			return err
+		}
+		res := tx.Where("user_id = ?", userID).Delete(&Session{})
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
+		return s.audit(tx, AuditEntry{UserID: &userID, Action: audit.LogoutEverywhere, Entity: "user", EntityID: u.Username,
+			Details: map[string]int64{"sessions": n}, RemoteAddr: remoteAddr})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: sign out user %d everywhere: %w", userID, notFound(err))
+	}
+	return n, nil
 }
 
 // DeleteExpiredSessions removes sessions past their expiry and returns how many went.

@@ -56,6 +56,12 @@ func TestEveryActionIsAudited(t *testing.T) {
 				c.post(t, "/logout", url.Values{"_csrf": {c.csrf(t)}}).wantStatus(http.StatusSeeOther)
 				return wantEvent{audit.Logout, "user", reviewerA, &f.users[reviewerA].ID, local, ""}
 			}},
+			{"logout everywhere", func(t *testing.T) wantEvent {
+				a, b := f.signIn(t, reviewerA), f.signIn(t, reviewerA)
+				a.post(t, "/logout/everywhere", url.Values{"_csrf": {a.csrf(t)}}).wantStatus(http.StatusSeeOther)
+				b.get(t, "/cases").wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.LogoutEverywhere, "user", reviewerA, &f.users[reviewerA].ID, local, `"sessions":2`}
+			}},
 			{"case view", func(t *testing.T) wantEvent {
 				reg.openCase(t, f.caseA, "diagnosis")
 				return wantEvent{audit.CaseView, "tumor", idString(f.caseA), regA, local, "diagnosis"}

@@ -29,6 +29,7 @@ type Store interface {
 	SessionByTokenHash(ctx context.Context, hash string, now time.Time) (*store.SessionUser, error)
 	TouchSession(ctx context.Context, id uint, at time.Time) error
 	DeleteSession(ctx context.Context, id uint) error
+	SignOutEverywhere(ctx context.Context, userID uint, remoteAddr string) (int64, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
 	loginStore
 	worklistStore
@@ -129,6 +130,7 @@ func New(d Deps) *echo.Echo {
 	// unknown path too, which sent /favicon.ico to the login page and renewed its token.
 	guard := []echo.MiddlewareFunc{sess.requireUser, sess.checkCSRF}
 	e.POST("/logout", login.logout, guard...)
+	e.POST("/logout/everywhere", login.logoutEverywhere, guard...)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
 	cases := &caseHandler{store: d.Store, form: d.Form, fields: d.Edits.Fields, edits: d.Edits, codes: d.Codes, schemas: d.Schemas,

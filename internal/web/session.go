@@ -107,8 +107,8 @@ func (s *sessions) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if su := currentUser(c); su != nil {
 			c.Response().Header().Set("Cache-Control", "no-store")
 			// After an administrator's password reset, the user must choose a new password
-			// before anything else; signing out stays possible.
-			if su.User.MustChangePassword && c.Path() != accountPasswordPath && c.Path() != "/logout" {
+			// before anything else; signing out (here or everywhere) stays possible.
+			if su.User.MustChangePassword && c.Path() != accountPasswordPath && c.Path() != "/logout" && c.Path() != "/logout/everywhere" {
 				if hx.Is(c.Request().Header.Get(string(hx.Request))) {
 					c.Response().Header().Set(string(hx.Redirect), accountPasswordPath)
 					return c.NoContent(http.StatusForbidden)

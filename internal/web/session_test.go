@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/cara-registry/cara/internal/store"
@@ -138,5 +139,44 @@ func TestCaseSaveRejectsWrongCSRFToken(t *testing.T) {
 		if evs := f.auditEvents(t, "case.update", "tumor", idString(f.caseA)); len(evs) != 0 {
 			t.Errorf("%d case.update events, want none", len(evs))
 		}
+	})
+}
+
+func TestSignOutEverywhereEndsEverySessionOfTheUser(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		laptop, desk := f.signIn(t, registrarA), f.signIn(t, registrarA)
+		other := f.signIn(t, registrarB)
+		p := laptop.get(t, "/cases")
+		if p.testid("logout-everywhere").Length() != 1 {
+			t.Fatalf("no Sign out everywhere beside Sign out\n%s", excerpt(p.body))
+		}
+
+		p = laptop.post(t, "/logout/everywhere", url.Values{"_csrf": {laptop.csrf(t)}})
+		p.wantStatus(http.StatusSeeOther)
+		if got := p.location(); got != "/login" {
+			t.Errorf("Location %q, want /login", got)
+		}
+		for name, c := range map[string]*client{"the asking browser": laptop, "the other browser": desk} {
+			if got := c.get(t, "/cases"); got.status != http.StatusSeeOther || got.location() != "/login?next=%2Fcases" {
+				t.Errorf("%s after sign out everywhere: status %d, Location %q; want 303 to the login", name, got.status, got.location())
+			}
+		}
+		other.get(t, "/cases").wantStatus(http.StatusOK) // another user's session stays
+		evs := f.auditEvents(t, "logout.everywhere", "user", registrarA)
+		if len(evs) != 1 || !strings.Contains(evs[0].Details, `"sessions":2`) || evs[0].UserID == nil || *evs[0].UserID != f.users[registrarA].ID {
+			t.Errorf("logout.everywhere events %+v, want one by %s ending 2 sessions", evs, registrarA)
+		}
+	})
+}
+
+func TestSignOutEverywhereRequiresCSRFToken(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		c := f.signIn(t, registrarA)
+		c.post(t, "/logout/everywhere", url.Values{"_csrf": {"forged"}}).wantStatus(http.StatusForbidden)
+		c.get(t, "/cases").wantStatus(http.StatusOK)
 	})
 }
