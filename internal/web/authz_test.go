@@ -68,6 +68,9 @@ var authzMatrix = map[string]access{
 	"GET /patients":  everyone,
 	"POST /patients": registrarsEnter,
 
+	// Signing out everywhere ends the shared clients' sessions too: the test signs them in again.
+	"POST /logout/everywhere": everyone,
+
 	"GET /patients/new": registrarsEnter,
 
 	"GET /cases/:id":        everyone.on("case"),
@@ -353,6 +356,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 						}
 					}
 					p := c.do(t, method, target, form)
+					if path == "/logout/everywhere" {
+						clients[u.name] = f.signIn(t, u.name)
+						tokens[u.name] = clients[u.name].csrf(t)
+					}
 					got := allow
 					switch {
 					case p.status == http.StatusForbidden:
@@ -360,7 +367,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					case p.status == http.StatusNotFound:
 						got = hidden
 					case p.status == http.StatusSeeOther && strings.HasPrefix(p.location(), "/login"):
-						if path == "/logout" {
+						if path == "/logout" || path == "/logout/everywhere" {
 							break // signing out ends at the login page
 						}
 						t.Errorf("%s %s as %s: sent to the login page", method, target, u.name)
