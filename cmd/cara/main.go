@@ -42,8 +42,9 @@ Usage:
   (commands that read files take --relaxed and --user-dictionary FILE)
   cara user add --username NAME --role ROLE [--facility CODE] [--name "Full Name"]
                                   add a user; the password is read from a prompt or stdin
-  cara facility add --code CODE --name NAME [--npi NPI]
-                                  add a facility
+  cara facility add --code CODE --name NAME [--npi NPI] [--id-number N]
+                                  add a facility (code: letters, digits, - and _; NPI and
+                                  Reporting Facility [540] id number: 10 digits each)
   cara submission create --facility CODE [--from D --to D] [--version 260|250] [--record-type A|I|C|M]
                       [--correction] [--gzip] [--out FILE]
                                   make a submission batch of the facility's approved cases (edits first;

@@ -283,11 +283,27 @@ func TestFacilityAddStoresTheReportingFacilityNumber(t *testing.T) {
 	if err != nil || f.IDNumber != "0012345678" || f.NPI != "1234567893" {
 		t.Fatalf("stored facility = %+v, %v", f, err)
 	}
-	for _, bad := range []string{"00123456789", " 12"} {
-		_, err := runCmd(t, e, "", "facility", "add", "--code", "F2", "--name", "Other", "--id-number", bad)
-		if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "Reporting Facility [540]") {
-			t.Errorf("--id-number %q: err = %v, want a usage error naming Reporting Facility [540]", bad, err)
+	for _, tc := range []struct {
+		flag, value, want string
+	}{
+		{"--id-number", "00123456789", "--id-number: ID number (Reporting Facility [540]): exactly 10 digits"},
+		{"--id-number", " 12", "Reporting Facility [540]"},
+		{"--id-number", "12345", "exactly 10 digits"},
+		{"--id-number", "00123456AB", "exactly 10 digits"},
+		{"--npi", "123", "--npi: NPI: a National Provider Identifier has exactly 10 digits"},
+		{"--code", "F 2", "--code: Code: letters (A–Z), digits, - and _ only"},
+		{"--code", "F2,F3", "letters (A–Z), digits, - and _ only"},
+		{"--code", strings.Repeat("F", 33), "--code: Code: up to 32 characters"},
+		{"--name", "", "--name: Name: required"},
+	} {
+		args := map[string]string{"--code": "F2", "--name": "Other", tc.flag: tc.value}
+		_, err := runCmd(t, e, "", "facility", "add", "--code", args["--code"], "--name", args["--name"], tc.flag, tc.value)
+		if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %q: err = %v, want a usage error with %q", tc.flag, tc.value, err, tc.want)
 		}
+	}
+	if _, err := s.FacilityByCode(context.Background(), "F2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a facility was added with bad flags: %v", err)
 	}
 }
 

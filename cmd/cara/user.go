@@ -128,28 +128,26 @@ func cmdFacility(ctx context.Context, e env, args []string, stdout io.Writer) er
 		return fmt.Errorf("facility: say what to do, e.g. `cara facility add`: %w", errUsage)
 	}
 	fs := flag.NewFlagSet("facility add", flag.ContinueOnError)
-	code := fs.String("code", "", "short code, e.g. the facility's registry number")
+	code := fs.String("code", "", "short code, e.g. the facility's registry number: letters, digits, - and _, up to 32")
 	name := fs.String("name", "", "the facility's name")
 	npi := fs.String("npi", "", "National Provider Identifier (10 digits)")
-	idNumber := fs.String("id-number", "", "the facility's number in submission files: Reporting Facility [540], up to 10 characters")
+	idNumber := fs.String("id-number", "", "the facility's number in submission files: Reporting Facility [540], 10 digits")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if *code == "" || len(*code) > 32 || *name == "" {
-		return fmt.Errorf("facility add: --code (up to 32 characters) and --name are required: %w", errUsage)
-	}
-	if *npi != "" && (len(*npi) != 10 || strings.Trim(*npi, "0123456789") != "") {
-		return fmt.Errorf("facility add: --npi: an NPI has 10 digits, got %s: %w", excerpt.Quote(*npi), errUsage)
-	}
-	if len(*idNumber) > 10 || strings.TrimSpace(*idNumber) != *idNumber {
-		return fmt.Errorf("facility add: --id-number: Reporting Facility [540] has up to 10 characters and no spaces at either end, got %s: %w", excerpt.Quote(*idNumber), errUsage)
+	f := &store.Facility{Code: *code, Name: *name, NPI: *npi, IDNumber: *idNumber}
+	if ps := store.CheckFacility(*f); len(ps) > 0 {
+		msgs := make([]string, len(ps))
+		for i, p := range ps {
+			msgs[i] = "--" + strings.ReplaceAll(p.Field, "_", "-") + ": " + strings.TrimSuffix(p.Message, ".")
+		}
+		return fmt.Errorf("facility add: %s: %w", strings.Join(msgs, "; "), errUsage)
 	}
 	s, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	f := &store.Facility{Code: *code, Name: *name, NPI: *npi, IDNumber: *idNumber}
 	if err := s.CreateFacility(ctx, f); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			return fmt.Errorf("facility add: a facility with code %s exists already", excerpt.Quote(*code))

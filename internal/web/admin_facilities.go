@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,7 +26,8 @@ func (h *adminHandler) listFacilities(c echo.Context) error {
 	return render(c, http.StatusOK, views.AdminFacilities(v))
 }
 
-// readFacilityForm reads and checks a facility form; the errors are by field.
+// readFacilityForm reads and checks a facility form (the rules are the store's, which the
+// command line uses too); the errors are by field.
 func readFacilityForm(c echo.Context) (store.Facility, map[string]string) {
 	f := store.Facility{
 		Code:     strings.TrimSpace(c.FormValue("code")),
@@ -36,23 +36,8 @@ func readFacilityForm(c echo.Context) (store.Facility, map[string]string) {
 		IDNumber: strings.TrimSpace(c.FormValue("id_number")),
 	}
 	errs := map[string]string{}
-	switch {
-	case f.Code == "":
-		errs["code"] = "Code: required."
-	case utf8.RuneCountInString(f.Code) > 32:
-		errs["code"] = "Code: up to 32 characters."
-	}
-	switch {
-	case f.Name == "":
-		errs["name"] = "Name: required."
-	case utf8.RuneCountInString(f.Name) > 200:
-		errs["name"] = "Name: up to 200 characters."
-	}
-	if f.NPI != "" && (len(f.NPI) != 10 || strings.Trim(f.NPI, "0123456789") != "") {
-		errs["npi"] = "NPI: a National Provider Identifier has exactly 10 digits; got " + quoteValue(f.NPI) + "."
-	}
-	if utf8.RuneCountInString(f.IDNumber) > 10 {
-		errs["id_number"] = "Facility id number: up to 10 characters (reportingFacility, NAACCR #540)."
+	for _, p := range store.CheckFacility(f) {
+		errs[p.Field] = p.Message
 	}
 	return f, errs
 }

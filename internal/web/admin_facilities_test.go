@@ -28,7 +28,12 @@ func TestAdminAddsAndEditsFacilitiesWithClearErrors(t *testing.T) {
 			{"no name", map[string]string{"code": "C1", "name": " "}, "name", "Name: required"},
 			{"short NPI", map[string]string{"code": "C1", "name": "Cedar", "npi": "12345"}, "npi", "NPI: a National Provider Identifier has exactly 10 digits"},
 			{"letters in NPI", map[string]string{"code": "C1", "name": "Cedar", "npi": "12345678AB"}, "npi", "10 digits"},
-			{"long id number", map[string]string{"code": "C1", "name": "Cedar", "id_number": "12345678901"}, "id_number", "up to 10 characters"},
+			{"long id number", map[string]string{"code": "C1", "name": "Cedar", "id_number": "12345678901"}, "id_number", "ID number (Reporting Facility [540]): exactly 10 digits"},
+			{"letters in id number", map[string]string{"code": "C1", "name": "Cedar", "id_number": "00000030AB"}, "id_number", "exactly 10 digits"},
+			{"short id number", map[string]string{"code": "C1", "name": "Cedar", "id_number": "3003"}, "id_number", "exactly 10 digits"},
+			{"space in code", map[string]string{"code": "C 1", "name": "Cedar"}, "code", "Code: letters (A–Z), digits, - and _ only; got “C 1”"},
+			{"markup in code", map[string]string{"code": "<b>C1</b>", "name": "Cedar"}, "code", "letters (A–Z), digits, - and _ only"},
+			{"long code", map[string]string{"code": strings.Repeat("C", 33), "name": "Cedar"}, "code", "Code: up to 32 characters"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -41,8 +46,11 @@ func TestAdminAddsAndEditsFacilitiesWithClearErrors(t *testing.T) {
 				if msg := p.testid("error-" + tt.field).Text(); !strings.Contains(msg, tt.want) {
 					t.Errorf("error beside %s %q, want %q", tt.field, msg, tt.want)
 				}
-				if got := formOf(t, p, "facility-form").Get("name"); got != strings.TrimSpace(tt.set["name"]) {
-					t.Errorf("name %q not kept", got)
+				kept := formOf(t, p, "facility-form")
+				for k, v := range tt.set {
+					if got := kept.Get(k); got != strings.TrimSpace(v) {
+						t.Errorf("%s %q not kept: %q", k, v, got)
+					}
 				}
 			})
 		}
