@@ -4,10 +4,4 @@ import "github.com/cara-registry/cara/internal/excerpt"
 
 // Quoted is what a person typed, in quotes for a sentence, shortened past excerpt.Max bytes:
 // “AAAA…” (50,000 bytes). A query string can be a megabyte long.
-func Quoted(s string) string {
-	h, cut := excerpt.Head(s)
-	if !cut {
-		return "“" + s + "”"
-	}
-	return "“" + h + "…” " + excerpt.Size(len(s))
-}
+func Quoted(s string) string { return excerpt.Curly(s) }

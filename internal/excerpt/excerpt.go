@@ -39,6 +39,16 @@ func Quote(s string) string {
 	return q[:len(q)-1] + "…\" " + Size(len(s))
 }
 
+// Curly is s in typographic quotes for a sentence a person reads on a page, shortened past
+// Max bytes: “AAAA…” (50,000 bytes).
+func Curly(s string) string {
+	h, cut := Head(s)
+	if !cut {
+		return "“" + s + "”"
+	}
+	return "“" + h + "…” " + Size(len(s))
+}
+
 // Clip is s as it is, shortened past Max bytes: AAAA… (50,000,000 bytes). It is for values a
 // message writes without quotes.
 func Clip(s string) string {

@@ -62,3 +62,15 @@ func FuzzQuoteIsShortAndValid(f *testing.F) {
 		}
 	})
 }
+
+func TestCurlyQuotesForAPageAndShortensLongValues(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"C 1", "“C 1”"},
+		{"", "“”"},
+		{strings.Repeat("9", 5000), "“" + strings.Repeat("9", Max) + "…” (5,000 bytes)"},
+	} {
+		if got := Curly(tc.in); got != tc.want {
+			t.Errorf("Curly(%.20q) = %.200q, want %.200q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cara-registry/cara/internal/excerpt"
 )
 
 // The widths of the facilities columns (migrations 00001 and 00004).
@@ -31,7 +33,7 @@ func CheckFacility(f Facility) []FacilityProblem {
 	case utf8.RuneCountInString(f.Code) > maxFacilityCode:
 		add("code", "Code: up to 32 characters; got "+strconv.Itoa(utf8.RuneCountInString(f.Code))+".")
 	case strings.TrimFunc(f.Code, isCodeChar) != "":
-		add("code", "Code: letters (A–Z), digits, - and _ only; got "+quoteInput(f.Code)+".")
+		add("code", "Code: letters (A–Z), digits, - and _ only; got "+excerpt.Curly(f.Code)+".")
 	}
 	switch {
 	case strings.TrimSpace(f.Name) == "":
@@ -40,10 +42,10 @@ func CheckFacility(f Facility) []FacilityProblem {
 		add("name", "Name: up to 200 characters; got "+strconv.Itoa(utf8.RuneCountInString(f.Name))+".")
 	}
 	if f.NPI != "" && !tenDigits(f.NPI) {
-		add("npi", "NPI: a National Provider Identifier has exactly 10 digits; got "+quoteInput(f.NPI)+".")
+		add("npi", "NPI: a National Provider Identifier has exactly 10 digits; got "+excerpt.Curly(f.NPI)+".")
 	}
 	if f.IDNumber != "" && !tenDigits(f.IDNumber) {
-		add("id_number", "ID number (Reporting Facility [540]): exactly 10 digits, or empty; got "+quoteInput(f.IDNumber)+".")
+		add("id_number", "ID number (Reporting Facility [540]): exactly 10 digits, or empty; got "+excerpt.Curly(f.IDNumber)+".")
 	}
 	return ps
 }
@@ -54,13 +56,4 @@ func isCodeChar(r rune) bool {
 
 func tenDigits(s string) bool {
 	return len(s) == 10 && strings.Trim(s, "0123456789") == ""
-}
-
-// quoteInput quotes a value in a message, at most 40 characters of it.
-func quoteInput(s string) string {
-	const max = 40
-	if utf8.RuneCountInString(s) > max {
-		s = string([]rune(s)[:max]) + "…"
-	}
-	return "“" + s + "”"
 }

@@ -32,7 +32,7 @@ func TestCheckFacilityNamesTheFieldAndTheRule(t *testing.T) {
 		{"long id number", func(f *store.Facility) { f.IDNumber = "12345678901" }, "id_number", "exactly 10 digits"},
 		{"letters in id number", func(f *store.Facility) { f.IDNumber = "00123456AB" }, "id_number", "exactly 10 digits"},
 		{"space in id number", func(f *store.Facility) { f.IDNumber = " 012345678" }, "id_number", "exactly 10 digits"},
-		{"long value quoted short", func(f *store.Facility) { f.NPI = strings.Repeat("9", 5000) }, "npi", strings.Repeat("9", 40) + "…”"},
+		{"long value quoted short", func(f *store.Facility) { f.NPI = strings.Repeat("9", 5000) }, "npi", `…” (5,000 bytes)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := ok
