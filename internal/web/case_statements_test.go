@@ -1,0 +1,84 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/store/storetest"
+)
+
+// statementLog records the SQL statements a store runs while it is on.
+type statementLog struct {
+	mu   sync.Mutex
+	on   bool
+	sqls []string
+}
+
+func watchStatements(t testing.TB, s *store.Store) *statementLog {
+	t.Helper()
+	l := &statementLog{}
+	if err := s.OnStatement(func(_ context.Context, sql string) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.on {
+			l.sqls = append(l.sqls, sql)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// during returns the statements run by fn.
+func (l *statementLog) during(fn func()) []string {
+	l.mu.Lock()
+	l.on, l.sqls = true, nil
+	l.mu.Unlock()
+	fn()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on = false
+	return l.sqls
+}
+
+// maxSaveStatements is what one section save may cost the database, beyond the session look-up
+// every signed-in request makes: the case with its patient's tumors, the writes with the audit
+// event, and the comments the answer shows.
+const maxSaveStatements = 8
+
+// TestSectionSaveStatementCount counts the SQL statements of one section save over htmx, beyond
+// those of the session look-up (measured on a page that reads nothing else).
+func TestSectionSaveStatementCount(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, section, item, first, second string }{
+		{"tumor section", "text", "textDxProcPe", "Examined on admission.", "Examined twice."},
+		{"tumor section with codes", "diagnosis", "primarySite", "C342", "C343"},
+		{"patient section", "patient", "race2", "02", "03"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, s *store.Store) {
+				l := watchStatements(t, s)
+				f := newFixture(t, s)
+				c := f.signIn(t, registrarA)
+				// The first save also stores the derived age at diagnosis; count a later one.
+				first := c.openCase(t, f.caseA, tc.section)
+				first = c.save(t, first, map[string]string{tc.item: tc.first}, "HX-Request", "true")
+				first.wantStatus(http.StatusOK)
+				session := l.during(func() { c.get(t, "/account/password").wantStatus(http.StatusOK) })
+				var p *page
+				save := l.during(func() {
+					p = c.save(t, first, map[string]string{tc.item: tc.second}, "HX-Request", "true")
+				})
+				p.wantStatus(http.StatusOK)
+				if p.testid("saved").Length() != 1 {
+					t.Fatalf("the save did not go through\n%s", excerpt(p.body))
+				}
+				n := len(save) - len(session)
+				t.Logf("%d statements for the save beyond the session's %d", n, len(session))
+			})
+		})
+	}
+}
