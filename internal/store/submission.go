@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -216,112 +215,6 @@ func scanPendingTumors(q *gorm.DB, pool *ItemsPool) ([]Tumor, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
-}
-
-// decodeItems decodes an items column into m, which must be empty: a JSON object of strings, as
-// Items.Value writes it. The keys and values without escapes are slices of one string made of the
-// whole text (one allocation for them all). Anything it does not expect is left to encoding/json
-// (in a map of its own).
-func decodeItems(b []byte, m Items) (Items, error) {
-	if len(b) == 0 {
-		return Items{}, nil
-	}
-	if !utf8.Valid(b) {
-		return decodeItemsSlow(b) // encoding/json puts U+FFFD for invalid UTF-8
-	}
-	s := string(b)
-	i := skipSpace(s, 0)
-	if i >= len(s) || s[i] != '{' {
-		return decodeItemsSlow(b)
-	}
-	i = skipSpace(s, i+1)
-	if i < len(s) && s[i] == '}' {
-		return m, nil
-	}
-	for {
-		k, j, ok := jsonString(s, i)
-		if !ok {
-			return decodeItemsSlow(b)
-		}
-		j = skipSpace(s, j)
-		if j >= len(s) || s[j] != ':' {
-			return decodeItemsSlow(b)
-		}
-		v, j2, ok := jsonString(s, skipSpace(s, j+1))
-		if !ok {
-			return decodeItemsSlow(b)
-		}
-		m[k] = v
-		i = skipSpace(s, j2)
-		if i >= len(s) {
-			return decodeItemsSlow(b)
-		}
-		if s[i] == '}' {
-			if skipSpace(s, i+1) != len(s) {
-				return decodeItemsSlow(b)
-			}
-			return m, nil
-		}
-		if s[i] != ',' {
-			return decodeItemsSlow(b)
-		}
-		i = skipSpace(s, i+1)
-	}
-}
-
-func decodeItemsSlow(b []byte) (Items, error) {
-	var it Items
-	if err := it.Scan(b); err != nil {
-		return nil, err
-	}
-	return it, nil
-}
-
-func skipSpace(s string, i int) int {
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// jsonString reads the JSON string at s[i:], returning it and the index after it. A string
-// without escapes is a slice of s; one with escapes is left to encoding/json.
-func jsonString(s string, i int) (string, int, bool) {
-	if i >= len(s) || s[i] != '"' {
-		return "", i, false
-	}
-	start := i + 1
-	for j := start; j < len(s); j++ {
-		c := s[j]
-		switch {
-		case c == '"':
-			return s[start:j], j + 1, true
-		case c == '\\':
-			// Find the end of the string, then let encoding/json unescape it.
-			k := j
-			for k < len(s) {
-				if s[k] == '\\' {
-					k += 2
-					continue
-				}
-				if s[k] == '"' {
-					break
-				}
-				k++
-			}
-			if k >= len(s) {
-				return "", i, false
-			}
-			var out string
-			if err := json.Unmarshal([]byte(s[i:k+1]), &out); err != nil {
-				return "", i, false
-			}
-			return out, k + 1, true
-		case c < 0x20:
-			return "", i, false
-		}
-	}
-	return "", i, false
 }
 
 // NewSubmission is a batch to record: the row (its ID, FileName and StoragePath are set by

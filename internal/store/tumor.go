@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -124,6 +125,10 @@ func (s *Store) CountPatients(ctx context.Context, sc Scope) (int64, error) {
 type Case struct {
 	Patient Patient
 	Tumor   Tumor
+	// Tumors are every tumor of the patient, in id order, with their items, Tumor's own among
+	// them (its items are Tumor's): the patient-level edits read them. OpenCase fills them;
+	// LoadCase leaves them nil.
+	Tumors []Tumor
 }
 
 // LoadCase returns a tumor and its patient. A tumor outside the scope is ErrNotFound, so that
@@ -147,6 +152,67 @@ func (s *Store) loadCase(db *gorm.DB, tumorID uint, sc Scope) (*Case, error) {
 	return &c, nil
 }
 
+// openCaseColumns are the patient's columns and every tumor's, items included, of OpenCase's rows.
+const openCaseColumns = "p.id, p.facility_id, p.patient_id_number, p.name_last, p.name_first, p.date_of_birth, " +
+	"p.items, p.version, p.created_at, p.updated_at, " +
+	"t.id, t.patient_id, t.facility_id, t.name_last, t.name_first, t.medical_record_number, t.accession_number, " +
+	"t.sequence_number, t.primary_site, t.histology, t.behavior, t.date_of_diagnosis, t.status, t.assigned_to, " +
+	"t.reviewed_by, t.edit_errors, t.edit_warnings, t.version, t.status_changed_at, t.created_at, t.updated_at, ti.items"
+
+// OpenCase returns a tumor with its patient and every tumor of the patient (Case.Tumors), in
+// one query: what a case operation reads before it checks and writes. A tumor outside the scope
+// is ErrNotFound, as in LoadCase.
+func (s *Store) OpenCase(ctx context.Context, tumorID uint, sc Scope) (*Case, error) {
+	cond, args := sc.cond("p.facility_id")
+	q := "SELECT " + openCaseColumns + " FROM tumors self JOIN patients p ON p.id = self.patient_id " +
+		"JOIN tumors t ON t.patient_id = p.id LEFT JOIN tumor_items ti ON ti.tumor_id = t.id WHERE self.id = ?"
+	if cond != "" {
+		q += " AND " + cond
+	}
+	rows, err := s.db.WithContext(ctx).Raw(q+" ORDER BY t.id", append([]any{tumorID}, args...)...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("store: open case %d: %w", tumorID, err)
+	}
+	defer rows.Close()
+	var (
+		c              Case
+		pItems, tItems sql.RawBytes
+		self           = -1
+	)
+	for rows.Next() {
+		var t Tumor
+		p := &c.Patient
+		if err := rows.Scan(&p.ID, &p.FacilityID, &p.PatientIDNumber, &p.NameLast, &p.NameFirst, &p.DateOfBirth,
+			&pItems, &p.Version, &p.CreatedAt, &p.UpdatedAt,
+			&t.ID, &t.PatientID, &t.FacilityID, &t.NameLast, &t.NameFirst, &t.MedicalRecordNumber, &t.AccessionNumber,
+			&t.SequenceNumber, &t.PrimarySite, &t.Histology, &t.Behavior, &t.DateOfDiagnosis, &t.Status, &t.AssignedTo,
+			&t.ReviewedBy, &t.EditErrors, &t.EditWarnings, &t.Version, &t.StatusChangedAt, &t.CreatedAt, &t.UpdatedAt,
+			&tItems); err != nil {
+			return nil, fmt.Errorf("store: open case %d: %w", tumorID, err)
+		}
+		if p.Items == nil {
+			if p.Items, err = decodeItems(pItems, Items{}); err != nil {
+				return nil, fmt.Errorf("store: open case %d: patient %d: %w", tumorID, p.ID, err)
+			}
+		}
+		if t.Items, err = decodeItems(tItems, Items{}); err != nil {
+			return nil, fmt.Errorf("store: open case %d: tumor %d: %w", tumorID, t.ID, err)
+		}
+		if t.ID == tumorID {
+			self = len(c.Tumors)
+		}
+		c.Tumors = append(c.Tumors, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: open case %d: %w", tumorID, err)
+	}
+	if self < 0 {
+		return nil, fmt.Errorf("store: case %d: %w", tumorID, ErrNotFound)
+	}
+	c.Tumor = c.Tumors[self]
+	return &c, nil
+}
+
 // CaseSave is one save of a case form: the versions the user loaded and the items as they
 // should be after the save. Only what differs from the stored case is written.
 type CaseSave struct {
@@ -156,8 +222,12 @@ type CaseSave struct {
 	TumorVersion   int64
 	PatientItems   map[string]string
 	TumorItems     map[string]string
-	UserID         *uint
-	RemoteAddr     string
+	// Loaded is the case as the caller read it, at PatientVersion and TumorVersion (OpenCase):
+	// the save compares the items with it rather than reading the case again, since the
+	// versions guarantee it is what is stored. When nil, the save reads the case itself.
+	Loaded     *Case
+	UserID     *uint
+	RemoteAddr string
 	// EditErrors and EditWarnings are the failing edits of the case as saved.
 	EditErrors, EditWarnings int
 	// Comment goes into the audit event with the changes (required when an override is set).
@@ -172,75 +242,106 @@ type ItemChange struct {
 	New   string `json:"new"`
 }
 
-// SaveCase writes a case in one transaction with optimistic locking: a level (patient or tumor)
-// whose items changed is updated only if its version is still the one the user loaded; otherwise
-// nothing is written and the error is ErrConflict. The change, item by item, goes to the audit
-// trail in the same transaction. It returns the saved case.
+// SaveCase writes a case in one transaction with optimistic locking: it is written only if the
+// patient's and the tumor's versions are still the ones the user loaded; otherwise nothing is
+// written and the error is ErrConflict. The change, item by item, goes to the audit trail in the
+// same transaction. It returns the case as saved, with its new versions, without reading it
+// again.
 func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange, error) {
 	var (
 		saved   *Case
 		changes []ItemChange
 	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := s.loadCase(tx, in.TumorID, in.Scope)
-		if err != nil {
-			return err
+		cur := in.Loaded
+		if cur == nil {
+			var err error
+			if cur, err = s.loadCase(tx, in.TumorID, in.Scope); err != nil {
+				return err
+			}
 		}
 		pch := diffItems("patient", cur.Patient.Items, in.PatientItems)
 		tch := diffItems("tumor", cur.Tumor.Items, in.TumorItems)
 		changes = append(pch, tch...)
+		saved = &Case{Patient: cur.Patient, Tumor: cur.Tumor}
+		if len(changes) == 0 {
+			return nil
+		}
+		now := s.now().UTC()
+		p := Patient{Items: Items(maps.Clone(in.PatientItems))}
+		p.promote()
+		names := p.NameLast != cur.Patient.NameLast || p.NameFirst != cur.Patient.NameFirst
 		if len(pch) > 0 {
-			p := Patient{Items: Items(maps.Clone(in.PatientItems))}
-			p.promote()
-			res := tx.Model(&Patient{}).Where("id = ? AND version = ?", cur.Patient.ID, in.PatientVersion).Updates(map[string]any{
+			q := in.Scope.apply(tx.Model(&Patient{}).Where("id = ? AND version = ?", cur.Patient.ID, in.PatientVersion), "facility_id")
+			res := q.Updates(map[string]any{
 				"items": p.Items, "patient_id_number": p.PatientIDNumber, "name_last": p.NameLast,
 				"name_first": p.NameFirst, "date_of_birth": p.DateOfBirth,
-				"version": gorm.Expr("version + 1"), "updated_at": s.now().UTC(),
+				"version": gorm.Expr("version + 1"), "updated_at": now,
 			})
 			if res.Error != nil {
 				return res.Error
 			}
 			if res.RowsAffected == 0 {
-				return ErrConflict
+				return s.conflictOrGone(tx, in)
 			}
-			// The patient's tumors keep copies of the names for worklists.
-			if err := tx.Model(&Tumor{}).Where("patient_id = ?", cur.Patient.ID).
-				UpdateColumns(map[string]any{"name_last": p.NameLast, "name_first": p.NameFirst}).Error; err != nil {
-				return err
-			}
-		}
-		if len(tch) > 0 || len(pch) > 0 {
-			t := Tumor{Items: Items(maps.Clone(in.TumorItems))}
-			t.promote()
-			// The tumor's version moves on a patient change too: the case as a whole changed.
-			res := tx.Model(&Tumor{}).Where("id = ? AND version = ?", cur.Tumor.ID, in.TumorVersion).Updates(map[string]any{
-				"medical_record_number": t.MedicalRecordNumber,
-				"accession_number":      t.AccessionNumber, "sequence_number": t.SequenceNumber,
-				"primary_site": t.PrimarySite, "histology": t.Histology, "behavior": t.Behavior,
-				"date_of_diagnosis": t.DateOfDiagnosis,
-				"edit_errors":       in.EditErrors, "edit_warnings": in.EditWarnings,
-				"version": gorm.Expr("version + 1"), "updated_at": s.now().UTC(),
-			})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 0 {
-				return ErrConflict
-			}
-			if len(tch) > 0 {
-				if err := saveTumorItems(tx, cur.Tumor.ID, t.Items); err != nil {
+			// The patient's other tumors keep copies of the names for worklists (this one's are
+			// written with it below).
+			if names && (in.Loaded == nil || len(in.Loaded.Tumors) > 1) {
+				if err := tx.Model(&Tumor{}).Where("patient_id = ? AND id <> ?", cur.Patient.ID, cur.Tumor.ID).
+					UpdateColumns(map[string]any{"name_last": p.NameLast, "name_first": p.NameFirst}).Error; err != nil {
 					return err
 				}
 			}
-			if err := s.audit(tx, AuditEntry{
-				UserID: in.UserID, Action: audit.CaseUpdate, Entity: "tumor", EntityID: fmt.Sprint(in.TumorID),
-				Details: auditDetails(changes, in.Comment), RemoteAddr: in.RemoteAddr,
-			}); err != nil {
+			saved.Patient.Items, saved.Patient.Version, saved.Patient.UpdatedAt = p.Items, in.PatientVersion+1, now
+			saved.Patient.PatientIDNumber, saved.Patient.NameLast, saved.Patient.NameFirst, saved.Patient.DateOfBirth =
+				p.PatientIDNumber, p.NameLast, p.NameFirst, p.DateOfBirth
+		}
+		t := Tumor{Items: Items(maps.Clone(in.TumorItems))}
+		t.promote()
+		cols := map[string]any{
+			"medical_record_number": t.MedicalRecordNumber,
+			"accession_number":      t.AccessionNumber, "sequence_number": t.SequenceNumber,
+			"primary_site": t.PrimarySite, "histology": t.Histology, "behavior": t.Behavior,
+			"date_of_diagnosis": t.DateOfDiagnosis,
+			"edit_errors":       in.EditErrors, "edit_warnings": in.EditWarnings,
+			"version": gorm.Expr("version + 1"), "updated_at": now,
+		}
+		if names {
+			cols["name_last"], cols["name_first"] = p.NameLast, p.NameFirst
+		}
+		// The tumor's version moves on a patient change too: the case as a whole changed. When
+		// the patient is not written, the tumor is only if the patient is still as loaded.
+		q := in.Scope.apply(tx.Model(&Tumor{}).Where("id = ? AND version = ?", cur.Tumor.ID, in.TumorVersion), "facility_id")
+		if len(pch) == 0 {
+			q = q.Where("EXISTS (SELECT 1 FROM patients WHERE patients.id = ? AND patients.version = ?)", cur.Patient.ID, in.PatientVersion)
+		}
+		res := q.Updates(cols)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return s.conflictOrGone(tx, in)
+		}
+		if len(tch) > 0 {
+			if err := saveTumorItems(tx, cur.Tumor.ID, t.Items); err != nil {
 				return err
 			}
 		}
-		saved, err = s.loadCase(tx, in.TumorID, in.Scope)
-		return err
+		if err := s.audit(tx, AuditEntry{
+			UserID: in.UserID, Action: audit.CaseUpdate, Entity: "tumor", EntityID: fmt.Sprint(in.TumorID),
+			Details: auditDetails(changes, in.Comment), RemoteAddr: in.RemoteAddr,
+		}); err != nil {
+			return err
+		}
+		st := &saved.Tumor
+		st.Items, st.Version, st.UpdatedAt = t.Items, in.TumorVersion+1, now
+		st.MedicalRecordNumber, st.AccessionNumber, st.SequenceNumber = t.MedicalRecordNumber, t.AccessionNumber, t.SequenceNumber
+		st.PrimarySite, st.Histology, st.Behavior, st.DateOfDiagnosis = t.PrimarySite, t.Histology, t.Behavior, t.DateOfDiagnosis
+		st.EditErrors, st.EditWarnings = in.EditErrors, in.EditWarnings
+		if names {
+			st.NameLast, st.NameFirst = p.NameLast, p.NameFirst
+		}
+		return nil
 	})
 	if err != nil {
 		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
@@ -248,7 +349,28 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 		}
 		return nil, nil, fmt.Errorf("store: save case %d: %w", in.TumorID, notFound(err))
 	}
+	if in.Loaded != nil {
+		saved.Tumors = slices.Clone(in.Loaded.Tumors)
+		for i := range saved.Tumors {
+			if saved.Tumors[i].ID == saved.Tumor.ID {
+				saved.Tumors[i] = saved.Tumor
+			}
+		}
+	}
 	return saved, changes, nil
+}
+
+// conflictOrGone tells why a save's update matched no row: the case is out of scope or gone
+// (ErrNotFound), or it changed since it was loaded (ErrConflict).
+func (s *Store) conflictOrGone(tx *gorm.DB, in CaseSave) error {
+	var n int64
+	if err := in.Scope.apply(tx.Model(&Tumor{}).Where("id = ?", in.TumorID), "facility_id").Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return ErrConflict
 }
 
 func diffItems(level string, before, after map[string]string) []ItemChange {
