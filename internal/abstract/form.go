@@ -236,3 +236,9 @@ func chooseWidget(def *naaccr.ItemDef, list *codes.List, named string) (Widget, 
 	}
 	return WidgetText, nil
 }
+
+// IsOverride reports whether a field is a NAACCR override flag (overRide...), which silences an
+// edit and so needs a comment when set.
+func (f *Field) IsOverride() bool {
+	return strings.HasPrefix(f.Def.ID, "overRide")
+}

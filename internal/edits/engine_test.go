@@ -130,3 +130,24 @@ func TestCountByTumorCountsPatientLevelResultsForEveryTumor(t *testing.T) {
 		t.Errorf("no tumors: %v", got)
 	}
 }
+
+// CheckItem, the case service's field check of one value, says what the validator path says.
+func TestCheckItemAgreesWithCheck(t *testing.T) {
+	dict, tables := loadDeps(t)
+	set, err := edits.Load(os.DirFS("../../schemas"), dict, tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := []string{"", "1", "01", "9", "C509", "c509", "20251345", "2025", "ABC", "12AB", strings.Repeat("x", 60), "8500", "é"}
+	for _, def := range dict.Items {
+		for _, v := range values {
+			slow, item := set.Fields.Check(def, v), set.CheckItem(def.ID, v)
+			if (slow == nil) != (item == nil) || (slow != nil && (slow.Message != item.Message || slow.EditID != item.EditID)) {
+				t.Fatalf("%s %q: Check = %+v, CheckItem = %+v", def.ID, v, slow, item)
+			}
+		}
+	}
+	if r := set.CheckItem("noSuchItem", "x"); r != nil {
+		t.Errorf("an item not in the dictionary: %+v", r)
+	}
+}

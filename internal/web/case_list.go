@@ -14,6 +14,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/store"
@@ -23,12 +24,13 @@ import (
 )
 
 type caseHandler struct {
-	store   Store
-	form    *abstract.Form
-	fields  *edits.FieldChecker
-	edits   *edits.Set
-	codes   *codes.Tables
-	schemas *abstract.SchemaSelector
+	store Store
+	// cases runs the operations on one case (open, save, edits, workflow, comments).
+	cases  *casework.Service
+	form   *abstract.Form
+	fields *edits.FieldChecker
+	edits  *edits.Set
+	codes  *codes.Tables
 	// siteGroups are the worklist's site filter (schemas/forms/site-groups.csv).
 	siteGroups []codes.SiteGroup
 	now        func() time.Time

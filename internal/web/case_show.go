@@ -1,43 +1,31 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/cara-registry/cara/internal/abstract"
-	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/naaccr"
-	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
 )
 
 // show renders one section of a case form; viewing a case is audited.
 func (h *caseHandler) show(c echo.Context) error {
-	su := currentUser(c)
-	cs, err := h.caseInScope(c)
+	id, err := tumorID(c)
 	if err != nil {
 		return err
 	}
-	id := cs.Tumor.ID
-	ctx := c.Request().Context()
 	sec := h.section(c.QueryParam("section"))
-	if err := h.store.Audit(ctx, store.AuditEntry{
-		UserID: &su.User.ID, Action: audit.CaseView, Entity: "tumor", EntityID: fmt.Sprint(id),
-		Details: map[string]string{"section": sec.ID}, RemoteAddr: c.RealIP(),
-	}); err != nil {
+	cs, res, err := h.cases.View(c.Request().Context(), caseActor(c), id, sec.ID)
+	if err != nil {
 		return err
 	}
 	v := h.caseView(c, cs, sec, nil, nil)
 	v.Saved = c.QueryParam("saved") == "1"
-	res, err := h.caseEdits(c, cs, cs.Patient.Items, cs.Tumor.Items)
-	if err != nil {
-		return err
-	}
 	h.withEdits(&v, cs, res)
 	if err := h.withReview(c, &v, cs, res); err != nil {
 		return err
@@ -63,7 +51,7 @@ func (h *caseHandler) section(id string) *abstract.Section {
 
 // caseView builds the form's view model. entered holds values the user submitted (shown instead
 // of the stored ones, so nothing typed is lost when a save is refused), errs the field errors.
-func (h *caseHandler) caseView(c echo.Context, cs *store.Case, sec *abstract.Section, entered map[string]string, errs abstract.FieldErrors) views.CaseView {
+func (h *caseHandler) caseView(c echo.Context, cs *casework.Case, sec *abstract.Section, entered map[string]string, errs abstract.FieldErrors) views.CaseView {
 	status := abstract.Status(cs.Tumor.Status)
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
 	v := views.CaseView{
@@ -82,7 +70,7 @@ func (h *caseHandler) caseView(c echo.Context, cs *store.Case, sec *abstract.Sec
 	v.Sections = h.sectionTabs(cs, sec)
 	v.Section = views.SectionView{ID: sec.ID, Title: sec.Title}
 	for _, f := range sec.Fields {
-		if isOverride(f) {
+		if f.IsOverride() {
 			v.HasOverrides = true
 		}
 		val, ok := entered[f.Def.ID]
@@ -97,7 +85,7 @@ func (h *caseHandler) caseView(c echo.Context, cs *store.Case, sec *abstract.Sec
 
 // sectionTabs are the tabs of a case's sections, each with its meter of required items filled;
 // active is the section shown (nil for none).
-func (h *caseHandler) sectionTabs(cs *store.Case, active *abstract.Section) []views.SectionTab {
+func (h *caseHandler) sectionTabs(cs *casework.Case, active *abstract.Section) []views.SectionTab {
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
 	tabs := make([]views.SectionTab, 0, len(h.form.Sections))
 	for _, s := range h.form.Sections {
@@ -115,12 +103,7 @@ func (h *caseHandler) sectionTabs(cs *store.Case, active *abstract.Section) []vi
 	return tabs
 }
 
-func valueOf(cs *store.Case, def *naaccr.ItemDef) string {
-	if def.Parent == naaccr.ParentPatient {
-		return cs.Patient.Items[def.ID]
-	}
-	return cs.Tumor.Items[def.ID]
-}
+func valueOf(cs *casework.Case, def *naaccr.ItemDef) string { return casework.ValueOf(cs, def) }
 
 func fieldView(f *abstract.Field, value, errMsg string) views.FieldView {
 	fv := views.FieldView{
@@ -154,7 +137,7 @@ func fieldView(f *abstract.Field, value, errMsg string) views.FieldView {
 }
 
 // summary says what the tumor is in words: "C509 Breast, NOS · 8500/3".
-func (h *caseHandler) summary(cs *store.Case) string {
+func (h *caseHandler) summary(cs *casework.Case) string {
 	s := cs.Tumor.PrimarySite
 	if l, ok := h.codes.ForItem("primarySite"); ok && s != "" {
 		if lbl := l.Label(s); lbl != "" {
@@ -170,17 +153,12 @@ func (h *caseHandler) summary(cs *store.Case) string {
 	return s
 }
 
-// isOverride reports whether a field is a NAACCR override flag, which needs a comment when set.
-func isOverride(f *abstract.Field) bool {
-	return strings.HasPrefix(f.Def.ID, "overRide")
-}
-
 // caseInScope loads the case the request's :id names, in the signed-in user's scope: a case of
 // another facility is a 404, as if it did not exist.
-func (h *caseHandler) caseInScope(c echo.Context) (*store.Case, error) {
+func (h *caseHandler) caseInScope(c echo.Context) (*casework.Case, error) {
 	id, err := tumorID(c)
 	if err != nil {
 		return nil, err
 	}
-	return h.store.LoadCase(c.Request().Context(), id, scopeOf(currentUser(c)))
+	return h.cases.Open(c.Request().Context(), caseActor(c), id)
 }

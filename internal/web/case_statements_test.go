@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -57,6 +58,7 @@ func TestSectionSaveStatementCount(t *testing.T) {
 		{"tumor section", "text", "textDxProcPe", "Examined on admission.", "Examined twice."},
 		{"tumor section with codes", "diagnosis", "primarySite", "C342", "C343"},
 		{"patient section", "patient", "race2", "02", "03"},
+		{"patient name", "patient", "nameFirst", "Annie", "Ann"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, s *store.Store) {
@@ -78,6 +80,10 @@ func TestSectionSaveStatementCount(t *testing.T) {
 				}
 				n := len(save) - len(session)
 				t.Logf("%d statements for the save beyond the session's %d", n, len(session))
+				if n > maxSaveStatements {
+					t.Errorf("a section save runs %d statements beyond the session's, want at most %d:\n%s",
+						n, maxSaveStatements, strings.Join(save[len(session):], "\n"))
+				}
 			})
 		})
 	}

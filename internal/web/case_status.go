@@ -11,8 +11,8 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/edits"
-	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/web/hx"
 	"github.com/cara-registry/cara/views"
 )
@@ -35,25 +35,6 @@ var actionDone = map[abstract.Action]string{
 	abstract.ActionReopen:   "Reopened: the case is a draft again",
 }
 
-// conflictMessage is what a step on a case changed by someone else meanwhile says.
-const conflictMessage = "Someone changed this case (its values or its status) since you opened it, so nothing was done. Reload the case, check it, and try again."
-
-// roleMay reports whether a role may ever take an action, whatever the case's status.
-func roleMay(a abstract.Action, r auth.Role) (known, may bool) {
-	for _, t := range abstract.Transitions {
-		if t.Action != a {
-			continue
-		}
-		for _, tr := range t.Roles {
-			if tr == r {
-				return true, true
-			}
-		}
-		return true, false
-	}
-	return false, false
-}
-
 // caseURL is a case's page at a section, with a flash message key when set.
 func caseURL(id uint, section, flash string) string {
 	q := url.Values{}
@@ -70,75 +51,41 @@ func caseURL(id uint, section, flash string) string {
 	return u
 }
 
-// changeStatus takes one workflow step on a case: the role, the status, the reason and the
-// case's failing edits (run on the stored case) are checked against the workflow, and the
-// store takes the step only if the case is still as the user saw it.
+// changeStatus takes one workflow step on a case through the case service, and answers with a
+// redirect to the case, or the case page (or the bar, for htmx) with why the step was refused.
 func (h *caseHandler) changeStatus(c echo.Context) error {
-	su := currentUser(c)
-	cs, err := h.caseInScope(c)
+	id, err := tumorID(c)
 	if err != nil {
 		return err
 	}
-	id := cs.Tumor.ID
-	ctx := c.Request().Context()
-	scope := scopeOf(su)
+	a := caseActor(c)
 	action := abstract.Action(c.FormValue("action"))
-	role := auth.Role(su.User.Role)
-	known, may := roleMay(action, role)
-	if !known || action == abstract.ActionSubmit {
-		return echo.NewHTTPError(http.StatusBadRequest, "Unknown workflow step "+strconv.Quote(string(action))+" for this case.")
-	}
-	if !may {
-		return echo.NewHTTPError(http.StatusForbidden, "A "+string(role)+" cannot "+string(action)+" a case.")
-	}
 	sec := h.section(c.FormValue("section"))
 	reason := strings.TrimSpace(c.FormValue("reason"))
-	tv, err := strconv.ParseInt(c.FormValue("tumorVersion"), 10, 64)
-	if err != nil {
+	tv, _ := strconv.ParseInt(c.FormValue("tumorVersion"), 10, 64) // 0, no version, when it does not parse
+	out, err := h.cases.TakeStep(c.Request().Context(), a, casework.Step{TumorID: id, Action: action, Reason: reason, TumorVersion: tv})
+	var te *abstract.TransitionError
+	switch {
+	case errors.Is(err, casework.ErrUnknownStep):
+		return echo.NewHTTPError(http.StatusBadRequest, "Unknown workflow step "+strconv.Quote(string(action))+" for this case.")
+	case errors.Is(err, casework.ErrRoleMayNot):
+		return echo.NewHTTPError(http.StatusForbidden, "A "+string(a.Role)+" cannot "+string(action)+" a case.")
+	case errors.Is(err, casework.ErrNoVersion):
 		return echo.NewHTTPError(http.StatusBadRequest, "The form is incomplete (no version). Reload the case and try again.")
-	}
-	res, err := h.caseEdits(c, cs, cs.Patient.Items, cs.Tumor.Items)
-	if err != nil {
-		return err
-	}
-	nErr, nWarn := countResults(res)
-	from := abstract.Status(cs.Tumor.Status)
-	t, err := abstract.Check(abstract.Step{Action: action, From: from, Role: role, Reason: reason, EditErrors: nErr})
-	if err != nil {
-		var te *abstract.TransitionError
-		if !errors.As(err, &te) {
-			return err
-		}
+	case errors.As(err, &te):
 		status := http.StatusUnprocessableEntity
 		msg := capitalize(te.Error()) + "."
-		var blocking []edits.Result
 		switch {
 		case errors.Is(err, abstract.ErrWrongStatus):
 			status = http.StatusConflict
-			msg = "This case is " + strings.ToLower(from.Label()) + ": it cannot be " + pastTense(action) + " now. Reload it to see what changed."
+			msg = "This case is " + strings.ToLower(te.From.Label()) + ": it cannot be " + pastTense(action) + " now. Reload it to see what changed."
 		case errors.Is(err, abstract.ErrNoReason):
 			msg = "To " + strings.ToLower(actionLabels[action]) + ", write a reason: it goes to the registrar and the audit trail."
-		case errors.Is(err, abstract.ErrEditErrors):
-			for _, r := range res {
-				if r.Severity == edits.SeverityError {
-					blocking = append(blocking, r)
-				}
-			}
 		}
-		return h.refuseStep(c, cs, sec, status, msg, blocking, reason)
-	}
-	var reviewed bool
-	if action == abstract.ActionApprove || action == abstract.ActionReturn {
-		reviewed = true
-	}
-	_, err = h.store.ChangeStatus(ctx, store.StatusUpdate{
-		TumorID: id, Scope: scope, Version: tv, Action: string(t.Action), From: string(from), To: string(t.To),
-		UserID: &su.User.ID, Reason: reason, EditErrors: nErr, EditWarnings: nWarn, RemoteAddr: c.RealIP(), Reviewed: reviewed,
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return h.refuseStep(c, cs, sec, http.StatusConflict, conflictMessage, nil, reason)
-	}
-	if err != nil {
+		return h.refuseStep(c, out.Case, out.Edits, sec, status, msg, out.Blocking, reason)
+	case errors.Is(err, casework.ErrConflict) && out != nil:
+		return h.refuseStep(c, out.Case, out.Edits, sec, http.StatusConflict, casework.ConflictMessage, nil, reason)
+	case err != nil:
 		return err
 	}
 	to := caseURL(id, sec.ID, string(action))
@@ -151,8 +98,8 @@ func (h *caseHandler) changeStatus(c echo.Context) error {
 }
 
 // refuseStep answers a refused step: the bar with the reason (htmx), or the case page with it.
-func (h *caseHandler) refuseStep(c echo.Context, cs *store.Case, sec *abstract.Section, status int, msg string, blocking []edits.Result, reason string) error {
-	v, err := h.casePageView(c, cs, sec)
+func (h *caseHandler) refuseStep(c echo.Context, cs *casework.Case, res []edits.Result, sec *abstract.Section, status int, msg string, blocking []edits.Result, reason string) error {
+	v, err := h.casePageView(c, cs, res, sec)
 	if err != nil {
 		return err
 	}
@@ -165,12 +112,15 @@ func (h *caseHandler) refuseStep(c echo.Context, cs *store.Case, sec *abstract.S
 	return render(c, status, views.CasePage(v))
 }
 
-// casePageView is the case page as show builds it: the form, its edits and the review parts.
-func (h *caseHandler) casePageView(c echo.Context, cs *store.Case, sec *abstract.Section) (views.CaseView, error) {
+// casePageView is the case page as show builds it: the form, its edits (res, of the case as
+// stored; run here when nil) and the review parts.
+func (h *caseHandler) casePageView(c echo.Context, cs *casework.Case, res []edits.Result, sec *abstract.Section) (views.CaseView, error) {
 	v := h.caseView(c, cs, sec, nil, nil)
-	res, err := h.caseEdits(c, cs, cs.Patient.Items, cs.Tumor.Items)
-	if err != nil {
-		return v, err
+	if res == nil {
+		var err error
+		if res, err = h.cases.Edits(cs); err != nil {
+			return v, err
+		}
 	}
 	h.withEdits(&v, cs, res)
 	if err := h.withReview(c, &v, cs, res); err != nil {
@@ -180,7 +130,7 @@ func (h *caseHandler) casePageView(c echo.Context, cs *store.Case, sec *abstract
 }
 
 // editViews are failing edits as the bar lists them, each linking to its fields.
-func (h *caseHandler) editViews(cs *store.Case, res []edits.Result) []views.EditView {
+func (h *caseHandler) editViews(cs *casework.Case, res []edits.Result) []views.EditView {
 	var out []views.EditView
 	for _, r := range res {
 		ev := views.EditView{ID: r.EditID, Severity: string(r.Severity), Message: r.Message, Name: r.EditID}
@@ -204,7 +154,7 @@ func (h *caseHandler) editViews(cs *store.Case, res []edits.Result) []views.Edit
 // take now (and the confirmation of the last one, from ?flash=), the comments panel, the open
 // comments under their fields, and why the form is read-only for a reviewer. res are the case's
 // failing edits as stored, whose warnings a confirmation lists.
-func (h *caseHandler) withReview(c echo.Context, v *views.CaseView, cs *store.Case, res []edits.Result) error {
+func (h *caseHandler) withReview(c echo.Context, v *views.CaseView, cs *casework.Case, res []edits.Result) error {
 	su := currentUser(c)
 	role := auth.Role(su.User.Role)
 	status := abstract.Status(cs.Tumor.Status)
@@ -239,7 +189,7 @@ func (h *caseHandler) withReview(c echo.Context, v *views.CaseView, cs *store.Ca
 		v.ReadOnlyNote = "Reviewers do not change abstract values: comment on an item, then return the case to the registrar."
 	}
 
-	comments, err := h.store.CaseComments(c.Request().Context(), id, scopeOf(su))
+	comments, err := h.cases.Comments(c.Request().Context(), caseActor(c), id)
 	if err != nil {
 		return err
 	}
@@ -249,7 +199,7 @@ func (h *caseHandler) withReview(c echo.Context, v *views.CaseView, cs *store.Ca
 	}
 	reviewer := role == auth.RoleReviewer || role == auth.RoleAdmin
 	registrar := role == auth.RoleRegistrar || role == auth.RoleAdmin
-	mayAdd := reviewer && commentable(status)
+	mayAdd := reviewer && casework.Commentable(status)
 	if mayAdd {
 		p.AddURL = base + "/comments"
 		p.Items = []views.Option{{Code: "", Label: "Whole case"}}
@@ -268,7 +218,7 @@ func (h *caseHandler) withReview(c echo.Context, v *views.CaseView, cs *store.Ca
 	}
 	byItem := map[string][]views.CommentView{}
 	for _, cm := range comments {
-		cv := h.commentView(cm, base, registrar && resolvable(status), reviewer)
+		cv := h.commentView(cm, base, registrar && casework.Resolvable(status), reviewer)
 		p.Comments = append(p.Comments, cv)
 		if cm.NaaccrID != "" && cv.State != "closed" {
 			byItem[cm.NaaccrID] = append(byItem[cm.NaaccrID], cv)
@@ -295,17 +245,7 @@ var commentFlash = map[string]string{
 	"closed":    "Comment closed.",
 }
 
-// commentable: a reviewer comments on a case in review or returned.
-func commentable(s abstract.Status) bool {
-	return s == abstract.StatusInReview || s == abstract.StatusReturned
-}
-
-// resolvable: a registrar resolves comments while the case is theirs to change.
-func resolvable(s abstract.Status) bool {
-	return s == abstract.StatusReturned || s == abstract.StatusDraft
-}
-
-func (h *caseHandler) commentView(cm store.CommentRow, base string, mayResolve, mayClose bool) views.CommentView {
+func (h *caseHandler) commentView(cm casework.Comment, base string, mayResolve, mayClose bool) views.CommentView {
 	cid := strconv.FormatUint(uint64(cm.ID), 10)
 	cv := views.CommentView{
 		ID: cm.ID, Anchor: "comment-" + cid, NaaccrID: cm.NaaccrID, ItemLabel: "Whole case", Body: cm.Body,

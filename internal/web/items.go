@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/web/hx"
@@ -54,7 +55,7 @@ func (h *caseHandler) items(c echo.Context) error {
 }
 
 // itemsView lists the case's items: those with a value when q is empty, else those q matches.
-func (h *caseHandler) itemsView(cs *store.Case, q string) views.ItemsView {
+func (h *caseHandler) itemsView(cs *casework.Case, q string) views.ItemsView {
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
 	v := views.ItemsView{URL: views.ItemsURL(cs.Tumor.ID), Query: q}
 	m := parseItemQuery(q)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/store"
@@ -39,9 +40,7 @@ type Store interface {
 	patientStore
 	submissionStore
 	reabstractionStore
-	LoadCase(ctx context.Context, tumorID uint, sc store.Scope) (*store.Case, error)
-	SaveCase(ctx context.Context, in store.CaseSave) (*store.Case, []store.ItemChange, error)
-	PatientTumors(ctx context.Context, patientID uint, sc store.Scope) ([]store.Tumor, error)
+	casework.Store
 	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
@@ -133,8 +132,8 @@ func New(d Deps) *echo.Echo {
 	e.POST("/logout/everywhere", login.logoutEverywhere, guard...)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
-	cases := &caseHandler{store: d.Store, form: d.Form, fields: d.Edits.Fields, edits: d.Edits, codes: d.Codes, schemas: d.Schemas,
-		siteGroups: loadSiteGroups(d.Logger), now: d.Now}
+	cases := &caseHandler{store: d.Store, cases: casework.New(d.Store, d.Form, d.Edits, d.Schemas),
+		form: d.Form, fields: d.Edits.Fields, edits: d.Edits, codes: d.Codes, siteGroups: loadSiteGroups(d.Logger), now: d.Now}
 	e.GET("/cases", cases.list, guard...)
 	e.GET("/cases/:id", cases.show, guard...)
 	e.POST("/cases/:id", cases.save, guard...)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
 )
@@ -147,12 +148,12 @@ func (h *patientHandler) createTumor(c echo.Context) error {
 		}
 		setEmpty(tumor, "reportingFacility", id)
 	}
-	derive(patient, tumor, h.schemas)
-	res, err := h.caseEdits(c, &store.Case{Patient: rec.Patient}, patient, tumor)
+	h.cases.Derive(patient, tumor)
+	res, err := h.cases.NewTumorEdits(c.Request().Context(), caseActor(c), &rec.Patient, patient, tumor)
 	if err != nil {
 		return err
 	}
-	nErr, nWarn := countResults(res)
+	nErr, nWarn := casework.Count(res)
 	in := store.NewTumor{
 		PatientID: rec.Patient.ID, Scope: scopeOf(su), Items: tumor, Status: string(abstract.StatusDraft),
 		EditErrors: nErr, EditWarnings: nWarn, UserID: &su.User.ID, RemoteAddr: c.RealIP(),
