@@ -80,7 +80,7 @@ func (s *Service) SaveSection(ctx context.Context, a Actor, in SectionSave) (*Sa
 	}
 	if len(errs) > 0 {
 		out.Errors = errs
-		out.Edits, err = s.Edits(cs)
+		out.Edits, err = s.run(cs, cs.Patient.Items, cs.Tumor.Items, known)
 		return out, err
 	}
 	res, err := s.run(cs, patient, tumor, known)
