@@ -5,6 +5,7 @@ import (
 	crand "crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -18,8 +19,8 @@ import (
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
-	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
@@ -44,8 +45,9 @@ type reabstractionHandler struct {
 		FacilityUsers(ctx context.Context, sc store.Scope) ([]store.User, error)
 		Audit(ctx context.Context, e store.AuditEntry) error
 	}
-	form       *abstract.Form
-	fields     *edits.FieldChecker
+	form *abstract.Form
+	// cases checks the blind values as the case form's save does.
+	cases      *casework.Service
 	siteGroups []codes.SiteGroup
 	// newRand gives the random source of a draw; tests may fix it.
 	newRand func() *rand.Rand
@@ -426,17 +428,20 @@ func (h *reabstractionHandler) saveCase(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
+	// The blind values go through the case form's normalizing and field checks (the case
+	// service's), so that "c509" is compared as the C509 the case form stores.
 	values := map[string]string{}
-	errs := map[string]string{}
+	var fields []*abstract.Field
+	entered := map[string]string{}
 	for _, id := range d.Sample.ItemList() {
-		v := strings.TrimSpace(params.Get(id))
-		values[id] = v
-		if f, ok := h.form.Field(id); ok && v != "" && h.fields != nil {
-			if r := h.fields.Check(f.Def, v); r != nil {
-				errs[id] = r.Message
-			}
+		values[id] = strings.TrimSpace(params.Get(id))
+		if f, ok := h.form.Field(id); ok {
+			fields = append(fields, f)
+			entered[id] = params.Get(id)
 		}
 	}
+	clean, errs := h.cases.CheckValues(fields, entered)
+	maps.Copy(values, clean)
 	if len(errs) > 0 {
 		v := h.blindView(c, d, params, errs)
 		v.Error = fmt.Sprintf("%d item(s) not saved: correct the values marked below.", len(errs))

@@ -202,3 +202,29 @@ func TestProductivityPageShowsTheScopesFigures(t *testing.T) {
 		}
 	})
 }
+
+// A blind value goes through the case form's normalizing and checks: a code typed in lower case
+// with blanks around it is the code the case form would store, and agrees with it.
+func TestReabstractionNormalizesBlindValuesLikeTheCaseForm(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		rev := f.signIn(t, reviewerA)
+		samplePath := drawSample(t, f, rev, "primarySite", "histologicTypeIcdO3")
+		sp := rev.get(t, samplePath)
+		sp.wantStatus(http.StatusOK)
+		casePage, _ := sp.testid("blind-link").Attr("href")
+		// Jones's approved case: C619, 8140.
+		saved := rev.post(t, casePage, url.Values{"_csrf": {rev.csrf(t)}, "primarySite": {" c619 "}, "histologicTypeIcdO3": {"8140"}})
+		saved.wantStatus(http.StatusSeeOther)
+		done := rev.get(t, casePage)
+		done.wantStatus(http.StatusOK)
+		row := done.testid("compare-primarySite")
+		if row.Find(".agree-yes").Length() != 1 {
+			t.Errorf("blind c619 does not agree with the case's C619\n%s", excerpt(done.body))
+		}
+		if !strings.Contains(row.Text(), "C619") || strings.Contains(row.Text(), "c619") {
+			t.Errorf("comparison row %q, want the blind value stored as C619", row.Text())
+		}
+	})
+}

@@ -194,7 +194,7 @@ func New(d Deps) *echo.Echo {
 
 	// Blind re-abstraction and productivity (reviewers and administrators; the handlers refuse
 	// registrars with 403). :id is a sample of a facility in scope, :cid a case of that sample.
-	reab := &reabstractionHandler{store: d.Store, form: d.Form, fields: d.Edits.Fields,
+	reab := &reabstractionHandler{store: d.Store, form: d.Form, cases: cases.cases,
 		siteGroups: loadSiteGroups(d.Logger), newRand: newSampleRandom, now: d.Now}
 	e.GET("/reabstraction", reab.list, guard...)
 	e.POST("/reabstraction", reab.create, guard...)
