@@ -95,3 +95,27 @@ func TestSectionSaveStatementCount(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedSaveReadsTheCaseOnce: a save refused for a wrong value reads the case once (and
+// the comments its page shows), and writes nothing; before the case service it read the case
+// three times.
+func TestRefusedSaveReadsTheCaseOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		l := watchStatements(t, s)
+		f := newFixture(t, s)
+		c := f.signIn(t, registrarA)
+		form := c.openCase(t, f.caseA, "diagnosis")
+		session := l.during(func() { c.get(t, "/account/password").wantStatus(http.StatusOK) })
+		var p *page
+		save := l.during(func() { p = c.save(t, form, map[string]string{"laterality": "7"}, "HX-Request", "true") })
+		p.wantStatus(http.StatusOK)
+		if p.testid("error-laterality").Length() != 1 {
+			t.Fatalf("the save was not refused\n%s", excerpt(p.body))
+		}
+		if n := len(save) - len(session); n > 2 {
+			t.Errorf("a refused save runs %d statements beyond the session's, want 2 (the case, its comments):\n%s",
+				n, strings.Join(save[len(session):], "\n"))
+		}
+	})
+}
