@@ -98,7 +98,8 @@ func (s *Service) View(ctx context.Context, a Actor, tumorID uint, section strin
 	return cs, res, nil
 }
 
-// Edits are the failing edits of a case as stored.
+// Edits are the failing edits of a case as stored; cs is a case as Open reads it, with the
+// patient's tumors, which the patient-level edits read.
 func (s *Service) Edits(cs *Case) ([]edits.Result, error) {
 	return s.run(cs, cs.Patient.Items, cs.Tumor.Items, nil)
 }
