@@ -2,25 +2,27 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/store"
 )
 
 func cmdAudit(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("audit: say cara audit verify or cara audit checkpoint: %w", errUsage)
+		return badGroupArgs("audit", "say cara audit verify or cara audit checkpoint")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return &helpRequest{name: "audit"}
 	case "verify":
-		fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+		fs := newFlags("audit verify")
 		var checkpoints []string
-		fs.Func("checkpoint", "a checkpoint file to check the trail against (repeatable)", func(v string) error {
+		fs.Func("checkpoint", "a checkpoint `FILE` to check the trail against (repeatable)", func(v string) error {
 			checkpoints = append(checkpoints, v)
 			return nil
 		})
@@ -29,14 +31,14 @@ func cmdAudit(ctx context.Context, e env, args []string, stdout io.Writer) error
 		}
 		return auditVerify(ctx, e, checkpoints, stdout)
 	case "checkpoint":
-		fs := flag.NewFlagSet("audit checkpoint", flag.ContinueOnError)
+		fs := newFlags("audit checkpoint")
 		out := fs.String("out", "", "write the checkpoint to this file instead of stdout")
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
 		return auditCheckpoint(ctx, e, *out, stdout)
 	}
-	return fmt.Errorf("audit: unknown command %q: say cara audit verify or cara audit checkpoint: %w", args[0], errUsage)
+	return badGroupArgs("audit", "unknown command %s: say cara audit verify or cara audit checkpoint", excerpt.Quote(args[0]))
 }
 
 // readCheckpoints reads and opens each checkpoint file before the trail is read, so that a
@@ -60,11 +62,12 @@ func readCheckpoints(key *audit.Key, paths []string) ([]audit.Checkpoint, error)
 // given, and the submission batches' links against the digests their events recorded.
 func auditVerify(ctx context.Context, e env, checkpoints []string, stdout io.Writer) error {
 	// The key is not checked against the seal on opening: Verify says where a wrong key breaks.
-	s, key, _, err := openKeyedStore(ctx, e, false)
+	a, err := newApp(ctx, e, "audit verify", withStore|withUncheckedKey)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer a.Close()
+	s, key := a.store, a.key
 	cps, err := readCheckpoints(key, checkpoints)
 	if err != nil {
 		return err
@@ -142,11 +145,12 @@ func reportBreak(res audit.Result, stdout io.Writer) error {
 // auditCheckpoint verifies the trail and writes a checkpoint of its last event, signed with the
 // key, to out or stdout. A broken trail gets no checkpoint: that would vouch for the break.
 func auditCheckpoint(ctx context.Context, e env, out string, stdout io.Writer) error {
-	s, key, _, err := openKeyedStore(ctx, e, true)
+	a, err := newApp(ctx, e, "audit checkpoint", withStore)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer a.Close()
+	s, key := a.store, a.key
 	res, err := audit.Verify(ctx, s, key, nil)
 	if err != nil {
 		return err

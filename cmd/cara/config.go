@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -13,14 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cara-registry/cara/internal/abstract"
-	"github.com/cara-registry/cara/internal/codes"
-	"github.com/cara-registry/cara/internal/edits"
-	"github.com/cara-registry/cara/internal/excerpt"
-	"github.com/cara-registry/cara/internal/naaccr"
-	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/web"
-	"github.com/cara-registry/cara/schemas"
 )
 
 // defaultSQLitePath is where the embedded database lives, relative to the working directory.
@@ -157,71 +147,3 @@ func (e env) trustedProxies() ([]*net.IPNet, error) {
 
 // defaultSubmissionDir is beside the default SQLite database.
 const defaultSubmissionDir = "data/submissions"
-
-// openStore opens and migrates the configured database, with the installation's audit key.
-func openStore(ctx context.Context, e env) (*store.Store, error) {
-	s, _, _, err := openKeyedStore(ctx, e, true)
-	return s, err
-}
-
-// catalog is the data that drives cara, loaded from the embedded schemas.
-type catalog struct {
-	Dict   *naaccr.Dictionary
-	Codes  *codes.Tables
-	Form   *abstract.Form
-	Fields *edits.FieldChecker
-	Edits  *edits.Set
-	// Schemas selects EOD schemas for the derived items.
-	Schemas *abstract.SchemaSelector
-}
-
-func loadCatalog() (*catalog, error) {
-	dict, err := naaccr.LoadBaseDictionary(schemas.FS, naaccr.CurrentVersion)
-	if err != nil {
-		return nil, err
-	}
-	tables, err := codes.Load(schemas.FS)
-	if err != nil {
-		return nil, err
-	}
-	form, err := abstract.LoadForm(schemas.FS, "abstract", dict, tables)
-	if err != nil {
-		return nil, err
-	}
-	set, err := edits.Load(schemas.FS, dict, tables)
-	if err != nil {
-		return nil, err
-	}
-	sel, err := abstract.LoadSchemaSelector(schemas.FS)
-	if err != nil {
-		return nil, err
-	}
-	return &catalog{Dict: dict, Codes: tables, Form: form, Fields: set.Fields, Edits: set, Schemas: sel}, nil
-}
-
-// parseFlags parses a subcommand's flags, turning flag errors into usage errors and refusing
-// stray arguments.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%s: %s: %w", fs.Name(), flagProblem(err), errUsage)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %s: %w", fs.Name(), excerpt.Quote(fs.Arg(0)), errUsage)
-	}
-	return nil
-}
-
-// flagProblem is the flag package's error, shortened: it quotes a bad value or an unknown flag
-// whole, and an argument can be 128 KB long.
-func flagProblem(err error) string { return excerpt.Clip(err.Error()) }
-
-// facilityFlag finds the facility a command's --facility flag names by its code; an unknown code
-// is an error that names the command, the flag and the way to add the facility.
-func facilityFlag(ctx context.Context, s *store.Store, cmd, code string) (*store.Facility, error) {
-	f, err := s.FacilityByCode(ctx, code)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%s: --facility: no facility with code %s (add it with `cara facility add`)", cmd, excerpt.Quote(code))
-	}
-	return f, err
-}

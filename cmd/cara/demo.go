@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -27,15 +26,15 @@ const (
 )
 
 func cmdDemo(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	if err := parseFlags(flag.NewFlagSet("demo", flag.ContinueOnError), args); err != nil {
+	if err := parseFlags(newFlags("demo"), args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, e)
+	a, err := newApp(ctx, e, "demo", withStore)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	n, err := loadDemo(ctx, s, e)
+	defer a.Close()
+	n, err := loadDemo(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -49,13 +48,18 @@ func cmdDemo(ctx context.Context, e env, args []string, stdout io.Writer) error 
 
 // loadDemo creates the demo facility, users and patients unless the facility exists already; it
 // returns the number of patients created.
-func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
+func loadDemo(ctx context.Context, a *app) (int, error) {
+	s, e := a.store, a.env
 	if _, err := s.FacilityByCode(ctx, demoFacilityCode); err == nil {
 		return 0, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return 0, err
 	}
-	cat, err := loadCatalog()
+	sel, err := a.cat.schemaSelector()
+	if err != nil {
+		return 0, err
+	}
+	set, err := a.cat.editSet()
 	if err != nil {
 		return 0, err
 	}
@@ -91,7 +95,6 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 		}
 		ids[u.name] = &row.ID
 	}
-	sel := cat.Schemas
 	for _, p := range patients {
 		// The derived items a save would compute, so the demo cases look abstracted.
 		for _, t := range p.Tumors {
@@ -108,7 +111,7 @@ func loadDemo(ctx context.Context, s *store.Store, e env) (int, error) {
 			return 0, err
 		}
 	}
-	if _, _, err := updateEditCounts(ctx, s, cat.Edits, store.FacilityScope(f.ID)); err != nil {
+	if _, _, err := updateEditCounts(ctx, s, set, store.FacilityScope(f.ID)); err != nil {
 		return 0, err
 	}
 	if err := demoReviews(ctx, s, f.ID, ids, e.Now()); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -15,34 +14,29 @@ import (
 
 func cmdEdits(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("edits: say what to do: run or list: %w", errUsage)
+		return badGroupArgs("edits", "say what to do: run or list")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return &helpRequest{name: "edits"}
 	case "run":
 		return cmdEditsRun(ctx, e, args[1:], stdout)
 	case "list":
-		return cmdEditsList(args[1:], stdout)
+		return cmdEditsList(ctx, e, args[1:], stdout)
 	}
-	return fmt.Errorf("edits: unknown command %s (run, list): %w", excerpt.Quote(args[0]), errUsage)
+	return badGroupArgs("edits", "unknown command %s (run, list)", excerpt.Quote(args[0]))
 }
 
-// loadEdits compiles the embedded edit set against the current dictionary.
-func loadEdits() (*edits.Set, *catalog, error) {
-	cat, err := loadCatalog()
-	if err != nil {
-		return nil, nil, err
-	}
-	return cat.Edits, cat, nil
-}
-
-func cmdEditsList(args []string, stdout io.Writer) error {
-	if err := parseFlags(flag.NewFlagSet("edits list", flag.ContinueOnError), args); err != nil {
+func cmdEditsList(ctx context.Context, e env, args []string, stdout io.Writer) error {
+	if err := parseFlags(newFlags("edits list"), args); err != nil {
 		return err
 	}
-	set, _, err := loadEdits()
+	a, err := newApp(ctx, e, "edits list", withEdits)
 	if err != nil {
 		return err
 	}
+	defer a.Close()
+	set := a.cat.Edits
 	for _, ed := range set.Edits {
 		fmt.Fprintf(stdout, "%-40s %-7s %-7s %s [%s]\n", ed.ID, ed.Severity, ed.Level, ed.Name, strings.Join(ed.Items, ", "))
 	}
@@ -51,7 +45,7 @@ func cmdEditsList(args []string, stdout io.Writer) error {
 }
 
 func cmdEditsRun(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("edits run", flag.ContinueOnError)
+	fs := newFlags("edits run")
 	format := fs.String("format", "text", "report format: text, csv, json or html")
 	out := fs.String("out", "-", "report file; - for standard output")
 	workers := fs.Int("workers", 0, "goroutines running edits (default: one per core)")
@@ -59,31 +53,32 @@ func cmdEditsRun(ctx context.Context, e env, args []string, stdout io.Writer) er
 	facility := fs.String("facility", "", "with --store: only this facility's cases")
 	var rf readFlags
 	rf.register(fs)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("edits run: %s: %w", flagProblem(err), errUsage)
+	if err := parseFlagsArgs(fs, args); err != nil {
+		return err
 	}
 	switch *format {
 	case "text", "csv", "json", "html":
 	default:
-		return fmt.Errorf("edits run: --format %s: use text, csv, json or html: %w", excerpt.Quote(*format), errUsage)
+		return badArgs(fs, "--format %s: use text, csv, json or html", excerpt.Quote(*format))
 	}
 	if *workers < 0 || *workers > 256 {
-		return fmt.Errorf("edits run: --workers %d: use 1 to 256: %w", *workers, errUsage)
+		return badArgs(fs, "--workers %d: use 1 to 256", *workers)
 	}
 	if *useStore {
 		if fs.NArg() != 0 {
-			return fmt.Errorf("edits run: --store reads the database, not a file: %w", errUsage)
+			return badArgs(fs, "--store reads the database, not a file")
 		}
 		return runEditsOnStore(ctx, e, *facility, stdout)
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("edits run: name one NAACCR XML file: %w", errUsage)
+		return badArgs(fs, "name one NAACCR XML file")
 	}
-	set, _, err := loadEdits()
+	a, err := newApp(ctx, e, "edits run", withEdits)
 	if err != nil {
 		return err
 	}
+	defer a.Close()
+	set := a.cat.Edits
 	reg, err := rf.registry()
 	if err != nil {
 		return err
@@ -129,24 +124,17 @@ func cmdEditsRun(ctx context.Context, e env, args []string, stdout io.Writer) er
 
 // runEditsOnStore runs the edits over stored cases and updates each tumor's counts.
 func runEditsOnStore(ctx context.Context, e env, facility string, stdout io.Writer) error {
-	set, _, err := loadEdits()
+	a, err := newApp(ctx, e, "edits run", withStore|withEdits)
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, e)
+	defer a.Close()
+	set := a.cat.Edits
+	scope, _, err := a.facilityScope(ctx, facility)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	scope := store.AllFacilities
-	if facility != "" {
-		f, err := facilityFlag(ctx, s, "edits run", facility)
-		if err != nil {
-			return err
-		}
-		scope = store.FacilityScope(f.ID)
-	}
-	tumors, withError, err := updateEditCounts(ctx, s, set, scope)
+	tumors, withError, err := updateEditCounts(ctx, a.store, set, scope)
 	if err != nil {
 		return fmt.Errorf("edits run --store: %w", err)
 	}

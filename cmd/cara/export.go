@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -17,7 +16,7 @@ import (
 )
 
 func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs := newFlags("export")
 	out := fs.String("out", "", "file to write (.xml, or .xml.gz for gzip)")
 	status := fs.String("status", "", "comma-separated tumor statuses to include (default: all)")
 	facility := fs.String("facility", "", "facility code to export (default: all facilities)")
@@ -29,7 +28,7 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 		return err
 	}
 	if *out == "" {
-		return fmt.Errorf("export: --out is required: %w", errUsage)
+		return badArgs(fs, "--out is required")
 	}
 	var statuses []string
 	for _, st := range strings.Split(*status, ",") {
@@ -37,20 +36,20 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 			continue
 		}
 		if _, err := abstract.ParseStatus(st); err != nil {
-			return fmt.Errorf("export: --status: %v: %w", err, errUsage)
+			return badArgs(fs, "--status: %v", err)
 		}
 		statuses = append(statuses, st)
 	}
 	for name, v := range map[string]string{"from": *from, "to": *to} {
 		if v != "" && !naaccr.IsDate(v) {
 			_, err := naaccr.ParseDate(v)
-			return fmt.Errorf("export: --%s %s: %v: %w", name, excerpt.Quote(v), err, errUsage)
+			return badArgs(fs, "--%s %s: %v", name, excerpt.Quote(v), err)
 		}
 	}
 	root := map[string]string{}
 	if *registryID != "" {
 		if !naaccr.IsDigits(*registryID) || len(*registryID) > 10 {
-			return fmt.Errorf("export: --registry-id: Registry ID [40] is up to 10 digits, got %s: %w", excerpt.Quote(*registryID), errUsage)
+			return badArgs(fs, "--registry-id: Registry ID [40] is up to 10 digits, got %s", excerpt.Quote(*registryID))
 		}
 		root["registryId"] = *registryID
 	}
@@ -61,7 +60,7 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	stored, _ := reg.Lookup(naaccr.BaseDictionaryURI(naaccr.CurrentVersion))
 	target, ok := reg.Lookup(naaccr.BaseDictionaryURI(*version))
 	if !ok {
-		return fmt.Errorf("export: --version %s: cara writes NAACCR versions %s: %w", excerpt.Quote(*version), strings.Join(naaccr.BaseVersions, ", "), errUsage)
+		return badArgs(fs, "--version %s: cara writes NAACCR versions %s", excerpt.Quote(*version), strings.Join(naaccr.BaseVersions, ", "))
 	}
 	var tr *naaccr.Translator
 	if target != stored {
@@ -69,18 +68,15 @@ func cmdExport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 			return fmt.Errorf("export: %w", err)
 		}
 	}
-	s, err := openStore(ctx, e)
+	a, err := newApp(ctx, e, "export", withStore)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	scope := store.AllFacilities
-	if *facility != "" {
-		f, err := facilityFlag(ctx, s, "export", *facility)
-		if err != nil {
-			return err
-		}
-		scope = store.FacilityScope(f.ID)
+	defer a.Close()
+	s := a.store
+	scope, _, err := a.facilityScope(ctx, *facility)
+	if err != nil {
+		return err
 	}
 
 	of, err := createOutFile(*out)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,28 +19,27 @@ import (
 )
 
 func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs := newFlags("import")
 	facility := fs.String("facility", "", "code of the facility the cases belong to (required)")
 	status := fs.String("status", "draft", "status of the imported tumors: draft, in_review, approved or submitted")
 	batch := fs.Int("batch", 500, "patients per transaction")
 	var rf readFlags
 	rf.register(fs)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("import: %s: %w", flagProblem(err), errUsage)
+	if err := parseFlagsArgs(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("import: name one NAACCR XML file: %w", errUsage)
+		return badArgs(fs, "name one NAACCR XML file")
 	}
 	if *facility == "" {
-		return fmt.Errorf("import: --facility is required: %w", errUsage)
+		return badArgs(fs, "--facility is required")
 	}
 	// An imported case cannot have been returned by a reviewer of this installation.
 	if st, err := abstract.ParseStatus(*status); err != nil || st == abstract.StatusReturned {
-		return fmt.Errorf("import: --status %s: use draft, in_review, approved or submitted: %w", excerpt.Quote(*status), errUsage)
+		return badArgs(fs, "--status %s: use draft, in_review, approved or submitted", excerpt.Quote(*status))
 	}
 	if *batch < 1 || *batch > 10000 {
-		return fmt.Errorf("import: --batch %d: use 1 to 10000: %w", *batch, errUsage)
+		return badArgs(fs, "--batch %d: use 1 to 10000", *batch)
 	}
 	path := fs.Arg(0)
 	reg, err := rf.registry()
@@ -65,16 +63,14 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 	if v := rd.Info().Schema.Base.NaaccrVersion; v != naaccr.CurrentVersion {
 		return fmt.Errorf("import: %s is NAACCR version %s; convert it first: cara naaccr convert --to %s %s OUT", path, v, naaccr.CurrentVersion, path)
 	}
-	cat, err := loadCatalog()
+	a, err := newApp(ctx, e, "import", withStore|withEdits)
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	fac, err := facilityFlag(ctx, s, "import", *facility)
+	defer a.Close()
+	s := a.store
+	set := a.cat.Edits
+	fac, err := a.facility(ctx, *facility)
 	if err != nil {
 		return err
 	}
@@ -87,7 +83,7 @@ func cmdImport(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 			fmt.Fprintf(stderr, "\r%5.1f%%  %d patients read, %d tumors stored, %d rejected ", 100*done, st.PatientsRead, st.TumorsCreated, st.RejectedCount)
 		}
 	}
-	st, err := submission.Import(ctx, rd, s, submission.ImportOptions{FacilityID: fac.ID, Status: *status, BatchSize: *batch, Progress: progress, Edits: cat.Edits})
+	st, err := submission.Import(ctx, rd, s, submission.ImportOptions{FacilityID: fac.ID, Status: *status, BatchSize: *batch, Progress: progress, Edits: set})
 	if progress != nil {
 		fmt.Fprintln(stderr)
 	}

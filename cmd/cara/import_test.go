@@ -338,11 +338,12 @@ func TestImportStoresEachTumorsEditCounts(t *testing.T) {
 	if failing == 0 {
 		t.Fatalf("no imported tumor has a failing edit; the synthetic file has some")
 	}
-	cat, err := loadCatalog()
+	var cat catalog
+	set, err := cat.editSet()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := updateEditCounts(ctx, s, cat.Edits, store.AllFacilities); err != nil {
+	if _, _, err := updateEditCounts(ctx, s, set, store.AllFacilities); err != nil {
 		t.Fatal(err)
 	}
 	for id, want := range read() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,23 +37,22 @@ func newIntakeRunner(s *store.Store, cat *catalog, e env, log *slog.Logger) (web
 // cmdIntake checks a submission file as the intake page does, prints the report and, with
 // --accept, imports its records without errors as received cases.
 func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("intake", flag.ContinueOnError)
+	fs := newFlags("intake")
 	facility := fs.String("facility", "", "code of the sending facility when the file's reportingFacility names none")
 	accept := fs.Bool("accept", false, "import the records without error-severity failures as received cases")
 	format := fs.String("format", "text", "report format: text, csv or html")
 	var rf readFlags
 	rf.register(fs)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("intake: %s: %w", flagProblem(err), errUsage)
+	if err := parseFlagsArgs(fs, args); err != nil {
+		return err
 	}
 	switch *format {
 	case "text", "csv", "html":
 	default:
-		return fmt.Errorf("intake: --format %s: use text, csv or html: %w", excerpt.Quote(*format), errUsage)
+		return badArgs(fs, "--format %s: use text, csv or html", excerpt.Quote(*format))
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("intake: name one NAACCR XML file: %w", errUsage)
+		return badArgs(fs, "name one NAACCR XML file")
 	}
 	_, maxUnpacked, err := e.intakeLimits("intake")
 	if err != nil {
@@ -71,20 +69,18 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("intake: %w", err)
 	}
-	cat, err := loadCatalog()
-	if err != nil {
-		return err
-	}
 	reg, err := rf.registry()
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, e)
+	a, err := newApp(ctx, e, "intake", withStore|withEdits)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	fac, err := intakeFacility(ctx, s, *facility)
+	defer a.Close()
+	s := a.store
+	set := a.cat.Edits
+	fac, err := intakeFacility(ctx, a, *facility)
 	if err != nil {
 		return err
 	}
@@ -94,7 +90,7 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	if err := s.CreateIntake(ctx, in); err != nil {
 		return err
 	}
-	k := &submission.Intaker{Store: s, Edits: cat.Edits, Registry: reg, Relaxed: rf.relaxed, MaxUnpackedBytes: maxUnpacked, Now: e.Now}
+	k := &submission.Intaker{Store: s, Edits: set, Registry: reg, Relaxed: rf.relaxed, MaxUnpackedBytes: maxUnpacked, Now: e.Now}
 	if err := k.Process(ctx, in); err != nil {
 		return fmt.Errorf("intake: %s: %w", path, err)
 	}
@@ -131,11 +127,11 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 // intakeFacility is the facility a command-line intake is filed under: the --facility code, else
 // the first facility (the default one); the file's reportingFacility, when it names a facility,
 // takes precedence when the records are imported.
-func intakeFacility(ctx context.Context, s *store.Store, code string) (*store.Facility, error) {
+func intakeFacility(ctx context.Context, a *app, code string) (*store.Facility, error) {
 	if code != "" {
-		return facilityFlag(ctx, s, "intake", code)
+		return a.facility(ctx, code)
 	}
-	facs, err := s.Facilities(ctx)
+	facs, err := a.store.Facilities(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -71,29 +71,51 @@ Configuration (environment):
                       one installation needs the same key
 `
 
-// errUsage marks a mistake in the command line; main prints the usage after it.
-var errUsage = errors.New("usage")
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], envFromOS(), os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, errProblems) {
-			// The command printed what it found; the status says so.
-			fmt.Fprintln(os.Stderr, "cara:", err)
-			os.Exit(1)
-		}
-		fmt.Fprintln(os.Stderr, "cara:", err)
-		if errors.Is(err, errUsage) {
-			fmt.Fprint(os.Stderr, "\n", usage)
-			os.Exit(2)
-		}
-		os.Exit(1)
+	status := cli(ctx, os.Args[1:], envFromOS(), os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(status)
+}
+
+// cli runs a command line and returns its exit status: 0; 1 when the command failed, or ran to
+// the end and found problems; 2 when the command line is refused, after the message and the
+// usage of the command refused.
+func cli(ctx context.Context, args []string, env env, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := run(ctx, args, env, stdin, stdout, stderr)
+	if err == nil {
+		return 0
 	}
+	fmt.Fprintln(stderr, "cara:", err)
+	var ue *usageError
+	switch {
+	case errors.Is(err, errProblems):
+		// The command printed what it found; the status says so.
+		return 1
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr)
+		printUsage(stderr, ue.name, ue.fs)
+		return 2
+	case errors.Is(err, errUsage):
+		fmt.Fprint(stderr, "\n", usage)
+		return 2
+	}
+	return 1
 }
 
 // run dispatches a command line; it is what tests call.
+// -h or --help prints the command's usage to stdout and succeeds.
 func run(ctx context.Context, args []string, env env, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, env, stdin, stdout, stderr)
+	var h *helpRequest
+	if errors.As(err, &h) {
+		printUsage(stdout, h.name, h.fs)
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, env env, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("no command given: %w", errUsage)
 	}
@@ -123,7 +145,7 @@ func run(ctx context.Context, args []string, env env, stdin io.Reader, stdout, s
 		return cmdAudit(ctx, env, args[1:], stdout)
 	case "submission":
 		return cmdSubmission(ctx, env, args[1:], stdout)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}

@@ -2,20 +2,20 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 )
 
 func cmdMigrate(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	if err := parseFlags(flag.NewFlagSet("migrate", flag.ContinueOnError), args); err != nil {
+	if err := parseFlags(newFlags("migrate"), args); err != nil {
 		return err
 	}
-	s, _, n, err := openKeyedStore(ctx, e, true)
+	a, err := newApp(ctx, e, "migrate", withStore)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer a.Close()
+	s, n := a.store, a.migrations
 	fmt.Fprintf(stdout, "%s database is up to date (%d migration(s) applied)\n", s.Dialect(), n)
 	seal, err := s.AuditSeal(ctx)
 	if err != nil {

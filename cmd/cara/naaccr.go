@@ -23,9 +23,11 @@ var errProblems = errors.New("problems found")
 
 func cmdNaaccr(ctx context.Context, e env, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("naaccr: say what to do: validate, stats, convert or generate: %w", errUsage)
+		return badGroupArgs("naaccr", "say what to do: validate, stats, convert or generate")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return &helpRequest{name: "naaccr"}
 	case "validate":
 		return cmdNaaccrValidate(ctx, args[1:], stdout)
 	case "stats":
@@ -35,7 +37,7 @@ func cmdNaaccr(ctx context.Context, e env, args []string, stdout, stderr io.Writ
 	case "generate":
 		return cmdNaaccrGenerate(ctx, e, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("naaccr: unknown command %s (validate, stats, convert, generate): %w", excerpt.Quote(args[0]), errUsage)
+	return badGroupArgs("naaccr", "unknown command %s (validate, stats, convert, generate)", excerpt.Quote(args[0]))
 }
 
 // stringList is a flag that may be given several times.
@@ -52,7 +54,7 @@ type readFlags struct {
 
 func (rf *readFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&rf.relaxed, "relaxed", false, "accept what the specification calls recoverable (missing namespace, foreign root attributes)")
-	fs.Var(&rf.userDic, "user-dictionary", "a user dictionary file (state-specific items); may be repeated")
+	fs.Var(&rf.userDic, "user-dictionary", "a user dictionary `FILE` (state-specific items); may be repeated")
 }
 
 // registry returns the base dictionaries plus the user dictionaries named on the command line.
@@ -136,19 +138,18 @@ type problemJSON struct {
 }
 
 func cmdNaaccrValidate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("naaccr validate", flag.ContinueOnError)
+	fs := newFlags("naaccr validate")
 	format := fs.String("format", "text", "output: text, or json (one object per problem and per file)")
 	var rf readFlags
 	rf.register(fs)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("naaccr validate: %s: %w", flagProblem(err), errUsage)
+	if err := parseFlagsArgs(fs, args); err != nil {
+		return err
 	}
 	if *format != "text" && *format != "json" {
-		return fmt.Errorf("naaccr validate: --format %s: use text or json: %w", excerpt.Quote(*format), errUsage)
+		return badArgs(fs, "--format %s: use text or json", excerpt.Quote(*format))
 	}
 	if fs.NArg() == 0 {
-		return fmt.Errorf("naaccr validate: name one or more files: %w", errUsage)
+		return badArgs(fs, "name one or more files")
 	}
 	reg, err := rf.registry()
 	if err != nil {
@@ -232,16 +233,15 @@ func validateFile(ctx context.Context, path string, reg *naaccr.Registry, relaxe
 }
 
 func cmdNaaccrStats(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("naaccr stats", flag.ContinueOnError)
+	fs := newFlags("naaccr stats")
 	var rf readFlags
 	rf.register(fs)
 	top := fs.Int("top", 10, "how many primary sites to list")
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("naaccr stats: %s: %w", flagProblem(err), errUsage)
+	if err := parseFlagsArgs(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("naaccr stats: name one file: %w", errUsage)
+		return badArgs(fs, "name one file")
 	}
 	reg, err := rf.registry()
 	if err != nil {

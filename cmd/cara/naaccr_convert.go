@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -20,17 +19,16 @@ import (
 // reader could not keep (attributes a relaxed read ignores, extensions over
 // naaccr.MaxExtensionBytes) is listed and counts as lost.
 func cmdNaaccrConvert(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("naaccr convert", flag.ContinueOnError)
+	fs := newFlags("naaccr convert")
 	to := fs.String("to", "", "NAACCR version to convert to: "+strings.Join(naaccr.BaseVersions, ", "))
 	strict := fs.Bool("strict", false, "fail, writing nothing, when a value cannot be carried over")
 	var rf readFlags
 	rf.register(fs)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("naaccr convert: %s: %w", flagProblem(err), errUsage)
+	if err := parseFlagsArgs(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 2 {
-		return fmt.Errorf("naaccr convert: name the input and the output file: %w", errUsage)
+		return badArgs(fs, "name the input and the output file")
 	}
 	in, out := fs.Arg(0), fs.Arg(1)
 	reg, err := rf.registry()
@@ -39,7 +37,7 @@ func cmdNaaccrConvert(ctx context.Context, e env, args []string, stdout io.Write
 	}
 	target, ok := reg.Lookup(naaccr.BaseDictionaryURI(*to))
 	if !ok {
-		return fmt.Errorf("naaccr convert: --to %s: cara converts to NAACCR versions %s: %w", excerpt.Quote(*to), strings.Join(naaccr.BaseVersions, ", "), errUsage)
+		return badArgs(fs, "--to %s: cara converts to NAACCR versions %s", excerpt.Quote(*to), strings.Join(naaccr.BaseVersions, ", "))
 	}
 	rd, f, err := openNAACCRWith(in, naaccr.ReaderOptions{Registry: reg, Relaxed: rf.relaxed, KeepExtensions: true})
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -19,7 +18,7 @@ import (
 // cmdNaaccrGenerate writes a synthetic NAACCR XML file (`cara naaccr generate`) and prints a
 // one-line summary. The same flags always give the same bytes.
 func cmdNaaccrGenerate(ctx context.Context, e env, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("naaccr generate", flag.ContinueOnError)
+	fs := newFlags("naaccr generate")
 	patients := fs.Int("patients", 0, "number of patients (required)")
 	tumors := fs.String("tumors-per-patient", "1-3", "tumors per patient: N, or MIN-MAX (mostly MIN)")
 	items := fs.Int("items", synth.DefaultItemsPerTumor, "items per tumor")
@@ -33,7 +32,7 @@ func cmdNaaccrGenerate(ctx context.Context, e env, args []string, stdout, stderr
 		return err
 	}
 	usage := func(flag, format string, a ...any) error {
-		return fmt.Errorf("naaccr generate: --%s: %s: %w", flag, fmt.Sprintf(format, a...), errUsage)
+		return badArgs(fs, "--%s: %s", flag, fmt.Sprintf(format, a...))
 	}
 	switch {
 	case *patients == 0:

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +15,7 @@ import (
 )
 
 func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error {
-	if err := parseFlags(flag.NewFlagSet("serve", flag.ContinueOnError), args); err != nil {
+	if err := parseFlags(newFlags("serve"), args); err != nil {
 		return err
 	}
 	proxies, err := e.trustedProxies()
@@ -24,15 +23,12 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 		return fmt.Errorf("serve: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cat, err := loadCatalog()
+	a, err := newApp(ctx, e, "serve", withStore|withCatalog)
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	defer a.Close()
+	s, cat := a.store, &a.cat
 
 	// What a killed batch or upload left is removed now, and hourly below (each new batch or
 	// upload also sweeps its directory first).

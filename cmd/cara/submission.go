@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,21 +19,23 @@ import (
 
 func cmdSubmission(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("submission: say create or list: %w", errUsage)
+		return badGroupArgs("submission", "say create or list")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return &helpRequest{name: "submission"}
 	case "create":
 		return cmdSubmissionCreate(ctx, e, args[1:], stdout)
 	case "list":
 		return cmdSubmissionList(ctx, e, args[1:], stdout)
 	}
-	return fmt.Errorf("submission: unknown subcommand %s: %w", excerpt.Quote(args[0]), errUsage)
+	return badGroupArgs("submission", "unknown subcommand %s", excerpt.Quote(args[0]))
 }
 
 // cmdSubmissionCreate makes a batch as the web page does: the file is kept in the submission
 // directory and recorded; --out gets a copy of the same bytes.
 func cmdSubmissionCreate(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("submission create", flag.ContinueOnError)
+	fs := newFlags("submission create")
 	facility := fs.String("facility", "", "facility code (required)")
 	from := fs.String("from", "", "first date of diagnosis (CCYYMMDD, CCYYMM or CCYY); default: all pending")
 	to := fs.String("to", "", "last date of diagnosis (CCYYMMDD, CCYYMM or CCYY)")
@@ -47,30 +48,27 @@ func cmdSubmissionCreate(ctx context.Context, e env, args []string, stdout io.Wr
 		return err
 	}
 	if *facility == "" {
-		return fmt.Errorf("submission create: --facility is required: %w", errUsage)
+		return badArgs(fs, "--facility is required")
 	}
 	if strings.HasSuffix(*out, ".gz") {
 		*gz = true
-	}
-	cat, err := loadCatalog()
-	if err != nil {
-		return err
 	}
 	formats, err := submission.LoadFormats(schemas.FS)
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, e)
+	a, err := newApp(ctx, e, "submission create", withStore|withEdits)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	fac, err := facilityFlag(ctx, s, "submission create", *facility)
+	defer a.Close()
+	set := a.cat.Edits
+	fac, err := a.facility(ctx, *facility)
 	if err != nil {
 		return err
 	}
 	dir := e.submissionDir()
-	b := &submission.Batcher{Store: s, Edits: cat.Edits, Formats: formats, Dir: dir, Now: e.Now}
+	b := &submission.Batcher{Store: a.store, Edits: set, Formats: formats, Dir: dir, Now: e.Now}
 	res, err := b.Create(ctx, submission.BatchOptions{
 		FacilityID: fac.ID, Scope: store.AllFacilities, From: *from, To: *to, Version: *version,
 		RecordType: *recordType, Gzip: *gz, Correction: *correction,
@@ -148,25 +146,25 @@ func copyFile(src, dst string) error {
 }
 
 func cmdSubmissionList(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("submission list", flag.ContinueOnError)
+	fs := newFlags("submission list")
 	facility := fs.String("facility", "", "facility code (default: all)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, e)
+	a, err := newApp(ctx, e, "submission list", withStore)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer a.Close()
+	_, f, err := a.facilityScope(ctx, *facility)
+	if err != nil {
+		return err
+	}
 	var facID uint
-	if *facility != "" {
-		f, err := facilityFlag(ctx, s, "submission list", *facility)
-		if err != nil {
-			return err
-		}
+	if f != nil {
 		facID = f.ID
 	}
-	rows, err := s.Submissions(ctx, store.AllFacilities, facID, 0)
+	rows, err := a.store.Submissions(ctx, store.AllFacilities, facID, 0)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,14 +19,14 @@ import (
 )
 
 func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("user: say what to do, e.g. `cara user add`: %w", errUsage)
+	if err := onlyCommand("user", "add", args); err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs := newFlags("user add")
 	username := fs.String("username", "", "login name")
 	roleName := fs.String("role", "", "registrar, reviewer or admin")
 	var facilities []string
-	fs.Func("facility", "code of a facility the user works for (required except for admin); repeat it or separate codes with commas; the first is the home facility",
+	fs.Func("facility", "a facility `CODE` the user works for (required except for admin); repeat it or separate codes with commas; the first is the home facility",
 		func(v string) error {
 			for _, code := range strings.Split(v, ",") {
 				if code = strings.TrimSpace(code); code != "" && !slices.Contains(facilities, code) {
@@ -42,14 +41,14 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	}
 	*username = auth.NormalizeUsername(*username)
 	if *username == "" || strings.ContainsAny(*username, " \t") || len(*username) > 64 {
-		return fmt.Errorf("user add: --username is required: up to 64 characters, no spaces: %w", errUsage)
+		return badArgs(fs, "--username is required: up to 64 characters, no spaces")
 	}
 	role, err := auth.ParseRole(*roleName)
 	if err != nil {
-		return fmt.Errorf("user add: --role: %s: %w", excerpt.Clip(err.Error()), errUsage)
+		return badArgs(fs, "--role: %s", excerpt.Clip(err.Error()))
 	}
 	if role.NeedsFacility() && len(facilities) == 0 {
-		return fmt.Errorf("user add: --facility is required for a %s: %w", role, errUsage)
+		return badArgs(fs, "--facility is required for a %s", role)
 	}
 	password, err := readPassword(stdin, stdout)
 	if err != nil {
@@ -62,15 +61,16 @@ func cmdUser(ctx context.Context, e env, args []string, stdin io.Reader, stdout 
 	if err := policy.Check(password, *username, role); err != nil {
 		return fmt.Errorf("user add: password: %w", err)
 	}
-	s, err := openStore(ctx, e)
+	a, err := newApp(ctx, e, "user add", withStore)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer a.Close()
+	s := a.store
 	u := &store.User{Username: *username, DisplayName: *name, Role: string(role)}
 	var ids []uint
 	for _, code := range facilities {
-		f, err := facilityFlag(ctx, s, "user add", code)
+		f, err := a.facility(ctx, code)
 		if err != nil {
 			return err
 		}
@@ -124,10 +124,10 @@ func readPassword(stdin io.Reader, stdout io.Writer) (string, error) {
 }
 
 func cmdFacility(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("facility: say what to do, e.g. `cara facility add`: %w", errUsage)
+	if err := onlyCommand("facility", "add", args); err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet("facility add", flag.ContinueOnError)
+	fs := newFlags("facility add")
 	code := fs.String("code", "", "short code, e.g. the facility's registry number: letters, digits, - and _, up to 32")
 	name := fs.String("name", "", "the facility's name")
 	npi := fs.String("npi", "", "National Provider Identifier (10 digits)")
@@ -141,14 +141,14 @@ func cmdFacility(ctx context.Context, e env, args []string, stdout io.Writer) er
 		for i, p := range ps {
 			msgs[i] = "--" + strings.ReplaceAll(p.Field, "_", "-") + ": " + strings.TrimSuffix(p.Message, ".")
 		}
-		return fmt.Errorf("facility add: %s: %w", strings.Join(msgs, "; "), errUsage)
+		return badArgs(fs, "%s", strings.Join(msgs, "; "))
 	}
-	s, err := openStore(ctx, e)
+	a, err := newApp(ctx, e, "facility add", withStore)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	if err := s.CreateFacility(ctx, f); err != nil {
+	defer a.Close()
+	if err := a.store.CreateFacility(ctx, f); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			return fmt.Errorf("facility add: a facility with code %s exists already", excerpt.Quote(*code))
 		}
