@@ -43,15 +43,21 @@ func Apply(fields []*Field, values map[string]string, fc *edits.FieldChecker, pa
 		return errs
 	}
 	for f, v := range clean {
-		target := tumor
-		if f.Def.Parent == naaccr.ParentPatient {
-			target = patient
-		}
-		if v == "" {
-			delete(target, f.Def.ID)
-		} else {
-			target[f.Def.ID] = v
-		}
+		Put(f, v, patient, tumor)
 	}
 	return nil
+}
+
+// Put writes a clean value into the patient's or the tumor's items by the item's NAACCR level;
+// a blank value removes the item.
+func Put(f *Field, v string, patient, tumor map[string]string) {
+	target := tumor
+	if f.Def.Parent == naaccr.ParentPatient {
+		target = patient
+	}
+	if v == "" {
+		delete(target, f.Def.ID)
+	} else {
+		target[f.Def.ID] = v
+	}
 }

@@ -207,15 +207,7 @@ func apply(fields []*abstract.Field, clean map[string]string, patient, tumor map
 		if !ok {
 			continue
 		}
-		target := tumor
-		if f.Def.Parent == naaccr.ParentPatient {
-			target = patient
-		}
-		if v == "" {
-			delete(target, f.Def.ID)
-		} else {
-			target[f.Def.ID] = v
-		}
+		abstract.Put(f, v, patient, tumor)
 	}
 }
 

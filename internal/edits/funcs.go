@@ -62,7 +62,7 @@ func parseDate(v string) (naaccr.Date, bool) {
 		// A full date, the common case, is checked here: ParseDate finds the last day of the
 		// month with time.Date, which costs more than the rest of an edit.
 		d := naaccr.Date{Year: toNum(v[0:4]), Month: toNum(v[4:6]), Day: toNum(v[6:8])}
-		ok := d.Year >= 1850 && d.Year <= 2099 && d.Month >= 1 && d.Month <= 12 && d.Day >= 1 && d.Day <= daysIn(d.Year, d.Month)
+		ok := d.Year >= 1850 && d.Year <= 2099 && d.Month >= 1 && d.Month <= 12 && d.Day >= 1 && d.Day <= naaccr.DaysIn(d.Year, d.Month)
 		if !ok {
 			return naaccr.Date{}, false
 		}
@@ -70,20 +70,6 @@ func parseDate(v string) (naaccr.Date, bool) {
 	}
 	d, err := naaccr.ParseDate(v)
 	return d, err == nil
-}
-
-// daysIn is the number of days of a month of the Gregorian calendar.
-func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
 }
 
 // padLeft zero-pads a value of digits to n characters ("5" → "005"); other values are unchanged.

@@ -130,7 +130,7 @@ func IsDateTime(s string) bool {
 	}
 	month, day := atoi(s[1:3]), atoi(s[4:6])
 	hour, minute, sec := atoi(s[7:9]), atoi(s[10:12]), atoi(s[13:15])
-	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || minute > 59 || sec > 59 {
+	if month < 1 || month > 12 || day < 1 || day > DaysIn(year, month) || minute > 59 || sec > 59 {
 		return false
 	}
 	s = s[15:]
@@ -161,8 +161,8 @@ func IsDateTime(s string) bool {
 	return false
 }
 
-// daysIn is the number of days of a month of the proleptic Gregorian calendar.
-func daysIn(year, month int) int {
+// DaysIn is the number of days of a month of the proleptic Gregorian calendar.
+func DaysIn(year, month int) int {
 	switch month {
 	case 2:
 		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
