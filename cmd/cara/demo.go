@@ -95,18 +95,14 @@ func loadDemo(ctx context.Context, a *app) (int, error) {
 		}
 		ids[u.name] = &row.ID
 	}
+	dict, err := a.cat.dictionary()
+	if err != nil {
+		return 0, err
+	}
+	if err := demoAbstracts(dict, set, sel, patients, demoFacilityNumber, e.Now()); err != nil {
+		return 0, err
+	}
 	for _, p := range patients {
-		// The derived items a save would compute, so the demo cases look abstracted.
-		for _, t := range p.Tumors {
-			if t.Items["reportingFacility"] == "" {
-				t.Items["reportingFacility"] = demoFacilityNumber
-			}
-			for id, v := range abstract.Derive(p.Items, t.Items, sel) {
-				if v != "" {
-					t.Items[id] = v
-				}
-			}
-		}
 		if _, err := s.CreatePatient(ctx, f.ID, p, string(abstract.StatusDraft)); err != nil {
 			return 0, err
 		}

@@ -282,6 +282,15 @@ func (g *Generator) Next(p *naaccr.Patient) bool {
 		n++
 	}
 	g.stream.Next(p, n)
+	g.Fill(p)
+	return true
+}
+
+// Fill adds items to a patient made elsewhere (the demo's named patients), as Next does to its
+// own: the patient's and each tumor's items are filled up to the targets with values that agree
+// with the birth, diagnosis and last contact dates already there. Items already set are kept;
+// items the dictionary or record type lacks are dropped.
+func (g *Generator) Fill(p *naaccr.Patient) {
 	g.adapt(p.Items, naaccr.ParentPatient)
 
 	pc := patientCtx{
@@ -315,7 +324,6 @@ func (g *Generator) Next(p *naaccr.Patient) bool {
 	}
 	g.stats.Patients++
 	g.stats.Tumors += len(p.Tumors)
-	return true
 }
 
 // adapt fits demo's (NAACCR v26) items of one level to the dictionary and record type: it

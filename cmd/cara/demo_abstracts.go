@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/synth"
+	"github.com/cara-registry/cara/schemas"
+)
+
+// demoRepairRounds bounds the passes that take out filled-in items a failing edit names; two
+// or three suffice, as each pass removes every filled item of every failing edit.
+const demoRepairRounds = 5
+
+// demoAbstracts fills the demo's named patients out to full abstracts (about 150 items a tumor:
+// stage, SSDIs, treatment, follow-up and text) with the synthetic generator, seeded so that the
+// demo is the same every time, and computes the derived items a save would. The generator's
+// values fit their code lists but not always each other, so a filled-in item that an edit
+// finds fault with is taken out again: what failures remain come from the demo's own core items
+// (site, histology, dates), which the story decides.
+func demoAbstracts(dict *naaccr.Dictionary, set *edits.Set, sel *abstract.SchemaSelector, patients []naaccr.Patient, facilityNumber string, now time.Time) error {
+	g, err := synth.NewGenerator(synth.Options{Dictionary: dict, Seed: demoSeed, Today: now, TextItems: true, FS: schemas.FS})
+	if err != nil {
+		return fmt.Errorf("demo: abstracts: %w", err)
+	}
+	r := set.NewRunner()
+	for i := range patients {
+		p := &patients[i]
+		core := []map[string]bool{keys(p.Items)}
+		for _, t := range p.Tumors {
+			t.Items["reportingFacility"] = facilityNumber
+			core = append(core, keys(t.Items))
+		}
+		g.Fill(p)
+		for k, t := range p.Tumors {
+			for id, v := range abstract.Derive(p.Items, t.Items, sel) {
+				if v != "" {
+					t.Items[id] = v
+					core[k+1][id] = true // derived items stay: they follow from the core ones
+				}
+			}
+		}
+		for range demoRepairRounds {
+			res, err := r.Patient(p, nil)
+			if err != nil {
+				return fmt.Errorf("demo: abstracts: edits of patient %s: %w", p.Items["patientIdNumber"], err)
+			}
+			removed := 0
+			for _, e := range res {
+				removed += dropFilled(p, e, core)
+			}
+			if removed == 0 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// dropFilled removes the items of a failing edit that the generator filled in (not the demo's
+// core items, nor derived ones) and returns how many it removed.
+func dropFilled(p *naaccr.Patient, e edits.Result, core []map[string]bool) int {
+	n := 0
+	drop := func(items map[string]string, keep map[string]bool, id string) {
+		if _, set := items[id]; set && !keep[id] {
+			delete(items, id)
+			n++
+		}
+	}
+	for _, id := range e.Items {
+		drop(p.Items, core[0], id)
+		for k, t := range p.Tumors {
+			if e.Tumor < 0 || e.Tumor == k {
+				drop(t.Items, core[k+1], id)
+			}
+		}
+	}
+	return n
+}
+
+func keys(m map[string]string) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
