@@ -43,6 +43,7 @@ func cmdDemo(ctx context.Context, e env, args []string, stdout io.Writer) error 
 		return nil
 	}
 	fmt.Fprintf(stdout, "demo data loaded: facility %s, users registrar, registrar2, reviewer and admin (password %q), %d patients\n", demoFacilityCode, demoPassword, n)
+	fmt.Fprintf(stdout, "registry %s: user %s (password %q), a batch from %s in its intake, checked and ready to accept\n", demoRegistryCode, demoRegistryUser, demoPassword, demoFacilityCode)
 	return nil
 }
 
@@ -111,6 +112,9 @@ func loadDemo(ctx context.Context, a *app) (int, error) {
 		return 0, err
 	}
 	if err := demoReviews(ctx, s, f.ID, ids, e.Now()); err != nil {
+		return 0, err
+	}
+	if _, err := demoRegistry(ctx, s, cat, e, f, ids["reviewer"], hash); err != nil {
 		return 0, err
 	}
 	return len(patients), nil

@@ -5,9 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/submission"
+	"github.com/cara-registry/cara/schemas"
 )
 
 // demoTumor is what the demo tests look at in one demo tumor.
@@ -88,4 +91,105 @@ func TestDemoTumorsAreFullAbstractsThatPassTheEditSet(t *testing.T) {
 			t.Errorf("tumor %s/%s (%s) fails error edits %v, want none", dt.patient, dt.sequence, dt.status, dt.errors)
 		}
 	}
+}
+
+// The demo's registry (SCR) has a user and, in its intake, the demo hospital's batch, checked:
+// every tumor new to the registry, none a duplicate. Accepting it, as the intake page does for
+// the registry user, files the tumors as the registry's own received cases; the hospital keeps
+// its own. The hospital also keeps approved cases for a new user's batch, and a second demo
+// changes nothing.
+func TestDemoRegistryIntakeHoldsTheHospitalBatchReadyToAccept(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	out, err := runCmd(t, e, "", "demo")
+	if err != nil || !strings.Contains(out, "registry SCR: user registry") {
+		t.Fatalf("demo: %q, %v", out, err)
+	}
+	if out, err := runCmd(t, e, "", "demo"); err != nil || !strings.Contains(out, "nothing changed") {
+		t.Fatalf("second demo: %q, %v; want nothing changed", out, err)
+	}
+	ctx := context.Background()
+	s, err := openStore(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hospital, err := s.FacilityByCode(ctx, demoFacilityCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := s.FacilityByCode(ctx, demoRegistryCode)
+	if err != nil {
+		t.Fatalf("registry facility: %v", err)
+	}
+	u, err := s.UserByUsername(ctx, demoRegistryUser)
+	if err != nil || u.FacilityID == nil || *u.FacilityID != reg.ID || u.Role != string(auth.RoleReviewer) {
+		t.Fatalf("registry user %+v, %v; want a reviewer of %s", u, err, demoRegistryCode)
+	}
+	if err := auth.CheckPassword(u.PasswordHash, demoPassword); err != nil {
+		t.Errorf("registry user's password is not %q: %v", demoPassword, err)
+	}
+	subs, err := s.Submissions(ctx, store.FacilityScope(hospital.ID), hospital.ID, 10)
+	if err != nil || len(subs) != 1 || subs[0].TumorCount == 0 {
+		t.Fatalf("hospital batches %+v, %v; want one with tumors", subs, err)
+	}
+	sent := subs[0].TumorCount
+	if n := countStatus(t, s, hospital.ID, "approved"); n == 0 {
+		t.Errorf("the batch took every approved case; want some left for a new user's batch")
+	}
+	if n := countStatus(t, s, hospital.ID, "submitted"); n != sent {
+		t.Errorf("hospital has %d submitted cases, the batch %d", n, sent)
+	}
+
+	ins, err := s.Intakes(ctx, store.FacilityScope(reg.ID), 10)
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("registry intakes %+v, %v; want one", ins, err)
+	}
+	in := ins[0]
+	if in.State != store.IntakeDone || in.SendingFacilityID != nil || in.Tumors != sent || in.AcceptableTumors != sent || in.Duplicates != 0 {
+		t.Fatalf("registry intake: state %s, sending facility %v, %d tumors, %d acceptable, %d duplicates; want done, none, %d, %d, 0",
+			in.State, in.SendingFacilityID, in.Tumors, in.AcceptableTumors, in.Duplicates, sent, sent)
+	}
+	if in.FileName != subs[0].FileName || in.SHA256 != subs[0].SHA256 {
+		t.Errorf("intake holds %s (%s), the batch is %s (%s)", in.FileName, in.SHA256, subs[0].FileName, subs[0].SHA256)
+	}
+
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	registry, err := naaccr.LoadRegistry(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &submission.Intaker{Store: s, Edits: cat.Edits, Registry: registry, Now: e.Now}
+	res, err := k.Accept(ctx, in.ID, store.FacilityScope(reg.ID), &u.ID, "")
+	if err != nil {
+		t.Fatalf("accept as the registry: %v", err)
+	}
+	if res.FacilityID != reg.ID || res.TumorsCreated != sent || res.TumorsExisting != 0 {
+		t.Errorf("accept: %+v; want %d tumors created under the registry (%d)", res, sent, reg.ID)
+	}
+	if n := countStatus(t, s, reg.ID, "received"); n != sent {
+		t.Errorf("registry has %d received cases, want %d", n, sent)
+	}
+	if n := countStatus(t, s, hospital.ID, "submitted"); n != sent {
+		t.Errorf("after the accept the hospital has %d submitted cases, want %d", n, sent)
+	}
+}
+
+func countStatus(t *testing.T, s *store.Store, facility uint, status string) int {
+	t.Helper()
+	n := 0
+	err := s.EachPatient(context.Background(), store.PatientFilter{Scope: store.FacilityScope(facility)}, 100, func(_ *store.Patient, ts []store.Tumor) error {
+		for _, tm := range ts {
+			if tm.Status == status {
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
