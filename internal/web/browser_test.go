@@ -15,6 +15,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
+	"github.com/cara-registry/cara/internal/testskip"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser.
@@ -169,7 +170,7 @@ func startBrowser(t *testing.T, limit time.Duration, width, height int) context.
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("chromium is required in CI: %v", err)
 		}
-		t.Skipf("no chromium at %s (apt-get install chromium)", chromiumPath)
+		testskip.Skip(t, "no chromium at %s (apt-get install chromium): browser tests not run", chromiumPath)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)

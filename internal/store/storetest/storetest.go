@@ -20,6 +20,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/testskip"
 )
 
 // DefaultMySQLDSN is where CI and developer machines run MariaDB.
@@ -99,7 +100,7 @@ func MySQLDSN(t testing.TB) string {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("MySQL at %s is required in CI: %v", cfg.Addr, err)
 		}
-		t.Skipf("MySQL at %s is not reachable (set CARA_TEST_MYSQL_DSN): %v", cfg.Addr, err)
+		testskip.Skip(t, "MySQL at %s is not reachable (set CARA_TEST_MYSQL_DSN): %v", cfg.Addr, err)
 	}
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {
