@@ -56,10 +56,6 @@ func loadDemo(ctx context.Context, a *app) (int, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return 0, err
 	}
-	sel, err := a.cat.schemaSelector()
-	if err != nil {
-		return 0, err
-	}
 	set, err := a.cat.editSet()
 	if err != nil {
 		return 0, err
@@ -96,11 +92,10 @@ func loadDemo(ctx context.Context, a *app) (int, error) {
 		}
 		ids[u.name] = &row.ID
 	}
-	dict, err := a.cat.dictionary()
-	if err != nil {
+	if err := a.cat.all(); err != nil { // the abstracts need the form, the edits and the schemas
 		return 0, err
 	}
-	if err := demoAbstracts(dict, set, sel, patients, demoFacilityNumber, e.Now()); err != nil {
+	if err := demoAbstracts(&a.cat, patients, demoFacilityNumber, e.Now()); err != nil {
 		return 0, err
 	}
 	for _, p := range patients {
@@ -114,7 +109,7 @@ func loadDemo(ctx context.Context, a *app) (int, error) {
 	if err := demoReviews(ctx, s, f.ID, ids, e.Now()); err != nil {
 		return 0, err
 	}
-	if _, err := demoRegistry(ctx, s, cat, e, f, ids["reviewer"], hash); err != nil {
+	if _, err := demoRegistry(ctx, s, &a.cat, e, f, ids["reviewer"], hash); err != nil {
 		return 0, err
 	}
 	return len(patients), nil

@@ -15,18 +15,32 @@ import (
 // or three suffice, as each pass removes every filled item of every failing edit.
 const demoRepairRounds = 5
 
-// demoAbstracts fills the demo's named patients out to full abstracts (about 150 items a tumor:
-// stage, SSDIs, treatment, follow-up and text) with the synthetic generator, seeded so that the
+// demoOverridesSection is the form section of the edit overrides, which the demo leaves alone.
+const demoOverridesSection = "overrides"
+
+// demoAbstracts fills the demo's named patients out to full abstracts (about 150 items of the
+// form a tumor: stage, SSDIs, treatment, follow-up and text) with the synthetic generator, seeded so that the
 // demo is the same every time, and computes the derived items a save would. The generator's
 // values fit their code lists but not always each other, so a filled-in item that an edit
 // finds fault with is taken out again: what failures remain come from the demo's own core items
 // (site, histology, dates), which the story decides.
-func demoAbstracts(dict *naaccr.Dictionary, set *edits.Set, sel *abstract.SchemaSelector, patients []naaccr.Patient, facilityNumber string, now time.Time) error {
-	g, err := synth.NewGenerator(synth.Options{Dictionary: dict, Seed: demoSeed, Today: now, TextItems: true, FS: schemas.FS})
+func demoAbstracts(cat *catalog, patients []naaccr.Patient, facilityNumber string, now time.Time) error {
+	// The items of the form only, which the case pages show, but not the edit overrides: an
+	// override set at random would silence the edit it belongs to.
+	var onForm []string
+	for _, sec := range cat.Form.Sections {
+		if sec.ID == demoOverridesSection {
+			continue
+		}
+		for _, f := range sec.Fields {
+			onForm = append(onForm, f.Def.ID)
+		}
+	}
+	g, err := synth.NewGenerator(synth.Options{Dictionary: cat.Dict, Seed: demoSeed, Today: now, TextItems: true, FS: schemas.FS, FillFrom: onForm})
 	if err != nil {
 		return fmt.Errorf("demo: abstracts: %w", err)
 	}
-	r := set.NewRunner()
+	r := cat.Edits.NewRunner()
 	for i := range patients {
 		p := &patients[i]
 		core := []map[string]bool{keys(p.Items)}
@@ -36,7 +50,7 @@ func demoAbstracts(dict *naaccr.Dictionary, set *edits.Set, sel *abstract.Schema
 		}
 		g.Fill(p)
 		for k, t := range p.Tumors {
-			for id, v := range abstract.Derive(p.Items, t.Items, sel) {
+			for id, v := range abstract.Derive(p.Items, t.Items, cat.Schemas) {
 				if v != "" {
 					t.Items[id] = v
 					core[k+1][id] = true // derived items stay: they follow from the core ones

@@ -17,8 +17,9 @@ import (
 type demoTumor struct {
 	patient, sequence, status string
 	items                     int
-	text                      bool     // has a text item (textDxProcPath and the like)
-	errors                    []string // ids of the failing error-severity edits
+	text                      bool           // has a text item (textDxProcPath and the like)
+	sections                  map[string]int // items filled, by form section
+	errors                    []string       // ids of the failing error-severity edits
 }
 
 // demoTumors loads the demo into a fresh SQLite database and runs the edit set over every tumor.
@@ -58,6 +59,15 @@ func demoTumors(t *testing.T) []demoTumor {
 			for id := range st.Items {
 				dt.text = dt.text || strings.HasPrefix(id, "text")
 			}
+			dt.sections = map[string]int{}
+			for _, sec := range cat.Form.Sections {
+				dt.sections[sec.ID] += 0 // a section with nothing is counted too
+				for _, fl := range sec.Fields {
+					if st.Items[fl.Def.ID] != "" || sp.Items[fl.Def.ID] != "" {
+						dt.sections[sec.ID]++
+					}
+				}
+			}
 			for _, x := range res {
 				if x.Severity == edits.SeverityError && (x.Tumor < 0 || x.Tumor == i) {
 					dt.errors = append(dt.errors, x.EditID)
@@ -73,8 +83,9 @@ func demoTumors(t *testing.T) []demoTumor {
 	return out
 }
 
-// The demo's tumors are full abstracts (about 150 items, with text) that pass the edit set:
-// no tumor has a failing error-severity edit, so every case can go through the workflow.
+// The demo's tumors are full abstracts (about 150 items, with text, something in every section
+// of the form but no edit override) that pass the edit set: no tumor has a failing
+// error-severity edit, so every case can go through the workflow.
 func TestDemoTumorsAreFullAbstractsThatPassTheEditSet(t *testing.T) {
 	tumors := demoTumors(t)
 	if len(tumors) < 30 {
@@ -86,6 +97,14 @@ func TestDemoTumorsAreFullAbstractsThatPassTheEditSet(t *testing.T) {
 		}
 		if !dt.text {
 			t.Errorf("tumor %s/%s has no text item", dt.patient, dt.sequence)
+		}
+		for sec, n := range dt.sections {
+			switch {
+			case sec == demoOverridesSection && n > 0:
+				t.Errorf("tumor %s/%s has %d edit overrides set, want none", dt.patient, dt.sequence, n)
+			case sec != demoOverridesSection && n == 0:
+				t.Errorf("tumor %s/%s has nothing in form section %s", dt.patient, dt.sequence, sec)
+			}
 		}
 		if len(dt.errors) != 0 {
 			t.Errorf("tumor %s/%s (%s) fails error edits %v, want none", dt.patient, dt.sequence, dt.status, dt.errors)

@@ -66,6 +66,9 @@ type Options struct {
 	TextItems bool
 	// FS is the schemas file system (default schemas.FS).
 	FS fs.FS
+	// FillFrom, when set, limits the items filled at random (text items included) to these
+	// naaccrIds: the demo fills the items of its abstract form, which its pages show.
+	FillFrom []string
 }
 
 // Stats counts what was generated.
@@ -206,8 +209,15 @@ func NewGenerator(opt Options) (*Generator, error) {
 // and works out the root items.
 func (g *Generator) plan(tables *codes.Tables) error {
 	rt := g.opt.RecordType
+	var only map[string]bool
+	if len(g.opt.FillFrom) > 0 {
+		only = make(map[string]bool, len(g.opt.FillFrom))
+		for _, id := range g.opt.FillFrom {
+			only[id] = true
+		}
+	}
 	for _, def := range g.dict.Items {
-		if !def.InRecordType(rt) {
+		if !def.InRecordType(rt) || (only != nil && !only[def.ID]) {
 			continue
 		}
 		switch {

@@ -417,3 +417,40 @@ func BenchmarkGeneratorNext(b *testing.B) {
 		g.Next(&p)
 	}
 }
+
+// Fill completes a patient made elsewhere: its own items stay as they are, and the items filled
+// in come from FillFrom only (the demo fills the items of its form).
+func TestFillKeepsThePatientsItemsAndFillsOnlyFromFillFrom(t *testing.T) {
+	from := []string{"addrAtDxCity", "maritalStatusAtDx", "rxSummChemo", "rxSummHormone", "tnmPathT", "textRemarks"}
+	g, err := NewGenerator(Options{Seed: 3, TextItems: true, Today: testToday, FillFrom: from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := naaccr.Patient{
+		Items:  map[string]string{"patientIdNumber": "00000042", "dateOfBirth": "19500101", "dateOfLastContact": "20251201", "vitalStatus": "1"},
+		Tumors: []naaccr.Tumor{{Items: map[string]string{"dateOfDiagnosis": "20240105", "primarySite": "C509", "sequenceNumberHospital": "00"}}},
+	}
+	g.Fill(&p)
+	allowed := map[string]bool{}
+	for _, id := range from {
+		allowed[id] = true
+	}
+	check := func(level string, items, own map[string]string) {
+		t.Helper()
+		for id, v := range own {
+			if items[id] != v {
+				t.Errorf("%s item %s = %q, want its own %q", level, id, items[id], v)
+			}
+		}
+		for id := range items {
+			if _, mine := own[id]; !mine && !allowed[id] {
+				t.Errorf("%s item %s was filled in, but is not in FillFrom", level, id)
+			}
+		}
+	}
+	check("patient", p.Items, map[string]string{"patientIdNumber": "00000042", "dateOfBirth": "19500101", "dateOfLastContact": "20251201", "vitalStatus": "1"})
+	check("tumor", p.Tumors[0].Items, map[string]string{"dateOfDiagnosis": "20240105", "primarySite": "C509", "sequenceNumberHospital": "00"})
+	if p.Tumors[0].Items["rxSummChemo"] == "" || p.Tumors[0].Items["textRemarks"] == "" {
+		t.Errorf("tumor items %v; want rxSummChemo and textRemarks filled in", p.Tumors[0].Items)
+	}
+}
