@@ -109,7 +109,7 @@ func loadDemo(ctx context.Context, a *app) (int, error) {
 	if err := demoReviews(ctx, s, f.ID, ids, e.Now()); err != nil {
 		return 0, err
 	}
-	if _, err := demoRegistry(ctx, s, &a.cat, e, f, ids["reviewer"], hash); err != nil {
+	if err := demoRegistry(ctx, s, &a.cat, e, f, ids["reviewer"], hash); err != nil {
 		return 0, err
 	}
 	return len(patients), nil

@@ -29,10 +29,10 @@ const (
 // the batch code the submissions page uses; the cases become submitted and the file is in the
 // submission folder, to download), creates the registry facility and its user, and puts the
 // batch file in the registry's intake as an upload would, checked.
-func demoRegistry(ctx context.Context, s *store.Store, cat *catalog, e env, hospital *store.Facility, reviewer *uint, hash string) (*store.Submission, error) {
+func demoRegistry(ctx context.Context, s *store.Store, cat *catalog, e env, hospital *store.Facility, reviewer *uint, hash string) error {
 	formats, err := submission.LoadFormats(schemas.FS)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	now := e.Now()
 	b := &submission.Batcher{Store: s, Edits: cat.Edits, Formats: formats, Dir: e.submissionDir(), Now: e.Now}
@@ -41,18 +41,18 @@ func demoRegistry(ctx context.Context, s *store.Store, cat *catalog, e env, hosp
 		RecordType: "A", UserID: reviewer,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("demo: batch: %w", err)
+		return fmt.Errorf("demo: batch: %w", err)
 	}
 	sub := res.Submission
 
 	reg := &store.Facility{Code: demoRegistryCode, Name: "State Central Registry (demo)", NPI: "0000000000"}
 	if err := s.CreateFacility(ctx, reg); err != nil {
-		return nil, err
+		return err
 	}
 	u := &store.User{Username: demoRegistryUser, DisplayName: "Sam Registry (demo)", PasswordHash: hash,
 		Role: string(auth.RoleReviewer), FacilityID: &reg.ID}
 	if err := s.CreateUser(ctx, u); err != nil {
-		return nil, err
+		return err
 	}
 
 	// The registry's copy of the file, stored in the intake folder under a random name as an
@@ -62,33 +62,33 @@ func demoRegistry(ctx context.Context, s *store.Store, cat *catalog, e env, hosp
 		dir = "data/intake"
 	}
 	if err := tempfile.MkdirAll(dir); err != nil {
-		return nil, fmt.Errorf("demo: intake folder: %w", err)
+		return fmt.Errorf("demo: intake folder: %w", err)
 	}
 	rnd := make([]byte, 12)
 	_, _ = rand.Read(rnd)
 	path, err := filepath.Abs(filepath.Join(dir, hex.EncodeToString(rnd)+".upload"))
 	if err != nil {
-		return nil, fmt.Errorf("demo: intake folder: %w", err)
+		return fmt.Errorf("demo: intake folder: %w", err)
 	}
 	if err := copyFile(filepath.Join(e.submissionDir(), sub.StoragePath), path); err != nil {
-		return nil, fmt.Errorf("demo: intake: %w", err)
+		return fmt.Errorf("demo: intake: %w", err)
 	}
 	at := now.UTC()
 	in := &store.Intake{FacilityID: reg.ID, UploadedBy: &u.ID, CreatedAt: at, FileName: sub.FileName, StoredPath: path,
 		SizeBytes: sub.SizeBytes, SHA256: sub.SHA256, State: store.IntakeRunning, StartedAt: &at, HeartbeatAt: &at}
 	if err := s.CreateIntake(ctx, in); err != nil {
-		return nil, err
+		return err
 	}
 	var rf readFlags
 	registry, err := rf.registry()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	k := &submission.Intaker{Store: registryView{s}, Edits: cat.Edits, Registry: registry, Now: e.Now}
 	if err := k.Process(ctx, in); err != nil {
-		return nil, fmt.Errorf("demo: intake of %s: %w", sub.FileName, err)
+		return fmt.Errorf("demo: intake of %s: %w", sub.FileName, err)
 	}
-	return sub, nil
+	return nil
 }
 
 // registryView is the registry's installation as the intake sees it: it knows no facility by
