@@ -30,15 +30,12 @@ func demoTumors(t *testing.T) []demoTumor {
 		t.Fatalf("demo: %q, %v", out, err)
 	}
 	ctx := context.Background()
-	s, err := openStore(ctx, e)
+	a, err := newApp(ctx, e, "demo test", withStore|withCatalog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	cat, err := loadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer a.Close()
+	s, cat := a.store, &a.cat
 	f, err := s.FacilityByCode(ctx, demoFacilityCode)
 	if err != nil {
 		t.Fatal(err)
@@ -127,11 +124,12 @@ func TestDemoRegistryIntakeHoldsTheHospitalBatchReadyToAccept(t *testing.T) {
 		t.Fatalf("second demo: %q, %v; want nothing changed", out, err)
 	}
 	ctx := context.Background()
-	s, err := openStore(ctx, e)
+	a, err := newApp(ctx, e, "demo test", withStore|withCatalog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer a.Close()
+	s, cat := a.store, &a.cat
 	hospital, err := s.FacilityByCode(ctx, demoFacilityCode)
 	if err != nil {
 		t.Fatal(err)
@@ -172,10 +170,6 @@ func TestDemoRegistryIntakeHoldsTheHospitalBatchReadyToAccept(t *testing.T) {
 		t.Errorf("intake holds %s (%s), the batch is %s (%s)", in.FileName, in.SHA256, subs[0].FileName, subs[0].SHA256)
 	}
 
-	cat, err := loadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
 	registry, err := naaccr.LoadRegistry(schemas.FS)
 	if err != nil {
 		t.Fatal(err)
