@@ -87,9 +87,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("store: no database: set a MySQL DSN or a SQLite path")
 		}
 		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("store: create database folder: %w", err)
 			}
+		}
+		// The database holds patient data: a new one is readable by cara's user alone (SQLite
+		// gives its -wal and -shm files the database file's mode).
+		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+		} else if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("store: create database file: %w", err)
 		}
 		// WAL lets readers go on while a save commits; foreign keys are off by default in SQLite.
 		dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)"
