@@ -64,8 +64,8 @@ type Tables struct {
 	lists      map[string]*List  // by scheme name
 	schemes    map[string]string // naaccrId → scheme name
 	Morphology []Morphology
-	byBehavior map[string]*List           // histology codes listed with each behavior
-	common     map[string]map[string]bool // site → histologies observed there
+	byBehavior map[string]*List // histology codes listed with each behavior
+	freq       *frequencies     // the site/histology frequency tables, by context
 }
 
 // Scheme names of the lists that do not come from codes/items/*.csv.

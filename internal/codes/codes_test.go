@@ -180,6 +180,8 @@ func minimalFS() fstest.MapFS {
 		"dictionaries/naaccr-dictionary-260.xml":      {Data: []byte("not read")},
 		"codes/site-histology-frequencies-female.csv": {Data: []byte("percent,site,histology,behavior,cs_schema,tnm_schema,eod_schema\n")},
 		"codes/site-histology-frequencies-male.csv":   {Data: []byte("percent,site,histology,behavior,cs_schema,tnm_schema,eod_schema\n")},
+		"codes/lookup-synonyms.csv":                   {Data: []byte(synonymsHead)},
+		"codes/lookup-stopwords.csv":                  {Data: []byte(stopWordsHead)},
 	}
 }
 

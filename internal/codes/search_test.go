@@ -41,10 +41,16 @@ func searchFS() fstest.MapFS {
 		"codes/field_code_scheme.csv":                 {Data: []byte("name,scheme\n")},
 		"codes/site-histology-frequencies-female.csv": {Data: []byte(freqHead + "1.0,C509,8500,3,1,1,1\n")},
 		"codes/site-histology-frequencies-male.csv":   {Data: []byte(freqHead)},
+		"codes/lookup-synonyms.csv":                   {Data: []byte(synonymsHead + "icdo3_topography,C504,,,UOQ,SEER Coding Manual\n")},
+		"codes/lookup-stopwords.csv":                  {Data: []byte(stopWordsHead + "*,nos,yes,filler\n*,left,yes,laterality\n*,of,no,filler\n")},
 	}
 }
 
-const freqHead = "percent,site,histology,behavior,cs_schema,tnm_schema,eod_schema\n"
+const (
+	freqHead      = "percent,site,histology,behavior,cs_schema,tnm_schema,eod_schema\n"
+	synonymsHead  = "list,code,behavior,sites,term,source\n"
+	stopWordsHead = "list,word,ranks,reason\n"
+)
 
 func codesOf(ms []codes.Match) []string {
 	out := make([]string, len(ms))
@@ -78,7 +84,7 @@ func TestSearchRanksExactCodeThenPrefixThenWordsThenSubstrings(t *testing.T) {
 		{"case-insensitive words", "LUNG", 0, []string{"C349"}},
 		{"punctuation in the query ignored", "lung,", 0, []string{"C349"}},
 		{"substring when no word starts with the query", "reast", 0, []string{"C509", "C502", "C504", "C449"}},
-		{"words found earlier first", "nos", 0, []string{"C349", "C509", "C449", "C779"}},
+		{"words found earlier first, the more frequent code of a tie first", "nos", 0, []string{"C509", "C349", "C449", "C779"}},
 		{"whole words before prefixes, then NOS terms, then shorter labels", "lymph", 0, []string{"C779", "C778", "C772"}},
 		{"limit keeps the best", "breast", 2, []string{"C509", "C502"}},
 		{"limit larger than the matches", "C34", 10, []string{"C340", "C349"}},
@@ -161,8 +167,9 @@ func TestSearchFindsShippedCodes(t *testing.T) {
 		{name: "C50 gives the nine breast sites", list: topo, query: "C50", first: []string{"C500", "C501", "C502", "C503", "C504", "C505", "C506", "C508", "C509"},
 			all: func(c codes.Code) bool { return strings.HasPrefix(c.Code, "C50") }},
 		{name: "C50.9 with a dot", list: topo, query: "C50.9", first: []string{"C509"}},
-		{name: "breast upper: the more frequent quadrant of a tie first", list: topo, query: "breast upper", first: []string{"C504", "C502"}},
-		{name: "breast upp", list: topo, query: "breast upp", first: []string{"C504", "C502"}},
+		// Upper breast, NOS is C508 (SEER Coding Manual), diagnosed more often than Upper-inner.
+		{name: "breast upper: the more frequent quadrant first", list: topo, query: "breast upper", first: []string{"C504", "C508", "C502"}},
+		{name: "breast upp", list: topo, query: "breast upp", first: []string{"C504", "C508", "C502"}},
 		{name: "lung", list: topo, query: "lung", first: []string{"C349"}},
 		{name: "850 by code prefix", list: hist, query: "850", limit: 5, first: []string{"8500", "8501", "8502", "8503", "8504"}},
 		{name: "histology with behavior", list: hist, query: "8500/3", first: []string{"8500"}},
