@@ -13,8 +13,12 @@ import (
 // lookupLimit is how many codes a look-up offers at most.
 const lookupLimit = 15
 
-// histologyItem is the item whose look-up is narrowed by the behavior code.
-const histologyItem = "histologicTypeIcdO3"
+// histologyItem is the item whose look-up is narrowed by the behavior code and ranked by the
+// case's site and sex (sexItem).
+const (
+	histologyItem = "histologicTypeIcdO3"
+	sexItem       = "sexAssignedAtBirth"
+)
 
 // CodeTables is what the look-up needs of the code tables.
 type CodeTables interface {
@@ -30,34 +34,42 @@ type lookupHandler struct {
 // search finds the codes of an item's list that match the query (?q=, or the item's own form
 // field, which htmx sends from the input) and answers with the listbox fragment. Histology is
 // searched among the codes that go with the behavior (?behavior=, or the form's
-// behaviorCodeIcdO3) when one is given. An item without a code list is not found.
+// behaviorCodeIcdO3) when one is given, and ranked for the case's primary site and sex (?site=
+// and ?sex=, or the form's primarySite and sexAssignedAtBirth), which marks the histologies never
+// seen at that site. An item without a code list is not found.
 func (h *lookupHandler) search(c echo.Context) error {
 	item := c.Param("item")
 	list, ok := h.codes.ForItem(item)
 	if !ok {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
-	q := c.QueryParam("q")
-	if q == "" {
-		q = c.QueryParam(item)
-	}
-	q = strings.TrimSpace(q)
+	q := formValue(c, "q", item)
 	if item == histologyItem {
-		b := c.QueryParam("behavior")
-		if b == "" {
-			b = c.QueryParam("behaviorCodeIcdO3")
-		}
-		if b = strings.TrimSpace(b); b != "" {
+		if b := formValue(c, "behavior", "behaviorCodeIcdO3"); b != "" {
 			// A behavior the morphology table never lists (a typing slip) narrows nothing.
 			if bl := h.codes.HistologyForBehavior(b); len(bl.Codes) > 0 {
 				list = bl
 			}
 		}
 	}
-	v := views.LookupView{Item: item, Query: q}
-	for _, m := range list.Search(q, lookupLimit) {
-		v.Options = append(v.Options, views.Option{Code: m.Code.Code, Label: m.Code.Label})
+	var ctx codes.Context
+	if item == histologyItem {
+		ctx = codes.Context{Site: formValue(c, "site", primarySiteItem), Sex: formValue(c, "sex", sexItem)}
+	}
+	v := views.LookupView{Item: item, Query: q, Site: strings.ToUpper(strings.TrimSpace(ctx.Site))}
+	for _, m := range list.SearchFor(q, lookupLimit, ctx) {
+		v.Options = append(v.Options, views.LookupOption{Code: m.Code.Code, Label: m.Code.Label, Term: m.Term, Unusual: m.Unusual})
 	}
 	c.Response().Header().Set("Cache-Control", "private, max-age=300")
 	return render(c, http.StatusOK, views.LookupResults(v))
+}
+
+// formValue is a look-up parameter by its short name, or else by the name of the form field that
+// htmx includes, trimmed.
+func formValue(c echo.Context, short, field string) string {
+	v := c.QueryParam(short)
+	if v == "" {
+		v = c.QueryParam(field)
+	}
+	return strings.TrimSpace(v)
 }

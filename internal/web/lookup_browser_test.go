@@ -96,6 +96,19 @@ func TestBrowserPicksCodesWithTheKeyboard(t *testing.T) {
 		chromedp.KeyEvent(kb.Escape),
 		listClosed("histologicTypeIcdO3"),
 	)
+	// The histology look-up sends the site on the form (C504, just picked): extramammary Paget
+	// disease is marked as never seen there.
+	run("the histology look-up ranks for the site on the form",
+		chromedp.SendKeys(css("#f-histologicTypeIcdO3"), strings.Repeat(kb.Backspace, len("adeno"))+"paget"),
+		chromedp.PollFunction[chromedp.Void](`() => {
+			const o = document.querySelector('#lb-histologicTypeIcdO3 [data-code="8542"]');
+			return !!o && !!o.querySelector('[data-testid="lookup-unusual"]') && o.textContent.includes("C504");
+		}`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.SendKeys(css("#f-histologicTypeIcdO3"), strings.Repeat(kb.Backspace, len("paget"))+"adeno"),
+		firstOption("histologicTypeIcdO3", "8140"),
+		chromedp.KeyEvent(kb.Escape),
+		listClosed("histologicTypeIcdO3"),
+	)
 	run("pick the histology with the keyboard",
 		chromedp.SendKeys(css("#f-histologicTypeIcdO3"), strings.Repeat(kb.Backspace, len("adeno"))+"infiltrating duct"),
 		firstOption("histologicTypeIcdO3", "8500"),

@@ -141,6 +141,65 @@ func TestLookupHistologyFollowsBehavior(t *testing.T) {
 	}
 }
 
+// TestLookupRanksHistologyForTheCasesSite sends the case's site as the form does (hx-include of
+// primarySite) and as ?site=, and checks that it reaches the ranking and the unusual marks.
+func TestLookupRanksHistologyForTheCasesSite(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	a := f.signIn(t, registrarA)
+
+	for _, path := range []string{
+		"/lookup/histologicTypeIcdO3?histologicTypeIcdO3=ductal&behaviorCodeIcdO3=&primarySite=C504&sexAssignedAtBirth=2",
+		"/lookup/histologicTypeIcdO3?q=ductal&site=C504&sex=2",
+	} {
+		if got := lookupCodes(t, a.get(t, path, "HX-Request", "true")); len(got) == 0 || got[0] != "8500" {
+			t.Errorf("%s found %q, want 8500 first", path, got)
+		}
+	}
+	// Acinar: prostatic adenocarcinoma for a prostate, acinar cell carcinoma for a pancreas.
+	for site, want := range map[string]string{"C619": "8140", "C250": "8550"} {
+		if got := lookupCodes(t, a.get(t, "/lookup/histologicTypeIcdO3?q=acinar&primarySite="+site)); len(got) == 0 || got[0] != want {
+			t.Errorf("acinar at %s found %q, want %s first", site, got, want)
+		}
+	}
+
+	unusual := func(p *page) map[string]bool {
+		out := map[string]bool{}
+		p.doc.Find(`[role="option"]`).Each(func(_ int, o *goquery.Selection) {
+			if m := o.Find(`[data-testid="lookup-unusual"]`); m.Length() > 0 {
+				if !strings.Contains(m.Text(), "C504") {
+					t.Errorf("unusual mark %q does not name the site", m.Text())
+				}
+				out[o.AttrOr("data-code", "")] = true
+			}
+		})
+		return out
+	}
+	p := a.get(t, "/lookup/histologicTypeIcdO3?q=paget&primarySite=C504")
+	got, marked := lookupCodes(t, p), unusual(p)
+	if !marked["8542"] || marked["8541"] {
+		t.Errorf("paget at C504: marked %v, want extramammary Paget (8542) marked and 8541 not", marked)
+	}
+	if len(got) == 0 || got[0] == "8542" {
+		t.Errorf("paget at C504 found %q, want 8542 after the mammary codes", got)
+	}
+	if m := unusual(a.get(t, "/lookup/histologicTypeIcdO3?q=paget")); len(m) != 0 {
+		t.Errorf("paget without a site marks %v", m)
+	}
+
+	// An abbreviation says what found the code; the label stays the code's label.
+	p = a.get(t, "/lookup/histologicTypeIcdO3?q=IDC")
+	first := p.doc.Find(`[role="option"]`).First()
+	if first.AttrOr("data-code", "") != "8500" || first.AttrOr("data-label", "") != "Infiltrating duct carcinoma, NOS" || !strings.Contains(first.Find(`[data-testid="lookup-term"]`).Text(), "IDC") {
+		t.Errorf("IDC: first option %q (label %q), want 8500 shown as found by IDC", first.Text(), first.AttrOr("data-label", ""))
+	}
+
+	// The site look-up knows registrars' words too, and its own field is the query, not a context.
+	if got := lookupCodes(t, a.get(t, "/lookup/primarySite?primarySite="+url.QueryEscape("left breast upper"))); len(got) == 0 || got[0] != "C504" {
+		t.Errorf("left breast upper found %q, want C504 first", got)
+	}
+}
+
 func TestLookupOfItemWithoutCodeListIsNotFound(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, storetest.New(t, store.DialectSQLite))
@@ -194,8 +253,11 @@ func TestCaseFormCodeFieldsAreLookups(t *testing.T) {
 			t.Errorf("%s: hx-target %q does not hold the listbox", item, target)
 		}
 	}
-	if inc, _ := p.doc.Find("#f-histologicTypeIcdO3").Attr("hx-include"); inc != "[name='behaviorCodeIcdO3']" {
-		t.Errorf("histology look-up includes %q, want the behavior field", inc)
+	if inc, _ := p.doc.Find("#f-histologicTypeIcdO3").Attr("hx-include"); inc != "[name='behaviorCodeIcdO3'],[name='primarySite'],[name='sexAssignedAtBirth']" {
+		t.Errorf("histology look-up includes %q, want the behavior, site and sex fields", inc)
+	}
+	if p.doc.Find("[name='primarySite']").Length() != 1 {
+		t.Errorf("the histology look-up's site context is not on the section's form")
 	}
 	if lbl := strings.TrimSpace(p.testid("label-primarySite").Text()); lbl != "Upper lobe, bronchus or lung" {
 		t.Errorf("label of C341 reads %q", lbl)
