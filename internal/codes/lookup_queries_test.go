@@ -319,3 +319,11 @@ func TestLoadRefusesBadLookupWordsNamingTheLine(t *testing.T) {
 		}
 	}
 }
+
+func TestLookupComparesAtMostSixteenQueryWords(t *testing.T) {
+	topo, _ := loadLookups(t).List(codes.SchemeTopography)
+	q := strings.Repeat("breast ", 5000) + "nosuchword"
+	if got := codesOf(topo.Search(q, 1)); !slices.Equal(got, []string{"C509"}) {
+		t.Errorf("a 5,001-word query = %v, want its first words searched (C509)", got)
+	}
+}

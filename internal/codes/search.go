@@ -37,6 +37,10 @@ const (
 	positionPenalty   = 2000    // per word of the term before the first query word matches
 	nosBonus          = 1000    // the label matched and is a "..., NOS" term, the generic one
 	codeLengthPenalty = 1000    // per character of code beyond the query
+
+	// maxQueryWords bounds a search's work: no term is that long, so the further words of a pasted
+	// paragraph are dropped rather than compared with every term.
+	maxQueryWords = 16
 )
 
 // Search finds the codes of the list that match query, best first, at most limit of them (all
@@ -313,6 +317,9 @@ func (ix *listIndex) search(query string, limit int, ctx Context) []Match {
 	}
 	if qCode == "" && len(qWords) == 0 {
 		return nil
+	}
+	if len(qWords) > maxQueryWords {
+		qWords = qWords[:maxQueryWords]
 	}
 	req, stop := ix.splitStopWords(qWords)
 	site := ctx.site()

@@ -288,17 +288,25 @@ func TestLoadRejectsAMissingFrequencyFile(t *testing.T) {
 var benchQueries = map[string][]string{
 	codes.SchemeTopography: {"C50", "c50.9", "breast", "breast upper", "lung nos", "colon", "skin", "reast", "C80", "lymph nodes"},
 	codes.SchemeHistology:  {"850", "8500/3", "adenocarcinoma", "infiltrating duct", "squamous cell", "carcin", "leukemia myeloid", "lymphoma", "9", "melanoma nos"},
+	"histology at a site":  {"ductal", "IDC", "invasive lobular", "paget", "papillary", "adenocarcinoma", "carcin", "small cell", "lymphoma", "melanoma"},
 }
 
-func benchmarkSearch(b *testing.B, list string) {
+func benchmarkSearch(b *testing.B, list, queries string, ctx codes.Context) {
 	l, _ := loadLookups(b).List(list)
-	qs := benchQueries[list]
+	qs := benchQueries[queries]
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		l.Search(qs[i%len(qs)], 20)
+		l.SearchFor(qs[i%len(qs)], 20, ctx)
 	}
 }
 
-func BenchmarkSearchTopography(b *testing.B) { benchmarkSearch(b, codes.SchemeTopography) }
-func BenchmarkSearchHistology(b *testing.B)  { benchmarkSearch(b, codes.SchemeHistology) }
+func BenchmarkSearchTopography(b *testing.B) {
+	benchmarkSearch(b, codes.SchemeTopography, codes.SchemeTopography, codes.Context{})
+}
+func BenchmarkSearchHistology(b *testing.B) {
+	benchmarkSearch(b, codes.SchemeHistology, codes.SchemeHistology, codes.Context{})
+}
+func BenchmarkSearchHistologyAtASite(b *testing.B) {
+	benchmarkSearch(b, codes.SchemeHistology, "histology at a site", codes.Context{Site: "C504", Sex: "2"})
+}

@@ -28,6 +28,9 @@ func BenchmarkLookupHandler(b *testing.B) {
 		{"histology substring", "histologicTypeIcdO3", "q=carc"},
 		{"histology by behavior", "histologicTypeIcdO3", "q=duct&behaviorCodeIcdO3=2"},
 		{"state", "addrAtDxState", "q=new"},
+		{"histology abbreviation", "histologicTypeIcdO3", "q=IDC"},
+		{"histology for a site", "histologicTypeIcdO3", "q=ductal&primarySite=C504&sexAssignedAtBirth=2"},
+		{"topography stop words", "primarySite", "q=left+breast+upper"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			target := "/lookup/" + bc.item + "?" + bc.query
