@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/tempfile"
 	"github.com/cara-registry/cara/internal/web"
+	"github.com/cara-registry/cara/schemas"
 )
 
 func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error {
@@ -42,7 +45,19 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	}
 	go runner.Run(ctx)
 
-	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Schemas: cat.Schemas, Codes: cat.Codes, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies,
+	// The worklist's site groups and the new-case steps are loaded once, here, for every handler
+	// that uses them.
+	siteGroups, err := codes.LoadSiteGroups(schemas.FS)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	newCase, err := abstract.LoadNewCase(schemas.FS, cat.Form)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+
+	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Schemas: cat.Schemas, Codes: cat.Codes,
+		SiteGroups: siteGroups, NewCase: newCase, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies,
 		TrustedProxies: proxies, SubmissionDir: e.submissionDir(), Intake: intake})
 	httpSrv := &http.Server{Addr: e.Addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute}
 

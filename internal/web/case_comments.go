@@ -15,7 +15,7 @@ import (
 
 // addComment stores a reviewer's comment on an item of a case (or on the whole case), while the
 // case is in review or returned.
-func (h *caseHandler) addComment(c echo.Context) error {
+func (h *workflowHandler) addComment(c echo.Context) error {
 	id, err := tumorID(c)
 	if err != nil {
 		return err
@@ -36,14 +36,14 @@ func (h *caseHandler) addComment(c echo.Context) error {
 
 // resolveComment marks a comment resolved with the registrar's note of what was done, while the
 // case is theirs to change (returned or draft).
-func (h *caseHandler) resolveComment(c echo.Context) error {
+func (h *workflowHandler) resolveComment(c echo.Context) error {
 	return h.commentStep(c, "resolved", func(a casework.Actor, id, cid uint, note string) (*casework.Case, error) {
 		return h.cases.ResolveComment(c.Request().Context(), a, id, cid, note)
 	})
 }
 
 // closeComment closes a resolved comment: the reviewer agrees with what was done.
-func (h *caseHandler) closeComment(c echo.Context) error {
+func (h *workflowHandler) closeComment(c echo.Context) error {
 	return h.commentStep(c, "closed", func(a casework.Actor, id, cid uint, _ string) (*casework.Case, error) {
 		return h.cases.CloseComment(c.Request().Context(), a, id, cid)
 	})
@@ -51,7 +51,7 @@ func (h *caseHandler) closeComment(c echo.Context) error {
 
 // commentStep parses the case and comment ids of a resolve or close, runs do, and redirects back
 // to the comment with the flash of the step done, or shows the case page with the refusal.
-func (h *caseHandler) commentStep(c echo.Context, flash string, do func(a casework.Actor, id, cid uint, note string) (*casework.Case, error)) error {
+func (h *workflowHandler) commentStep(c echo.Context, flash string, do func(a casework.Actor, id, cid uint, note string) (*casework.Case, error)) error {
 	id, err := tumorID(c)
 	if err != nil {
 		return err
@@ -74,7 +74,7 @@ func (h *caseHandler) commentStep(c echo.Context, flash string, do func(a casewo
 
 // refuseComment answers a refused comment step: a role that never takes it is a 403; a refusal
 // with a reason shows the case page with it, keeping what was typed; any other error passes on.
-func (h *caseHandler) refuseComment(c echo.Context, cs *casework.Case, sec *abstract.Section, err error, keep func(*views.ReviewPanel)) error {
+func (h *workflowHandler) refuseComment(c echo.Context, cs *casework.Case, sec *abstract.Section, err error, keep func(*views.ReviewPanel)) error {
 	var r *casework.Refusal
 	if !errors.As(err, &r) || cs == nil && !r.Forbidden {
 		return err

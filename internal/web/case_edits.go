@@ -13,7 +13,7 @@ import (
 )
 
 // withEdits puts the edit panel into a case view and flags the fields the failures name.
-func (h *caseHandler) withEdits(v *views.CaseView, cs *casework.Case, res []edits.Result) {
+func (h *caseViews) withEdits(v *views.CaseView, cs *casework.Case, res []edits.Result) {
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
 	v.Edits = views.EditPanel{URL: base + "/edits?section=" + v.Section.ID}
 	v.Edits.Errors, v.Edits.Warnings = casework.Count(res)
@@ -41,7 +41,7 @@ func (h *caseHandler) withEdits(v *views.CaseView, cs *casework.Case, res []edit
 
 // checkEdits re-runs the edits on what the form holds now, without saving, and answers with the
 // edit panel (htmx, on every change of a field).
-func (h *caseHandler) checkEdits(c echo.Context) error {
+func (h *caseFormHandler) checkEdits(c echo.Context) error {
 	id, err := tumorID(c)
 	if err != nil {
 		return err

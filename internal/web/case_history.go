@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,11 +14,20 @@ import (
 	"github.com/cara-registry/cara/views"
 )
 
+// caseFormStore is what the case form needs of the database beyond the case service: the
+// history tab, and the audit of the items page and the history.
+type caseFormStore interface {
+	Audit(ctx context.Context, e store.AuditEntry) error
+	CaseHistory(ctx context.Context, tumorID uint, sc store.Scope) (*store.CaseHistory, error)
+	StatusHistory(ctx context.Context, tumorID uint, sc store.Scope) ([]store.StatusChange, error)
+	Usernames(ctx context.Context, ids []uint) (map[uint]string, error)
+}
+
 // history is a case's history tab: each save with its item changes (old → new) and override
 // comment, each workflow step with its reason, and who opened the case how often. Anyone who may
 // open the case may see it; another facility's case is a 404. It shows PHI, so it is audited as a
 // view of the case.
-func (h *caseHandler) history(c echo.Context) error {
+func (h *caseFormHandler) history(c echo.Context) error {
 	su := currentUser(c)
 	cs, err := h.caseInScope(c)
 	if err != nil {
@@ -108,7 +118,7 @@ func historyAction(e *store.AuditRow) string {
 }
 
 // itemLabel names an item as the form does, with its NAACCR number: "Primary Site [400]".
-func (h *caseHandler) itemLabel(naaccrID string) string {
+func (h *caseFormHandler) itemLabel(naaccrID string) string {
 	if f, ok := h.form.Field(naaccrID); ok {
 		return f.Label + " [" + strconv.Itoa(f.Def.Number) + "]"
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,23 +13,21 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
-	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
-	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/web/hx"
-	"github.com/cara-registry/cara/schemas"
 	"github.com/cara-registry/cara/views"
 )
 
-type caseHandler struct {
-	store Store
-	// cases runs the operations on one case (open, save, edits, workflow, comments).
-	cases  *casework.Service
-	form   *abstract.Form
-	fields *edits.FieldChecker
-	edits  *edits.Set
-	codes  *codes.Tables
+// worklistHandler is the registrar's worklist and the reviewer's queue: the lists of cases and
+// their filters.
+type worklistHandler struct {
+	store interface {
+		worklistStore
+		reviewStore
+		Facilities(ctx context.Context) ([]store.Facility, error)
+	}
+	codes *codes.Tables
 	// siteGroups are the worklist's site filter (schemas/forms/site-groups.csv).
 	siteGroups []codes.SiteGroup
 	now        func() time.Time
@@ -40,16 +37,6 @@ type caseHandler struct {
 type worklistStore interface {
 	WorklistPage(ctx context.Context, f store.WorklistFilter) ([]store.WorklistRow, int64, error)
 	FacilityUsers(ctx context.Context, sc store.Scope) ([]store.User, error)
-}
-
-// loadSiteGroups reads the worklist's site groups from the embedded schemas; without them the
-// worklist offers no site filter.
-func loadSiteGroups(log *slog.Logger) []codes.SiteGroup {
-	groups, err := codes.LoadSiteGroups(schemas.FS)
-	if err != nil {
-		log.Error("site groups: the worklist has no site filter", "err", err)
-	}
-	return groups
 }
 
 // worklistPageSize is how many cases a worklist page shows.
@@ -91,7 +78,7 @@ type worklistQuery struct {
 const maxSearch = 50
 
 // parseWorklistQuery reads the query string; a value that is not one the page offers is ignored.
-func (h *caseHandler) parseWorklistQuery(q url.Values) worklistQuery {
+func (h *worklistHandler) parseWorklistQuery(q url.Values) worklistQuery {
 	var w worklistQuery
 	w.search = strings.TrimSpace(q.Get("q"))
 	if r := []rune(w.search); len(r) > maxSearch {
@@ -146,7 +133,7 @@ func defaultDesc(s store.WorklistSort) bool {
 	return false
 }
 
-func (h *caseHandler) siteGroup(id string) *codes.SiteGroup {
+func (h *worklistHandler) siteGroup(id string) *codes.SiteGroup {
 	for i := range h.siteGroups {
 		if h.siteGroups[i].ID == id {
 			return &h.siteGroups[i]
@@ -203,7 +190,7 @@ func dirName(desc bool) string {
 }
 
 // filter is the store's filter for a worklist state and user.
-func (h *caseHandler) filter(w worklistQuery, su *store.SessionUser) store.WorklistFilter {
+func (h *worklistHandler) filter(w worklistQuery, su *store.SessionUser) store.WorklistFilter {
 	f := store.WorklistFilter{
 		Scope: scopeOf(su), Status: w.status, Search: w.search, DiagnosisYear: w.year,
 		WithEditErrors: w.errors, Sort: w.sort, Desc: w.desc,
@@ -235,7 +222,7 @@ func (h *caseHandler) filter(w worklistQuery, su *store.SessionUser) store.Workl
 // list shows one page of the worklist of the user's facility (every facility for an
 // administrator): the count and the page are two queries, the facility's users a third. An htmx
 // request gets the results only.
-func (h *caseHandler) list(c echo.Context) error {
+func (h *worklistHandler) list(c echo.Context) error {
 	su := currentUser(c)
 	ctx := c.Request().Context()
 	w := h.parseWorklistQuery(c.QueryParams())
@@ -276,7 +263,7 @@ func pageCount(total int64) int {
 	return int((total + worklistPageSize - 1) / worklistPageSize)
 }
 
-func (h *caseHandler) worklistView(c echo.Context, w worklistQuery, rows []store.WorklistRow, total int64, users []store.User) views.WorklistView {
+func (h *worklistHandler) worklistView(c echo.Context, w worklistQuery, rows []store.WorklistRow, total int64, users []store.User) views.WorklistView {
 	su := currentUser(c)
 	v := views.WorklistView{
 		Page: pageOf(c, "Worklist"),
@@ -415,7 +402,7 @@ func showDate(d string) string {
 
 // facilityOptions are the facilities a worklist can be narrowed to: the user's, or every facility
 // for an administrator; none when there is only one.
-func (h *caseHandler) facilityOptions(c echo.Context) ([]views.Option, error) {
+func (h *worklistHandler) facilityOptions(c echo.Context) ([]views.Option, error) {
 	su := currentUser(c)
 	fs := su.Facilities
 	if auth.Role(su.User.Role) == auth.RoleAdmin {

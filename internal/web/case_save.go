@@ -17,7 +17,7 @@ import (
 // save stores one section of a case: parse → the case service's save → redirect (plain post) or
 // the refreshed form (htmx). A refused save re-renders the form with the user's entries and a
 // message beside each wrong field.
-func (h *caseHandler) save(c echo.Context) error {
+func (h *caseFormHandler) save(c echo.Context) error {
 	id, err := tumorID(c)
 	if err != nil {
 		return err
@@ -66,7 +66,7 @@ func (h *caseHandler) save(c echo.Context) error {
 
 // conflict shows, item by item, what someone else stored against what this user entered. The
 // form keeps the user's entries and carries the new versions, so saving again keeps theirs.
-func (h *caseHandler) conflict(c echo.Context, out *casework.Saved, sec *abstract.Section, entered map[string]string) error {
+func (h *caseFormHandler) conflict(c echo.Context, out *casework.Saved, sec *abstract.Section, entered map[string]string) error {
 	v := h.caseView(c, out.Case, sec, entered, nil)
 	h.withEdits(&v, out.Case, out.Edits)
 	for _, cf := range out.Conflicts {
@@ -76,7 +76,7 @@ func (h *caseHandler) conflict(c echo.Context, out *casework.Saved, sec *abstrac
 }
 
 // respond sends the whole page, or only the form to htmx.
-func (h *caseHandler) respond(c echo.Context, status int, cs *casework.Case, v views.CaseView) error {
+func (h *caseFormHandler) respond(c echo.Context, status int, cs *casework.Case, v views.CaseView) error {
 	if err := h.withReview(c, &v, cs, nil); err != nil {
 		return err
 	}

@@ -9,12 +9,29 @@ import (
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/casework"
+	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/views"
 )
 
+// caseViews builds what a case page shows (the form and its tabs, the edit panel, the action bar
+// and the comments) for the handlers that render a case.
+type caseViews struct {
+	form  *abstract.Form
+	codes *codes.Tables
+	// cases runs the operations on one case (open, save, edits, workflow, comments).
+	cases *casework.Service
+}
+
+// caseFormHandler is a case's form: a section shown and saved, the edits re-run while editing,
+// all the items of the case, and its history.
+type caseFormHandler struct {
+	*caseViews
+	store caseFormStore
+}
+
 // show renders one section of a case form; viewing a case is audited.
-func (h *caseHandler) show(c echo.Context) error {
+func (h *caseFormHandler) show(c echo.Context) error {
 	id, err := tumorID(c)
 	if err != nil {
 		return err
@@ -42,7 +59,7 @@ func tumorID(c echo.Context) (uint, error) {
 }
 
 // section returns the named section, or the first one.
-func (h *caseHandler) section(id string) *abstract.Section {
+func (h *caseViews) section(id string) *abstract.Section {
 	if s, ok := h.form.Section(id); ok {
 		return s
 	}
@@ -51,7 +68,7 @@ func (h *caseHandler) section(id string) *abstract.Section {
 
 // caseView builds the form's view model. entered holds values the user submitted (shown instead
 // of the stored ones, so nothing typed is lost when a save is refused), errs the field errors.
-func (h *caseHandler) caseView(c echo.Context, cs *casework.Case, sec *abstract.Section, entered map[string]string, errs abstract.FieldErrors) views.CaseView {
+func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Section, entered map[string]string, errs abstract.FieldErrors) views.CaseView {
 	status := abstract.Status(cs.Tumor.Status)
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
 	v := views.CaseView{
@@ -85,7 +102,7 @@ func (h *caseHandler) caseView(c echo.Context, cs *casework.Case, sec *abstract.
 
 // sectionTabs are the tabs of a case's sections, each with its meter of required items filled;
 // active is the section shown (nil for none).
-func (h *caseHandler) sectionTabs(cs *casework.Case, active *abstract.Section) []views.SectionTab {
+func (h *caseViews) sectionTabs(cs *casework.Case, active *abstract.Section) []views.SectionTab {
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
 	tabs := make([]views.SectionTab, 0, len(h.form.Sections))
 	for _, s := range h.form.Sections {
@@ -137,7 +154,7 @@ func fieldView(f *abstract.Field, value, errMsg string) views.FieldView {
 }
 
 // summary says what the tumor is in words: "C509 Breast, NOS · 8500/3".
-func (h *caseHandler) summary(cs *casework.Case) string {
+func (h *caseViews) summary(cs *casework.Case) string {
 	s := cs.Tumor.PrimarySite
 	if l, ok := h.codes.ForItem("primarySite"); ok && s != "" {
 		if lbl := l.Label(s); lbl != "" {
@@ -155,7 +172,7 @@ func (h *caseHandler) summary(cs *casework.Case) string {
 
 // caseInScope loads the case the request's :id names, in the signed-in user's scope: a case of
 // another facility is a 404, as if it did not exist.
-func (h *caseHandler) caseInScope(c echo.Context) (*casework.Case, error) {
+func (h *caseFormHandler) caseInScope(c echo.Context) (*casework.Case, error) {
 	id, err := tumorID(c)
 	if err != nil {
 		return nil, err

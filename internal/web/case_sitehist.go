@@ -12,7 +12,7 @@ const primarySiteItem = "primarySite"
 // flagUnusualHistology warns beside the histology field when the case's primary site and
 // histology (as entered, else as stored) are both coded and the histology is not among the common
 // histologies of that site. It is a flag, not an error: rare pairs exist, and the save goes through.
-func (h *caseHandler) flagUnusualHistology(v *views.CaseView, cs *casework.Case, entered map[string]string) {
+func (h *caseViews) flagUnusualHistology(v *views.CaseView, cs *casework.Case, entered map[string]string) {
 	if h.codes == nil {
 		return
 	}
@@ -35,7 +35,7 @@ func (h *caseHandler) flagUnusualHistology(v *views.CaseView, cs *casework.Case,
 }
 
 // itemValue is a tumor item's value as entered on the form, else as stored.
-func (h *caseHandler) itemValue(cs *casework.Case, entered map[string]string, id string) string {
+func (h *caseViews) itemValue(cs *casework.Case, entered map[string]string, id string) string {
 	if v, ok := entered[id]; ok {
 		if f, ok := h.form.Field(id); ok {
 			return abstract.Normalize(f, v)

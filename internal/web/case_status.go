@@ -35,6 +35,11 @@ var actionDone = map[abstract.Action]string{
 	abstract.ActionReopen:   "Reopened: the case is a draft again",
 }
 
+// workflowHandler takes a case's workflow steps and its review comments.
+type workflowHandler struct {
+	*caseViews
+}
+
 // caseURL is a case's page at a section, with a flash message key when set.
 func caseURL(id uint, section, flash string) string {
 	q := url.Values{}
@@ -53,7 +58,7 @@ func caseURL(id uint, section, flash string) string {
 
 // changeStatus takes one workflow step on a case through the case service, and answers with a
 // redirect to the case, or the case page (or the bar, for htmx) with why the step was refused.
-func (h *caseHandler) changeStatus(c echo.Context) error {
+func (h *workflowHandler) changeStatus(c echo.Context) error {
 	id, err := tumorID(c)
 	if err != nil {
 		return err
@@ -98,7 +103,7 @@ func (h *caseHandler) changeStatus(c echo.Context) error {
 }
 
 // refuseStep answers a refused step: the bar with the reason (htmx), or the case page with it.
-func (h *caseHandler) refuseStep(c echo.Context, cs *casework.Case, res []edits.Result, sec *abstract.Section, status int, msg string, blocking []edits.Result, reason string) error {
+func (h *workflowHandler) refuseStep(c echo.Context, cs *casework.Case, res []edits.Result, sec *abstract.Section, status int, msg string, blocking []edits.Result, reason string) error {
 	v, err := h.casePageView(c, cs, res, sec)
 	if err != nil {
 		return err
@@ -114,7 +119,7 @@ func (h *caseHandler) refuseStep(c echo.Context, cs *casework.Case, res []edits.
 
 // casePageView is the case page as show builds it: the form, its edits (res, of the case as
 // stored; run here when nil) and the review parts.
-func (h *caseHandler) casePageView(c echo.Context, cs *casework.Case, res []edits.Result, sec *abstract.Section) (views.CaseView, error) {
+func (h *caseViews) casePageView(c echo.Context, cs *casework.Case, res []edits.Result, sec *abstract.Section) (views.CaseView, error) {
 	v := h.caseView(c, cs, sec, nil, nil)
 	if res == nil {
 		var err error
@@ -130,7 +135,7 @@ func (h *caseHandler) casePageView(c echo.Context, cs *casework.Case, res []edit
 }
 
 // editViews are failing edits as the bar lists them, each linking to its fields.
-func (h *caseHandler) editViews(cs *casework.Case, res []edits.Result) []views.EditView {
+func (h *caseViews) editViews(cs *casework.Case, res []edits.Result) []views.EditView {
 	var out []views.EditView
 	for _, r := range res {
 		ev := views.EditView{ID: r.EditID, Severity: string(r.Severity), Message: r.Message, Name: r.EditID}
@@ -154,7 +159,7 @@ func (h *caseHandler) editViews(cs *casework.Case, res []edits.Result) []views.E
 // take now (and the confirmation of the last one, from ?flash=), the comments panel, the open
 // comments under their fields, and why the form is read-only for a reviewer. res are the case's
 // failing edits as stored, whose warnings a confirmation lists.
-func (h *caseHandler) withReview(c echo.Context, v *views.CaseView, cs *casework.Case, res []edits.Result) error {
+func (h *caseViews) withReview(c echo.Context, v *views.CaseView, cs *casework.Case, res []edits.Result) error {
 	su := currentUser(c)
 	role := auth.Role(su.User.Role)
 	status := abstract.Status(cs.Tumor.Status)
@@ -245,7 +250,7 @@ var commentFlash = map[string]string{
 	"closed":    "Comment closed.",
 }
 
-func (h *caseHandler) commentView(cm casework.Comment, base string, mayResolve, mayClose bool) views.CommentView {
+func (h *caseViews) commentView(cm casework.Comment, base string, mayResolve, mayClose bool) views.CommentView {
 	cid := strconv.FormatUint(uint64(cm.ID), 10)
 	cv := views.CommentView{
 		ID: cm.ID, Anchor: "comment-" + cid, NaaccrID: cm.NaaccrID, ItemLabel: "Whole case", Body: cm.Body,

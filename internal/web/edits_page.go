@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -18,9 +19,17 @@ import (
 // many received or submitted cases are read only when asked for.
 var openStatuses = []string{string(abstract.StatusDraft), string(abstract.StatusInReview), string(abstract.StatusReturned)}
 
+// editListHandler is the Edits page: every edit with how many cases fail it.
+type editListHandler struct {
+	store interface {
+		EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
+	}
+	edits *edits.Set
+}
+
 // editList shows every edit with how many of the user's cases fail it now: the cases in progress,
 // every case (status=all) or those of one status.
-func (h *caseHandler) editList(c echo.Context) error {
+func (h *editListHandler) editList(c echo.Context) error {
 	su := currentUser(c)
 	failing := map[string]int{}
 	cases := 0

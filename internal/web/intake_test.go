@@ -50,7 +50,7 @@ func newIntakeFixture(t testing.TB, s *store.Store, maxBytes int64) *intakeFixtu
 	}
 	k := &submission.Intaker{Store: s, Edits: cat.edits, Registry: reg, Now: func() time.Time { return clock }}
 	dir := t.TempDir()
-	handler := web.New(web.Deps{Store: s, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
+	handler := web.New(web.Deps{Store: s, Form: cat.form, Edits: cat.edits, Codes: cat.codes, SiteGroups: cat.siteGroups, NewCase: cat.newCase,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock }, Hasher: mustTestHasher(t),
 		Intake: web.IntakeConfig{Dir: dir, MaxBytes: maxBytes, Intaker: k}})
 	f.server.Close()

@@ -22,7 +22,7 @@ import (
 // holds a value for, or, with ?q=, every item that matches the query by name words, NAACCR
 // number or naaccrId, whether on the form or not. Each row says where the item sits on the form.
 // An htmx request (the search box, as the user types) gets the table only.
-func (h *caseHandler) items(c echo.Context) error {
+func (h *caseFormHandler) items(c echo.Context) error {
 	su := currentUser(c)
 	cs, err := h.caseInScope(c)
 	if err != nil {
@@ -55,7 +55,7 @@ func (h *caseHandler) items(c echo.Context) error {
 }
 
 // itemsView lists the case's items: those with a value when q is empty, else those q matches.
-func (h *caseHandler) itemsView(cs *casework.Case, q string) views.ItemsView {
+func (h *caseFormHandler) itemsView(cs *casework.Case, q string) views.ItemsView {
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
 	v := views.ItemsView{URL: views.ItemsURL(cs.Tumor.ID), Query: q}
 	m := parseItemQuery(q)

@@ -68,7 +68,7 @@ func newRegistry(t *testing.T, hospital *store.Facility) *registry {
 		t.Fatal(err)
 	}
 	k := &submission.Intaker{Store: s, Edits: cat.edits, Registry: dicts, Now: func() time.Time { return clock }}
-	srv := httptest.NewServer(web.New(web.Deps{Store: s, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
+	srv := httptest.NewServer(web.New(web.Deps{Store: s, Form: cat.form, Edits: cat.edits, Codes: cat.codes, SiteGroups: cat.siteGroups, NewCase: cat.newCase,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return clock },
 		Intake: web.IntakeConfig{Dir: t.TempDir(), MaxBytes: 10 << 20, Intaker: k}}))
 	t.Cleanup(srv.Close)

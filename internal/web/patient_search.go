@@ -3,19 +3,21 @@ package web
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casework"
+	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/store"
-	"github.com/cara-registry/cara/schemas"
 	"github.com/cara-registry/cara/views"
 )
 
@@ -30,21 +32,21 @@ type patientStore interface {
 	NextAccessionNumber(ctx context.Context, facilityID uint, year int) (string, error)
 }
 
-// patientHandler starts cases: find or enter the patient, then add the tumor. It shares the case
-// handler's dependencies (the form, field checks, edits and derived items).
+// patientHandler starts cases: find or enter the patient, then add the tumor, with the form's
+// field checks, the derived items and the edits of the case service.
 type patientHandler struct {
-	*caseHandler
+	store interface {
+		patientStore
+		Audit(ctx context.Context, e store.AuditEntry) error
+	}
+	form   *abstract.Form
+	codes  *codes.Tables
+	fields *edits.FieldChecker
+	cases  *casework.Service
 	// steps are the items of the new-case steps (schemas/forms/new-case.yaml); nil when they
 	// could not be loaded, which the handlers report.
 	steps *abstract.NewCaseForm
-}
-
-func newPatientHandler(cases *caseHandler, log *slog.Logger) *patientHandler {
-	steps, err := abstract.LoadNewCase(schemas.FS, cases.form)
-	if err != nil {
-		log.Error("new-case form: starting a case will not work", "err", err)
-	}
-	return &patientHandler{caseHandler: cases, steps: steps}
+	now   func() time.Time
 }
 
 // canStart reports whether a user may enter patients and tumors: registrars and administrators.

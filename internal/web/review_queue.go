@@ -27,7 +27,7 @@ type reviewQuery struct {
 	page      int
 }
 
-func (h *caseHandler) parseReviewQuery(q url.Values) reviewQuery {
+func (h *worklistHandler) parseReviewQuery(q url.Values) reviewQuery {
 	var r reviewQuery
 	if id, err := strconv.ParseUint(q.Get("registrar"), 10, 32); err == nil {
 		r.registrar = uint(id)
@@ -66,7 +66,7 @@ func (r reviewQuery) url() string {
 }
 
 // reviewQueue lists the cases in review in the reviewer's facilities, the longest waiting first.
-func (h *caseHandler) reviewQueue(c echo.Context) error {
+func (h *worklistHandler) reviewQueue(c echo.Context) error {
 	su := currentUser(c)
 	role := auth.Role(su.User.Role)
 	if role != auth.RoleReviewer && role != auth.RoleAdmin {
@@ -165,7 +165,7 @@ func (h *caseHandler) reviewQueue(c echo.Context) error {
 // returnedRows are the returned cases the worklist lists above its table, for the roles that
 // fix them (a reviewer's worklist has none): a registrar's own (sent by them or assigned to
 // them), every returned case in scope for an administrator.
-func (h *caseHandler) returnedRows(c echo.Context) ([]views.ReturnedRow, error) {
+func (h *worklistHandler) returnedRows(c echo.Context) ([]views.ReturnedRow, error) {
 	su := currentUser(c)
 	var forUser *uint
 	switch auth.Role(su.User.Role) {

@@ -24,7 +24,7 @@ func restartWith(t testing.TB, f *fixture, set func(d *web.Deps)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
+	d := web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes, SiteGroups: cat.siteGroups, NewCase: cat.newCase,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock }}
 	set(&d)
 	f.server.Close()

@@ -52,6 +52,11 @@ type Deps struct {
 	// Schemas selects the EOD schema of a tumor for the derived items; nil leaves schemaId alone.
 	Schemas *abstract.SchemaSelector
 	Codes   *codes.Tables
+	// SiteGroups are the worklist's and the re-abstraction draw's site filter
+	// (codes.LoadSiteGroups); none offers no site filter.
+	SiteGroups []codes.SiteGroup
+	// NewCase is the new-case steps' form (abstract.LoadNewCase); nil refuses to start cases.
+	NewCase *abstract.NewCaseForm
 	Logger  *slog.Logger
 	Now     func() time.Time // time.Now when nil
 	// SecureCookies marks cookies Secure and sends HSTS; set it when cara is served over HTTPS.
@@ -132,17 +137,20 @@ func New(d Deps) *echo.Echo {
 	e.POST("/logout/everywhere", login.logoutEverywhere, guard...)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
-	cases := &caseHandler{store: d.Store, cases: casework.New(d.Store, d.Form, d.Edits, d.Schemas),
-		form: d.Form, fields: d.Edits.Fields, edits: d.Edits, codes: d.Codes, siteGroups: loadSiteGroups(d.Logger), now: d.Now}
-	e.GET("/cases", cases.list, guard...)
-	e.GET("/cases/:id", cases.show, guard...)
-	e.POST("/cases/:id", cases.save, guard...)
-	e.POST("/cases/:id/edits", cases.checkEdits, guard...)
-	e.GET("/cases/:id/items", cases.items, guard...)
-	e.GET("/edits", cases.editList, guard...)
+	cases := casework.New(d.Store, d.Form, d.Edits, d.Schemas)
+	caseViews := &caseViews{form: d.Form, codes: d.Codes, cases: cases}
+	worklist := &worklistHandler{store: d.Store, codes: d.Codes, siteGroups: d.SiteGroups, now: d.Now}
+	form := &caseFormHandler{caseViews: caseViews, store: d.Store}
+	workflow := &workflowHandler{caseViews: caseViews}
+	e.GET("/cases", worklist.list, guard...)
+	e.GET("/cases/:id", form.show, guard...)
+	e.POST("/cases/:id", form.save, guard...)
+	e.POST("/cases/:id/edits", form.checkEdits, guard...)
+	e.GET("/cases/:id/items", form.items, guard...)
+	e.GET("/edits", (&editListHandler{store: d.Store, edits: d.Edits}).editList, guard...)
 
 	// A new case: find or enter the patient, then add the tumor.
-	patients := newPatientHandler(cases, d.Logger)
+	patients := &patientHandler{store: d.Store, form: d.Form, codes: d.Codes, fields: d.Edits.Fields, cases: cases, steps: d.NewCase, now: d.Now}
 	e.GET("/patients", patients.search, guard...)
 	e.GET("/patients/new", patients.newPatient, guard...)
 	e.POST("/patients", patients.createPatient, guard...)
@@ -182,20 +190,20 @@ func New(d Deps) *echo.Echo {
 	account := &accountHandler{store: d.Store, passwords: d.Passwords, hasher: d.Hasher}
 	e.GET("/account/password", account.showPassword, guard...)
 	e.POST("/account/password", account.changePassword, guard...)
-	e.GET("/cases/:id/history", cases.history, guard...)
+	e.GET("/cases/:id/history", form.history, guard...)
 
 	// The review workflow: a case's workflow steps and review comments (facility-scoped case
 	// ids; the handlers check the role), and the reviewers' queue.
-	e.POST("/cases/:id/status", cases.changeStatus, guard...)
-	e.POST("/cases/:id/comments", cases.addComment, guard...)
-	e.POST("/cases/:id/comments/:cid/resolve", cases.resolveComment, guard...)
-	e.POST("/cases/:id/comments/:cid/close", cases.closeComment, guard...)
-	e.GET("/review", cases.reviewQueue, guard...)
+	e.POST("/cases/:id/status", workflow.changeStatus, guard...)
+	e.POST("/cases/:id/comments", workflow.addComment, guard...)
+	e.POST("/cases/:id/comments/:cid/resolve", workflow.resolveComment, guard...)
+	e.POST("/cases/:id/comments/:cid/close", workflow.closeComment, guard...)
+	e.GET("/review", worklist.reviewQueue, guard...)
 
 	// Blind re-abstraction and productivity (reviewers and administrators; the handlers refuse
 	// registrars with 403). :id is a sample of a facility in scope, :cid a case of that sample.
-	reab := &reabstractionHandler{store: d.Store, form: d.Form, cases: cases.cases,
-		siteGroups: loadSiteGroups(d.Logger), newRand: newSampleRandom, now: d.Now}
+	reab := &reabstractionHandler{store: d.Store, form: d.Form, cases: cases,
+		siteGroups: d.SiteGroups, newRand: newSampleRandom, now: d.Now}
 	e.GET("/reabstraction", reab.list, guard...)
 	e.POST("/reabstraction", reab.create, guard...)
 	e.GET("/reabstraction/:id", reab.show, guard...)

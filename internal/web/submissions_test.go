@@ -30,7 +30,7 @@ func withSubmissionDir(t testing.TB, f *fixture) (*fixture, string) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "submissions")
-	handler := web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
+	handler := web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes, SiteGroups: cat.siteGroups, NewCase: cat.newCase,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock }, Hasher: mustTestHasher(t), SubmissionDir: dir})
 	g := *f
 	g.server = httptest.NewServer(handler)

@@ -58,6 +58,9 @@ type catalog struct {
 	form   *abstract.Form
 	fields *edits.FieldChecker
 	edits  *edits.Set
+	// siteGroups and newCase are what cmd/cara loads for web.Deps.
+	siteGroups []codes.SiteGroup
+	newCase    *abstract.NewCaseForm
 }
 
 var loadCatalog = sync.OnceValues(func() (*catalog, error) {
@@ -77,7 +80,15 @@ var loadCatalog = sync.OnceValues(func() (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &catalog{codes: tables, form: form, fields: set.Fields, edits: set}, nil
+	groups, err := codes.LoadSiteGroups(schemas.FS)
+	if err != nil {
+		return nil, err
+	}
+	newCase, err := abstract.LoadNewCase(schemas.FS, form)
+	if err != nil {
+		return nil, err
+	}
+	return &catalog{codes: tables, form: form, fields: set.Fields, edits: set, siteGroups: groups, newCase: newCase}, nil
 })
 
 // passwordHash is the fixture users' hash of testPassword: bcrypt, as auth.HashPassword makes,
@@ -252,13 +263,15 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 	}
 
 	handler := web.New(web.Deps{
-		Store:  s,
-		Form:   cat.form,
-		Edits:  cat.edits,
-		Codes:  cat.codes,
-		Logger: slog.New(slog.NewTextHandler(f.log, nil)),
-		Now:    f.now,
-		Hasher: mustTestHasher(t),
+		Store:      s,
+		Form:       cat.form,
+		Edits:      cat.edits,
+		Codes:      cat.codes,
+		SiteGroups: cat.siteGroups,
+		NewCase:    cat.newCase,
+		Logger:     slog.New(slog.NewTextHandler(f.log, nil)),
+		Now:        f.now,
+		Hasher:     mustTestHasher(t),
 	})
 	f.server = httptest.NewServer(handler)
 	t.Cleanup(f.server.Close)
@@ -589,7 +602,7 @@ func withSubmissionsAndIntake(t testing.TB, f *fixture) *submission.Intaker {
 	}
 	k := &submission.Intaker{Store: f.store, Edits: cat.edits, Registry: reg, Now: func() time.Time { return clock }}
 	f.server.Close()
-	f.server = httptest.NewServer(web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes,
+	f.server = httptest.NewServer(web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes, SiteGroups: cat.siteGroups, NewCase: cat.newCase,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock }, Hasher: mustTestHasher(t),
 		SubmissionDir: filepath.Join(t.TempDir(), "submissions"),
 		Intake:        web.IntakeConfig{Dir: t.TempDir(), MaxBytes: 10 << 20, Intaker: k}}))
