@@ -129,6 +129,8 @@ type EditPanel struct {
 	Errors   int
 	Warnings int
 	Items    []EditView
+	// Notes are warnings that are not edits (the site/histology check), shown below them.
+	Notes []EditView
 }
 
 // EditView is one failing edit.

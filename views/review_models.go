@@ -15,6 +15,8 @@ type WorkflowView struct {
 	// Edits are the failing edits the message is about: the errors that block a step, or the
 	// warnings a step went through with. Each links to its fields.
 	Edits []EditView
+	// Blocked is the action the case's failing edit errors refused, while they still block it.
+	Blocked string
 	// Reason is what the user typed as a reason, kept when a step is refused.
 	Reason string
 	// OOB marks the bar for an htmx out-of-band swap: a save answered with the form alone also

@@ -129,8 +129,8 @@ func (s *Service) conflict(ctx context.Context, a Actor, in SectionSave) (*Saved
 }
 
 // CheckEdits runs the edits on a case as it would be with the values entered in a section,
-// without saving. Values that fail their field checks are left as stored: the save says what is
-// wrong with them.
+// without saving, and returns the case as it would be (what the meters count while editing).
+// Values that fail their field checks are left as stored: the save says what is wrong with them.
 func (s *Service) CheckEdits(ctx context.Context, a Actor, tumorID uint, sec *abstract.Section, entered map[string]string) (*Case, []edits.Result, error) {
 	cs, err := s.Open(ctx, a, tumorID)
 	if err != nil {
@@ -143,11 +143,16 @@ func (s *Service) CheckEdits(ctx context.Context, a Actor, tumorID uint, sec *ab
 	patient := maps.Clone(map[string]string(cs.Patient.Items))
 	tumor := maps.Clone(map[string]string(cs.Tumor.Items))
 	apply(sec.Fields, clean, patient, tumor)
+	// The derived items as the save would compute them: a date of diagnosis moved while editing
+	// moves the age at diagnosis too, and the edits must not fail on the stale age.
+	s.Derive(patient, tumor)
 	res, err := s.run(cs, patient, tumor, known)
 	if err != nil {
 		return nil, nil, err
 	}
-	return cs, res, nil
+	would := *cs
+	would.Patient.Items, would.Tumor.Items = patient, tumor
+	return &would, res, nil
 }
 
 // CheckValues normalizes values typed into fields and runs each one's field checks once: the

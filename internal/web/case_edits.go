@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -15,7 +16,7 @@ import (
 // withEdits puts the edit panel into a case view and flags the fields the failures name.
 func (h *caseViews) withEdits(v *views.CaseView, cs *casework.Case, res []edits.Result) {
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
-	v.Edits = views.EditPanel{URL: base + "/edits?section=" + v.Section.ID}
+	v.Edits = views.EditPanel{URL: base + "/edits?section=" + v.Section.ID, Notes: v.Edits.Notes}
 	v.Edits.Errors, v.Edits.Warnings = casework.Count(res)
 	flags := map[string][]string{}
 	for _, r := range res {
@@ -40,20 +41,45 @@ func (h *caseViews) withEdits(v *views.CaseView, cs *casework.Case, res []edits.
 }
 
 // checkEdits re-runs the edits on what the form holds now, without saving, and answers with the
-// edit panel (htmx, on every change of a field).
+// edit panel (htmx, on every change of a field) and, out of band, what follows from it as a save
+// would show it: the flags beside the fields, the meters, and a step's refusal for edit errors.
 func (h *caseFormHandler) checkEdits(c echo.Context) error {
 	id, err := tumorID(c)
 	if err != nil {
 		return err
 	}
 	sec := h.section(c.FormValue("section"))
-	cs, res, err := h.cases.CheckEdits(c.Request().Context(), caseActor(c), id, sec, enteredValues(c, sec))
+	entered := enteredValues(c, sec)
+	cs, res, err := h.cases.CheckEdits(c.Request().Context(), caseActor(c), id, sec, entered)
 	if err != nil {
 		return err
 	}
-	v := views.CaseView{Section: views.SectionView{ID: sec.ID}}
+	v := h.caseView(c, cs, sec, entered, nil)
 	h.withEdits(&v, cs, res)
-	return render(c, http.StatusOK, views.EditPanelView(v.Edits))
+	h.blockedStep(&v.Workflow, cs, c.FormValue("blockedStep"), res)
+	return render(c, http.StatusOK, views.EditRecheck(v))
+}
+
+// blockedStep says again, on a partial answer, whether the failing edit errors still block the
+// step they refused (the bar's blockedStep): the refusal with the errors failing now, or no
+// message once they pass. The step stays remembered, so the refusal comes back with the errors.
+func (h *caseViews) blockedStep(w *views.WorkflowView, cs *casework.Case, step string, res []edits.Result) {
+	a := abstract.Action(step)
+	if !slices.ContainsFunc(abstract.Transitions, func(t abstract.Transition) bool { return t.Action == a && t.NeedsCleanEdits }) {
+		return
+	}
+	w.Blocked = step
+	var errs []edits.Result
+	for _, r := range res {
+		if r.Severity == edits.SeverityError {
+			errs = append(errs, r)
+		}
+	}
+	if len(errs) == 0 {
+		return
+	}
+	te := &abstract.TransitionError{Action: a, Errors: len(errs), Err: abstract.ErrEditErrors}
+	w.Message, w.OK, w.Edits = capitalize(te.Error())+".", false, h.editViews(cs, errs)
 }
 
 // enteredValues reads the submitted values of a section's fields.

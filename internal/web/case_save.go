@@ -10,6 +10,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/casework"
+	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/web/hx"
 	"github.com/cara-registry/cara/views"
 )
@@ -48,7 +49,7 @@ func (h *caseFormHandler) save(c echo.Context) error {
 		v.PatientVersion, v.TumorVersion = pv, tv
 		v.OverrideComment = comment
 		h.withEdits(&v, out.Case, out.Edits)
-		return h.respond(c, http.StatusUnprocessableEntity, out.Case, v)
+		return h.respond(c, http.StatusUnprocessableEntity, out.Case, out.Edits, v)
 	}
 	if !hx.Is(c.Request().Header.Get(string(hx.Request))) {
 		return c.Redirect(http.StatusSeeOther, "/cases/"+strconv.FormatUint(uint64(id), 10)+"?section="+sec.ID+"&saved=1")
@@ -60,6 +61,7 @@ func (h *caseFormHandler) save(c echo.Context) error {
 	if err := h.withReview(c, &v, out.Case, out.Edits); err != nil {
 		return err
 	}
+	h.blockedStep(&v.Workflow, out.Case, c.FormValue("blockedStep"), out.Edits)
 	v.Workflow.OOB = true
 	return render(c, http.StatusOK, views.CaseForm(v))
 }
@@ -72,14 +74,15 @@ func (h *caseFormHandler) conflict(c echo.Context, out *casework.Saved, sec *abs
 	for _, cf := range out.Conflicts {
 		v.Conflict = append(v.Conflict, views.ConflictItem{ID: cf.Field.Def.ID, Label: cf.Field.Label, Theirs: cf.Theirs, Yours: cf.Yours})
 	}
-	return h.respond(c, http.StatusConflict, out.Case, v)
+	return h.respond(c, http.StatusConflict, out.Case, out.Edits, v)
 }
 
-// respond sends the whole page, or only the form to htmx.
-func (h *caseFormHandler) respond(c echo.Context, status int, cs *casework.Case, v views.CaseView) error {
+// respond sends the whole page, or only the form to htmx; res are the edits the form shows.
+func (h *caseFormHandler) respond(c echo.Context, status int, cs *casework.Case, res []edits.Result, v views.CaseView) error {
 	if err := h.withReview(c, &v, cs, nil); err != nil {
 		return err
 	}
+	h.blockedStep(&v.Workflow, cs, c.FormValue("blockedStep"), res)
 	if hx.Is(c.Request().Header.Get(string(hx.Request))) {
 		v.Workflow.OOB = true
 		// htmx does not swap error statuses by default; the form is the answer, so send 200.

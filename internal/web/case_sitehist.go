@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/casework"
+	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/views"
 )
 
@@ -25,13 +26,24 @@ func (h *caseViews) flagUnusualHistology(v *views.CaseView, cs *casework.Case, e
 			return // a refused entry: its error says enough
 		}
 	}
+	msg := "Unusual for " + site + ": histology " + hist +
+		" is not among the common histologies of this site — check the pathology report"
 	for i := range v.Section.Fields {
 		fv := &v.Section.Fields[i]
 		if fv.ID == histologyItem {
-			fv.Flags = append(fv.Flags, "Unusual for "+site+": histology "+hist+
-				" is not among the common histologies of this site — check the pathology report")
+			fv.Flags = append(fv.Flags, msg)
 		}
 	}
+	// The edit panel lists it too, with the failing edits, on every section.
+	note := views.EditView{ID: "siteHistology", Severity: string(edits.SeverityWarning), Message: msg}
+	if sec, ok := h.form.SectionOf(histologyItem); ok {
+		label := histologyItem
+		if f, ok := h.form.Field(histologyItem); ok {
+			label = f.Label
+		}
+		note.Links = []views.EditLink{{Label: label, URL: caseURL(cs.Tumor.ID, sec.ID, "") + "#f-" + histologyItem}}
+	}
+	v.Edits.Notes = append(v.Edits.Notes, note)
 }
 
 // itemValue is a tumor item's value as entered on the form, else as stored.

@@ -110,6 +110,9 @@ func (h *workflowHandler) refuseStep(c echo.Context, cs *casework.Case, res []ed
 	}
 	v.Workflow.Message, v.Workflow.OK, v.Workflow.Reason = msg, false, reason
 	v.Workflow.Edits = h.editViews(cs, blocking)
+	if len(blocking) > 0 {
+		v.Workflow.Blocked = c.FormValue("action")
+	}
 	if hx.Is(c.Request().Header.Get(string(hx.Request))) {
 		// htmx swaps only 2xx answers by default; the bar is the answer.
 		return render(c, http.StatusOK, views.WorkflowBar(v.Workflow))

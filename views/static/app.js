@@ -12,6 +12,13 @@
   document.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target && e.detail.target.id === "case-form") dirty = false;
   });
+  // A re-run of the edits swaps each field's flags in out of band; the field's mark follows them.
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll(".edit-flags").forEach(function (fl) {
+      var field = fl.closest(".field");
+      if (field) field.classList.toggle("has-flag", fl.querySelector(".edit-flag") !== null);
+    });
+  });
   window.addEventListener("beforeunload", function (e) {
     if (dirty) { e.preventDefault(); e.returnValue = ""; }
   });
