@@ -98,7 +98,10 @@ type BlindCaseView struct {
 	SampleURL string
 	Action    string // where the blind form posts
 	Patient   string
-	MRN       string
+	MRN       string // empty when it is among the items re-abstracted
+	// Identity tells the tumor from the patient's others (accession and sequence number, date of
+	// first contact; each Label reads "Accession Number 202400007"), none of it re-abstracted.
+	Identity  []Option
 	Fields    []FieldView // the blind form: empty values, never the originals
 	Completed bool
 	Compare   []CompareRow

@@ -374,12 +374,16 @@ func (h *reabstractionHandler) showCase(c echo.Context) error {
 		Details: map[string]any{"sample_id": d.Sample.ID, "tumor_id": d.Case.Case.TumorID}, RemoteAddr: c.RealIP()}); err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.BlindCase(h.blindView(c, d, nil, nil)))
+	v, err := h.blindView(c, d, nil, nil)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.BlindCase(v))
 }
 
 // blindView builds the case page. entered and errs are the reviewer's refused input: shown again
 // (they are the reviewer's own values, never the originals).
-func (h *reabstractionHandler) blindView(c echo.Context, d *store.SampleCaseDetail, entered url.Values, errs map[string]string) views.BlindCaseView {
+func (h *reabstractionHandler) blindView(c echo.Context, d *store.SampleCaseDetail, entered url.Values, errs map[string]string) (views.BlindCaseView, error) {
 	base := "/reabstraction/" + idString(d.Sample.ID)
 	self := base + "/cases/" + idString(d.Case.Case.ID)
 	v := views.BlindCaseView{
@@ -397,7 +401,7 @@ func (h *reabstractionHandler) blindView(c echo.Context, d *store.SampleCaseDeta
 			fv.ReadOnly = false // the reviewer enters every chosen item, derived or not
 			v.Fields = append(v.Fields, fv)
 		}
-		return v
+		return v, h.blindIdentity(c, d, &v)
 	}
 	v.CaseURL = "/cases/" + idString(d.Case.Case.TumorID)
 	for _, r := range store.ReabstractionReasons {
@@ -407,7 +411,7 @@ func (h *reabstractionHandler) blindView(c echo.Context, d *store.SampleCaseDeta
 		v.Compare = append(v.Compare, views.CompareRow{ID: it.NaaccrID, Label: h.label(it.NaaccrID), Original: it.Original,
 			Reviewed: it.Reviewed, Agree: it.Agree, Reason: it.Reason})
 	}
-	return v
+	return v, nil
 }
 
 // saveCase takes the reviewer's blind values, checks each like the case form does, and has the
@@ -443,7 +447,10 @@ func (h *reabstractionHandler) saveCase(c echo.Context) error {
 	clean, errs := h.cases.CheckValues(fields, entered)
 	maps.Copy(values, clean)
 	if len(errs) > 0 {
-		v := h.blindView(c, d, params, errs)
+		v, err := h.blindView(c, d, params, errs)
+		if err != nil {
+			return err
+		}
 		v.Error = fmt.Sprintf("%d item(s) not saved: correct the values marked below.", len(errs))
 		return render(c, http.StatusUnprocessableEntity, views.BlindCase(v))
 	}
@@ -476,7 +483,10 @@ func (h *reabstractionHandler) saveReasons(c echo.Context) error {
 		}
 		r := c.FormValue("reason-" + it.NaaccrID)
 		if r != "" && reasonLabels[r] == "" {
-			v := h.blindView(c, d, nil, nil)
+			v, err := h.blindView(c, d, nil, nil)
+			if err != nil {
+				return err
+			}
 			v.Error = fmt.Sprintf("Reason for %s: %s is not one of the reasons offered.", h.label(it.NaaccrID), excerpt.Quote(r))
 			return render(c, http.StatusUnprocessableEntity, views.BlindCase(v))
 		}

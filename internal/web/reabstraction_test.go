@@ -2,11 +2,16 @@ package web_test
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
@@ -227,4 +232,77 @@ func TestReabstractionNormalizesBlindValuesLikeTheCaseForm(t *testing.T) {
 			t.Errorf("comparison row %q, want the blind value stored as C619", row.Text())
 		}
 	})
+}
+
+// A patient with two tumors in a sample: each blind form says which tumor it is with the items
+// that identify it, but never one that is re-abstracted (nor the date of first contact when the
+// date of diagnosis is, nor any value equal to a re-abstracted original).
+func TestReabstractionBlindFormSaysWhichTumorWithoutGivingAwayItsValues(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	jones := f.loadCase(t, f.approvedA)
+	if _, err := f.store.AddTumor(context.Background(), store.NewTumor{PatientID: jones.Patient.ID, Scope: store.AllFacilities,
+		Status: string(abstract.StatusApproved), Items: map[string]string{
+			"medicalRecordNumber": "MR100002", "accessionNumberHosp": "202500044", "sequenceNumberHospital": "02",
+			"dateOf1stContact": "20250905", "dateOfDiagnosis": "20250901", "primarySite": "C180", "laterality": "0",
+			"histologicTypeIcdO3": "8480", "behaviorCodeIcdO3": "3", "diagnosticConfirmation": "1", "classOfCase": "10",
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	rev := f.signIn(t, reviewerA)
+	// blindForms opens every blind form of a new sample of these items, by the accession number
+	// (or, when that is re-abstracted, the sequence number) its identity line shows.
+	blindForms := func(by string, items ...string) map[string]*page {
+		t.Helper()
+		sp := rev.get(t, drawSample(t, f, rev, items...))
+		forms := map[string]*page{}
+		sp.testid("blind-link").Each(func(_ int, s *goquery.Selection) {
+			p := rev.get(t, s.AttrOr("href", ""))
+			p.wantStatus(http.StatusOK)
+			forms[p.testid("blind-identity").Find(`[data-item="`+by+`"]`).Text()] = p
+		})
+		if len(forms) != 2 {
+			t.Fatalf("blind forms by %s: %v (want two, one per tumor)", by, slices.Collect(maps.Keys(forms)))
+		}
+		return forms
+	}
+	noneOf := func(p *page, what string, values ...string) {
+		t.Helper()
+		for _, v := range values {
+			if strings.Contains(p.body, v) {
+				t.Errorf("%s: the blind form shows %q", what, v)
+			}
+		}
+	}
+	originals := []string{"20240120", "2024-01-20", "20250901", "2025-09-01", "C619", "C180", "8480"}
+
+	forms := blindForms("accessionNumberHosp", "sequenceNumberHospital", "dateOfDiagnosis", "primarySite", "histologicTypeIcdO3")
+	for _, acc := range []string{"Accession Number--Hosp 202400007", "Accession Number--Hosp 202500044"} {
+		p, ok := forms[acc]
+		if !ok {
+			t.Fatalf("no blind form identified as %q: %v", acc, slices.Collect(maps.Keys(forms)))
+		}
+		id := p.testid("blind-identity").Text()
+		if strings.Contains(id, "Sequence") || strings.Contains(id, "First Contact") {
+			t.Errorf("%s: identity %q shows the re-abstracted sequence number or the date of first contact", acc, id)
+		}
+		if !strings.Contains(p.doc.Find("h1").Text(), "Jones, Robert") || !strings.Contains(p.doc.Find("h1").Text(), "MR100002") {
+			t.Errorf("%s: title %q", acc, p.doc.Find("h1").Text())
+		}
+		noneOf(p, acc, append(originals, "20250905", "2025-09-05")...)
+	}
+
+	// The accession and record numbers re-abstracted: the sequence number and the date of first
+	// contact tell the tumors apart, and neither number is on the page.
+	forms = blindForms("sequenceNumberHospital", "accessionNumberHosp", "medicalRecordNumber", "primarySite")
+	second, ok := forms["Sequence Number--Hospital 02"]
+	if !ok {
+		t.Fatalf("no blind form identified by sequence number 02: %v", slices.Collect(maps.Keys(forms)))
+	}
+	if id := second.testid("blind-identity").Text(); !strings.Contains(id, "2025-09-05") {
+		t.Errorf("identity %q lacks the date of first contact", id)
+	}
+	for key, p := range forms {
+		noneOf(p, key, "202400007", "202500044", "MR100002", "C619", "C180")
+	}
 }
