@@ -138,10 +138,10 @@ func New(d Deps) *echo.Echo {
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
 	cases := casework.New(d.Store, d.Form, d.Edits, d.Schemas)
-	caseViews := &caseViews{form: d.Form, codes: d.Codes, cases: cases}
+	pages := &caseViews{form: d.Form, codes: d.Codes, cases: cases}
 	worklist := &worklistHandler{store: d.Store, codes: d.Codes, siteGroups: d.SiteGroups, now: d.Now}
-	form := &caseFormHandler{caseViews: caseViews, store: d.Store}
-	workflow := &workflowHandler{caseViews: caseViews}
+	form := &caseFormHandler{caseViews: pages, store: d.Store}
+	workflow := &workflowHandler{caseViews: pages}
 	e.GET("/cases", worklist.list, guard...)
 	e.GET("/cases/:id", form.show, guard...)
 	e.POST("/cases/:id", form.save, guard...)
