@@ -146,10 +146,7 @@ func (s *Store) AddIntakeFailures(ctx context.Context, fs []IntakeFailure) error
 }
 
 func (s *Store) addIntakeFailures(ctx context.Context, fs []IntakeFailure) (err error) {
-	perStmt := 500 // MySQL: fewer round trips
-	if s.dialect == DialectSQLite {
-		perStmt = 32
-	}
+	perStmt := s.dialect.rowsPerInsert()
 	tx, err := s.sqlDB.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/cara-registry/cara/internal/audit"
 )
@@ -58,11 +57,7 @@ func (s *Store) AddPatient(ctx context.Context, in NewPatient) (*Patient, error)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Locking the facility's row makes two registrars numbering patients take turns (MySQL;
 		// SQLite has one writer anyway).
-		q := tx.Select("id")
-		if s.dialect == DialectMySQL {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := q.Take(&Facility{}, in.FacilityID).Error; err != nil {
+		if err := s.dialect.forUpdate(tx.Select("id")).Take(&Facility{}, in.FacilityID).Error; err != nil {
 			return err
 		}
 		if row.Items["patientIdNumber"] == "" {
@@ -195,7 +190,7 @@ func (s *Store) patientRecords(ctx context.Context, ids []uint, sc Scope) ([]Pat
 	}
 	db := s.db.WithContext(ctx)
 	var pats []Patient
-	ci := s.nocase()
+	ci := s.dialect.nocase()
 	if err := sc.apply(db.Where("id IN ?", ids), "facility_id").
 		Order("name_last" + ci + ", name_first" + ci + ", id").Find(&pats).Error; err != nil {
 		return nil, err
@@ -245,7 +240,7 @@ func (s *Store) SearchPatients(ctx context.Context, q PatientSearch) ([]PatientR
 	if limit <= 0 {
 		limit = 50
 	}
-	ci := s.nocase()
+	ci := s.dialect.nocase()
 	db := q.Scope.apply(s.db.WithContext(ctx).Model(&Patient{}), "facility_id")
 	if name != "" {
 		if last, first, ok := strings.Cut(name, ","); ok {
@@ -284,7 +279,7 @@ func (s *Store) PatientDuplicates(ctx context.Context, sc Scope, facilityID uint
 		return nil, nil
 	}
 	nameLast, dateOfBirth, mrn = strings.TrimSpace(nameLast), strings.TrimSpace(dateOfBirth), strings.TrimSpace(mrn)
-	ci := s.nocase()
+	ci := s.dialect.nocase()
 	var (
 		parts []string
 		args  []any
@@ -315,7 +310,7 @@ func (s *Store) PatientDuplicates(ctx context.Context, sc Scope, facilityID uint
 // and a 5-digit sequence one past the highest stored, or CCYY00001; "" when the year is full.
 func (s *Store) NextAccessionNumber(ctx context.Context, facilityID uint, year int) (string, error) {
 	prefix := fmt.Sprintf("%04d", year)
-	ci := s.nocase()
+	ci := s.dialect.nocase()
 	var last []string
 	err := s.db.WithContext(ctx).Model(&Tumor{}).
 		Where("facility_id = ? AND accession_number LIKE ? ESCAPE '!'", facilityID, prefix+"%").

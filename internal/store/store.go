@@ -9,15 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
-	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/pressly/goose/v3"
-	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -30,15 +24,6 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrConflict  = errors.New("changed by someone else since it was loaded")
 	ErrDuplicate = errors.New("already exists")
-)
-
-// Dialect names the database a store runs on.
-type Dialect string
-
-// The two supported databases.
-const (
-	DialectSQLite Dialect = "sqlite"
-	DialectMySQL  Dialect = "mysql"
 )
 
 // Config says which database to open. An empty MySQLDSN means SQLite at SQLitePath.
@@ -71,36 +56,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		Logger:         logger.Default.LogMode(logger.Silent),
 		NowFunc:        func() time.Time { return now().UTC().Truncate(time.Microsecond) },
 	}
-	var (
-		dialector gorm.Dialector
-		dialect   Dialect
-	)
-	if cfg.MySQLDSN != "" {
-		dsn, err := normalizeMySQLDSN(cfg.MySQLDSN)
-		if err != nil {
-			return nil, err
-		}
-		dialector, dialect = mysql.Open(dsn), DialectMySQL
-	} else {
-		path := cfg.SQLitePath
-		if path == "" {
-			return nil, fmt.Errorf("store: no database: set a MySQL DSN or a SQLite path")
-		}
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, fmt.Errorf("store: create database folder: %w", err)
-			}
-		}
-		// The database holds patient data: a new one is readable by cara's user alone (SQLite
-		// gives its -wal and -shm files the database file's mode).
-		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
-			f.Close()
-		} else if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("store: create database file: %w", err)
-		}
-		// WAL lets readers go on while a save commits; foreign keys are off by default in SQLite.
-		dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)"
-		dialector, dialect = sqlite.Open(dsn), DialectSQLite
+	dialector, dialect, err := openDialector(cfg)
+	if err != nil {
+		return nil, err
 	}
 	db, err := gorm.Open(dialector, gcfg)
 	if err != nil {
@@ -110,40 +68,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
 	}
-	switch dialect {
-	case DialectSQLite:
-		// One writer at a time is how SQLite works; one connection avoids "database is locked".
-		sqlDB.SetMaxOpenConns(1)
-	case DialectMySQL:
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
-		sqlDB.SetConnMaxLifetime(4 * time.Minute) // below any sensible wait_timeout
-	}
+	dialect.setPool(sqlDB)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dialect, err)
 	}
 	return &Store{db: db, sqlDB: sqlDB, dialect: dialect, now: now, key: cfg.AuditKey}, nil
-}
-
-// normalizeMySQLDSN accepts a go-sql-driver DSN (user:pass@tcp(host:3306)/db), optionally with a
-// mysql:// prefix, and makes times come back as UTC time.Time.
-func normalizeMySQLDSN(dsn string) (string, error) {
-	dsn = strings.TrimPrefix(dsn, "mysql://")
-	c, err := mysqldriver.ParseDSN(dsn)
-	if err != nil {
-		return "", fmt.Errorf("store: CARA_DATABASE_URL is not a MySQL DSN such as user:password@tcp(127.0.0.1:3306)/cara: %w", err)
-	}
-	if c.DBName == "" {
-		return "", fmt.Errorf("store: the MySQL DSN names no database (add /DBNAME after the address)")
-	}
-	c.ParseTime = true
-	c.Loc = time.UTC
-	if c.Params == nil {
-		c.Params = map[string]string{}
-	}
-	c.Collation = "utf8mb4_unicode_ci"
-	return c.FormatDSN(), nil
 }
 
 // Dialect says which database the store runs on.
@@ -162,11 +92,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store: migrations: %w", err)
 	}
-	gd := goose.DialectSQLite3
-	if s.dialect == DialectMySQL {
-		gd = goose.DialectMySQL
-	}
-	p, err := goose.NewProvider(gd, s.sqlDB, sub)
+	p, err := goose.NewProvider(s.dialect.gooseDialect(), s.sqlDB, sub)
 	if err != nil {
 		return 0, fmt.Errorf("store: migrations: %w", err)
 	}

@@ -252,18 +252,8 @@ func (s *Store) RecordSubmission(ctx context.Context, in NewSubmission, place fu
 			return fmt.Errorf("cases: %w", err)
 		}
 		now := row.CreatedAt
-		// One statement marks every sent case; it finds them through the batch's links (its
-		// primary key), in tumor id order. MySQL runs the correlated EXISTS form as a scan of
-		// every approved tumor, so it gets the join.
-		mark := `UPDATE tumors SET status = 'submitted', status_changed_at = ?, version = version + 1
-			WHERE status = 'approved' AND EXISTS (SELECT 1 FROM submission_tumors st
-				WHERE st.submission_id = ? AND st.held = 0 AND st.tumor_id = tumors.id AND st.tumor_version = tumors.version)`
-		if s.dialect == DialectMySQL {
-			mark = `UPDATE submission_tumors st JOIN tumors t ON t.id = st.tumor_id AND t.version = st.tumor_version
-				SET t.status = 'submitted', t.status_changed_at = ?, t.version = t.version + 1
-				WHERE st.submission_id = ? AND st.held = 0 AND t.status = 'approved'`
-		}
-		res := tx.Exec(mark, now, row.ID)
+		// One statement marks every sent case (see Dialect.markSubmittedSQL).
+		res := tx.Exec(s.dialect.markSubmittedSQL(), now, row.ID)
 		if res.Error != nil {
 			return fmt.Errorf("mark cases submitted: %w", res.Error)
 		}

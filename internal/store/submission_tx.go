@@ -35,7 +35,7 @@ type SubmissionTx struct {
 // batch is given up (after a Commit it does nothing).
 func (s *Store) BeginSubmission(ctx context.Context, facilityID uint) (*SubmissionTx, error) {
 	r := &SubmissionTx{s: s, ctx: ctx, at: s.now().UTC()}
-	if s.dialect != DialectMySQL {
+	if !s.dialect.longTransactions() {
 		return r, nil
 	}
 	var nonce [8]byte
