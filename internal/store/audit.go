@@ -53,15 +53,15 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 // a transaction: the caller's, when the event records a change made in it (SaveCase), so that
 // the change and its event commit or roll back together.
 //
-// Appends take turns on the one row of audit_chain, the chain's head (last id and hash):
-//  1. UPDATE audit_chain SET last_id = last_id + 1 takes the head's row lock before anything is
-//     read, held to the commit (MySQL; on SQLite it takes the database's write lock, and one
-//     writer at a time is how SQLite works anyway). A concurrent append waits here and then reads
-//     the head this one left, so each event chains to the true last one.
-//  2. The head now holds the new event's id and still the last event's hash.
-//  3. The event is inserted with that id, the last hash as prev_hash, and its own hash under
+// Appends take turns on the one row of audit_chain, the chain's head (last id and hash), in
+// three statements:
+//  1. The head is read under its lock, held to the commit (Dialect.lockChainHead: a locking read
+//     on MySQL, UPDATE … RETURNING on SQLite, where it takes the database's write lock). A
+//     concurrent append waits here and then reads the head this one left, so each event chains
+//     to the true last one.
+//  2. The event is inserted with the next id, the last hash as prev_hash, and its own hash under
 //     the store's audit key.
-//  4. The head takes the new hash.
+//  3. The head takes the new event's id and hash.
 //
 // The store numbers events itself rather than by AUTO_INCREMENT, because the hash covers the id
 // and because a rolled-back transaction would leave a gap in MySQL's numbering that verify must
@@ -89,18 +89,10 @@ func (s *Store) appendAudit(tx *gorm.DB, e AuditEntry, link func(audit.Head, aud
 		}
 		details = string(b)
 	}
-	res := tx.Exec("UPDATE audit_chain SET last_id = last_id + 1 WHERE id = 1")
-	if res.Error != nil {
-		return fmt.Errorf("store: audit %s: lock the chain: %w", e.Action, res.Error)
+	head, err := s.dialect.lockChainHead(tx)
+	if err != nil {
+		return fmt.Errorf("store: audit %s: lock the chain: %w", e.Action, err)
 	}
-	if res.RowsAffected != 1 {
-		return fmt.Errorf("store: audit %s: the audit_chain row is missing", e.Action)
-	}
-	var head audit.Head
-	if err := tx.Raw("SELECT last_id, last_hash FROM audit_chain WHERE id = 1").Row().Scan(&head.LastID, &head.LastHash); err != nil {
-		return fmt.Errorf("store: audit %s: read the chain: %w", e.Action, err)
-	}
-	head.LastID-- // step 1 moved it on
 	ev := link(head, audit.Event{
 		At: s.now(), UserID: uint64Ptr(e.UserID), Action: strings.ToValidUTF8(e.Action, "\uFFFD"),
 		Entity: strings.ToValidUTF8(e.Entity, "\uFFFD"), EntityID: clampEntityID(e.EntityID), Details: details,
@@ -113,7 +105,7 @@ func (s *Store) appendAudit(tx *gorm.DB, e AuditEntry, link func(audit.Head, aud
 	if err := tx.Create(&row).Error; err != nil {
 		return fmt.Errorf("store: audit %s: %w", e.Action, err)
 	}
-	if err := tx.Exec("UPDATE audit_chain SET last_hash = ? WHERE id = 1", ev.Hash).Error; err != nil {
+	if err := tx.Exec("UPDATE audit_chain SET last_id = ?, last_hash = ? WHERE id = 1", ev.ID, ev.Hash).Error; err != nil {
 		return fmt.Errorf("store: audit %s: move the chain head: %w", e.Action, err)
 	}
 	return nil
