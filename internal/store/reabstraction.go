@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
-	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -16,110 +13,81 @@ import (
 )
 
 // Blind re-abstraction: a reviewer draws a sample of a facility's approved and submitted cases,
-// abstracts the chosen items of each again without seeing the original values, and the store
-// compares the two. Disagreements get a reason code; the agreement rate counts an item whose
-// reason is "no discrepancy" as agreeing.
+// abstracts the chosen items of each again without seeing the original values, and the two are
+// compared. The rules (which cases a draw picks, what agrees, the reason codes) are
+// internal/quality's; the store reads the candidates and records what it is given.
 
-// Reason codes of a discrepancy.
-const (
-	ReasonAbstractor     = "abstractor_error"
-	ReasonReviewer       = "reviewer_error"
-	ReasonCodingRule     = "coding_rule"
-	ReasonIncomplete     = "incomplete_record"
-	ReasonNoDiscrepancy  = "no_discrepancy"
-	maxSampleDescription = 500
-)
+const maxSampleDescription = 500
 
-// ReabstractionReasons lists the reason codes in the order a page offers them.
-var ReabstractionReasons = []string{ReasonAbstractor, ReasonReviewer, ReasonCodingRule, ReasonIncomplete, ReasonNoDiscrepancy}
-
-// ErrEmptySample is a draw that found no case to re-abstract.
-var ErrEmptySample = errors.New("no approved or submitted case matches")
-
-// SampleDraw asks for a new sample. Exactly one of Percent and Count is set.
-type SampleDraw struct {
-	FacilityID uint
-	Scope      Scope // the facility must be in it
-	Percent    float64
-	Count      int
-	// AbstractorID keeps the cases whose latest send to review was by this user.
+// SampleCandidate is a case a sample may draw, with the user of its latest send to review: who
+// abstracted it (nil when no one sent it).
+type SampleCandidate struct {
+	TumorID      uint
 	AbstractorID *uint
-	// Sites keeps the cases whose primary site is in one of the ranges (a site group).
-	Sites       []SiteRange
-	Items       []string // naaccrIds to re-abstract
-	Description string
-	CreatedBy   uint
-	RemoteAddr  string
-	// Rand draws the sample; tests give a seeded one so the draw is known.
-	Rand *rand.Rand
 }
 
-// DrawReabstractionSample picks cases at random from the approved and submitted cases of a
-// facility that pass the draw's filters, and records the sample with its cases (and each case's
-// abstractor) in one transaction. Two queries find the candidates: the tumors, and the send
-// steps of the facility that name each case's abstractor.
-func (s *Store) DrawReabstractionSample(ctx context.Context, in SampleDraw) (*ReabstractionSample, error) {
-	fail := func(err error) (*ReabstractionSample, error) {
-		return nil, fmt.Errorf("store: draw re-abstraction sample of facility %d: %w", in.FacilityID, err)
-	}
-	switch {
-	case !in.Scope.Contains(in.FacilityID):
-		return fail(ErrNotFound)
-	case len(in.Items) == 0:
-		return fail(errors.New("no items to re-abstract"))
-	case (in.Percent > 0) == (in.Count > 0):
-		return fail(errors.New("give a percentage or a count of cases, not both"))
-	case in.Percent > 100:
-		return fail(fmt.Errorf("percentage %g is over 100", in.Percent))
-	case in.Rand == nil:
-		return fail(errors.New("no random source"))
-	}
+// ReabstractionCandidates lists the approved and submitted cases of a facility whose primary
+// site is in one of the ranges (any site when there are none), in id order, each with its
+// abstractor. Two queries: the tumors, and the facility's send steps.
+func (s *Store) ReabstractionCandidates(ctx context.Context, facilityID uint, sites []SiteRange) ([]SampleCandidate, error) {
 	db := s.db.WithContext(ctx)
-
-	type candidate struct {
-		ID          uint
-		PrimarySite string
-	}
-	var cands []candidate
-	q := db.Model(&Tumor{}).Select("id, primary_site").
-		Where("facility_id = ? AND status IN ?", in.FacilityID, []string{"approved", "submitted"})
-	if len(in.Sites) > 0 {
-		ors := make([]string, len(in.Sites))
+	var ids []uint
+	q := db.Model(&Tumor{}).Where("facility_id = ? AND status IN ?", facilityID, []string{"approved", "submitted"})
+	if len(sites) > 0 {
+		ors := make([]string, len(sites))
 		var args []any
-		for i, r := range in.Sites {
+		for i, r := range sites {
 			ors[i] = "primary_site BETWEEN ? AND ?"
 			args = append(args, r.From, r.To)
 		}
 		q = q.Where("("+strings.Join(ors, " OR ")+")", args...)
 	}
-	if err := q.Order("id").Scan(&cands).Error; err != nil {
-		return fail(err)
+	if err := q.Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("store: re-abstraction candidates of facility %d: %w", facilityID, err)
 	}
-	abstractors, err := s.abstractors(db, in.FacilityID)
+	abstractors, err := s.abstractors(db, facilityID)
 	if err != nil {
-		return fail(err)
+		return nil, fmt.Errorf("store: re-abstraction candidates of facility %d: %w", facilityID, err)
 	}
-	picked := make([]uint, 0, len(cands))
-	for _, c := range cands {
-		if in.AbstractorID != nil {
-			if a, ok := abstractors[c.ID]; !ok || a != *in.AbstractorID {
-				continue
-			}
+	out := make([]SampleCandidate, len(ids))
+	for i, id := range ids {
+		out[i].TumorID = id
+		if a, ok := abstractors[id]; ok {
+			out[i].AbstractorID = &a
 		}
-		picked = append(picked, c.ID)
 	}
-	if len(picked) == 0 {
-		return fail(ErrEmptySample)
-	}
-	n := in.Count
-	if in.Percent > 0 {
-		n = int(math.Ceil(float64(len(picked)) * in.Percent / 100))
-	}
-	n = min(max(n, 1), len(picked))
-	in.Rand.Shuffle(len(picked), func(i, j int) { picked[i], picked[j] = picked[j], picked[i] })
-	picked = picked[:n]
-	slices.Sort(picked)
+	return out, nil
+}
 
+// NewSample is a drawn sample to record: its cases and items, and how it was drawn (for the
+// audit event).
+type NewSample struct {
+	FacilityID  uint
+	Scope       Scope // the facility must be in it
+	Cases       []SampleCandidate
+	Items       []string // naaccrIds to re-abstract
+	Description string
+	CreatedBy   uint
+	RemoteAddr  string
+	// How it was drawn: recorded in the audit event.
+	Percent      float64
+	Count        int
+	AbstractorID *uint
+	Candidates   int
+}
+
+// AddReabstractionSample records a sample with its cases (and each case's abstractor) and its
+// audit event in one transaction.
+func (s *Store) AddReabstractionSample(ctx context.Context, in NewSample) (*ReabstractionSample, error) {
+	fail := func(err error) (*ReabstractionSample, error) {
+		return nil, fmt.Errorf("store: add re-abstraction sample of facility %d: %w", in.FacilityID, err)
+	}
+	switch {
+	case !in.Scope.Contains(in.FacilityID):
+		return fail(ErrNotFound)
+	case len(in.Cases) == 0:
+		return fail(errors.New("no cases"))
+	}
 	itemsJSON, err := json.Marshal(in.Items)
 	if err != nil {
 		return fail(err)
@@ -131,16 +99,15 @@ func (s *Store) DrawReabstractionSample(ctx context.Context, in SampleDraw) (*Re
 	fac := in.FacilityID
 	sample := &ReabstractionSample{FacilityID: &fac, CreatedBy: in.CreatedBy, CreatedAt: s.now().UTC(),
 		Description: desc, Items: string(itemsJSON)}
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(sample).Error; err != nil {
 			return err
 		}
-		cases := make([]ReabstractionCase, len(picked))
-		for i, id := range picked {
-			cases[i] = ReabstractionCase{SampleID: sample.ID, TumorID: id}
-			if a, ok := abstractors[id]; ok {
-				cases[i].AbstractorID = &a
-			}
+		cases := make([]ReabstractionCase, len(in.Cases))
+		ids := make([]uint, len(in.Cases))
+		for i, c := range in.Cases {
+			cases[i] = ReabstractionCase{SampleID: sample.ID, TumorID: c.TumorID, AbstractorID: c.AbstractorID}
+			ids[i] = c.TumorID
 		}
 		if err := tx.Create(&cases).Error; err != nil {
 			return err
@@ -148,8 +115,8 @@ func (s *Store) DrawReabstractionSample(ctx context.Context, in SampleDraw) (*Re
 		uid := in.CreatedBy
 		return s.audit(tx, AuditEntry{UserID: &uid, Action: audit.ReabstractionSample, Entity: "reabstraction_sample",
 			EntityID: fmt.Sprint(sample.ID), RemoteAddr: in.RemoteAddr,
-			Details: map[string]any{"facility_id": in.FacilityID, "cases": picked, "items": in.Items,
-				"percent": in.Percent, "count": in.Count, "abstractor_id": in.AbstractorID, "candidates": len(cands)}})
+			Details: map[string]any{"facility_id": in.FacilityID, "cases": ids, "items": in.Items,
+				"percent": in.Percent, "count": in.Count, "abstractor_id": in.AbstractorID, "candidates": in.Candidates}})
 	})
 	if err != nil {
 		return fail(err)
@@ -180,27 +147,6 @@ func (r ReabstractionSample) ItemList() []string {
 	return ids
 }
 
-// Agreement counts compared items and those that agree (a "no discrepancy" reason included).
-type Agreement struct {
-	Compared int
-	Agreeing int
-}
-
-// Rate is the share of agreeing items in percent; 0 when nothing was compared.
-func (a Agreement) Rate() float64 {
-	if a.Compared == 0 {
-		return 0
-	}
-	return float64(a.Agreeing) * 100 / float64(a.Compared)
-}
-
-func (a *Agreement) add(it ReabstractionItem) {
-	a.Compared++
-	if it.Agree || it.Reason == ReasonNoDiscrepancy {
-		a.Agreeing++
-	}
-}
-
 // SampleSummary is one sample as the list of samples shows it.
 type SampleSummary struct {
 	Sample       ReabstractionSample
@@ -208,11 +154,13 @@ type SampleSummary struct {
 	CreatedBy    string
 	Cases        int
 	Completed    int
-	Agreement    Agreement
+	// Compared are the compared items of its completed cases (naaccrId, agreement and reason;
+	// internal/quality rates them).
+	Compared []ReabstractionItem
 }
 
 // ReabstractionSamples lists the samples of the facilities in scope, newest first, with their
-// progress and agreement, in three queries.
+// progress and compared items, in three queries (and two for the names).
 func (s *Store) ReabstractionSamples(ctx context.Context, sc Scope) ([]SampleSummary, error) {
 	db := s.db.WithContext(ctx)
 	var samples []ReabstractionSample
@@ -239,10 +187,11 @@ func (s *Store) ReabstractionSamples(ctx context.Context, sc Scope) ([]SampleSum
 	}
 	var items []struct {
 		SampleID uint
+		NaaccrID string
 		Agree    bool
 		Reason   string
 	}
-	if err := db.Table("reabstraction_items AS i").Select("c.sample_id, i.agree, i.reason").
+	if err := db.Table("reabstraction_items AS i").Select("c.sample_id, i.naaccr_id, i.agree, i.reason").
 		Joins("JOIN reabstraction_cases c ON c.id = i.case_id").
 		Where("c.sample_id IN ?", ids).Scan(&items).Error; err != nil {
 		return nil, fmt.Errorf("store: re-abstraction sample agreement: %w", err)
@@ -265,7 +214,8 @@ func (s *Store) ReabstractionSamples(ctx context.Context, sc Scope) ([]SampleSum
 		out[index[c.SampleID]].Completed = c.Completed
 	}
 	for _, it := range items {
-		out[index[it.SampleID]].Agreement.add(ReabstractionItem{Agree: it.Agree, Reason: it.Reason})
+		sm := &out[index[it.SampleID]]
+		sm.Compared = append(sm.Compared, ReabstractionItem{NaaccrID: it.NaaccrID, Agree: it.Agree, Reason: it.Reason})
 	}
 	return out, nil
 }
@@ -329,14 +279,10 @@ type SampleCase struct {
 	Items      []ReabstractionItem // empty until the case is completed
 }
 
-// SampleDetail is a sample with its cases, compared items and agreement rates.
+// SampleDetail is a sample with its cases and their compared items.
 type SampleDetail struct {
 	Summary SampleSummary
 	Cases   []SampleCase
-	// ByItem and ByAbstractor are the agreement per item (in the sample's item order) and per
-	// abstractor (by name; "" for cases no one sent).
-	ByItem       map[string]Agreement
-	ByAbstractor map[string]Agreement
 }
 
 // ReabstractionSampleDetail loads a sample of a facility in scope with its cases and items in
@@ -385,7 +331,7 @@ func (s *Store) ReabstractionSampleDetail(ctx context.Context, id uint, sc Scope
 	for _, it := range items {
 		byCase[it.CaseID] = append(byCase[it.CaseID], it)
 	}
-	d := &SampleDetail{ByItem: map[string]Agreement{}, ByAbstractor: map[string]Agreement{}}
+	d := &SampleDetail{}
 	d.Summary = SampleSummary{Sample: sm, CreatedBy: names.users[sm.CreatedBy], Cases: len(rows)}
 	if sm.FacilityID != nil {
 		d.Summary.FacilityName = names.facilities[*sm.FacilityID]
@@ -402,15 +348,7 @@ func (s *Store) ReabstractionSampleDetail(ctx context.Context, id uint, sc Scope
 		if r.CompletedAt != nil {
 			d.Summary.Completed++
 		}
-		for _, it := range c.Items {
-			d.Summary.Agreement.add(it)
-			a := d.ByItem[it.NaaccrID]
-			a.add(it)
-			d.ByItem[it.NaaccrID] = a
-			b := d.ByAbstractor[c.Abstractor]
-			b.add(it)
-			d.ByAbstractor[c.Abstractor] = b
-		}
+		d.Summary.Compared = append(d.Summary.Compared, c.Items...)
 		d.Cases = append(d.Cases, c)
 	}
 	return d, nil
@@ -447,20 +385,25 @@ func (s *Store) ReabstractionCase(ctx context.Context, sampleID, caseID uint, sc
 	return d, nil
 }
 
-// ReabstractionSave is a reviewer's blind values for one case.
+// ReabstractionSave is a reviewer's blind values for one case, compared by Compare.
 type ReabstractionSave struct {
 	SampleID, CaseID uint
 	Scope            Scope
 	ReviewerID       uint
-	Values           map[string]string // naaccrId → value; the sample's items only
-	RemoteAddr       string
+	// Compare gives the items to store, in the sample's item order, from the case's values of
+	// those items as they stand (naaccrId → value, read in the save's transaction).
+	Compare    func(items []string, originals map[string]string) []ReabstractionItem
+	RemoteAddr string
 }
 
-// SaveReabstraction compares the reviewer's values with the case as it stands (exact match
-// after trimming spaces), stores original, reviewed and agreement per item and marks the case
-// completed, in one transaction. A case already completed is ErrConflict: a blind value cannot
-// be entered again once the originals have been shown.
+// SaveReabstraction reads the case's values of the sample's items, stores the items Compare
+// makes of them (original, reviewed and agreement) and marks the case completed, in one
+// transaction. A case already completed is ErrConflict: a blind value cannot be entered again
+// once the originals have been shown.
 func (s *Store) SaveReabstraction(ctx context.Context, in ReabstractionSave) ([]ReabstractionItem, error) {
+	if in.Compare == nil {
+		return nil, fmt.Errorf("store: save re-abstraction case %d: nothing to compare the values with", in.CaseID)
+	}
 	var items []ReabstractionItem
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var sm ReabstractionSample
@@ -484,19 +427,22 @@ func (s *Store) SaveReabstraction(ctx context.Context, in ReabstractionSave) ([]
 		if res.RowsAffected == 0 {
 			return ErrConflict
 		}
-		var disagree []string
-		for _, id := range sm.ItemList() {
+		ids := sm.ItemList()
+		originals := make(map[string]string, len(ids))
+		for _, id := range ids {
 			orig, ok := cs.Tumor.Items[id]
 			if !ok {
 				orig = cs.Patient.Items[id]
 			}
-			it := ReabstractionItem{CaseID: rc.ID, NaaccrID: id, Original: strings.TrimSpace(orig),
-				Reviewed: strings.TrimSpace(in.Values[id])}
-			it.Agree = it.Original == it.Reviewed
-			if !it.Agree {
-				disagree = append(disagree, id)
+			originals[id] = orig
+		}
+		items = in.Compare(ids, originals)
+		var disagree []string
+		for i := range items {
+			items[i].CaseID = rc.ID
+			if !items[i].Agree {
+				disagree = append(disagree, items[i].NaaccrID)
 			}
-			items = append(items, it)
 		}
 		if len(items) > 0 {
 			if err := tx.Create(&items).Error; err != nil {
@@ -515,7 +461,7 @@ func (s *Store) SaveReabstraction(ctx context.Context, in ReabstractionSave) ([]
 }
 
 // ReasonsSave is the reasons for a completed case's discrepancies: naaccrId → reason code
-// ("" clears one). Items that agree take no reason; an unknown code is refused.
+// ("" clears one; internal/quality checks the codes). Items that agree take no reason.
 type ReasonsSave struct {
 	SampleID, CaseID uint
 	Scope            Scope
@@ -526,11 +472,6 @@ type ReasonsSave struct {
 
 // SaveReabstractionReasons stores discrepancy reasons in one transaction, audited.
 func (s *Store) SaveReabstractionReasons(ctx context.Context, in ReasonsSave) error {
-	for id, r := range in.Reasons {
-		if r != "" && !slices.Contains(ReabstractionReasons, r) {
-			return fmt.Errorf("store: reason for %s: %q is not a reason code", id, r)
-		}
-	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var sm ReabstractionSample
 		if err := in.Scope.apply(tx.Where("id = ?", in.SampleID), "facility_id").Take(&sm).Error; err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 )
@@ -242,7 +243,7 @@ func authzSample(t *testing.T, f *fixture, own bool) *store.SampleDetail {
 		id = rows[0].TumorID
 	}
 	walkTo(t, f, id, abstract.StatusApproved)
-	sm, err := f.store.DrawReabstractionSample(ctx, store.SampleDraw{FacilityID: pick(own, f.facA, f.facB),
+	sm, err := quality.New(f.store).DrawSample(ctx, quality.SampleDraw{FacilityID: pick(own, f.facA, f.facB),
 		Scope: store.AllFacilities, Count: 1, Items: []string{"primarySite"}, CreatedBy: f.users[adminUser].ID,
 		Rand: rand.New(rand.NewPCG(1, 2))})
 	if err != nil {

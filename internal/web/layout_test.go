@@ -76,3 +76,22 @@ func TestCaseServiceImportsRunOneWay(t *testing.T) {
 		}
 	}
 }
+
+// The quality rules (productivity, re-abstraction) sit between the web and the store, as the case
+// service does: quality knows nothing of HTTP, and the store nothing of quality.
+func TestQualityImportsRunOneWay(t *testing.T) {
+	for file, ims := range imports(t, "../quality") {
+		for _, p := range ims {
+			if strings.HasPrefix(p, module+"internal/web") || strings.HasPrefix(p, module+"views") || strings.Contains(p, "labstack/echo") {
+				t.Errorf("quality/%s imports %s: the quality rules know nothing of HTTP", file, p)
+			}
+		}
+	}
+	for file, ims := range imports(t, "../store") {
+		for _, p := range ims {
+			if p == module+"internal/quality" {
+				t.Errorf("store/%s imports %s: imports run web → quality → store, never back", file, p)
+			}
+		}
+	}
+}

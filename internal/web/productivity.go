@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cara-registry/cara/internal/store"
+	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/views"
 )
 
@@ -19,14 +19,14 @@ const productivityWeeks = 12
 const maxProductivityDays = 2 * 366
 
 // productivity shows the registrars' figures for a period of the user's scope (reviewers and
-// administrators only): the store reads the steps in two queries and takes the medians.
+// administrators only): internal/quality takes the medians of the steps the store reads.
 func (h *reabstractionHandler) productivity(c echo.Context) error {
 	if err := requireReviewerRole(c); err != nil {
 		return err
 	}
 	today := h.now().UTC()
 	to := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-	from := store.WeekStart(to).AddDate(0, 0, -7*(productivityWeeks-1))
+	from := quality.WeekStart(to).AddDate(0, 0, -7*(productivityWeeks-1))
 	v := views.ProductivityView{Page: pageOf(c, "Productivity")}
 	qf, qt := c.QueryParam("from"), c.QueryParam("to")
 	f, errF := time.Parse(time.DateOnly, qf)
@@ -52,7 +52,7 @@ func (h *reabstractionHandler) productivity(c echo.Context) error {
 		}
 	}
 	v.From, v.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
-	p, err := h.store.Productivity(c.Request().Context(), store.ProductivityQuery{
+	p, err := h.quality.Productivity(c.Request().Context(), quality.ProductivityQuery{
 		Scope: scopeOf(currentUser(c)), From: from, To: to.AddDate(0, 0, 1), // the "to" day is included
 	})
 	if err != nil {
@@ -88,7 +88,7 @@ func (h *reabstractionHandler) productivity(c echo.Context) error {
 	return render(c, http.StatusOK, views.Productivity(v))
 }
 
-func productivityRow(r store.RegistrarProductivity, total bool) views.ProductivityRow {
+func productivityRow(r quality.RegistrarProductivity, total bool) views.ProductivityRow {
 	return views.ProductivityRow{
 		Name: r.Name, Total: total, PerWeek: r.PerWeek, Cases: r.Cases,
 		MedianDx: figure(r.MedianDxToSendDays, ""), DxSkipped: r.DxDatesSkipped,

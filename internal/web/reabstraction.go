@@ -22,30 +22,26 @@ import (
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/excerpt"
+	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
 )
 
-// reabstractionStore is what blind re-abstraction needs of the database.
+// reabstractionStore is what blind re-abstraction's pages read of the database themselves; the
+// draw, the comparison and the rates go through internal/quality.
 type reabstractionStore interface {
-	DrawReabstractionSample(ctx context.Context, in store.SampleDraw) (*store.ReabstractionSample, error)
-	ReabstractionSamples(ctx context.Context, sc store.Scope) ([]store.SampleSummary, error)
-	ReabstractionSampleDetail(ctx context.Context, id uint, sc store.Scope) (*store.SampleDetail, error)
 	ReabstractionCase(ctx context.Context, sampleID, caseID uint, sc store.Scope) (*store.SampleCaseDetail, error)
-	SaveReabstraction(ctx context.Context, in store.ReabstractionSave) ([]store.ReabstractionItem, error)
-	SaveReabstractionReasons(ctx context.Context, in store.ReasonsSave) error
 	ScopeFacilities(ctx context.Context, sc store.Scope) ([]store.Facility, error)
-	Productivity(ctx context.Context, q store.ProductivityQuery) (*store.Productivity, error)
+	FacilityUsers(ctx context.Context, sc store.Scope) ([]store.User, error)
+	Audit(ctx context.Context, e store.AuditEntry) error
 }
 
-// reabstractionHandler serves blind re-abstraction: samples, the blind form, discrepancies.
+// reabstractionHandler serves blind re-abstraction (samples, the blind form, discrepancies) and
+// the productivity figures.
 type reabstractionHandler struct {
-	store interface {
-		reabstractionStore
-		FacilityUsers(ctx context.Context, sc store.Scope) ([]store.User, error)
-		Audit(ctx context.Context, e store.AuditEntry) error
-	}
-	form *abstract.Form
+	store   reabstractionStore
+	quality *quality.Service
+	form    *abstract.Form
 	// cases checks the blind values as the case form's save does.
 	cases      *casework.Service
 	siteGroups []codes.SiteGroup
@@ -64,11 +60,11 @@ func newSampleRandom() *rand.Rand {
 
 // reasonLabels are the discrepancy reasons as people read them.
 var reasonLabels = map[string]string{
-	store.ReasonAbstractor:    "Abstractor error",
-	store.ReasonReviewer:      "Reviewer error",
-	store.ReasonCodingRule:    "Coding rule",
-	store.ReasonIncomplete:    "Incomplete record",
-	store.ReasonNoDiscrepancy: "No discrepancy",
+	quality.ReasonAbstractor:    "Abstractor error",
+	quality.ReasonReviewer:      "Reviewer error",
+	quality.ReasonCodingRule:    "Coding rule",
+	quality.ReasonIncomplete:    "Incomplete record",
+	quality.ReasonNoDiscrepancy: "No discrepancy",
 }
 
 // requireReviewerRole refuses registrars: re-abstraction and productivity are for reviewers and
@@ -125,7 +121,7 @@ func (h *reabstractionHandler) renderList(c echo.Context, status int, form views
 	su := currentUser(c)
 	ctx := c.Request().Context()
 	sc := scopeOf(su)
-	samples, err := h.store.ReabstractionSamples(ctx, sc)
+	samples, err := h.quality.Samples(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -169,7 +165,7 @@ func reabUserName(u store.User) string {
 	return u.Username
 }
 
-func agreementText(a store.Agreement) string {
+func agreementText(a quality.Agreement) string {
 	if a.Compared == 0 {
 		return "–"
 	}
@@ -195,7 +191,7 @@ func (h *reabstractionHandler) create(c echo.Context) error {
 	}
 	refuse := func(msg string) error { return h.renderList(c, http.StatusUnprocessableEntity, form, msg) }
 
-	draw := store.SampleDraw{Scope: sc, Description: form.Description, CreatedBy: su.User.ID, RemoteAddr: c.RealIP(), Rand: h.newRand()}
+	draw := quality.SampleDraw{Scope: sc, Description: form.Description, CreatedBy: su.User.ID, RemoteAddr: c.RealIP(), Rand: h.newRand()}
 	fid, err := strconv.ParseUint(form.Facility, 10, 32)
 	if err != nil || !sc.Contains(uint(fid)) {
 		return refuse("Facility: choose one of your facilities.")
@@ -240,9 +236,9 @@ func (h *reabstractionHandler) create(c echo.Context) error {
 	if len(draw.Items) == 0 {
 		return refuse("Items to re-abstract: choose at least one.")
 	}
-	sample, err := h.store.DrawReabstractionSample(c.Request().Context(), draw)
+	sample, err := h.quality.DrawSample(c.Request().Context(), draw)
 	switch {
-	case errors.Is(err, store.ErrEmptySample):
+	case errors.Is(err, quality.ErrEmptySample):
 		return refuse("Sample: no approved or submitted case of this facility matches the registrar and site chosen.")
 	case err != nil:
 		return err
@@ -279,7 +275,7 @@ func (h *reabstractionHandler) show(c echo.Context) error {
 	}
 	su := currentUser(c)
 	ctx := c.Request().Context()
-	d, err := h.store.ReabstractionSampleDetail(ctx, id, scopeOf(su))
+	d, err := h.quality.SampleDetail(ctx, id, scopeOf(su))
 	if err != nil {
 		return err
 	}
@@ -342,7 +338,7 @@ func (h *reabstractionHandler) show(c echo.Context) error {
 	return render(c, http.StatusOK, views.ReabstractionSample(v))
 }
 
-func agreementRow(label string, a store.Agreement) views.AgreementRow {
+func agreementRow(label string, a quality.Agreement) views.AgreementRow {
 	return views.AgreementRow{Label: label, Compared: a.Compared, Agreeing: a.Agreeing, Rate: agreementText(a)}
 }
 
@@ -404,7 +400,7 @@ func (h *reabstractionHandler) blindView(c echo.Context, d *store.SampleCaseDeta
 		return v, h.blindIdentity(c, d, &v)
 	}
 	v.CaseURL = "/cases/" + idString(d.Case.Case.TumorID)
-	for _, r := range store.ReabstractionReasons {
+	for _, r := range quality.ReabstractionReasons {
 		v.Reasons = append(v.Reasons, views.Option{Code: r, Label: reasonLabels[r]})
 	}
 	for _, it := range d.Case.Items {
@@ -415,7 +411,7 @@ func (h *reabstractionHandler) blindView(c echo.Context, d *store.SampleCaseDeta
 }
 
 // saveCase takes the reviewer's blind values, checks each like the case form does, and has the
-// store compare them with the case. A case already done goes back to its comparison.
+// quality service compare them with the case. A case already done goes back to its comparison.
 func (h *reabstractionHandler) saveCase(c echo.Context) error {
 	if err := requireReviewerRole(c); err != nil {
 		return err
@@ -455,7 +451,7 @@ func (h *reabstractionHandler) saveCase(c echo.Context) error {
 		return render(c, http.StatusUnprocessableEntity, views.BlindCase(v))
 	}
 	su := currentUser(c)
-	_, err = h.store.SaveReabstraction(c.Request().Context(), store.ReabstractionSave{SampleID: d.Sample.ID, CaseID: d.Case.Case.ID,
+	_, err = h.quality.SaveBlind(c.Request().Context(), quality.ReabstractionSave{SampleID: d.Sample.ID, CaseID: d.Case.Case.ID,
 		Scope: scopeOf(su), ReviewerID: su.User.ID, Values: values, RemoteAddr: c.RealIP()})
 	if err != nil && !errors.Is(err, store.ErrConflict) { // a conflict: someone finished it first; show theirs
 		return err
@@ -493,7 +489,7 @@ func (h *reabstractionHandler) saveReasons(c echo.Context) error {
 		reasons[it.NaaccrID] = r
 	}
 	su := currentUser(c)
-	if err := h.store.SaveReabstractionReasons(c.Request().Context(), store.ReasonsSave{SampleID: d.Sample.ID, CaseID: d.Case.Case.ID,
+	if err := h.quality.SaveReasons(c.Request().Context(), store.ReasonsSave{SampleID: d.Sample.ID, CaseID: d.Case.Case.ID,
 		Scope: scopeOf(su), UserID: su.User.ID, Reasons: reasons, RemoteAddr: c.RealIP()}); err != nil {
 		return err
 	}

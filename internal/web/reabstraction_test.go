@@ -13,6 +13,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 )
@@ -130,7 +131,7 @@ func TestReabstractionBlindFormHidesOriginalsThenComparesAndTakesReasons(t *test
 		if sp.testid("discrepancy").Length() != 1 || sp.testid("chart-item").Find("rect").Length() != 4 {
 			t.Errorf("discrepancies %d, item bars %d", sp.testid("discrepancy").Length(), sp.testid("chart-item").Find("rect").Length())
 		}
-		r := rev.post(t, casePage+"/reasons", url.Values{"_csrf": {rev.csrf(t)}, "reason-laterality": {store.ReasonNoDiscrepancy}})
+		r := rev.post(t, casePage+"/reasons", url.Values{"_csrf": {rev.csrf(t)}, "reason-laterality": {quality.ReasonNoDiscrepancy}})
 		r.wantStatus(http.StatusSeeOther)
 		sp = rev.get(t, samplePath)
 		if got := sp.testid("overall-agreement").Find("strong").Text(); got != "100%" {

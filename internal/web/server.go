@@ -18,6 +18,7 @@ import (
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/schemas"
 	"github.com/cara-registry/cara/views"
@@ -41,6 +42,7 @@ type Store interface {
 	submissionStore
 	reabstractionStore
 	casework.Store
+	quality.Store
 	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
@@ -202,7 +204,7 @@ func New(d Deps) *echo.Echo {
 
 	// Blind re-abstraction and productivity (reviewers and administrators; the handlers refuse
 	// registrars with 403). :id is a sample of a facility in scope, :cid a case of that sample.
-	reab := &reabstractionHandler{store: d.Store, form: d.Form, cases: cases,
+	reab := &reabstractionHandler{store: d.Store, quality: quality.New(d.Store), form: d.Form, cases: cases,
 		siteGroups: d.SiteGroups, newRand: newSampleRandom, now: d.Now}
 	e.GET("/reabstraction", reab.list, guard...)
 	e.POST("/reabstraction", reab.create, guard...)

@@ -1,4 +1,4 @@
-package store_test
+package quality_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 )
@@ -113,7 +114,7 @@ func TestProductivityFiguresOfAHandBuiltHistory(t *testing.T) {
 
 		from := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
 		to := time.Date(2026, 10, 19, 0, 0, 0, 0, time.UTC)
-		p, err := s.Productivity(ctx, store.ProductivityQuery{Scope: store.FacilityScope(a.ID), From: from, To: to})
+		p, err := quality.New(s).Productivity(ctx, quality.ProductivityQuery{Scope: store.FacilityScope(a.ID), From: from, To: to})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,21 +157,21 @@ func TestProductivityFiguresOfAHandBuiltHistory(t *testing.T) {
 		}
 
 		// Facility B sees only its own registrar; the zero scope sees nothing.
-		pb, err := s.Productivity(ctx, store.ProductivityQuery{Scope: store.FacilityScope(b.ID), From: from, To: to})
+		pb, err := quality.New(s).Productivity(ctx, quality.ProductivityQuery{Scope: store.FacilityScope(b.ID), From: from, To: to})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(pb.Registrars) != 1 || pb.Registrars[0].UserID != regB.ID || pb.Total.Cases != 1 {
 			t.Errorf("facility B: %+v", pb.Registrars)
 		}
-		pz, err := s.Productivity(ctx, store.ProductivityQuery{From: from, To: to})
+		pz, err := quality.New(s).Productivity(ctx, quality.ProductivityQuery{From: from, To: to})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(pz.Registrars) != 0 || pz.Total.Cases != 0 || !math.IsNaN(pz.Total.MedianReviewDays) {
 			t.Errorf("zero scope saw %+v", pz.Total)
 		}
-		if _, err := s.Productivity(ctx, store.ProductivityQuery{Scope: store.AllFacilities, From: to, To: from}); err == nil {
+		if _, err := quality.New(s).Productivity(ctx, quality.ProductivityQuery{Scope: store.AllFacilities, From: to, To: from}); err == nil {
 			t.Error("a period that ends before it starts was accepted")
 		}
 	})
@@ -181,11 +182,11 @@ func TestMedianOfOddEvenAndNoValues(t *testing.T) {
 		in   []float64
 		want float64
 	}{{[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}, {[]float64{7}, 7}} {
-		if got := store.Median(c.in); got != c.want {
+		if got := quality.Median(c.in); got != c.want {
 			t.Errorf("Median(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
-	if !math.IsNaN(store.Median(nil)) {
+	if !math.IsNaN(quality.Median(nil)) {
 		t.Error("median of nothing is not NaN")
 	}
 }
@@ -195,7 +196,7 @@ func TestWeekStartIsMondayUTC(t *testing.T) {
 		"2026-10-05T00:00:00Z": "2026-10-05", "2026-10-11T23:59:59Z": "2026-10-05", "2026-10-12T08:00:00Z": "2026-10-12",
 	} {
 		tm, _ := time.Parse(time.RFC3339, in)
-		if got := store.WeekStart(tm).Format(time.DateOnly); got != want {
+		if got := quality.WeekStart(tm).Format(time.DateOnly); got != want {
 			t.Errorf("WeekStart(%s) = %s, want %s", in, got, want)
 		}
 	}

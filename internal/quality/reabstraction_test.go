@@ -1,4 +1,4 @@
-package store_test
+package quality_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 )
@@ -50,7 +51,7 @@ func newReabstractionFixture(t *testing.T, s *store.Store) *reabstractionFixture
 // sampleCases returns the tumor ids of a sample's cases, sorted.
 func sampleCases(t *testing.T, s *store.Store, id uint, sc store.Scope) []uint {
 	t.Helper()
-	d, err := s.ReabstractionSampleDetail(context.Background(), id, sc)
+	d, err := quality.New(s).SampleDetail(context.Background(), id, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,15 +68,15 @@ func TestReabstractionDrawByCountPercentRegistrarAndSite(t *testing.T) {
 		ctx := context.Background()
 		f := newReabstractionFixture(t, s)
 		scA := store.FacilityScope(f.a.ID)
-		draw := func(d store.SampleDraw) (*store.ReabstractionSample, error) {
+		draw := func(d quality.SampleDraw) (*store.ReabstractionSample, error) {
 			d.FacilityID, d.CreatedBy, d.Items = f.a.ID, f.rv.ID, []string{"primarySite", "laterality"}
 			if d.Scope.Facilities() == nil && !d.Scope.All() {
 				d.Scope = scA
 			}
 			d.Rand = rand.New(rand.NewPCG(7, 7))
-			return s.DrawReabstractionSample(ctx, d)
+			return quality.New(s).DrawSample(ctx, d)
 		}
-		mustDraw := func(d store.SampleDraw) []uint {
+		mustDraw := func(d quality.SampleDraw) []uint {
 			t.Helper()
 			sm, err := draw(d)
 			if err != nil {
@@ -84,7 +85,7 @@ func TestReabstractionDrawByCountPercentRegistrarAndSite(t *testing.T) {
 			return sampleCases(t, s, sm.ID, scA)
 		}
 
-		byCount := mustDraw(store.SampleDraw{Count: 3})
+		byCount := mustDraw(quality.SampleDraw{Count: 3})
 		if len(byCount) != 3 {
 			t.Fatalf("count 3 drew %v", byCount)
 		}
@@ -93,32 +94,32 @@ func TestReabstractionDrawByCountPercentRegistrarAndSite(t *testing.T) {
 				t.Errorf("drew case %d, which is not an approved case of A", id)
 			}
 		}
-		if again := mustDraw(store.SampleDraw{Count: 3}); !slices.Equal(again, byCount) {
+		if again := mustDraw(quality.SampleDraw{Count: 3}); !slices.Equal(again, byCount) {
 			t.Errorf("the same seed drew %v, then %v", byCount, again)
 		}
 		// 50% of 5 is 2.5: rounded up to 3. Over 100% of the cases is all of them.
-		if got := mustDraw(store.SampleDraw{Percent: 50}); len(got) != 3 {
+		if got := mustDraw(quality.SampleDraw{Percent: 50}); len(got) != 3 {
 			t.Errorf("50%% of 5 drew %d cases", len(got))
 		}
-		if got := mustDraw(store.SampleDraw{Count: 50}); !slices.Equal(got, f.approved) {
+		if got := mustDraw(quality.SampleDraw{Count: 50}); !slices.Equal(got, f.approved) {
 			t.Errorf("count 50 drew %v, want every approved case %v", got, f.approved)
 		}
-		if got := mustDraw(store.SampleDraw{Count: 5, AbstractorID: &f.reg2.ID}); !slices.Equal(got, []uint{f.approved[4]}) {
+		if got := mustDraw(quality.SampleDraw{Count: 5, AbstractorID: &f.reg2.ID}); !slices.Equal(got, []uint{f.approved[4]}) {
 			t.Errorf("reg2's cases: %v, want %v", got, f.approved[4:])
 		}
 		breast := []store.SiteRange{{From: "C500", To: "C509"}}
-		if got := mustDraw(store.SampleDraw{Count: 5, Sites: breast}); !slices.Equal(got, []uint{f.approved[2], f.approved[4]}) {
+		if got := mustDraw(quality.SampleDraw{Count: 5, Sites: breast}); !slices.Equal(got, []uint{f.approved[2], f.approved[4]}) {
 			t.Errorf("breast cases: %v", got)
 		}
-		if got := mustDraw(store.SampleDraw{Count: 5, Sites: breast, AbstractorID: &f.reg1.ID}); !slices.Equal(got, []uint{f.approved[2]}) {
+		if got := mustDraw(quality.SampleDraw{Count: 5, Sites: breast, AbstractorID: &f.reg1.ID}); !slices.Equal(got, []uint{f.approved[2]}) {
 			t.Errorf("reg1's breast cases: %v", got)
 		}
 		// The abstractor is recorded on each case.
-		sm, err := draw(store.SampleDraw{Count: 5, AbstractorID: &f.reg2.ID})
+		sm, err := draw(quality.SampleDraw{Count: 5, AbstractorID: &f.reg2.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := s.ReabstractionSampleDetail(ctx, sm.ID, scA)
+		d, err := quality.New(s).SampleDetail(ctx, sm.ID, scA)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,13 +127,13 @@ func TestReabstractionDrawByCountPercentRegistrarAndSite(t *testing.T) {
 			t.Errorf("case of reg2's sample: %+v", c)
 		}
 
-		if _, err := draw(store.SampleDraw{Count: 5, Sites: []store.SiteRange{{From: "C700", To: "C729"}}}); !errors.Is(err, store.ErrEmptySample) {
+		if _, err := draw(quality.SampleDraw{Count: 5, Sites: []store.SiteRange{{From: "C700", To: "C729"}}}); !errors.Is(err, quality.ErrEmptySample) {
 			t.Errorf("draw with no matching case: %v, want ErrEmptySample", err)
 		}
-		if _, err := draw(store.SampleDraw{Count: 2, Percent: 10}); err == nil {
+		if _, err := draw(quality.SampleDraw{Count: 2, Percent: 10}); err == nil {
 			t.Error("a draw with both a count and a percentage was accepted")
 		}
-		if _, err := draw(store.SampleDraw{Count: 2, Scope: store.FacilityScope(f.b.ID)}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := draw(quality.SampleDraw{Count: 2, Scope: store.FacilityScope(f.b.ID)}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("draw in facility A with B's scope: %v, want ErrNotFound", err)
 		}
 		var n int
@@ -148,12 +149,12 @@ func TestReabstractionSaveComparesValuesAndRatesCountReasons(t *testing.T) {
 		f := newReabstractionFixture(t, s)
 		scA := store.FacilityScope(f.a.ID)
 		items := []string{"primarySite", "laterality", "sexAssignedAtBirth"}
-		sm, err := s.DrawReabstractionSample(ctx, store.SampleDraw{FacilityID: f.a.ID, Scope: scA, Count: 5,
+		sm, err := quality.New(s).DrawSample(ctx, quality.SampleDraw{FacilityID: f.a.ID, Scope: scA, Count: 5,
 			AbstractorID: &f.reg1.ID, Items: items, CreatedBy: f.rv.ID, Rand: rand.New(rand.NewPCG(1, 2))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := s.ReabstractionSampleDetail(ctx, sm.ID, scA)
+		d, err := quality.New(s).SampleDetail(ctx, sm.ID, scA)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func TestReabstractionSaveComparesValuesAndRatesCountReasons(t *testing.T) {
 			t.Fatalf("open blind case: %+v, %v", cd, err)
 		}
 		// Laterality differs; the patient-level sex is compared too; spaces are trimmed.
-		got, err := s.SaveReabstraction(ctx, store.ReabstractionSave{SampleID: sm.ID, CaseID: first.Case.ID, Scope: scA,
+		got, err := quality.New(s).SaveBlind(ctx, quality.ReabstractionSave{SampleID: sm.ID, CaseID: first.Case.ID, Scope: scA,
 			ReviewerID: f.rv.ID, Values: map[string]string{"primarySite": " C341 ", "laterality": "2", "sexAssignedAtBirth": "2"}})
 		if err != nil {
 			t.Fatal(err)
@@ -184,19 +185,19 @@ func TestReabstractionSaveComparesValuesAndRatesCountReasons(t *testing.T) {
 				t.Errorf("item %d = %+v, want %+v", i, g, w)
 			}
 		}
-		if _, err := s.SaveReabstraction(ctx, store.ReabstractionSave{SampleID: sm.ID, CaseID: first.Case.ID, Scope: scA,
+		if _, err := quality.New(s).SaveBlind(ctx, quality.ReabstractionSave{SampleID: sm.ID, CaseID: first.Case.ID, Scope: scA,
 			ReviewerID: f.rv.ID, Values: map[string]string{"laterality": "1"}}); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("second save of a completed case: %v, want ErrConflict", err)
 		}
 		// The second case: everything blank but the site.
-		if _, err := s.SaveReabstraction(ctx, store.ReabstractionSave{SampleID: sm.ID, CaseID: second.Case.ID, Scope: scA,
+		if _, err := quality.New(s).SaveBlind(ctx, quality.ReabstractionSave{SampleID: sm.ID, CaseID: second.Case.ID, Scope: scA,
 			ReviewerID: f.rv.ID, Values: map[string]string{"primarySite": "C342"}}); err != nil {
 			t.Fatal(err)
 		}
 
-		rates := func() *store.SampleDetail {
+		rates := func() *quality.SampleDetail {
 			t.Helper()
-			d, err := s.ReabstractionSampleDetail(ctx, sm.ID, scA)
+			d, err := quality.New(s).SampleDetail(ctx, sm.ID, scA)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,8 +216,8 @@ func TestReabstractionSaveComparesValuesAndRatesCountReasons(t *testing.T) {
 		}
 
 		// A reason of "no discrepancy" counts as agreement; others do not; unknown codes are refused.
-		if err := s.SaveReabstractionReasons(ctx, store.ReasonsSave{SampleID: sm.ID, CaseID: first.Case.ID, Scope: scA,
-			UserID: f.rv.ID, Reasons: map[string]string{"laterality": store.ReasonNoDiscrepancy, "primarySite": store.ReasonAbstractor}}); err != nil {
+		if err := quality.New(s).SaveReasons(ctx, store.ReasonsSave{SampleID: sm.ID, CaseID: first.Case.ID, Scope: scA,
+			UserID: f.rv.ID, Reasons: map[string]string{"laterality": quality.ReasonNoDiscrepancy, "primarySite": quality.ReasonAbstractor}}); err != nil {
 			t.Fatal(err)
 		}
 		d = rates()
@@ -229,33 +230,33 @@ func TestReabstractionSaveComparesValuesAndRatesCountReasons(t *testing.T) {
 		if a := d.Summary.Agreement; a.Agreeing != 4 {
 			t.Errorf("agreement after the reason: %+v", a)
 		}
-		if err := s.SaveReabstractionReasons(ctx, store.ReasonsSave{SampleID: sm.ID, CaseID: first.Case.ID, Scope: scA,
+		if err := quality.New(s).SaveReasons(ctx, store.ReasonsSave{SampleID: sm.ID, CaseID: first.Case.ID, Scope: scA,
 			UserID: f.rv.ID, Reasons: map[string]string{"laterality": "typo"}}); err == nil {
 			t.Error("an unknown reason code was accepted")
 		}
 		// Reasons only on completed cases.
 		third := d.Cases[2]
-		if err := s.SaveReabstractionReasons(ctx, store.ReasonsSave{SampleID: sm.ID, CaseID: third.Case.ID, Scope: scA,
-			UserID: f.rv.ID, Reasons: map[string]string{"laterality": store.ReasonCodingRule}}); !errors.Is(err, store.ErrNotFound) {
+		if err := quality.New(s).SaveReasons(ctx, store.ReasonsSave{SampleID: sm.ID, CaseID: third.Case.ID, Scope: scA,
+			UserID: f.rv.ID, Reasons: map[string]string{"laterality": quality.ReasonCodingRule}}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("reasons on an open case: %v, want ErrNotFound", err)
 		}
 
 		// Scope: B sees no sample of A and cannot save into one.
 		scB := store.FacilityScope(f.b.ID)
-		if list, err := s.ReabstractionSamples(ctx, scB); err != nil || len(list) != 0 {
+		if list, err := quality.New(s).Samples(ctx, scB); err != nil || len(list) != 0 {
 			t.Errorf("B's list: %v, %v", list, err)
 		}
-		if _, err := s.ReabstractionSampleDetail(ctx, sm.ID, scB); !errors.Is(err, store.ErrNotFound) {
+		if _, err := quality.New(s).SampleDetail(ctx, sm.ID, scB); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("B opens A's sample: %v", err)
 		}
 		if _, err := s.ReabstractionCase(ctx, sm.ID, third.Case.ID, scB); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("B opens A's case: %v", err)
 		}
-		if _, err := s.SaveReabstraction(ctx, store.ReabstractionSave{SampleID: sm.ID, CaseID: third.Case.ID, Scope: scB,
+		if _, err := quality.New(s).SaveBlind(ctx, quality.ReabstractionSave{SampleID: sm.ID, CaseID: third.Case.ID, Scope: scB,
 			ReviewerID: f.rv.ID}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("B saves into A's case: %v", err)
 		}
-		list, err := s.ReabstractionSamples(ctx, scA)
+		list, err := quality.New(s).Samples(ctx, scA)
 		if err != nil || len(list) != 1 {
 			t.Fatalf("A's list: %v, %v", list, err)
 		}
