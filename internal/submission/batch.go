@@ -1,17 +1,11 @@
 package submission
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,61 +26,6 @@ type BatchStore interface {
 	EachPendingPatient(ctx context.Context, f store.PendingFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 	BeginSubmission(ctx context.Context, facilityID uint) (*store.SubmissionTx, error)
 }
-
-// Formats are the NAACCR versions a batch can be written in: the stored version (260) and the
-// older ones a registry may still take, with the translators to them.
-type Formats struct {
-	stored      *naaccr.Dictionary
-	targets     map[string]*naaccr.Dictionary
-	translators map[string]*naaccr.Translator
-}
-
-// BatchVersions are the versions offered for a batch, newest (the default) first.
-var BatchVersions = []string{"260", "250"}
-
-// LoadFormats loads the base dictionaries of BatchVersions and the translation rules from the
-// schemas file system.
-func LoadFormats(fsys fs.FS) (*Formats, error) {
-	reg, err := naaccr.LoadRegistry(fsys)
-	if err != nil {
-		return nil, fmt.Errorf("submission: formats: %w", err)
-	}
-	stored, ok := reg.Lookup(naaccr.BaseDictionaryURI(naaccr.CurrentVersion))
-	if !ok {
-		return nil, fmt.Errorf("submission: formats: no dictionary of version %s", naaccr.CurrentVersion)
-	}
-	rules, err := naaccr.LoadTranslations(fsys)
-	if err != nil {
-		return nil, fmt.Errorf("submission: formats: %w", err)
-	}
-	from, err := naaccr.NewSchema(stored)
-	if err != nil {
-		return nil, fmt.Errorf("submission: formats: %w", err)
-	}
-	f := &Formats{stored: stored, targets: map[string]*naaccr.Dictionary{}, translators: map[string]*naaccr.Translator{}}
-	for _, v := range BatchVersions {
-		d, ok := reg.Lookup(naaccr.BaseDictionaryURI(v))
-		if !ok {
-			return nil, fmt.Errorf("submission: formats: no dictionary of version %s", v)
-		}
-		f.targets[v] = d
-		if d == stored {
-			continue
-		}
-		to, err := naaccr.NewSchema(d)
-		if err != nil {
-			return nil, fmt.Errorf("submission: formats: %w", err)
-		}
-		if f.translators[v], err = rules.NewTranslator(from, to); err != nil {
-			return nil, fmt.Errorf("submission: formats: translate to %s: %w", v, err)
-		}
-	}
-	return f, nil
-}
-
-// RecordTypes are the NAACCR record types a batch may be written as: A (everything), then
-// I (incidence), C (confidential) and M (modified), which carry only their own items.
-var RecordTypes = []string{"A", "I", "C", "M"}
 
 // BatchOptions say which cases a batch takes and how its file is written.
 type BatchOptions struct {
@@ -612,57 +551,4 @@ func splitResults(rs []edits.Result, tumors int) []tumorResults {
 		}
 	}
 	return out
-}
-
-// batchFile is the writing end of a batch file: optionally gzip, then a buffer, with a SHA-256
-// and a byte count of what reaches the disk.
-type batchFile struct {
-	dst  io.Writer
-	gz   *gzip.Writer
-	bw   *bufio.Writer
-	hash hash.Hash
-	size int64
-}
-
-func newBatchFile(f *os.File, gz bool) *batchFile {
-	b := &batchFile{hash: sha256.New()}
-	b.bw = bufio.NewWriterSize(io.MultiWriter(f, b.hash), 256<<10)
-	b.dst = writerFunc(func(p []byte) (int, error) {
-		n, err := b.bw.Write(p)
-		b.size += int64(n)
-		return n, err
-	})
-	if gz {
-		b.gz = gzip.NewWriter(b.dst) // no name or time in the header
-		b.dst = b.gz
-	}
-	return b
-}
-
-func (b *batchFile) close() error {
-	if b.gz != nil {
-		if err := b.gz.Close(); err != nil {
-			return err
-		}
-	}
-	return b.bw.Flush()
-}
-
-type writerFunc func(p []byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-// FileSHA256 hashes a file, to check a stored batch file before it is served again.
-func FileSHA256(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -1,4 +1,3 @@
-// Package submission turns stored cases into NAACCR XML submission files.
 package submission
 
 import (
