@@ -12,7 +12,17 @@ type SubmissionsView struct {
 	Pending, Corrections int64
 	Error                string              // why the last create did not make a batch
 	Held                 []SubmissionCaseRow // cases held back by the last create that made no batch
+	Preview              *SubmissionPreview  // what the batch of Form would send, to confirm
 	History              []SubmissionRow
+}
+
+// SubmissionPreview is what a batch would send and hold back, before anything is written.
+type SubmissionPreview struct {
+	Facility               string
+	Patients, Tumors       int // sent
+	HeldCount, WarnedCount int
+	Held                   []SubmissionCaseRow // the first cases held back, with their failures
+	Cases                  string              // the previewed cases, posted with the confirmation
 }
 
 // SubmissionForm is what the create form posts.

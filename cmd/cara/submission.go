@@ -44,6 +44,7 @@ func cmdSubmissionCreate(ctx context.Context, e env, args []string, stdout io.Wr
 	correction := fs.Bool("correction", false, "resend cases approved again after an earlier batch")
 	gz := fs.Bool("gzip", false, "gzip-compress the file (implied by --out ending in .gz)")
 	out := fs.String("out", "", "also copy the batch file here")
+	dryRun := fs.Bool("dry-run", false, "run the pre-flight and print what would be sent and held back; write and record nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -69,10 +70,21 @@ func cmdSubmissionCreate(ctx context.Context, e env, args []string, stdout io.Wr
 	}
 	dir := e.submissionDir()
 	b := &submission.Batcher{Store: a.store, Edits: set, Formats: formats, Dir: dir, Now: e.Now}
-	res, err := b.Create(ctx, submission.BatchOptions{
+	opt := submission.BatchOptions{
 		FacilityID: fac.ID, Scope: store.AllFacilities, From: *from, To: *to, Version: *version,
 		RecordType: *recordType, Gzip: *gz, Correction: *correction,
-	})
+	}
+	if *dryRun {
+		res, err := b.Preview(ctx, opt)
+		if err != nil {
+			return err
+		}
+		printHeld(stdout, res)
+		fmt.Fprintf(stdout, "dry run for facility %s: %d tumors of %d patients would be sent, %d of them with warnings; %d case(s) held back; nothing was written\n",
+			fac.Code, res.Tumors, res.Patients, res.WarnedCount, res.HeldCount)
+		return nil
+	}
+	res, err := b.Create(ctx, opt)
 	if res != nil {
 		printHeld(stdout, res)
 	}

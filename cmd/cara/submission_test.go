@@ -47,7 +47,20 @@ func TestSubmissionCreateRecordsBatchCopiesFileAndListsIt(t *testing.T) {
 			}
 		}
 		e.SubmissionDir = filepath.Join(t.TempDir(), "subs")
-		out, err := runCmd(t, e, "", "submission", "create", "--facility", "F1", "--out", "batch.xml.gz")
+		// A dry run prints the preview and writes nothing.
+		out, err := runCmd(t, e, "", "submission", "create", "--facility", "F1", "--dry-run")
+		if err != nil {
+			t.Fatalf("submission create --dry-run: %v\n%s", err, out)
+		}
+		for _, want := range []string{"2 tumors of 2 patients would be sent", "1 case(s) held back", "MR000003", "Primary Site", "nothing was written"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("dry run output lacks %q:\n%s", want, out)
+			}
+		}
+		if files, _ := os.ReadDir(e.SubmissionDir); len(files) != 0 {
+			t.Errorf("a dry run left %d files in the submission directory", len(files))
+		}
+		out, err = runCmd(t, e, "", "submission", "create", "--facility", "F1", "--out", "batch.xml.gz")
 		if err != nil {
 			t.Fatalf("submission create: %v\n%s", err, out)
 		}

@@ -1,7 +1,9 @@
 package submission
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -9,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +43,9 @@ type BatchOptions struct {
 	// Correction takes the approved cases sent in an earlier batch (reopened, changed and
 	// approved again) instead of those never sent.
 	Correction bool
+	// Expect is the Cases of a preview (Batcher.Preview) the user confirmed: the batch is made
+	// only if its cases are still exactly those, else ErrPreviewChanged. Empty: no preview.
+	Expect     string
 	UserID     *uint // nil for a command-line job
 	RemoteAddr string
 }
@@ -90,6 +96,9 @@ type BatchResult struct {
 	// Translation says which values could not be carried into an older version's file.
 	Translation naaccr.TranslateReport
 	Timing      BatchTiming
+	// Cases names the cases the batch took (sent and held, each at its version), for a
+	// confirmation: see BatchOptions.Expect.
+	Cases string
 }
 
 // BatchTiming is where a batch's time went, for speed measurements. The phases may overlap (they
@@ -112,6 +121,11 @@ func (t *BatchTiming) Add(o BatchTiming) {
 // ErrNothingToSubmit: no case was pending, or every pending case was held back.
 var ErrNothingToSubmit = errors.New("no case could be submitted")
 
+// ErrPreviewChanged: the cases pending are no longer those of the confirmed preview (a case was
+// approved, reopened, changed or sent meanwhile). It is a store.ErrConflict, as a case changed
+// while a batch is written is.
+var ErrPreviewChanged = fmt.Errorf("the pending cases changed since the preview: preview the batch again: %w", store.ErrConflict)
+
 // Batcher makes submission batches.
 type Batcher struct {
 	Store   BatchStore
@@ -132,33 +146,12 @@ type Batcher struct {
 // name. A failure anywhere (a cancelled context included) leaves no batch, no case marked and no
 // file.
 func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, error) {
-	if opt.Version == "" {
-		opt.Version = naaccr.CurrentVersion
-	}
-	if opt.RecordType == "" {
-		opt.RecordType = "A"
-	}
-	target, ok := b.Formats.targets[opt.Version]
-	if !ok {
-		return nil, fmt.Errorf("submission: NAACCR version %s: a batch is written in version %s", excerpt.Quote(opt.Version), strings.Join(BatchVersions, " or "))
-	}
-	if !slices.Contains(RecordTypes, opt.RecordType) {
-		return nil, fmt.Errorf("submission: record type %s: use %s", excerpt.Quote(opt.RecordType), strings.Join(RecordTypes, ", "))
-	}
-	for name, v := range map[string]string{"from": opt.From, "to": opt.To} {
-		if v != "" && !naaccr.IsDate(v) {
-			return nil, fmt.Errorf("submission: diagnosis date %s %s is not a date (CCYYMMDD, CCYYMM or CCYY)", name, excerpt.Quote(v))
-		}
+	fac, target, err := b.checkOptions(ctx, &opt)
+	if err != nil {
+		return nil, err
 	}
 	if b.Dir == "" {
 		return nil, errors.New("submission: no submission directory is configured (CARA_SUBMISSION_DIR)")
-	}
-	if !opt.Scope.Contains(opt.FacilityID) {
-		return nil, fmt.Errorf("submission: facility %d: %w", opt.FacilityID, store.ErrNotFound)
-	}
-	fac, err := b.Store.FacilityByID(ctx, opt.FacilityID)
-	if err != nil {
-		return nil, fmt.Errorf("submission: %w", err)
 	}
 	now := time.Now
 	if b.Now != nil {
@@ -229,6 +222,10 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	if err != nil {
 		return res, fmt.Errorf("submission: facility %s: %w", fac.Code, err)
 	}
+	res.Cases = casesDigest(linked)
+	if opt.Expect != "" && res.Cases != opt.Expect {
+		return res, fmt.Errorf("submission: facility %s: %w", fac.Code, ErrPreviewChanged)
+	}
 	if err := xw.Close(); err != nil {
 		return res, fmt.Errorf("submission: %w", err)
 	}
@@ -298,6 +295,76 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	}
 }
 
+// checkOptions fills in the defaults of opt and refuses options a batch cannot be made with,
+// naming the option; it returns the facility and the dictionary the file is written in.
+func (b *Batcher) checkOptions(ctx context.Context, opt *BatchOptions) (*store.Facility, *naaccr.Dictionary, error) {
+	if opt.Version == "" {
+		opt.Version = naaccr.CurrentVersion
+	}
+	if opt.RecordType == "" {
+		opt.RecordType = "A"
+	}
+	target, ok := b.Formats.targets[opt.Version]
+	if !ok {
+		return nil, nil, fmt.Errorf("submission: NAACCR version %s: a batch is written in version %s", excerpt.Quote(opt.Version), strings.Join(BatchVersions, " or "))
+	}
+	if !slices.Contains(RecordTypes, opt.RecordType) {
+		return nil, nil, fmt.Errorf("submission: record type %s: use %s", excerpt.Quote(opt.RecordType), strings.Join(RecordTypes, ", "))
+	}
+	for name, v := range map[string]string{"from": opt.From, "to": opt.To} {
+		if v != "" && !naaccr.IsDate(v) {
+			return nil, nil, fmt.Errorf("submission: diagnosis date %s %s is not a date (CCYYMMDD, CCYYMM or CCYY)", name, excerpt.Quote(v))
+		}
+	}
+	if !opt.Scope.Contains(opt.FacilityID) {
+		return nil, nil, fmt.Errorf("submission: facility %d: %w", opt.FacilityID, store.ErrNotFound)
+	}
+	fac, err := b.Store.FacilityByID(ctx, opt.FacilityID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("submission: %w", err)
+	}
+	return fac, target, nil
+}
+
+// Preview runs a batch's pre-flight without writing or recording anything: what Create would
+// send and hold back now, with Cases for the confirmation (BatchOptions.Expect). No case is
+// marked and no file is written; ErrNothingToSubmit is not an error here (the result says it).
+func (b *Batcher) Preview(ctx context.Context, opt BatchOptions) (*BatchResult, error) {
+	fac, _, err := b.checkOptions(ctx, &opt)
+	if err != nil {
+		return nil, err
+	}
+	res := &BatchResult{}
+	filter := store.PendingFilter{FacilityID: opt.FacilityID, Scope: opt.Scope, Correction: opt.Correction,
+		DiagnosedFrom: opt.From, DiagnosedTo: opt.To}
+	var linked []store.SubmissionTumor
+	err = b.pipeline(ctx, filter, nil, res, &linked, func(c *checkedPatient) error {
+		if len(c.send) > 0 {
+			res.Patients++
+			res.Tumors += len(c.send)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("submission: preview facility %s: %w", fac.Code, err)
+	}
+	res.Cases = casesDigest(linked)
+	return res, nil
+}
+
+// casesDigest names the cases a batch took, each with its version and whether it was held:
+// their count, then the SHA-256 of a line "tumor id:version:held" each, in tumor id order. A
+// case approved, changed, reopened or sent since changes it.
+func casesDigest(links []store.SubmissionTumor) string {
+	sorted := slices.Clone(links)
+	slices.SortFunc(sorted, func(a, b store.SubmissionTumor) int { return cmp.Compare(a.TumorID, b.TumorID) })
+	h := sha256.New()
+	for _, l := range sorted {
+		fmt.Fprintf(h, "%d:%d:%t\n", l.TumorID, l.TumorVersion, l.Held)
+	}
+	return strconv.Itoa(len(sorted)) + "-" + hex.EncodeToString(h.Sum(nil))
+}
+
 // readPatient is a patient with its pending cases, as read from the store.
 type readPatient struct {
 	p      *store.Patient
@@ -325,7 +392,8 @@ const recordChunk = 2000
 
 // pipeline reads the pending cases, runs the edits and calls write for each patient, in
 // patient order, with four stages running at once: reading and decoding the cases (the
-// store), the edits, recording the checked cases in rec, and write (the caller's goroutine).
+// store), the edits, recording the checked cases in rec (nothing when rec is nil: a preview),
+// and write (the caller's goroutine).
 // The edits stage appends every case's link to linked and counts the held and warned cases in
 // res; write's own fields of res are not touched by the other stages. The first error stops
 // every stage and is returned.
@@ -346,6 +414,10 @@ func (b *Batcher) pipeline(ctx context.Context, filter store.PendingFilter, rec 
 		defer wg.Done()
 		var pending []store.SubmissionTumor
 		flush := func() error {
+			if rec == nil { // a preview records nothing
+				pending = pending[:0]
+				return nil
+			}
 			err := rec.AddCases(pending)
 			pending = pending[:0]
 			return err

@@ -123,8 +123,7 @@ func TestEveryActionIsAudited(t *testing.T) {
 				return wantEvent{audit.ReabstractionSave, "reabstraction_case", cid, revA, local, `"items":1`}
 			}},
 			{"submission create", func(t *testing.T) wantEvent {
-				p := reg.post(t, "/submissions", url.Values{"_csrf": {reg.csrf(t)}, "facility": {idString(f.facA)}, "range": {"all"},
-					"version": {"260"}, "record_type": {"A"}})
+				p := createBatch(t, reg, map[string]string{"facility": idString(f.facA), "version": "260", "record_type": "A"})
 				p.wantStatus(http.StatusSeeOther)
 				batchPath = strings.SplitN(p.location(), "?", 2)[0]
 				return wantEvent{audit.SubmissionCreate, "submission", strings.TrimPrefix(batchPath, "/submissions/"), regA, local, ""}

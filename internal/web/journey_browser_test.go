@@ -294,9 +294,11 @@ func TestBrowserWholeJourney(t *testing.T) {
 		chromedp.Click(testid("range-dates")),
 		chromedp.SendKeys(testid("submission-from"), "20250101"),
 		chromedp.SendKeys(testid("submission-to"), "20251231"),
-		chromedp.Click(testid("create-submission")),
-		chromedp.WaitVisible(testid("submission-created")),
+		chromedp.Click(testid("preview-submission")),
+		chromedp.WaitVisible(testid("submission-preview")),
 	)
+	wantText(rita, testid("preview-counts"), "1 tumor(s) of 1 patient(s) will be sent")
+	rita.run("confirm the batch", chromedp.Click(testid("confirm-submission")), chromedp.WaitVisible(testid("submission-created")))
 	wantText(rita, testid("submission-created"), "1 case(s) are now submitted")
 	wantText(rita, testid("submission-counts"), "1 patients, 1 tumors")
 	fileName, sum := rita.text(testid("submission-file")), rita.text(testid("submission-sha256"))

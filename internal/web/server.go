@@ -166,6 +166,7 @@ func New(d Deps) *echo.Echo {
 	subs := newSubmissionHandler(d.Store, d.Edits, d.SubmissionDir, d.Now, d.Logger)
 	e.GET("/submissions", subs.index, guard...)
 	e.POST("/submissions", subs.create, guard...)
+	e.POST("/submissions/preview", subs.preview, guard...)
 	e.GET("/submissions/:id", subs.show, guard...)
 	e.GET("/submissions/:id/download", subs.download, guard...)
 

@@ -172,15 +172,11 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// create runs the pre-flight and writes the batch, synchronously (a hospital's batch takes
-// seconds), then shows it. When nothing could be sent, the page comes back with the reason and
-// the cases held back.
-func (h *submissionHandler) create(c echo.Context) error {
-	if err := h.ready(c); err != nil {
-		return err
-	}
+// batchForm reads the create form into the batch's options; a refusal (a missing choice) is
+// rendered and returned as done.
+func (h *submissionHandler) batchForm(c echo.Context) (form views.SubmissionForm, fac *store.Facility, opt submission.BatchOptions, done error) {
 	su := currentUser(c)
-	form := views.SubmissionForm{
+	form = views.SubmissionForm{
 		FacilityID: c.FormValue("facility"), Range: c.FormValue("range"),
 		From: strings.TrimSpace(c.FormValue("from")), To: strings.TrimSpace(c.FormValue("to")),
 		Version: c.FormValue("version"), RecordType: c.FormValue("record_type"),
@@ -188,27 +184,98 @@ func (h *submissionHandler) create(c echo.Context) error {
 	}
 	facs, err := h.offered(c)
 	if err != nil {
-		return err
+		return form, nil, opt, err
 	}
 	if strings.TrimSpace(form.FacilityID) == "" {
-		return h.refuse(c, form, http.StatusUnprocessableEntity, "Choose the facility whose cases to submit.", nil)
+		return form, nil, opt, h.refuse(c, form, http.StatusUnprocessableEntity, "Choose the facility whose cases to submit.", nil)
 	}
-	fac := facilityIn(facs, form.FacilityID)
+	fac = facilityIn(facs, form.FacilityID)
 	if fac == nil {
-		return echo.NewHTTPError(http.StatusNotFound, "No such facility among yours.")
+		return form, nil, opt, echo.NewHTTPError(http.StatusNotFound, "No such facility among yours.")
 	}
-	opt := submission.BatchOptions{
+	opt = submission.BatchOptions{
 		FacilityID: fac.ID, Scope: scopeOf(su), Version: form.Version, RecordType: form.RecordType,
 		Gzip: form.Gzip, Correction: form.Correction, UserID: &su.User.ID, RemoteAddr: c.RealIP(),
 	}
 	if form.Range == "range" {
 		opt.From, opt.To = form.From, form.To
 		if opt.From == "" && opt.To == "" {
-			return h.refuse(c, form, http.StatusUnprocessableEntity, "Give the first or the last date of diagnosis of the range (CCYYMMDD), or choose all pending cases.", nil)
+			return form, nil, opt, h.refuse(c, form, http.StatusUnprocessableEntity, "Give the first or the last date of diagnosis of the range (CCYYMMDD), or choose all pending cases.", nil)
 		}
+	}
+	return form, fac, opt, nil
+}
+
+// preview runs the pre-flight without writing anything and shows what the batch would send and
+// hold back, with a confirmation that creates exactly that batch. When nothing could be sent,
+// the page says why and lists the cases held back, as a refused batch did.
+func (h *submissionHandler) preview(c echo.Context) error {
+	if err := h.ready(c); err != nil {
+		return err
+	}
+	form, fac, opt, done := h.batchForm(c)
+	if fac == nil {
+		return done
+	}
+	return h.showPreview(c, form, fac, opt, http.StatusOK, "")
+}
+
+// showPreview runs the preview of opt and renders it; msg (with status) says why a
+// confirmation made no batch.
+func (h *submissionHandler) showPreview(c echo.Context, form views.SubmissionForm, fac *store.Facility, opt submission.BatchOptions, status int, msg string) error {
+	res, err := h.batcher.Preview(c.Request().Context(), opt)
+	switch {
+	case err != nil && isOptionError(err):
+		return h.refuse(c, form, http.StatusUnprocessableEntity, "No batch can be created: "+strings.TrimPrefix(err.Error(), "submission: ")+".", nil)
+	case err != nil:
+		return err
+	}
+	if res.Tumors == 0 {
+		reason := fmt.Sprintf("No batch can be created: %s has no approved case to send in this selection.", fac.Name)
+		if res.HeldCount > 0 {
+			reason = fmt.Sprintf("No batch can be created: all %d pending case(s) of %s fail error-severity edits and are held back. Correct them and try again.", res.HeldCount, fac.Name)
+		}
+		if msg != "" {
+			reason = msg + " " + reason
+		}
+		return h.refuse(c, form, http.StatusUnprocessableEntity, reason, caseRows(res.Held))
+	}
+	v, err := h.page(c, form)
+	if err != nil {
+		return err
+	}
+	v.Error = msg
+	v.Preview = &views.SubmissionPreview{Facility: fac.Name + " (" + fac.Code + ")", Patients: res.Patients, Tumors: res.Tumors,
+		HeldCount: res.HeldCount, WarnedCount: res.WarnedCount, Held: caseRows(res.Held), Cases: res.Cases}
+	return render(c, status, views.Submissions(v))
+}
+
+// create writes the batch the user confirmed after its preview, synchronously (a hospital's
+// batch takes seconds), then shows it. Without a preview's cases it shows the preview instead:
+// no file is written unconfirmed. When the cases changed since the preview, nothing is written
+// and the page shows the new preview to confirm again.
+func (h *submissionHandler) create(c echo.Context) error {
+	if err := h.ready(c); err != nil {
+		return err
+	}
+	form, fac, opt, done := h.batchForm(c)
+	if fac == nil {
+		return done
+	}
+	opt.Expect = c.FormValue("cases")
+	if opt.Expect == "" {
+		return h.showPreview(c, form, fac, opt, http.StatusOK, "")
 	}
 	res, err := h.batcher.Create(c.Request().Context(), opt)
 	switch {
+	case errors.Is(err, submission.ErrPreviewChanged):
+		previewed, _, _ := strings.Cut(opt.Expect, "-")
+		now := "?"
+		if res != nil {
+			now, _, _ = strings.Cut(res.Cases, "-")
+		}
+		msg := fmt.Sprintf("No batch was created: the pending cases of %s changed since the preview (%s case(s) then, %s now, or one of them was changed). Check the new preview below and confirm again.", fac.Name, previewed, now)
+		return h.showPreview(c, form, fac, opt, http.StatusConflict, msg)
 	case errors.Is(err, submission.ErrNothingToSubmit):
 		msg := fmt.Sprintf("No batch was created: %s has no approved case to send in this selection.", fac.Name)
 		if res != nil && res.HeldCount > 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 )
@@ -43,7 +44,8 @@ func createAndDownloadBatch(t *testing.T, tab context.Context, f *fixture) brows
 	if got := text(testid("pending-count")); !strings.Contains(got, "1 approved case(s)") {
 		t.Fatalf("pending count %q, want 1 approved case", got)
 	}
-	run("create the batch", chromedp.Click(testid("create-submission")), chromedp.WaitVisible(testid("submission-created")))
+	run("preview the batch", chromedp.Click(testid("preview-submission")), chromedp.WaitVisible(testid("submission-preview")))
+	run("confirm the batch", chromedp.Click(testid("confirm-submission")), chromedp.WaitVisible(testid("submission-created")))
 	b := browserBatch{FileName: text(testid("submission-file")), SHA256: text(testid("submission-sha256"))}
 	if !strings.HasSuffix(b.FileName, "_001.xml") || len(b.SHA256) != 64 {
 		t.Fatalf("batch page shows file %q, sha256 %q", b.FileName, b.SHA256)
@@ -90,5 +92,70 @@ func TestBrowserCreatesAndDownloadsSubmissionBatch(t *testing.T) {
 	}
 	if got := f.loadCase(t, f.approvedA).Tumor.Status; got != "submitted" {
 		t.Errorf("approved case is %s after the batch", got)
+	}
+}
+
+// TestBrowserSubmissionFormPreviewsAndConfirms: the batch form keeps its names in one column and
+// its fields, notes and boxes in the other, with a button its own size; it previews the batch
+// (what will be sent, what is held back and why) without writing it, and the confirmation
+// creates it.
+func TestBrowserSubmissionFormPreviewsAndConfirms(t *testing.T) {
+	t.Parallel()
+	f, _ := withSubmissionDir(t, newFixture(t, storetest.New(t, store.DialectSQLite)))
+	walkTo(t, f, f.caseA, abstract.StatusApproved)
+	if _, err := f.store.DB().ExecContext(context.Background(), `UPDATE tumor_items SET items = REPLACE(items, '"C619"', '"C999"') WHERE tumor_id = ?`, f.approvedA); err != nil {
+		t.Fatal(err)
+	}
+	tab := startBrowser(t, 60*time.Second, 1280, 900)
+	bt := newBrowserTab(t, tab, "cara-submission-preview-failure.png")
+	bt.run("sign in",
+		chromedp.Navigate(f.server.URL+"/login"),
+		chromedp.WaitVisible(testid("login-form")),
+		chromedp.SendKeys(css("#username"), registrarA),
+		chromedp.SendKeys(css("#password"), testPassword), chromedp.SendKeys(css("#password"), kb.Enter),
+		chromedp.WaitVisible(testid("worklist-row")),
+	)
+	bt.run("open Submissions", chromedp.Click(testid("nav-submissions")), chromedp.WaitVisible(testid("submission-form")))
+	bt.screenshot("submission-form.png")
+	// Left edges and widths, in CSS pixels, of what must line up.
+	geo, err := chromedp.Run(tab, chromedp.Evaluate[map[string]float64](`(() => {
+		const r = sel => document.querySelector(sel).getBoundingClientRect();
+		const q = id => '[data-testid="' + id + '"]';
+		return {
+			label: r('label[for="facility"]').left, select: r(q("submission-facility")).left,
+			pending: r(q("pending-count")).left, gzip: r(q("submission-gzip")).left,
+			button: r(q("submission-form") + " button").left, buttonWidth: r(q("submission-form") + " button").width,
+			form: r(q("submission-form")).width,
+		};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"pending", "gzip", "button"} {
+		if geo[k] < geo["select"]-1 {
+			t.Errorf("%s starts at %.0fpx, left of the fields' column (%.0fpx; names at %.0fpx)", k, geo[k], geo["select"], geo["label"])
+		}
+	}
+	if geo["buttonWidth"] > 250 {
+		t.Errorf("the button is %.0fpx wide (the form %.0fpx): a block, not a button", geo["buttonWidth"], geo["form"])
+	}
+
+	bt.run("preview the batch", chromedp.Click(testid("preview-submission")), chromedp.WaitVisible(testid("submission-preview")))
+	bt.screenshot("submission-preview.png")
+	if got := bt.text(testid("preview-counts")); !strings.Contains(got, "1 tumor(s) of 1 patient(s) will be sent") || !strings.Contains(got, "1 case(s) will be held back") {
+		t.Errorf("preview counts %q", got)
+	}
+	if got := bt.text(testid("preview-held")); !strings.Contains(got, "C999") {
+		t.Errorf("preview's held cases %q do not show the failure", got)
+	}
+	if got := bt.text(testid("no-submissions")); got == "" {
+		t.Error("a batch is listed after the preview")
+	}
+	if got := f.loadCase(t, f.caseA).Tumor.Status; got != "approved" {
+		t.Errorf("previewed case is %s before the confirmation", got)
+	}
+	bt.run("confirm the batch", chromedp.Click(testid("confirm-submission")), chromedp.WaitVisible(testid("submission-created")))
+	if got := bt.text(testid("submission-created")); !strings.Contains(got, "1 case(s) are now submitted") {
+		t.Errorf("created %q", got)
 	}
 }

@@ -38,8 +38,20 @@ func withSubmissionDir(t testing.TB, f *fixture) (*fixture, string) {
 	return &g, dir
 }
 
-// createBatch posts the create form as the page offers it, with overrides.
+// createBatch posts the create form as the page offers it, with overrides, to its preview, then
+// confirms the preview as its page offers it. A preview that offers no confirmation (nothing to
+// send, a refused option) is returned as it is.
 func createBatch(t testing.TB, c *client, set map[string]string) *page {
+	t.Helper()
+	p := previewBatch(t, c, set)
+	if p.status != http.StatusOK || p.testid("submission-confirm").Length() != 1 {
+		return p
+	}
+	return c.post(t, "/submissions", formValues(p.testid("submission-confirm")))
+}
+
+// previewBatch posts the create form as the page offers it, with overrides, to its preview.
+func previewBatch(t testing.TB, c *client, set map[string]string) *page {
 	t.Helper()
 	p := c.get(t, "/submissions")
 	p.wantStatus(http.StatusOK)
@@ -50,7 +62,7 @@ func createBatch(t testing.TB, c *client, set map[string]string) *page {
 	for k, v := range set {
 		vals.Set(k, v)
 	}
-	return c.post(t, "/submissions", vals)
+	return c.post(t, "/submissions/preview", vals)
 }
 
 func TestSubmissionCreateShowDownloadAndScope(t *testing.T) {
@@ -199,5 +211,82 @@ func TestSubmissionPageShowsTheTranslationOfAnOlderVersion(t *testing.T) {
 	p.wantStatus(http.StatusOK)
 	if p.testid("submission-translation").Length() != 0 {
 		t.Errorf("a 260 batch shows a translation report")
+	}
+}
+
+// TestSubmissionPreviewWritesNothingAndConfirmTakesThePreviewedCases: the create form shows a
+// preview (counts, the cases held back with their failures) and writes nothing; a post without
+// a preview's cases shows the preview too; confirming creates the batch, unless the pending cases
+// changed since the preview, which is refused with the new preview to confirm again.
+func TestSubmissionPreviewWritesNothingAndConfirmTakesThePreviewedCases(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f, dir := withSubmissionDir(t, newFixture(t, s))
+	ctx := context.Background()
+	walkTo(t, f, f.caseA, abstract.StatusApproved)
+	// The fixture's approved case fails an error edit behind the workflow's back: held.
+	if _, err := s.DB().ExecContext(ctx, `UPDATE tumor_items SET items = REPLACE(items, '"C619"', '"C999"') WHERE tumor_id = ?`, f.approvedA); err != nil {
+		t.Fatal(err)
+	}
+	reg := f.signIn(t, registrarA)
+	nothingWritten := func(when string) {
+		t.Helper()
+		if reg.get(t, "/submissions").testid("no-submissions").Length() != 1 {
+			t.Errorf("%s: a batch is listed", when)
+		}
+		if files, _ := os.ReadDir(dir); len(files) != 0 {
+			t.Errorf("%s: %d files in the submission directory", when, len(files))
+		}
+		for _, id := range []uint{f.caseA, f.approvedA} {
+			if got := f.loadCase(t, id).Tumor.Status; got != "approved" {
+				t.Errorf("%s: case %d is %s", when, id, got)
+			}
+		}
+	}
+
+	p := previewBatch(t, reg, nil)
+	p.wantStatus(http.StatusOK)
+	if got := p.testid("preview-counts").Text(); !strings.Contains(got, "1 tumor(s) of 1 patient(s) will be sent") || !strings.Contains(got, "1 case(s) will be held back") {
+		t.Errorf("preview counts %q", got)
+	}
+	held := p.testid("preview-held")
+	if link, _ := held.Find(`[data-testid="submission-case-link"]`).Attr("href"); link != casePath(f.approvedA) || !strings.Contains(held.Text(), "C999") {
+		t.Errorf("preview's held case %q, list %q", link, held.Text())
+	}
+	if p.testid("confirm-submission").Length() != 1 {
+		t.Fatal("the preview offers no confirmation")
+	}
+	confirm := formValues(p.testid("submission-confirm"))
+	nothingWritten("after the preview")
+
+	// The create form's own post (no preview's cases) is a preview, not a batch.
+	vals := formValues(reg.get(t, "/submissions").testid("submission-form"))
+	vals.Del("gzip")
+	vals.Del("correction")
+	vals.Set("range", "all")
+	p = reg.post(t, "/submissions", vals)
+	p.wantStatus(http.StatusOK)
+	if p.testid("submission-preview").Length() != 1 {
+		t.Errorf("an unconfirmed create shows no preview\n%s", excerpt(p.body))
+	}
+	nothingWritten("after an unconfirmed create")
+
+	// The held case is corrected meanwhile: the previewed batch is not the one that would be made.
+	if _, err := s.DB().ExecContext(ctx, `UPDATE tumors SET version = version + 1 WHERE id = ?`, f.approvedA); err != nil {
+		t.Fatal(err)
+	}
+	p = reg.post(t, "/submissions", confirm)
+	p.wantStatus(http.StatusConflict)
+	if got := p.testid("submission-error").Text(); !strings.Contains(got, "changed since the preview") {
+		t.Errorf("stale confirmation says %q", got)
+	}
+	if p.testid("submission-preview").Length() != 1 {
+		t.Error("a stale confirmation shows no new preview")
+	}
+	nothingWritten("after a stale confirmation")
+
+	p = reg.post(t, "/submissions", formValues(p.testid("submission-confirm")))
+	p.wantStatus(http.StatusSeeOther)
+	if got := f.loadCase(t, f.caseA).Tumor.Status; got != "submitted" {
+		t.Errorf("the previewed case is %s after the confirmation", got)
 	}
 }
