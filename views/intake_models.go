@@ -36,6 +36,7 @@ type IntakeProgressView struct {
 	ProgressURL string
 	State       string
 	Running     bool // queued or running: the fragment polls
+	Finished    bool // checked (done or accepted): the counts are final
 	Records     int
 	Patients    int
 	Errors      int
@@ -65,6 +66,7 @@ type IntakeView struct {
 	EditWarnings     int
 	Duplicates       int
 	AcceptableTumors int
+	Importable       int // tumors without errors not received yet: what accept would import
 	FailuresStored   int
 	FailuresCapped   bool
 	MaxFailures      int
@@ -73,6 +75,8 @@ type IntakeView struct {
 	CanAccept        bool
 	CanRetry         bool
 	Accepted         string // what the last accept did, in a sentence
+	AcceptedBy       string // who accepted it, when
+	NothingToImport  string // why a checked file offers no import
 	Message          string // the outcome of an action just taken
 	FailuresURL      string
 	CSVURL           string

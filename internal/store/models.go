@@ -232,8 +232,10 @@ type IntakeCounts struct {
 	Duplicates       int
 	AcceptableTumors int // tumors without error-severity failures
 	AcceptedTumors   int // imported by the last accept
-	ExistingTumors   int // already stored when the last accept ran
-	SkippedTumors    int // left out by the last accept for their errors
+	// ExistingTumors are the tumors without error-severity failures already stored: as the
+	// check found them (what accept would not import), then as the last accept found them.
+	ExistingTumors int
+	SkippedTumors  int // left out by the last accept for their errors
 }
 
 // IntakeEditCount is how often one edit failed in an intake.

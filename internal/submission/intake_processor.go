@@ -27,6 +27,7 @@ type processor struct {
 	resolved   bool
 	dupKeys    []string // patient id number + "/" + sequence of the tumors not yet looked up
 	dupIDs     []string // their patient id numbers
+	dupOK      []bool   // by dupKeys: the tumor has no error-severity failure (accept would take it)
 	w          *intakeWriter
 	every      int       // patients between progress checks
 	lastSaved  time.Time // when progress was last sent
@@ -75,7 +76,8 @@ func (pr *processor) add(r *edits.PatientResult) error {
 	pr.record(v.failures)
 	pid := p.Items["patientIdNumber"]
 	for i, t := range p.Tumors {
-		if !v.patientBad && !v.tumorBad[i] {
+		ok := !v.patientBad && !v.tumorBad[i]
+		if ok {
 			pr.counts.AcceptableTumors++
 		}
 		if rf := strings.TrimSpace(t.Items["reportingFacility"]); rf != "" && len(pr.seen) < maxFacilitiesSeen && !slices.Contains(pr.seen, rf) {
@@ -83,6 +85,7 @@ func (pr *processor) add(r *edits.PatientResult) error {
 		}
 		if seq := sequenceOf(t.Items); pid != "" && seq != "" {
 			pr.dupKeys = append(pr.dupKeys, pid+"/"+seq)
+			pr.dupOK = append(pr.dupOK, ok)
 			if len(pr.dupIDs) == 0 || pr.dupIDs[len(pr.dupIDs)-1] != pid {
 				pr.dupIDs = append(pr.dupIDs, pid)
 			}
@@ -98,43 +101,48 @@ func (pr *processor) add(r *edits.PatientResult) error {
 // send hands what is buffered to the writer, with the counts so far when progress is set. It
 // waits when the writer is behind by a few batches: memory stays bounded.
 func (pr *processor) send(progress bool) error {
-	job := intakeWrite{failures: pr.failures, facility: pr.facility, dupIDs: pr.dupIDs, dupKeys: pr.dupKeys}
+	job := intakeWrite{failures: pr.failures, facility: pr.facility, dupIDs: pr.dupIDs, dupKeys: pr.dupKeys, dupOK: pr.dupOK}
 	if progress {
 		c := pr.counts
 		job.progress = &c
 		pr.lastSaved = time.Now()
 	}
-	pr.failures, pr.dupIDs, pr.dupKeys = nil, nil, nil
+	pr.failures, pr.dupIDs, pr.dupKeys, pr.dupOK = nil, nil, nil, nil
 	return pr.w.send(job)
 }
 
 // lookUpDuplicates counts the pending tumors the sending facility has already, in this
 // goroutine (a run that ended without its writer).
 func (pr *processor) lookUpDuplicates(ctx context.Context) error {
-	n, err := countDuplicates(ctx, pr.k.Store, pr.facility, pr.dupIDs, pr.dupKeys)
+	n, ok, err := countDuplicates(ctx, pr.k.Store, pr.facility, pr.dupIDs, pr.dupKeys, pr.dupOK)
 	if err != nil {
 		return err
 	}
 	pr.counts.Duplicates += n
-	pr.dupKeys, pr.dupIDs = nil, nil
+	pr.counts.ExistingTumors += ok
+	pr.dupKeys, pr.dupIDs, pr.dupOK = nil, nil, nil
 	return nil
 }
 
-func countDuplicates(ctx context.Context, st IntakeStore, facility uint, ids, keys []string) (int, error) {
+// countDuplicates counts the tumors of keys the facility has stored already: all of them, and
+// those of them that accept would take (ok, by key), which it would find stored and not import.
+func countDuplicates(ctx context.Context, st IntakeStore, facility uint, ids, keys []string, ok []bool) (all, acceptable int, err error) {
 	if len(keys) == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
 	have, err := st.StoredTumorKeys(ctx, facility, ids)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n := 0
-	for _, key := range keys {
+	for i, key := range keys {
 		if have[key] {
-			n++
+			all++
+			if ok[i] {
+				acceptable++
+			}
 		}
 	}
-	return n, nil
+	return all, acceptable, nil
 }
 
 func (pr *processor) finish(ctx context.Context, info *naaccr.FileInfo) error {

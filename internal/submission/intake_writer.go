@@ -12,6 +12,7 @@ type intakeWrite struct {
 	facility uint
 	dupIDs   []string
 	dupKeys  []string
+	dupOK    []bool
 	progress *store.IntakeCounts // nil: no progress write
 }
 
@@ -26,6 +27,7 @@ type intakeWriter struct {
 	cancel     context.CancelCauseFunc
 	err        error // set before done is closed
 	duplicates int   // likewise
+	existing   int   // of them, the tumors without errors (accept would find them stored); likewise
 }
 
 // writerQueue is how many batches may wait for the writer.
@@ -54,13 +56,14 @@ func (w *intakeWriter) write(job intakeWrite) error {
 	if err := w.st.AddIntakeFailures(w.ctx, job.failures); err != nil {
 		return err
 	}
-	n, err := countDuplicates(w.ctx, w.st, job.facility, job.dupIDs, job.dupKeys)
+	n, ok, err := countDuplicates(w.ctx, w.st, job.facility, job.dupIDs, job.dupKeys, job.dupOK)
 	if err != nil {
 		return err
 	}
 	w.duplicates += n
+	w.existing += ok
 	if job.progress != nil {
-		job.progress.Duplicates = w.duplicates
+		job.progress.Duplicates, job.progress.ExistingTumors = w.duplicates, w.existing
 		return w.st.IntakeProgress(w.ctx, w.id, *job.progress)
 	}
 	return nil

@@ -59,6 +59,7 @@ type intakeStore interface {
 	IntakeEditCounts(ctx context.Context, id uint) ([]store.IntakeEditCount, error)
 	FacilityByID(ctx context.Context, id uint) (*store.Facility, error)
 	Facilities(ctx context.Context) ([]store.Facility, error)
+	UserByID(ctx context.Context, id uint) (*store.UserRow, error)
 }
 
 type intakeHandler struct {
@@ -336,6 +337,7 @@ func (h *intakeHandler) intake(c echo.Context) (*store.Intake, error) {
 func progressOf(in *store.Intake) views.IntakeProgressView {
 	return views.IntakeProgressView{ID: in.ID, ProgressURL: intakePath(in.ID) + "/progress?poll=1", State: in.State,
 		Running: in.State == store.IntakeQueued || in.State == store.IntakeRunning, Records: in.RecordsProcessed,
+		Finished: in.State == store.IntakeDone || in.State == store.IntakeAccepted,
 		Patients: in.Patients, Errors: in.EditErrors + in.StructuralErrors, Warnings: in.EditWarnings, Error: in.Error}
 }
 
@@ -368,6 +370,21 @@ func (h *intakeHandler) facilityName(ctx context.Context, id uint) string {
 	return f.Name
 }
 
+// acceptedBy says who accepted an intake and when.
+func (h *intakeHandler) acceptedBy(ctx context.Context, in *store.Intake) string {
+	who := "the command line"
+	if in.AcceptedBy != nil {
+		who = "user " + strconv.FormatUint(uint64(*in.AcceptedBy), 10)
+		if u, err := h.store.UserByID(ctx, *in.AcceptedBy); err == nil {
+			who = cmp.Or(u.User.DisplayName, u.User.Username)
+		}
+	}
+	if in.AcceptedAt != nil {
+		who += " on " + in.AcceptedAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return who
+}
+
 func (h *intakeHandler) renderReport(c echo.Context, in *store.Intake, msg string) error {
 	ctx := c.Request().Context()
 	path := intakePath(in.ID)
@@ -386,9 +403,20 @@ func (h *intakeHandler) renderReport(c echo.Context, in *store.Intake, msg strin
 	if in.SendingFacilityID != nil {
 		v.SendingFacility = h.facilityName(ctx, *in.SendingFacilityID)
 	}
-	v.CanAccept = v.Done && in.StructuralErrors == 0 && in.AcceptableTumors > 0
-	if in.State == store.IntakeAccepted {
+	// The check counted the tumors without errors that are stored already: accept would find
+	// them and import nothing of them, so they are not offered.
+	v.Importable = max(in.AcceptableTumors-in.ExistingTumors, 0)
+	v.CanAccept = in.State == store.IntakeDone && in.StructuralErrors == 0 && v.Importable > 0
+	switch {
+	case in.State == store.IntakeAccepted:
 		v.Accepted = submission.AcceptResult{TumorsCreated: in.AcceptedTumors, TumorsExisting: in.ExistingTumors, TumorsSkipped: in.SkippedTumors}.Summary()
+		v.AcceptedBy = h.acceptedBy(ctx, in)
+	case in.State == store.IntakeDone && in.StructuralErrors > 0:
+		v.NothingToImport = "Nothing can be imported: the file has structural errors. Correct it and upload it again."
+	case in.State == store.IntakeDone && in.AcceptableTumors == 0:
+		v.NothingToImport = "Nothing to import: no tumor of the file is free of error-severity failures."
+	case in.State == store.IntakeDone && v.Importable == 0:
+		v.NothingToImport = fmt.Sprintf("Nothing to import: all %d tumors without errors were already received.", in.AcceptableTumors)
 	}
 	if v.Done {
 		counts, err := h.store.IntakeEditCounts(ctx, in.ID)

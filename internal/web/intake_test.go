@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -374,5 +375,60 @@ func TestIntakeOfAGzipThatUnpacksPastTheLimitFailsWithTheLimitNamed(t *testing.T
 	c.post(t, "/intake/"+id+"/accept", map[string][]string{"_csrf": {csrf}}).wantStatus(http.StatusConflict)
 	if n, err := s.CountPatients(context.Background(), store.AllFacilities); err != nil || n != before {
 		t.Errorf("%d patients imported from a refused file (%v)", n-before, err)
+	}
+}
+
+// TestIntakeOffersOnlyTheTumorsAcceptWouldImport: the report counts the new tumors without
+// errors (those already received are not offered), the Import button names that count and what
+// accept then imports, and no button is offered when nothing is importable or after the accept,
+// which says who accepted it and when; a finished check's status line has no "so far".
+func TestIntakeOffersOnlyTheTumorsAcceptWouldImport(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newIntakeFixture(t, s, 1<<20)
+	c := f.signIn(t, registrarA)
+	csrf := c.csrf(t)
+	data := synthFile(t, 15, false)
+	id := intakeIDOf(t, c.upload(t, csrf, f.facA, "a.xml", data))
+	f.runIntakes(t)
+	ctx := context.Background()
+	in, err := s.Intake(ctx, parseID(t, id), store.AllFacilities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := c.get(t, "/intake/"+id)
+	importable, _ := strconv.Atoi(rep.testid("intake-importable").Text())
+	// The synthetic patient ids start at 00000001, as the fixture's cases of A do: some of the
+	// file's tumors without errors are received already.
+	if in.ExistingTumors == 0 || importable != in.AcceptableTumors-in.ExistingTumors {
+		t.Errorf("%d importable shown, %d acceptable of which %d already received", importable, in.AcceptableTumors, in.ExistingTumors)
+	}
+	if got := rep.testid("intake-accept").Text(); !strings.Contains(got, fmt.Sprintf("Import the %d new tumors", importable)) {
+		t.Errorf("import button %q, want %d new tumors", got, importable)
+	}
+	if got := rep.testid("intake-progress").Text(); strings.Contains(got, "so far") {
+		t.Errorf("a finished check's status line says %q", got)
+	}
+	c.post(t, "/intake/"+id+"/accept", map[string][]string{"_csrf": {csrf}}).wantStatus(http.StatusSeeOther)
+	if in, _ = s.Intake(ctx, parseID(t, id), store.AllFacilities); in.AcceptedTumors != importable {
+		t.Errorf("accept imported %d tumors, the page offered %d", in.AcceptedTumors, importable)
+	}
+	rep = c.get(t, "/intake/"+id)
+	if rep.testid("intake-accept").Length() != 0 {
+		t.Error("the Import button is still offered after the accept")
+	}
+	if got := rep.testid("intake-accepted").Text(); !strings.Contains(got, "Accepted by ") || strings.Contains(got, "command line") ||
+		!strings.Contains(got, " on 20") || !strings.Contains(got, fmt.Sprintf("imported %d tumors", importable)) {
+		t.Errorf("accepted line %q", got)
+	}
+
+	// The same file again: every tumor without errors is received already.
+	id2 := intakeIDOf(t, c.upload(t, csrf, f.facA, "a-again.xml", data))
+	f.runIntakes(t)
+	rep = c.get(t, "/intake/"+id2)
+	if rep.testid("intake-accept").Length() != 0 || rep.testid("intake-importable").Text() != "0" {
+		t.Errorf("a file of received tumors offers %q (%s importable)", rep.testid("intake-accept").Text(), rep.testid("intake-importable").Text())
+	}
+	if got := rep.testid("intake-nothing-to-import").Text(); !strings.Contains(got, fmt.Sprintf("all %d tumors without errors were already received", in.AcceptableTumors)) {
+		t.Errorf("nothing-to-import line %q", got)
 	}
 }
