@@ -482,3 +482,60 @@ func TestBatchCreatesItsDirectoryForCarasUserOnly(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchPreviewWritesNothingAndCreateTakesOnlyThePreviewedCases: a preview counts what a
+// batch would send and hold back without a file, a link or a case marked; a batch confirmed
+// for it is made while its cases are unchanged, and refused (ErrPreviewChanged, a conflict)
+// when a case was approved meanwhile, leaving nothing.
+func TestBatchPreviewWritesNothingAndCreateTakesOnlyThePreviewedCases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		e := newBatchEnv(t, s, 2)
+		bad := cleanPatient(9)
+		bad.Tumors[0].Items["primarySite"] = "C999"
+		badID := e.add(t, bad, abstract.StatusApproved)
+
+		pre, err := e.b.Preview(ctx, e.opts())
+		if err != nil {
+			t.Fatalf("preview: %v", err)
+		}
+		if pre.Tumors != 2 || pre.Patients != 2 || pre.HeldCount != 1 || len(pre.Held) != 1 || pre.Held[0].TumorID != badID || pre.Submission != nil {
+			t.Errorf("preview sends %d tumors of %d patients, holds %d (%+v), batch %v", pre.Tumors, pre.Patients, pre.HeldCount, pre.Held, pre.Submission)
+		}
+		if names := e.files(t); len(names) != 0 {
+			t.Errorf("a preview left files %v", names)
+		}
+		for _, id := range e.tumors {
+			if got := e.status(t, id); got != "approved" {
+				t.Errorf("case %d is %s after a preview", id, got)
+			}
+		}
+
+		// A case approved since the preview: the confirmed batch is refused, nothing is left.
+		late := e.add(t, cleanPatient(10), abstract.StatusApproved)
+		opt := e.opts()
+		opt.Expect = pre.Cases
+		res, err := e.b.Create(ctx, opt)
+		if !errors.Is(err, submission.ErrPreviewChanged) || !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("create for a stale preview: %v, want ErrPreviewChanged", err)
+		}
+		if res.Cases == pre.Cases {
+			t.Error("the batch's cases name the preview's after a case was added")
+		}
+		if names := e.files(t); len(names) != 0 {
+			t.Errorf("a refused batch left files %v", names)
+		}
+		if got := e.status(t, late); got != "approved" {
+			t.Errorf("case %d is %s after a refused batch", late, got)
+		}
+
+		// Confirmed for the current preview, the batch is made.
+		if pre, err = e.b.Preview(ctx, e.opts()); err != nil {
+			t.Fatal(err)
+		}
+		opt.Expect = pre.Cases
+		if res, err = e.b.Create(ctx, opt); err != nil || res.Submission.TumorCount != 3 || res.Cases != pre.Cases {
+			t.Fatalf("create for the current preview: %v, %+v", err, res)
+		}
+	})
+}
