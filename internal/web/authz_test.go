@@ -128,6 +128,7 @@ var authzMatrix = map[string]access{
 	// Submission batches and intakes: every role, within their facilities.
 	"GET /submissions":              everyone,
 	"POST /submissions":             everyone,
+	"POST /submissions/preview":     everyone,
 	"GET /submissions/:id":          everyone.on("submission"),
 	"GET /submissions/:id/download": everyone.on("submission"),
 	"GET /intake":                   everyone,
