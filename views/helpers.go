@@ -1,5 +1,7 @@
 package views
 
+import "strconv"
+
 // StatusLabel is a status as a person reads it.
 func StatusLabel(s string) string {
 	switch s {
@@ -62,4 +64,37 @@ func requiredOf(tabs []SectionTab) int {
 		n += t.Required
 	}
 	return n
+}
+
+// stringOptions offers plain values (years, versions) as options that read as themselves.
+func stringOptions(values []string) []Option {
+	out := make([]Option, len(values))
+	for i, v := range values {
+		out[i] = Option{Code: v, Label: v}
+	}
+	return out
+}
+
+// intakeFacilitySelect is the upload form's facility list as a select's options and choice.
+func intakeFacilitySelect(fs []IntakeFacility) ([]Option, string) {
+	opts := make([]Option, len(fs))
+	chosen := ""
+	for i, f := range fs {
+		opts[i] = Option{Code: strconv.FormatUint(uint64(f.ID), 10), Label: f.Name}
+		if f.Selected && chosen == "" {
+			chosen = opts[i].Code
+		}
+	}
+	return opts, chosen
+}
+
+// sampleModes are the two ways a re-abstraction sample's size is given.
+var sampleModes = []Option{{Code: "percent", Label: "% of the cases"}, {Code: "count", Label: "cases"}}
+
+// sampleMode is the mode a sample form shows: a number of cases only when asked for, else a percent.
+func sampleMode(mode string) string {
+	if mode == "count" {
+		return "count"
+	}
+	return "percent"
 }
