@@ -2,25 +2,6 @@ package views
 
 import "strconv"
 
-// StatusLabel is a status as a person reads it.
-func StatusLabel(s string) string {
-	switch s {
-	case "draft":
-		return "Draft"
-	case "in_review":
-		return "In review"
-	case "returned":
-		return "Returned"
-	case "approved":
-		return "Approved"
-	case "submitted":
-		return "Submitted"
-	case "received":
-		return "Received"
-	}
-	return s
-}
-
 func hasOption(opts []Option, code string) bool {
 	for _, o := range opts {
 		if o.Code == code {

@@ -30,15 +30,23 @@ func (s Status) Editable() bool {
 	return s == StatusDraft || s == StatusReturned
 }
 
-// Label is the status as people read it.
+// statusLabels are the statuses as people read them: the one place a status's words live (every
+// page, filter and message takes them from Label).
+var statusLabels = map[Status]string{
+	StatusDraft:     "Draft",
+	StatusInReview:  "In review",
+	StatusReturned:  "Returned",
+	StatusApproved:  "Approved",
+	StatusSubmitted: "Submitted",
+	StatusReceived:  "Received",
+}
+
+// Label is the status as people read it; a status cara does not know shows as itself.
 func (s Status) Label() string {
-	switch s {
-	case StatusInReview:
-		return "In review"
-	case "":
-		return ""
+	if l, ok := statusLabels[s]; ok {
+		return l
 	}
-	return strings.ToUpper(string(s[:1])) + string(s[1:])
+	return string(s)
 }
 
 // Statuses lists every status in workflow order.
@@ -70,6 +78,24 @@ const (
 	ActionReopen   Action = "reopen"   // a reviewer reopens an approved or submitted case, with a reason
 	ActionSubmit   Action = "submit"   // a submission batch sends an approved case to the registry
 )
+
+// actionLabels are the workflow's steps as a case's history names them.
+var actionLabels = map[Action]string{
+	ActionSend:     "Sent to review",
+	ActionWithdraw: "Withdrawn from review",
+	ActionReturn:   "Returned to the registrar",
+	ActionApprove:  "Approved",
+	ActionReopen:   "Reopened",
+	ActionSubmit:   "Submitted in a batch",
+}
+
+// Label is the step as people read it; an action cara does not know shows as itself.
+func (a Action) Label() string {
+	if l, ok := actionLabels[a]; ok {
+		return l
+	}
+	return string(a)
+}
 
 // Transition is one allowed step: which action moves a case from which statuses to which, who
 // may take it, and what it needs.

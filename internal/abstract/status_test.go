@@ -3,6 +3,7 @@ package abstract_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cara-registry/cara/internal/abstract"
@@ -127,5 +128,35 @@ func TestAllowedActionsPerRoleAndStatus(t *testing.T) {
 		if got := abstract.Allowed(tt.from, tt.role); !slices.Equal(got, tt.want) {
 			t.Errorf("Allowed(%s, %s) = %v, want %v", tt.from, tt.role, got, tt.want)
 		}
+	}
+}
+
+// TestEveryStatusAndStepHasAPersonsLabel: each status and workflow action reads as words, not as
+// its stored id, and no two share a label.
+func TestEveryStatusAndStepHasAPersonsLabel(t *testing.T) {
+	seen := map[string]string{}
+	for _, st := range abstract.Statuses {
+		l := st.Label()
+		if l == "" || l == string(st) || strings.Contains(l, "_") {
+			t.Errorf("status %s reads %q", st, l)
+		}
+		if other, dup := seen[l]; dup {
+			t.Errorf("statuses %s and %s both read %q", other, st, l)
+		}
+		seen[l] = string(st)
+	}
+	seen = map[string]string{}
+	for _, tr := range abstract.Transitions {
+		l := tr.Action.Label()
+		if l == "" || l == string(tr.Action) {
+			t.Errorf("action %s reads %q", tr.Action, l)
+		}
+		if other, dup := seen[l]; dup {
+			t.Errorf("actions %s and %s both read %q", other, tr.Action, l)
+		}
+		seen[l] = string(tr.Action)
+	}
+	if got := abstract.Status("archived").Label(); got != "archived" {
+		t.Errorf("an unknown status reads %q, want itself", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
@@ -66,7 +67,7 @@ func (h *caseFormHandler) history(c echo.Context) error {
 		Page: pageOf(c, "History · "+name),
 		Head: views.CaseHeadView{
 			PatientName: name, MRN: cs.Tumor.MedicalRecordNumber, Summary: h.summary(cs),
-			StatusLabel: views.StatusLabel(cs.Tumor.Status), Sections: h.sectionTabs(cs, nil),
+			StatusLabel: abstract.Status(cs.Tumor.Status).Label(), Sections: h.sectionTabs(cs, nil),
 			ItemsURL: views.ItemsURL(id), HistoryActive: true,
 		},
 		Truncated: hist.Truncated,
@@ -83,7 +84,7 @@ func (h *caseFormHandler) history(c echo.Context) error {
 		st := steps[i]
 		row := views.HistoryStatus{
 			At: st.At.UTC().Format("2006-01-02 15:04:05"), Action: st.Action,
-			From: views.StatusLabel(st.FromStatus), To: views.StatusLabel(st.ToStatus), Reason: st.Reason,
+			From: abstract.Status(st.FromStatus).Label(), To: abstract.Status(st.ToStatus).Label(), Reason: st.Reason,
 			Errors: st.EditErrors, Warnings: st.EditWarnings,
 		}
 		if st.UserID != nil {

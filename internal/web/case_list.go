@@ -278,7 +278,7 @@ func (h *worklistHandler) worklistView(c echo.Context, w worklistQuery, rows []s
 		v.Query.Year = strconv.Itoa(w.year)
 	}
 	for _, s := range worklistStatuses {
-		v.Statuses = append(v.Statuses, views.Option{Code: string(s), Label: views.StatusLabel(string(s))})
+		v.Statuses = append(v.Statuses, views.Option{Code: string(s), Label: s.Label()})
 	}
 	for _, g := range h.siteGroups {
 		v.SiteGroups = append(v.SiteGroups, views.Option{Code: g.ID, Label: g.Label})
@@ -328,7 +328,7 @@ func (h *worklistHandler) worklistView(c echo.Context, w worklistQuery, rows []s
 			Site:        r.PrimarySite,
 			DxDate:      showDate(r.DateOfDiagnosis),
 			Status:      r.Status,
-			StatusLabel: views.StatusLabel(r.Status),
+			StatusLabel: abstract.Status(r.Status).Label(),
 			EditErrors:  r.EditErrors,
 			Updated:     r.UpdatedAt.UTC().Format(time.DateOnly),
 		}

@@ -36,7 +36,7 @@ func (h *caseFormHandler) save(c echo.Context) error {
 	case errors.Is(err, casework.ErrReviewerEdits):
 		return echo.NewHTTPError(http.StatusForbidden, "Reviewers do not change abstract values: comment on the item instead.")
 	case errors.Is(err, casework.ErrNotEditable):
-		return echo.NewHTTPError(http.StatusConflict, "This case is "+views.StatusLabel(out.Case.Tumor.Status)+" and cannot be changed.")
+		return echo.NewHTTPError(http.StatusConflict, "This case is "+abstract.Status(out.Case.Tumor.Status).Label()+" and cannot be changed.")
 	case errors.Is(err, casework.ErrNoVersion):
 		return echo.NewHTTPError(http.StatusBadRequest, "The form is incomplete (no version). Reload the case and enter your changes again.")
 	case errors.Is(err, casework.ErrConflict):

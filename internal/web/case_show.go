@@ -78,7 +78,7 @@ func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Se
 		PatientName:    patientName(cs.Patient.NameLast, cs.Patient.NameFirst),
 		MRN:            cs.Tumor.MedicalRecordNumber,
 		Summary:        h.summary(cs),
-		StatusLabel:    views.StatusLabel(cs.Tumor.Status),
+		StatusLabel:    abstract.Status(cs.Tumor.Status).Label(),
 		Editable:       status.Editable() && auth.Role(currentUser(c).User.Role) != auth.RoleReviewer, // reviewers comment, never change values
 		PatientVersion: cs.Patient.Version,
 		TumorVersion:   cs.Tumor.Version,

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
-	"github.com/cara-registry/cara/views"
 )
 
 // step posts the action bar of a case page as a browser would, with an action and a reason.
@@ -236,10 +237,28 @@ func TestReviewerCannotChangeAbstractValues(t *testing.T) {
 	}
 }
 
-func TestEveryStatusShowsItsLabel(t *testing.T) {
-	for _, st := range abstract.Statuses {
-		if got, want := views.StatusLabel(string(st)), st.Label(); got != want {
-			t.Errorf("status %s shown as %q, want %q", st, got, want)
+// TestEveryStatusReadsItsOneLabelOnTheWorklist: the status filter offers every status, each read as
+// abstract's label (it once offered "received" in lower case from a second copy of the words).
+func TestEveryStatusReadsItsOneLabelOnTheWorklist(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	p := f.signIn(t, registrarA).get(t, "/cases")
+	p.wantStatus(http.StatusOK)
+	got := map[string]string{}
+	p.doc.Find("select#status option").Each(func(_ int, o *goquery.Selection) {
+		if v := o.AttrOr("value", ""); v != "" {
+			got[v] = o.Text()
 		}
+	})
+	for _, st := range abstract.Statuses {
+		if got[string(st)] != st.Label() {
+			t.Errorf("status filter reads %s as %q, want %q", st, got[string(st)], st.Label())
+		}
+	}
+	if len(got) != len(abstract.Statuses) {
+		t.Errorf("status filter offers %d statuses, want %d: %v", len(got), len(abstract.Statuses), got)
+	}
+	if row := p.testid("worklist-status").First().Text(); row != abstract.StatusDraft.Label() {
+		t.Errorf("worklist row status reads %q, want %q", row, abstract.StatusDraft.Label())
 	}
 }

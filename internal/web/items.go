@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/naaccr"
@@ -48,7 +49,7 @@ func (h *caseFormHandler) items(c echo.Context) error {
 	v.Page = pageOf(c, "All items · "+name)
 	v.Head = views.CaseHeadView{
 		PatientName: name, MRN: cs.Tumor.MedicalRecordNumber, Summary: h.summary(cs),
-		StatusLabel: views.StatusLabel(cs.Tumor.Status), Sections: h.sectionTabs(cs, nil),
+		StatusLabel: abstract.Status(cs.Tumor.Status).Label(), Sections: h.sectionTabs(cs, nil),
 		ItemsURL: v.URL, ItemsActive: true,
 	}
 	return render(c, http.StatusOK, views.ItemsPage(v))

@@ -196,7 +196,7 @@ func (h *patientHandler) patientSummary(r *store.PatientRecord, withAdd bool) vi
 		ts := views.TumorSummary{
 			ID: t.ID, URL: "/cases/" + idString(t.ID), Sequence: t.SequenceNumber, Site: t.PrimarySite,
 			DxDate: showDate(t.DateOfDiagnosis), MRN: t.MedicalRecordNumber, Accession: t.AccessionNumber,
-			Status: t.Status, StatusLabel: views.StatusLabel(t.Status), EditErrors: t.EditErrors,
+			Status: t.Status, StatusLabel: abstract.Status(t.Status).Label(), EditErrors: t.EditErrors,
 		}
 		if t.Histology != "" {
 			ts.Histology = t.Histology + "/" + t.Behavior
