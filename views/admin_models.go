@@ -103,7 +103,7 @@ type AccountPasswordView struct {
 type AuditLogView struct {
 	Page
 	Query     AuditQuery
-	Actions   []string
+	Actions   []Option // every action, read as words (audit.Label)
 	Rows      []AuditRowView
 	Error     string // a filter that could not be read
 	NewestURL string // the first page, when this is not it
@@ -122,15 +122,16 @@ type AuditQuery struct {
 
 // AuditRowView is one event of the audit log.
 type AuditRowView struct {
-	ID         string
-	At         string
-	User       string
-	Action     string
-	Entity     string
-	EntityID   string
-	EntityURL  string // the case, the user or the facility, when it has a page
-	RemoteAddr string
-	Details    DetailsView
+	ID          string
+	At          string
+	User        string
+	Action      string // the stored id, which the CSV and the filter's query carry
+	ActionLabel string // in words
+	Entity      string
+	EntityID    string
+	EntityURL   string // the case, the user or the facility, when it has a page
+	RemoteAddr  string
+	Details     DetailsView
 }
 
 // DetailsView is an event's details made readable: item or field changes (old → new), a

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/cara-registry/cara/internal/audit"
@@ -53,4 +54,31 @@ func countOf(list []string, v string) int {
 		list = list[i+1:]
 	}
 	return n
+}
+
+// TestEveryActionHasALabel: each action the trail records reads as words on the history and the
+// audit log, not as its stored id, and no two read alike.
+func TestEveryActionHasALabel(t *testing.T) {
+	seen := map[string]string{}
+	for _, a := range audit.Actions {
+		l := audit.Label(a)
+		if l == "" || l == a || strings.ContainsAny(l, "._") {
+			t.Errorf("action %s reads %q", a, l)
+		}
+		if other, dup := seen[l]; dup {
+			t.Errorf("actions %s and %s both read %q", other, a, l)
+		}
+		seen[l] = a
+	}
+	if got := audit.Label("legacy.thing"); got != "legacy.thing" {
+		t.Errorf("an unknown action reads %q, want itself", got)
+	}
+}
+
+func TestDetailKeysTheHistoryShowsHaveLabels(t *testing.T) {
+	for _, k := range []string{"action", "from", "to", "reason", "edit_errors", "edit_warnings", "comment", "item", "note", "body"} {
+		if l := audit.DetailLabel(k); l == k || strings.Contains(l, "_") {
+			t.Errorf("detail %s reads %q", k, l)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/csvsafe"
@@ -91,10 +92,14 @@ func (h *adminHandler) auditLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.AuditLogView{Page: pageOf(c, "Audit log"), Query: q, Actions: audit.Actions, Error: problem,
+	v := views.AuditLogView{Page: pageOf(c, "Audit log"), Query: q, Error: problem,
 		CSVURL: "/admin/audit.csv" + auditQueryString(q, 0)}
-	if q.Action != "" && !slices.Contains(v.Actions, q.Action) {
-		v.Actions = append(slices.Clone(v.Actions), q.Action)
+	actions := audit.Actions
+	if q.Action != "" && !slices.Contains(actions, q.Action) {
+		actions = append(slices.Clone(actions), q.Action)
+	}
+	for _, a := range actions {
+		v.Actions = append(v.Actions, views.Option{Code: a, Label: audit.Label(a)})
 	}
 	if f.Before != 0 {
 		v.NewestURL = "/admin/audit" + auditQueryString(q, 0)
@@ -111,7 +116,7 @@ func (h *adminHandler) auditLog(c echo.Context) error {
 func auditRowView(e *store.AuditRow) views.AuditRowView {
 	r := views.AuditRowView{
 		ID: strconv.FormatUint(uint64(e.ID), 10), At: e.At.UTC().Format("2006-01-02 15:04:05"),
-		User: e.Username, Action: e.Action, Entity: e.Entity, EntityID: e.EntityID, RemoteAddr: e.RemoteAddr,
+		User: e.Username, Action: e.Action, ActionLabel: audit.Label(e.Action), Entity: e.Entity, EntityID: e.EntityID, RemoteAddr: e.RemoteAddr,
 		Details: detailsView(e.Details, nil),
 	}
 	if r.User == "" && e.UserID != nil {
@@ -169,9 +174,25 @@ func detailsView(raw string, label func(naaccrID string) string) views.DetailsVi
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		d.Fields = append(d.Fields, views.DetailField{Key: k, Value: jsonText(m[k])})
+		d.Fields = append(d.Fields, views.DetailField{Key: audit.DetailLabel(k), Value: detailValue(k, jsonText(m[k]), label)})
 	}
 	return d
+}
+
+// detailValue shows a detail's value in words where its key says what it is: an item by its name,
+// a workflow step and a status by their labels.
+func detailValue(key, value string, label func(naaccrID string) string) string {
+	switch key {
+	case "item":
+		if label != nil && value != "" {
+			return label(value)
+		}
+	case "action":
+		return abstract.Action(value).Label()
+	case "from", "to":
+		return abstract.Status(value).Label()
+	}
+	return value
 }
 
 // jsonText shows a JSON value: a string as itself, null as nothing, anything else as compact JSON.

@@ -83,7 +83,7 @@ func (h *caseFormHandler) history(c echo.Context) error {
 	for i := len(steps) - 1; i >= 0; i-- { // newest first, as the changes
 		st := steps[i]
 		row := views.HistoryStatus{
-			At: st.At.UTC().Format("2006-01-02 15:04:05"), Action: st.Action,
+			At: st.At.UTC().Format("2006-01-02 15:04:05"), Action: abstract.Action(st.Action).Label(),
 			From: abstract.Status(st.FromStatus).Label(), To: abstract.Status(st.ToStatus).Label(), Reason: st.Reason,
 			Errors: st.EditErrors, Warnings: st.EditWarnings,
 		}
@@ -101,21 +101,15 @@ func (h *caseFormHandler) history(c echo.Context) error {
 
 // historyAction says what an event did to the case, in words.
 func historyAction(e *store.AuditRow) string {
-	switch e.Action {
-	case audit.CaseUpdate:
-		return "Saved"
-	case audit.TumorCreate:
-		return "Created"
-	case audit.CaseStatus:
+	if e.Action == audit.CaseStatus {
 		var d struct {
 			Action string `json:"action"`
 		}
 		if json.Unmarshal([]byte(e.Details), &d) == nil && d.Action != "" {
-			return "Workflow: " + d.Action
+			return abstract.Action(d.Action).Label()
 		}
-		return "Workflow step"
 	}
-	return e.Action
+	return audit.Label(e.Action)
 }
 
 // itemLabel names an item as the form does, with its NAACCR number: "Primary Site [400]".

@@ -79,3 +79,48 @@ func TestCaseHistoryShowsWhoChangedWhatAndIsScoped(t *testing.T) {
 		c.get(t, "/cases/99999/history").wantStatus(http.StatusNotFound)
 	})
 }
+
+// TestCaseHistoryReadsAsWordsNotIDs: a case's history names its actions, workflow steps, detail
+// keys and the item a comment is about in words (it once showed "comment.resolve", "send" and
+// "edit_errors 0").
+func TestCaseHistoryReadsAsWordsNotIDs(t *testing.T) {
+	t.Parallel()
+	s := storetest.New(t, store.DialectSQLite)
+	f := newFixture(t, s)
+	ctx := context.Background()
+	reg, rev := f.users[registrarA].ID, f.users[reviewerA].ID
+	if _, err := s.ChangeStatus(ctx, store.StatusUpdate{TumorID: f.caseA, Scope: store.AllFacilities,
+		Action: "send", From: "draft", To: "in_review", UserID: &reg}); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.AddComment(ctx, store.CommentAdd{TumorID: f.caseA, Scope: store.AllFacilities, NaaccrID: "primarySite",
+		Body: "Check the site.", AuthorID: rev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChangeStatus(ctx, store.StatusUpdate{TumorID: f.caseA, Scope: store.AllFacilities,
+		Action: "return", From: "in_review", To: "returned", UserID: &rev, Reason: "See the comment.", Reviewed: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResolveComment(ctx, store.CommentStep{CommentID: rc.ID, TumorID: f.caseA, Scope: store.AllFacilities,
+		UserID: reg, Note: "Corrected."}); err != nil {
+		t.Fatal(err)
+	}
+
+	h := f.signIn(t, registrarA).get(t, casePath(f.caseA)+"/history")
+	h.wantStatus(http.StatusOK)
+	changes := h.testid("history-changes").Text()
+	for _, want := range []string{"Comment added", "Comment resolved", "Sent to review", "Returned to the registrar", "Edit errors", "Primary Site [400]"} {
+		if !strings.Contains(changes, want) {
+			t.Errorf("history lacks %q:\n%s", want, changes)
+		}
+	}
+	for _, raw := range []string{"comment.add", "comment.resolve", "case.status", "edit_errors", "edit_warnings", "in_review"} {
+		if strings.Contains(h.body, raw) {
+			t.Errorf("history shows the id %q", raw)
+		}
+	}
+	if step := h.testid("history-status").First().Find("td").Eq(2).Text(); step != "Returned to the registrar" {
+		t.Errorf("newest workflow step reads %q", step)
+	}
+}
