@@ -107,7 +107,7 @@ type IntakeFailuresView struct {
 	Prev      string // URL of the page before; "" on the first
 	Next      string
 	From, To  int      // the rows shown, 1-based
-	Edits     []string // edit ids to filter by
+	Edits     []Option // the edits to filter by, with their names
 }
 
 // IntakeFailureRow is one failing record.
@@ -117,6 +117,7 @@ type IntakeFailureRow struct {
 	PatientIDNumber string
 	Sequence        string
 	Edit            string
+	EditName        string
 	Severity        string
 	Item            string
 	Message         string

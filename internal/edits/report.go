@@ -75,7 +75,7 @@ func (r *Report) Add(pr *PatientResult) error {
 	emit := func(f Failure) error {
 		sum := r.byEdit[f.Edit]
 		if sum == nil {
-			sum = &EditSummary{ID: f.Edit, Name: f.Edit, Severity: f.Severity}
+			sum = &EditSummary{ID: f.Edit, Name: r.set.Name(f.Edit), Severity: f.Severity}
 			r.byEdit[f.Edit] = sum
 		}
 		sum.Count++

@@ -20,7 +20,7 @@ func (h *caseViews) withEdits(v *views.CaseView, cs *casework.Case, res []edits.
 	v.Edits.Errors, v.Edits.Warnings = casework.Count(res)
 	flags := map[string][]string{}
 	for _, r := range res {
-		ev := views.EditView{ID: r.EditID, Severity: string(r.Severity), Message: r.Message, Name: r.EditID}
+		ev := views.EditView{ID: r.EditID, Severity: string(r.Severity), Message: r.Message, Name: h.edits.Name(r.EditID)}
 		for _, item := range r.Items {
 			flags[item] = append(flags[item], r.Message)
 			label := item

@@ -10,6 +10,7 @@ import (
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/views"
 )
@@ -19,6 +20,7 @@ import (
 type caseViews struct {
 	form  *abstract.Form
 	codes *codes.Tables
+	edits *edits.Set // names the edits in the panel
 	// cases runs the operations on one case (open, save, edits, workflow, comments).
 	cases *casework.Service
 }

@@ -423,16 +423,10 @@ func (h *intakeHandler) renderReport(c echo.Context, in *store.Intake, msg strin
 		if err != nil {
 			return err
 		}
-		names := map[string]string{}
-		if h.intaker != nil && h.intaker.Edits != nil {
-			for _, ed := range h.intaker.Edits.Edits {
-				names[ed.ID] = ed.Name
-			}
-		}
 		v.Chart = views.Chart{Title: "Failures per edit", Unit: "failures", TestID: "intake-chart"}
 		for i, ec := range counts {
 			q := url.Values{"edit": {ec.EditID}, "severity": {ec.Severity}}
-			v.EditCounts = append(v.EditCounts, views.IntakeEditCountRow{EditID: ec.EditID, Name: names[ec.EditID], Severity: ec.Severity,
+			v.EditCounts = append(v.EditCounts, views.IntakeEditCountRow{EditID: ec.EditID, Name: h.editName(ec.EditID), Severity: ec.Severity,
 				Count: ec.Count, URL: path + "/failures?" + q.Encode()})
 			if i < 20 {
 				v.Chart.Bars = append(v.Chart.Bars, views.Bar{Label: ec.EditID, Value: float64(ec.Count)})
@@ -440,6 +434,14 @@ func (h *intakeHandler) renderReport(c echo.Context, in *store.Intake, msg strin
 		}
 	}
 	return render(c, http.StatusOK, views.IntakeReport(v))
+}
+
+// editName is an edit as the intake pages name it (edits.Set.Name: field checks included).
+func (h *intakeHandler) editName(id string) string {
+	if h.intaker == nil {
+		return id
+	}
+	return h.intaker.Edits.Name(id)
 }
 
 const intakeFailuresPerPage = 100
@@ -468,7 +470,7 @@ func (h *intakeHandler) failures(c echo.Context) error {
 	for _, ec := range counts {
 		if !seen[ec.EditID] {
 			seen[ec.EditID] = true
-			v.Edits = append(v.Edits, ec.EditID)
+			v.Edits = append(v.Edits, views.Option{Code: ec.EditID, Label: h.editName(ec.EditID)})
 		}
 	}
 	for _, r := range rows {
@@ -477,7 +479,7 @@ func (h *intakeHandler) failures(c echo.Context) error {
 			tumor = strconv.Itoa(r.TumorIndex)
 		}
 		v.Rows = append(v.Rows, views.IntakeFailureRow{Patient: r.PatientIndex, Tumor: tumor, PatientIDNumber: r.PatientIDNumber,
-			Sequence: r.TumorSequence, Edit: r.EditID, Severity: r.Severity, Item: r.Item, Message: r.Message})
+			Sequence: r.TumorSequence, Edit: r.EditID, EditName: h.editName(r.EditID), Severity: r.Severity, Item: r.Item, Message: r.Message})
 	}
 	link := func(p int) string {
 		vals := url.Values{"page": {strconv.Itoa(p)}}

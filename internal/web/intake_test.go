@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -430,5 +431,42 @@ func TestIntakeOffersOnlyTheTumorsAcceptWouldImport(t *testing.T) {
 	}
 	if got := rep.testid("intake-nothing-to-import").Text(); !strings.Contains(got, fmt.Sprintf("all %d tumors without errors were already received", in.AcceptableTumors)) {
 		t.Errorf("nothing-to-import line %q", got)
+	}
+}
+
+// TestIntakeNamesFieldChecks: a value of the wrong data type fails the field check
+// field.naaccr_type, which the report, its filter and its failing records name in words (the
+// report once showed the id with no name).
+func TestIntakeNamesFieldChecks(t *testing.T) {
+	t.Parallel()
+	f := newIntakeFixture(t, storetest.New(t, store.DialectSQLite), 50<<20)
+	data := regexp.MustCompile(`(<Item naaccrId="dateOfBirth">)\d{8}`).ReplaceAll(synthFile(t, 3, false), []byte("${1}19XX0101"))
+	c := f.signIn(t, registrarA)
+	id := intakeIDOf(t, c.upload(t, c.csrf(t), f.facA, "bad-type.xml", data))
+	f.runIntakes(t)
+	const editID, name = "field.naaccr_type", "Data type (field check)"
+
+	p := c.get(t, "/intake/"+id)
+	p.wantStatus(http.StatusOK)
+	var row *goquery.Selection
+	p.testid("intake-edit-row").Each(func(_ int, r *goquery.Selection) {
+		if r.Find("a").Text() == editID {
+			row = r
+		}
+	})
+	if row == nil {
+		t.Fatalf("no %s row on the report:\n%s", editID, excerpt(p.body))
+	}
+	if got := row.Find("small").Text(); got != name {
+		t.Errorf("%s is named %q, want %q", editID, got, name)
+	}
+
+	fails := c.get(t, "/intake/"+id+"/failures?edit="+editID)
+	fails.wantStatus(http.StatusOK)
+	if got := fails.doc.Find(`select[name="edit"] option[value="` + editID + `"]`).Text(); !strings.Contains(got, name) {
+		t.Errorf("edit filter offers %s as %q, want its name", editID, got)
+	}
+	if got := fails.testid("intake-failure-row").First().Text(); !strings.Contains(got, name) {
+		t.Errorf("failing record reads %q, want the edit's name", got)
 	}
 }

@@ -140,7 +140,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
 	cases := casework.New(d.Store, d.Form, d.Edits, d.Schemas)
-	pages := &caseViews{form: d.Form, codes: d.Codes, cases: cases}
+	pages := &caseViews{form: d.Form, codes: d.Codes, edits: d.Edits, cases: cases}
 	worklist := &worklistHandler{store: d.Store, codes: d.Codes, siteGroups: d.SiteGroups, now: d.Now}
 	form := &caseFormHandler{caseViews: pages, store: d.Store}
 	workflow := &workflowHandler{caseViews: pages}
