@@ -200,14 +200,6 @@ func HistoryURL(itemsURL string) string {
 	return strings.TrimSuffix(itemsURL, "/items") + "/history"
 }
 
-// plural is "s" unless n is 1.
-func plural(n int64) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 // blankAs shows an empty value as a visible "(blank)".
 func blankAs(s string) string {
 	if s == "" {

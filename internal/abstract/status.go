@@ -7,6 +7,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/excerpt"
+	"github.com/cara-registry/cara/internal/plural"
 )
 
 // Status is where a case stands in the review workflow.
@@ -154,7 +155,7 @@ func (e *TransitionError) Error() string {
 	case errors.Is(e.Err, ErrNoReason):
 		return fmt.Sprintf("to %s a case, give a reason", e.Action)
 	case errors.Is(e.Err, ErrEditErrors):
-		return fmt.Sprintf("cannot %s a case with %d failing edit error(s): correct them or override them first", e.Action, e.Errors)
+		return fmt.Sprintf("cannot %s a case with %s: correct them or override them first", e.Action, plural.Count(e.Errors, "failing edit error"))
 	}
 	return fmt.Sprintf("cannot %s: %v", e.Action, e.Err)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/web/hx"
 	"github.com/cara-registry/cara/views"
 )
@@ -187,7 +188,7 @@ func (h *caseViews) withReview(c echo.Context, v *views.CaseView, cs *casework.C
 				}
 			}
 			if len(warns) > 0 {
-				w.Message = done + " with " + strconv.Itoa(len(warns)) + " warning(s):"
+				w.Message = done + " with " + plural.Count(len(warns), "warning") + ":"
 				w.Edits = h.editViews(cs, warns)
 			}
 		}

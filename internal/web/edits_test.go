@@ -12,6 +12,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 )
@@ -88,7 +89,7 @@ func panelCounts(t *testing.T, p *page) (errs, warns int) {
 		}
 	})
 	if errs+warns > 0 {
-		want := strconv.Itoa(errs) + " error(s), " + strconv.Itoa(warns) + " warning(s)"
+		want := plural.Count(errs, "error") + ", " + plural.Count(warns, "warning")
 		if !strings.Contains(panel.Text(), want) {
 			t.Errorf("panel headline does not say %q: %q", want, panel.Text())
 		}
@@ -389,14 +390,14 @@ func TestEditsPageCountsFailingCasesOfTheUsersFacilityOnly(t *testing.T) {
 				if tc.user == registrarA && open == len(all) {
 					t.Fatalf("A's approved case is missing: the test cannot tell the counts apart")
 				}
-				if want := "over " + strconv.Itoa(open) + " case(s)"; !strings.Contains(p.body, want) {
+				if want := "over " + plural.Count(open, "case") + " "; !strings.Contains(p.body, want) {
 					t.Errorf("page does not say %q (the cases in progress)\n%s", want, excerpt(p.body))
 				}
 				// Asked for, it counts over every case, and over one status.
-				if want := "over " + strconv.Itoa(len(all)) + " case(s)"; !strings.Contains(c.get(t, "/edits?status=all").body, want) {
+				if want := "over " + plural.Count(len(all), "case") + " "; !strings.Contains(c.get(t, "/edits?status=all").body, want) {
 					t.Errorf("status=all does not say %q", want)
 				}
-				if body := c.get(t, "/edits?status=approved").body; !strings.Contains(body, "over "+strconv.Itoa(len(all)-open)+" case(s)") {
+				if body := c.get(t, "/edits?status=approved").body; !strings.Contains(body, "over "+plural.Count(len(all)-open, "case")+" ") {
 					t.Errorf("status=approved does not count the %d approved cases", len(all)-open)
 				}
 			})

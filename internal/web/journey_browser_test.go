@@ -289,7 +289,7 @@ func TestBrowserWholeJourney(t *testing.T) {
 
 	// 7. The registrar makes the batch of the cases diagnosed in 2025 and downloads it.
 	rita.run("open Submissions", chromedp.Click(testid("nav-submissions")), chromedp.WaitVisible(testid("submission-form")))
-	wantText(rita, testid("pending-count"), "2 approved case(s)") // this case and the fixture's Jones, diagnosed in 2024
+	wantText(rita, testid("pending-count"), "2 approved cases") // this case and the fixture's Jones, diagnosed in 2024
 	rita.run("create the batch of 2025",
 		chromedp.Click(testid("range-dates")),
 		chromedp.SendKeys(testid("submission-from"), "20250101"),
@@ -297,9 +297,9 @@ func TestBrowserWholeJourney(t *testing.T) {
 		chromedp.Click(testid("preview-submission")),
 		chromedp.WaitVisible(testid("submission-preview")),
 	)
-	wantText(rita, testid("preview-counts"), "1 tumor(s) of 1 patient(s) will be sent")
+	wantText(rita, testid("preview-counts"), "1 tumor of 1 patient will be sent")
 	rita.run("confirm the batch", chromedp.Click(testid("confirm-submission")), chromedp.WaitVisible(testid("submission-created")))
-	wantText(rita, testid("submission-created"), "1 case(s) are now submitted")
+	wantText(rita, testid("submission-created"), "1 case is now submitted")
 	wantText(rita, testid("submission-counts"), "1 patients, 1 tumors")
 	fileName, sum := rita.text(testid("submission-file")), rita.text(testid("submission-sha256"))
 	body, downloadedAs := downloadByClick(rita, `[data-testid="submission-detail"] [data-testid="submission-download"]`)

@@ -23,6 +23,7 @@ import (
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/quality"
+	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
 )
@@ -447,7 +448,7 @@ func (h *reabstractionHandler) saveCase(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		v.Error = fmt.Sprintf("%d item(s) not saved: correct the values marked below.", len(errs))
+		v.Error = plural.Count(len(errs), "item") + " not saved: correct the values marked below."
 		return render(c, http.StatusUnprocessableEntity, views.BlindCase(v))
 	}
 	su := currentUser(c)

@@ -17,6 +17,7 @@ import (
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
 	"github.com/cara-registry/cara/schemas"
@@ -233,7 +234,7 @@ func (h *submissionHandler) showPreview(c echo.Context, form views.SubmissionFor
 	if res.Tumors == 0 {
 		reason := fmt.Sprintf("No batch can be created: %s has no approved case to send in this selection.", fac.Name)
 		if res.HeldCount > 0 {
-			reason = fmt.Sprintf("No batch can be created: all %d pending case(s) of %s fail error-severity edits and are held back. Correct them and try again.", res.HeldCount, fac.Name)
+			reason = fmt.Sprintf("No batch can be created: all %s of %s fail error-severity edits and are held back. Correct them and try again.", plural.CountOf(res.HeldCount, "pending case", "pending cases"), fac.Name)
 		}
 		if msg != "" {
 			reason = msg + " " + reason
@@ -279,7 +280,7 @@ func (h *submissionHandler) create(c echo.Context) error {
 	case errors.Is(err, submission.ErrNothingToSubmit):
 		msg := fmt.Sprintf("No batch was created: %s has no approved case to send in this selection.", fac.Name)
 		if res != nil && res.HeldCount > 0 {
-			msg = fmt.Sprintf("No batch was created: all %d pending case(s) of %s fail error-severity edits and are held back. Correct them and try again.", res.HeldCount, fac.Name)
+			msg = fmt.Sprintf("No batch was created: every pending case of %s (%s) fails error-severity edits and is held back. Correct them and try again.", fac.Name, plural.Count(res.HeldCount, "case"))
 		}
 		var held []views.SubmissionCaseRow
 		if res != nil {

@@ -41,7 +41,7 @@ func createAndDownloadBatch(t *testing.T, tab context.Context, f *fixture) brows
 		chromedp.WaitVisible(testid("worklist-row")),
 	)
 	run("open Submissions", chromedp.Click(testid("nav-submissions")), chromedp.WaitVisible(testid("submission-form")))
-	if got := text(testid("pending-count")); !strings.Contains(got, "1 approved case(s)") {
+	if got := text(testid("pending-count")); !strings.Contains(got, "1 approved case ") {
 		t.Fatalf("pending count %q, want 1 approved case", got)
 	}
 	run("preview the batch", chromedp.Click(testid("preview-submission")), chromedp.WaitVisible(testid("submission-preview")))
@@ -142,7 +142,7 @@ func TestBrowserSubmissionFormPreviewsAndConfirms(t *testing.T) {
 
 	bt.run("preview the batch", chromedp.Click(testid("preview-submission")), chromedp.WaitVisible(testid("submission-preview")))
 	bt.screenshot("submission-preview.png")
-	if got := bt.text(testid("preview-counts")); !strings.Contains(got, "1 tumor(s) of 1 patient(s) will be sent") || !strings.Contains(got, "1 case(s) will be held back") {
+	if got := bt.text(testid("preview-counts")); !strings.Contains(got, "1 tumor of 1 patient will be sent") || !strings.Contains(got, "1 case will be held back") {
 		t.Errorf("preview counts %q", got)
 	}
 	if got := bt.text(testid("preview-held")); !strings.Contains(got, "C999") {
@@ -155,7 +155,7 @@ func TestBrowserSubmissionFormPreviewsAndConfirms(t *testing.T) {
 		t.Errorf("previewed case is %s before the confirmation", got)
 	}
 	bt.run("confirm the batch", chromedp.Click(testid("confirm-submission")), chromedp.WaitVisible(testid("submission-created")))
-	if got := bt.text(testid("submission-created")); !strings.Contains(got, "1 case(s) are now submitted") {
+	if got := bt.text(testid("submission-created")); !strings.Contains(got, "1 case is now submitted") {
 		t.Errorf("created %q", got)
 	}
 }

@@ -72,7 +72,7 @@ func TestSubmissionCreateShowDownloadAndScope(t *testing.T) {
 
 		p := reg.get(t, "/submissions")
 		p.wantStatus(http.StatusOK)
-		if got := p.testid("pending-count").Text(); !strings.Contains(got, "1 approved case(s) not yet submitted") {
+		if got := p.testid("pending-count").Text(); !strings.Contains(got, "1 approved case not yet submitted") {
 			t.Errorf("pending count %q", got)
 		}
 		if p.testid("no-submissions").Length() != 1 {
@@ -245,7 +245,7 @@ func TestSubmissionPreviewWritesNothingAndConfirmTakesThePreviewedCases(t *testi
 
 	p := previewBatch(t, reg, nil)
 	p.wantStatus(http.StatusOK)
-	if got := p.testid("preview-counts").Text(); !strings.Contains(got, "1 tumor(s) of 1 patient(s) will be sent") || !strings.Contains(got, "1 case(s) will be held back") {
+	if got := p.testid("preview-counts").Text(); !strings.Contains(got, "1 tumor of 1 patient will be sent") || !strings.Contains(got, "1 case will be held back") {
 		t.Errorf("preview counts %q", got)
 	}
 	held := p.testid("preview-held")
