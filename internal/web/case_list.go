@@ -298,7 +298,9 @@ func (h *worklistHandler) worklistView(c echo.Context, w worklistQuery, rows []s
 			name = u.Username
 		}
 		names[u.ID] = name
-		if u.ID != su.User.ID {
+		// Cases are assigned to registrars (who abstract them); a reviewer or an administrator
+		// is named on a row assigned to them but not offered as an assignee.
+		if u.ID != su.User.ID && auth.Role(u.Role) == auth.RoleRegistrar {
 			v.Assignees = append(v.Assignees, views.Option{Code: strconv.FormatUint(uint64(u.ID), 10), Label: name})
 		}
 	}

@@ -237,3 +237,23 @@ func TestWorklistOfAUserOfSeveralFacilities(t *testing.T) {
 		t.Errorf("a user of one facility is offered a facility filter")
 	}
 }
+
+// TestWorklistOffersOnlyRegistrarsAsAssignees: cases are assigned to registrars, so the "Assigned
+// to" filter offers them and not the facility's reviewer (it once offered Rory Alder, a reviewer).
+func TestWorklistOffersOnlyRegistrarsAsAssignees(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	offered := func(user string) map[string]bool {
+		p := f.signIn(t, user).get(t, "/cases")
+		p.wantStatus(http.StatusOK)
+		got := map[string]bool{}
+		p.doc.Find("select#assigned option").Each(func(_ int, o *goquery.Selection) { got[o.Text()] = true })
+		return got
+	}
+	if got := offered(registrarA); got["Rory Alder"] || !got["Me"] || !got["No one"] {
+		t.Errorf("registrar A is offered %v; want Me and No one, not the reviewer", got)
+	}
+	if got := offered(reviewerA); !got["Rita Alder"] || got["Rory Alder"] {
+		t.Errorf("reviewer A is offered %v; want registrar Rita Alder only", got)
+	}
+}
