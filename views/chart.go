@@ -27,12 +27,15 @@ type Chart struct {
 	TestID string
 }
 
-// Chart geometry in SVG user units; the SVG scales to its container through viewBox.
+// Chart geometry in SVG user units; the SVG scales to its container through viewBox, and its
+// text (13 units, app.css) with it. The width is about what a chart of the productivity page's
+// two columns is drawn at, so that the text reads at about 12px there; app.css caps the drawn
+// width so that a chart alone on a page does not blow its text up either.
 const (
-	chartWidth    = 640
-	chartLabelW   = 200 // label column, right-aligned text ends here minus a gap
-	chartValueW   = 110 // room for the value text after the longest bar
-	chartRowH     = 24
+	chartWidth    = 560
+	chartLabelW   = 210 // label column, right-aligned text ends here minus a gap
+	chartValueW   = 100 // room for the value text after the longest bar
+	chartRowH     = 26
 	chartBarH     = 16
 	chartTopPad   = 6
 	chartLabelMax = 30 // runes shown in a label; the full label stays in the bar's <title>

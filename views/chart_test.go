@@ -53,8 +53,8 @@ func TestBarChartScalesBarsToTheLargestValueAndLabelsThem(t *testing.T) {
 	}
 	w0, _ := rects.Eq(0).Attr("width")
 	w1, _ := rects.Eq(1).Attr("width")
-	if w0 != "330.0" || w1 != "165.0" {
-		t.Errorf("bar widths = %s, %s; want 330.0 (largest) and 165.0 (half)", w0, w1)
+	if w0 != "250.0" || w1 != "125.0" {
+		t.Errorf("bar widths = %s, %s; want 250.0 (largest: the bar area) and 125.0 (half)", w0, w1)
 	}
 	values := svg.Find("text.chart-value")
 	if got := values.Eq(2).Text(); got != "87.5%" {
