@@ -300,7 +300,7 @@ func TestBrowserWholeJourney(t *testing.T) {
 	wantText(rita, testid("preview-counts"), "1 tumor of 1 patient will be sent")
 	rita.run("confirm the batch", chromedp.Click(testid("confirm-submission")), chromedp.WaitVisible(testid("submission-created")))
 	wantText(rita, testid("submission-created"), "1 case is now submitted")
-	wantText(rita, testid("submission-counts"), "1 patients, 1 tumors")
+	wantText(rita, testid("submission-counts"), "1 patient, 1 tumor,")
 	fileName, sum := rita.text(testid("submission-file")), rita.text(testid("submission-sha256"))
 	body, downloadedAs := downloadByClick(rita, `[data-testid="submission-detail"] [data-testid="submission-download"]`)
 	if downloadedAs != fileName {
