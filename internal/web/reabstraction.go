@@ -22,8 +22,8 @@ import (
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/excerpt"
-	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/plural"
+	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
 )
