@@ -11,10 +11,11 @@ type Page struct {
 
 // UserInfo is the signed-in user as the header shows them.
 type UserInfo struct {
-	Username string
-	Name     string
-	Role     string
-	Facility string
+	Username  string
+	Name      string
+	Role      string // the role's code, which decides the menu
+	RoleLabel string // the role as the header shows it
+	Facility  string
 }
 
 // LoginView is the login page.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
 	"github.com/cara-registry/cara/internal/tempfile"
@@ -80,8 +81,8 @@ func cmdSubmissionCreate(ctx context.Context, e env, args []string, stdout io.Wr
 			return err
 		}
 		printHeld(stdout, res)
-		fmt.Fprintf(stdout, "dry run for facility %s: %d tumors of %d patients would be sent, %d of them with warnings; %d case(s) held back; nothing was written\n",
-			fac.Code, res.Tumors, res.Patients, res.WarnedCount, res.HeldCount)
+		fmt.Fprintf(stdout, "dry run for facility %s: %s of %s would be sent, %d of them with warnings; %s held back; nothing was written\n",
+			fac.Code, plural.Count(res.Tumors, "tumor"), plural.Count(res.Patients, "patient"), res.WarnedCount, plural.Count(res.HeldCount, "case"))
 		return nil
 	}
 	res, err := b.Create(ctx, opt)
@@ -93,7 +94,7 @@ func cmdSubmissionCreate(ctx context.Context, e env, args []string, stdout io.Wr
 		if res != nil {
 			held = res.HeldCount
 		}
-		return fmt.Errorf("submission create: facility %s: nothing submitted (%d case(s) held back): %w", fac.Code, held, errProblems)
+		return fmt.Errorf("submission create: facility %s: nothing submitted (%s held back): %w", fac.Code, plural.Count(held, "case"), errProblems)
 	}
 	if err != nil {
 		return err
@@ -120,7 +121,7 @@ func printHeld(w io.Writer, res *submission.BatchResult) {
 	if res.HeldCount == 0 {
 		return
 	}
-	fmt.Fprintf(w, "%d case(s) held back by error-severity edits:\n", res.HeldCount)
+	fmt.Fprintf(w, "%s held back by error-severity edits:\n", plural.Count(res.HeldCount, "case"))
 	for _, h := range res.Held {
 		fmt.Fprintf(w, "  case %d %s (MRN %s):\n", h.TumorID, h.Name, h.MRN)
 		for _, f := range h.Failures {

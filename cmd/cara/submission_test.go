@@ -52,7 +52,7 @@ func TestSubmissionCreateRecordsBatchCopiesFileAndListsIt(t *testing.T) {
 		if err != nil {
 			t.Fatalf("submission create --dry-run: %v\n%s", err, out)
 		}
-		for _, want := range []string{"2 tumors of 2 patients would be sent", "1 case(s) held back", "MR000003", "Primary Site", "nothing was written"} {
+		for _, want := range []string{"2 tumors of 2 patients would be sent", "1 case held back", "MR000003", "Primary Site", "nothing was written"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("dry run output lacks %q:\n%s", want, out)
 			}
@@ -64,7 +64,7 @@ func TestSubmissionCreateRecordsBatchCopiesFileAndListsIt(t *testing.T) {
 		if err != nil {
 			t.Fatalf("submission create: %v\n%s", err, out)
 		}
-		for _, want := range []string{"F1_20261120_001.xml.gz", "2 patients, 2 tumors", "1 held back", "1 case(s) held back", "MR000003", "Primary Site"} {
+		for _, want := range []string{"F1_20261120_001.xml.gz", "2 patients, 2 tumors", "1 held back", "1 case held back", "MR000003", "Primary Site"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("output lacks %q:\n%s", want, out)
 			}

@@ -32,6 +32,19 @@ func ParseRole(s string) (Role, error) {
 	return "", fmt.Errorf("unknown role %q: use registrar, reviewer or admin", s)
 }
 
+// Label is the role as a person reads it.
+func (r Role) Label() string {
+	switch r {
+	case RoleRegistrar:
+		return "Registrar"
+	case RoleReviewer:
+		return "Reviewer"
+	case RoleAdmin:
+		return "Administrator"
+	}
+	return string(r)
+}
+
 // NeedsFacility reports whether a user of this role must belong to a facility.
 func (r Role) NeedsFacility() bool { return r != RoleAdmin }
 

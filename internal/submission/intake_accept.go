@@ -9,6 +9,7 @@ import (
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/store"
 )
 
@@ -29,14 +30,17 @@ func (r AcceptResult) Summary() string {
 		if r.TumorsExisting == 0 {
 			return fmt.Sprintf("nothing imported: no tumor was free of error-severity failures (%d left out)", r.TumorsSkipped)
 		}
+		if r.TumorsExisting == 1 {
+			return fmt.Sprintf("nothing new: the one acceptable tumor was already received (%d left out for errors)", r.TumorsSkipped)
+		}
 		return fmt.Sprintf("nothing new: all %d acceptable tumors were already received (%d left out for errors)", r.TumorsExisting, r.TumorsSkipped)
 	}
 	patients := ""
 	if r.PatientsCreated > 0 {
-		patients = fmt.Sprintf(" (%d new patients)", r.PatientsCreated)
+		patients = " (" + plural.CountOf(r.PatientsCreated, "new patient", "new patients") + ")"
 	}
-	return fmt.Sprintf("imported %d tumors%s as received; %d were already received; %d left out for errors",
-		r.TumorsCreated, patients, r.TumorsExisting, r.TumorsSkipped)
+	return fmt.Sprintf("imported %s%s as received; %d %s already received; %d left out for errors",
+		plural.Count(r.TumorsCreated, "tumor"), patients, r.TumorsExisting, plural.Of(r.TumorsExisting, "was", "were"), r.TumorsSkipped)
 }
 
 // Accept imports the records of a checked intake that have no error-severity failure, as cases

@@ -26,6 +26,7 @@ import (
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
 	"github.com/cara-registry/cara/internal/tempfile"
@@ -416,7 +417,7 @@ func (h *intakeHandler) renderReport(c echo.Context, in *store.Intake, msg strin
 	case in.State == store.IntakeDone && in.AcceptableTumors == 0:
 		v.NothingToImport = "Nothing to import: no tumor of the file is free of error-severity failures."
 	case in.State == store.IntakeDone && v.Importable == 0:
-		v.NothingToImport = fmt.Sprintf("Nothing to import: all %d tumors without errors were already received.", in.AcceptableTumors)
+		v.NothingToImport = fmt.Sprintf("Nothing to import: all %s without errors %s already received.", plural.Count(in.AcceptableTumors, "tumor"), plural.Of(in.AcceptableTumors, "was", "were"))
 	}
 	if v.Done {
 		counts, err := h.store.IntakeEditCounts(ctx, in.ID)

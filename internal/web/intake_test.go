@@ -23,6 +23,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 	"github.com/cara-registry/cara/internal/submission"
@@ -418,7 +419,7 @@ func TestIntakeOffersOnlyTheTumorsAcceptWouldImport(t *testing.T) {
 		t.Error("the Import button is still offered after the accept")
 	}
 	if got := rep.testid("intake-accepted").Text(); !strings.Contains(got, "Accepted by ") || strings.Contains(got, "command line") ||
-		!strings.Contains(got, " on 20") || !strings.Contains(got, fmt.Sprintf("imported %d tumors", importable)) {
+		!strings.Contains(got, " on 20") || !strings.Contains(got, "imported "+plural.Count(importable, "tumor")) {
 		t.Errorf("accepted line %q", got)
 	}
 
@@ -429,7 +430,7 @@ func TestIntakeOffersOnlyTheTumorsAcceptWouldImport(t *testing.T) {
 	if rep.testid("intake-accept").Length() != 0 || rep.testid("intake-importable").Text() != "0" {
 		t.Errorf("a file of received tumors offers %q (%s importable)", rep.testid("intake-accept").Text(), rep.testid("intake-importable").Text())
 	}
-	if got := rep.testid("intake-nothing-to-import").Text(); !strings.Contains(got, fmt.Sprintf("all %d tumors without errors were already received", in.AcceptableTumors)) {
+	if got := rep.testid("intake-nothing-to-import").Text(); !strings.Contains(got, fmt.Sprintf("all %s without errors", plural.Count(in.AcceptableTumors, "tumor"))) {
 		t.Errorf("nothing-to-import line %q", got)
 	}
 }

@@ -345,7 +345,7 @@ func TestBrowserWholeJourney(t *testing.T) {
 		}
 	}
 	rhea.run("accept the file", chromedp.Click(testid("intake-accept")), chromedp.WaitVisible(testid("intake-accepted")))
-	wantText(rhea, testid("intake-accepted"), "imported 1 tumors as received")
+	wantText(rhea, testid("intake-accepted"), "imported 1 tumor as received")
 	rhea.run("find the case on the worklist",
 		chromedp.Click(testid("nav-worklist")),
 		chromedp.WaitVisible(testid("worklist-filters")),

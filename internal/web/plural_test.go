@@ -37,3 +37,16 @@ func TestPagesCountInWords(t *testing.T) {
 		}
 	}
 }
+
+// The header names the signed-in user's role in words, not by its code.
+func TestHeaderNamesTheRoleInWords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	for user, want := range map[string]string{registrarA: "Registrar", reviewerA: "Reviewer", adminUser: "Administrator"} {
+		p := f.signIn(t, user).get(t, "/account/password")
+		p.wantStatus(http.StatusOK)
+		if got := p.testid("user-role").Text(); got != want {
+			t.Errorf("%s: header role %q, want %q", user, got, want)
+		}
+	}
+}

@@ -56,7 +56,7 @@ func pageOf(c echo.Context, title string) views.Page {
 	p := views.Page{Title: title}
 	if su := currentUser(c); su != nil {
 		p.CSRF = su.Session.CSRFToken
-		p.User = &views.UserInfo{Username: su.User.Username, Name: su.User.DisplayName, Role: su.User.Role}
+		p.User = &views.UserInfo{Username: su.User.Username, Name: su.User.DisplayName, Role: su.User.Role, RoleLabel: auth.Role(su.User.Role).Label()}
 		if p.User.Name == "" {
 			p.User.Name = su.User.Username
 		}

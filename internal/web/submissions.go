@@ -275,7 +275,7 @@ func (h *submissionHandler) create(c echo.Context) error {
 		if res != nil {
 			now, _, _ = strings.Cut(res.Cases, "-")
 		}
-		msg := fmt.Sprintf("No batch was created: the pending cases of %s changed since the preview (%s case(s) then, %s now, or one of them was changed). Check the new preview below and confirm again.", fac.Name, previewed, now)
+		msg := fmt.Sprintf("No batch was created: the pending cases of %s changed since the preview (%s then, %s now, or one of them was changed). Check the new preview below and confirm again.", fac.Name, casesWord(previewed), casesWord(now))
 		return h.showPreview(c, form, fac, opt, http.StatusConflict, msg)
 	case errors.Is(err, submission.ErrNothingToSubmit):
 		msg := fmt.Sprintf("No batch was created: %s has no approved case to send in this selection.", fac.Name)
@@ -440,4 +440,13 @@ func (h *submissionHandler) download(c echo.Context) error {
 	c.Response().Header().Set("X-Content-SHA256", sub.SHA256)
 	c.Response().Header().Set(echo.HeaderContentType, ctype)
 	return c.Attachment(path, sub.FileName)
+}
+
+// casesWord is a count of cases taken from a preview's digest ("3" → "3 cases"); one that is not
+// a number is left as it is.
+func casesWord(n string) string {
+	if i, err := strconv.Atoi(n); err == nil {
+		return plural.Count(i, "case")
+	}
+	return n
 }
