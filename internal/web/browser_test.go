@@ -269,6 +269,19 @@ func (b *browserTab) value(sel string) string {
 	return v
 }
 
+// textHas waits, within a step's time limit, until the element sel selects shows want, and
+// returns what it shows then: a page that htmx is still swapping gets the time to settle.
+func (b *browserTab) textHas(sel chromedp.CSS, want string) (string, bool) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepLimit)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.PollFunction[chromedp.Void](`(sel, want) => {
+		const el = document.querySelector(sel);
+		return !!el && el.innerText.includes(want);
+	}`, chromedp.WithPollingArgs(string(sel), want), chromedp.WithPollingTimeout(stepLimit/2)))
+	return b.text(sel), err == nil
+}
+
 // text is the trimmed text of the element sel selects, within a step's time limit.
 func (b *browserTab) text(sel chromedp.CSS) string {
 	b.t.Helper()

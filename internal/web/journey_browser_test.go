@@ -137,7 +137,7 @@ func TestBrowserWholeJourney(t *testing.T) {
 	}
 	wantText := func(b *browserTab, sel chromedp.CSS, want string) {
 		t.Helper()
-		if got := b.text(sel); !strings.Contains(got, want) {
+		if got, ok := b.textHas(sel, want); !ok {
 			b.fail("%s shows %q, want %q in it", sel, got, want)
 		}
 	}
