@@ -185,20 +185,24 @@ type SectionView struct {
 
 // FieldView is one item's field.
 type FieldView struct {
-	ID        string // naaccrId; also the form field name
-	Label     string
-	Number    int
-	Length    int
-	DataType  string
-	Level     string // Patient or Tumor
-	Widget    string
-	Value     string
-	CodeLabel string // label of the current code, for code lists
-	Options   []Option
-	Required  bool
-	Help      string
-	Error     string
-	ReadOnly  bool
+	ID string // naaccrId; also the form field name
+	// LookupQuery is what the code look-up sends besides the typed words and the form's fields
+	// (a query string such as "sex=2": the stored sex of a case whose patient section is not on
+	// the page).
+	LookupQuery string
+	Label       string
+	Number      int
+	Length      int
+	DataType    string
+	Level       string // Patient or Tumor
+	Widget      string
+	Value       string
+	CodeLabel   string // label of the current code, for code lists
+	Options     []Option
+	Required    bool
+	Help        string
+	Error       string
+	ReadOnly    bool
 	// Flags are the messages of failing edits that name this field.
 	Flags []string
 	// Item help (the panel the "?" beside the label opens): the NAACCR name, the codes of a short

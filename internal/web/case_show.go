@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -96,7 +97,14 @@ func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Se
 		if !ok {
 			val = valueOf(cs, f.Def)
 		}
-		v.Section.Fields = append(v.Section.Fields, fieldView(f, val, errs[f.Def.ID]))
+		fv := fieldView(f, val, errs[f.Def.ID])
+		if f.Def.ID == histologyItem {
+			// The histology look-up ranks for the patient's sex, whose section is seldom shown.
+			if sex := cs.Patient.Items[sexItem]; sex != "" {
+				fv.LookupQuery = "sex=" + url.QueryEscape(sex)
+			}
+		}
+		v.Section.Fields = append(v.Section.Fields, fv)
 	}
 	h.flagUnusualHistology(&v, cs, entered)
 	return v

@@ -67,9 +67,10 @@ func (h *lookupHandler) search(c echo.Context) error {
 // formValue is a look-up parameter by its short name, or else by the name of the form field that
 // htmx includes, trimmed.
 func formValue(c echo.Context, short, field string) string {
-	v := c.QueryParam(short)
-	if v == "" {
-		v = c.QueryParam(field)
+	// The form's own field first: it holds what the registrar has just entered.
+	v := c.QueryParam(field)
+	if strings.TrimSpace(v) == "" {
+		v = c.QueryParam(short)
 	}
 	return strings.TrimSpace(v)
 }

@@ -233,11 +233,12 @@ func TestCaseFormCodeFieldsAreLookups(t *testing.T) {
 	f := newFixture(t, storetest.New(t, store.DialectSQLite))
 	a := f.signIn(t, registrarA)
 	p := a.openCase(t, f.caseA, "diagnosis")
-	for _, item := range []string{"primarySite", "histologicTypeIcdO3"} {
+	// The histology look-up also carries the patient's sex (TestCaseHistologyLookupCarriesThePatientsSex).
+	for item, get := range map[string]string{"primarySite": "/lookup/primarySite", "histologicTypeIcdO3": "/lookup/histologicTypeIcdO3?sex=2"} {
 		in := p.doc.Find("#f-" + item)
 		for attr, want := range map[string]string{
 			"role": "combobox", "aria-autocomplete": "list", "aria-expanded": "false",
-			"hx-get": "/lookup/" + item, "hx-trigger": "input changed delay:150ms, focus",
+			"hx-get": get, "hx-trigger": "input changed delay:150ms, focus",
 			"name": item,
 		} {
 			if got, _ := in.Attr(attr); got != want {
@@ -323,5 +324,25 @@ func TestUnusualSiteHistologyIsFlaggedNotRefused(t *testing.T) {
 	p.wantStatus(http.StatusOK)
 	if p.testid("saved").Length() != 1 || !strings.Contains(unusualFlag(p), "Unusual for C619") {
 		t.Errorf("htmx save of C619/8720: saved %d, flag %q\n%s", p.testid("saved").Length(), unusualFlag(p), excerpt(p.body))
+	}
+}
+
+// The histology look-up of a case page asks with the patient's stored sex, whose section is not
+// on the page, so the ranking knows it; the form's own fields, when present, come first.
+func TestCaseHistologyLookupCarriesThePatientsSex(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	a := f.signIn(t, registrarA)
+	sex := f.loadCase(t, f.caseA).Patient.Items["sexAssignedAtBirth"]
+	if sex == "" {
+		t.Fatal("the fixture's case A has no sex")
+	}
+	p := a.get(t, casePath(f.caseA)+"?section=diagnosis")
+	p.wantStatus(http.StatusOK)
+	if got := p.doc.Find("#f-histologicTypeIcdO3").AttrOr("hx-get", ""); got != "/lookup/histologicTypeIcdO3?sex="+sex {
+		t.Errorf("histology look-up asks %q, want it to carry sex=%s", got, sex)
+	}
+	if got := p.doc.Find("#f-primarySite").AttrOr("hx-get", ""); got != "/lookup/primarySite" {
+		t.Errorf("site look-up asks %q, want no context", got)
 	}
 }
