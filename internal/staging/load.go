@@ -1,0 +1,330 @@
+// Package staging runs the SEER EOD public staging algorithm from its published data: the schemas
+// and tables of schemas/staging/*.zip. The algorithm stays data; this package only knows how to
+// load it, match table rows and select a schema.
+package staging
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+// DataFile is the staging release embedded in schemas.FS. Updating the release is replacing the zip
+// and this name.
+const DataFile = "staging/seer-eod-public-3.3.zip"
+
+// Column types of a table's definition.
+const (
+	ColumnInput       = "INPUT"
+	ColumnEndpoint    = "ENDPOINT"
+	ColumnDescription = "DESCRIPTION"
+)
+
+// Endpoint types: what a matched row says to do.
+const (
+	EndpointValue = "VALUE"
+	EndpointJump  = "JUMP"
+	EndpointMatch = "MATCH"
+	EndpointError = "ERROR"
+)
+
+// DataSet is one loaded staging release: every schema and table, by id.
+type DataSet struct {
+	Algorithm string
+	Version   string
+	Schemas   map[string]*Schema
+	Tables    map[string]*Table
+	// schemaOrder keeps selection deterministic: schemas are tried in id order.
+	schemaOrder []string
+}
+
+// Schema is one staging schema: its inputs with their validation tables, outputs and mappings.
+type Schema struct {
+	ID             string    `json:"id"`
+	Algorithm      string    `json:"algorithm"`
+	Version        string    `json:"version"`
+	Name           string    `json:"name"`
+	Title          string    `json:"title"`
+	Subtitle       string    `json:"subtitle"`
+	Notes          string    `json:"notes"`
+	SelectionTable string    `json:"schema_selection_table"`
+	Discriminators []string  `json:"schema_discriminators"`
+	Inputs         []Input   `json:"inputs"`
+	Outputs        []Output  `json:"outputs"`
+	Mappings       []Mapping `json:"mappings"`
+	InvolvedTables []string  `json:"involved_tables"`
+	OnInvalidInput string    `json:"on_invalid_input"`
+	LastModified   string    `json:"last_modified"`
+}
+
+// Input is one schema input, read from the NAACCR item NAACCRXMLID and checked against Table.
+type Input struct {
+	Key            string     `json:"key"`
+	Name           string     `json:"name"`
+	Description    string     `json:"description"`
+	NAACCRItem     int        `json:"naaccr_item"`
+	NAACCRXMLID    string     `json:"naaccr_xml_id"`
+	Table          string     `json:"table"`
+	Default        *string    `json:"default"`
+	UsedForStaging bool       `json:"used_for_staging"`
+	FailOnInvalid  bool       `json:"fail_on_invalid"`
+	Metadata       []Metadata `json:"metadata"`
+}
+
+// Metadata tags an input (SEER_REQUIRED from 2021, SSDI, ...).
+type Metadata struct {
+	Name  string `json:"name"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+}
+
+// Output is one value the schema derives, written to the NAACCR item NAACCRXMLID when it has one.
+type Output struct {
+	Key         string     `json:"key"`
+	Name        string     `json:"name"`
+	NAACCRItem  int        `json:"naaccr_item"`
+	NAACCRXMLID string     `json:"naaccr_xml_id"`
+	Table       string     `json:"table"`
+	Default     *string    `json:"default"`
+	Metadata    []Metadata `json:"metadata"`
+}
+
+// Mapping is a named chain of table lookups (for example Summary Stage 2018).
+type Mapping struct {
+	ID     string      `json:"id"`
+	Name   string      `json:"name"`
+	Tables []TablePath `json:"tables"`
+}
+
+// TablePath is one step of a mapping: the table, the keys it reads and the keys it writes, and an
+// optional renaming of its outputs.
+type TablePath struct {
+	ID            string       `json:"id"`
+	Inputs        []string     `json:"inputs"`
+	Outputs       []string     `json:"outputs"`
+	OutputMapping []KeyMapping `json:"output_mapping"`
+}
+
+// KeyMapping renames a table's output key From to the schema's key To.
+type KeyMapping struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Table is one decision table: its columns and its rows, parsed for matching.
+type Table struct {
+	ID          string     `json:"id"`
+	Algorithm   string     `json:"algorithm"`
+	Version     string     `json:"version"`
+	Name        string     `json:"name"`
+	Title       string     `json:"title"`
+	Subtitle    string     `json:"subtitle"`
+	Description string     `json:"description"`
+	Notes       string     `json:"notes"`
+	Footnotes   string     `json:"footnotes"`
+	Definition  []Column   `json:"definition"`
+	ExtraInput  []string   `json:"extra_input"`
+	RawRows     [][]string `json:"rows"`
+
+	// Rows is RawRows parsed: one cell a column, input cells as ranges, endpoint cells split.
+	Rows []Row `json:"-"`
+}
+
+// Column is one column of a table's definition.
+type Column struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Row is a parsed table row.
+type Row struct {
+	// Inputs holds, for each INPUT column (by column index), the values the cell accepts.
+	Inputs map[int]Cell
+	// Endpoints holds, for each ENDPOINT column, what the row yields.
+	Endpoints []Endpoint
+}
+
+// Endpoint is what a matched row yields for one ENDPOINT column.
+type Endpoint struct {
+	Key   string // the column key, e.g. ss2018_t or result
+	Type  string // VALUE, JUMP, MATCH or ERROR
+	Value string // the value, the table to jump to or the error message
+}
+
+// Load reads the staging release DataFile from fsys (schemas.FS in cara).
+func Load(fsys fs.FS) (*DataSet, error) {
+	b, err := fs.ReadFile(fsys, DataFile)
+	if err != nil {
+		return nil, fmt.Errorf("staging: read %s: %w", DataFile, err)
+	}
+	d, err := LoadZip(b)
+	if err != nil {
+		return nil, fmt.Errorf("staging: %s: %w", DataFile, err)
+	}
+	return d, nil
+}
+
+// LoadZip reads a staging release from the bytes of its zip, as published.
+func LoadZip(b []byte) (*DataSet, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, fmt.Errorf("open zip: %w", err)
+	}
+	d := &DataSet{Schemas: map[string]*Schema{}, Tables: map[string]*Table{}}
+	for _, f := range zr.File {
+		dir, name := path.Split(f.Name)
+		if path.Ext(name) != ".json" || (dir != "schemas/" && dir != "tables/") {
+			continue
+		}
+		data, err := readZipFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if dir == "schemas/" {
+			s := &Schema{}
+			if err := json.Unmarshal(data, s); err != nil {
+				return nil, fmt.Errorf("schema %s: %w", f.Name, err)
+			}
+			if s.ID == "" {
+				return nil, fmt.Errorf("schema %s: no id", f.Name)
+			}
+			d.Schemas[s.ID] = s
+			d.noteVersion(s.Algorithm, s.Version)
+			continue
+		}
+		t := &Table{}
+		if err := json.Unmarshal(data, t); err != nil {
+			return nil, fmt.Errorf("table %s: %w", f.Name, err)
+		}
+		if err := t.parse(); err != nil {
+			return nil, fmt.Errorf("table %s: %w", f.Name, err)
+		}
+		d.Tables[t.ID] = t
+		d.noteVersion(t.Algorithm, t.Version)
+	}
+	if len(d.Schemas) == 0 || len(d.Tables) == 0 {
+		return nil, fmt.Errorf("no schemas or tables (found %d schemas, %d tables)", len(d.Schemas), len(d.Tables))
+	}
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	for id := range d.Schemas {
+		d.schemaOrder = append(d.schemaOrder, id)
+	}
+	sort.Strings(d.schemaOrder)
+	return d, nil
+}
+
+func readZipFile(f *zip.File) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", f.Name, err)
+	}
+	return data, nil
+}
+
+func (d *DataSet) noteVersion(alg, ver string) {
+	if d.Algorithm == "" {
+		d.Algorithm, d.Version = alg, ver
+	}
+}
+
+// check makes sure every table a schema names is in the data, so a lookup never meets a missing
+// table at run time.
+func (d *DataSet) check() error {
+	for _, s := range d.Schemas {
+		if s.SelectionTable != "" && d.Tables[s.SelectionTable] == nil {
+			return fmt.Errorf("schema %s: selection table %s is missing", s.ID, s.SelectionTable)
+		}
+		for _, in := range s.Inputs {
+			if in.Table != "" && d.Tables[in.Table] == nil {
+				return fmt.Errorf("schema %s: input %s: table %s is missing", s.ID, in.Key, in.Table)
+			}
+		}
+		for _, m := range s.Mappings {
+			for _, tp := range m.Tables {
+				if d.Tables[tp.ID] == nil {
+					return fmt.Errorf("schema %s: mapping %s: table %s is missing", s.ID, m.ID, tp.ID)
+				}
+			}
+		}
+	}
+	for _, t := range d.Tables {
+		for _, r := range t.Rows {
+			for _, e := range r.Endpoints {
+				if e.Type == EndpointJump && d.Tables[e.Value] == nil {
+					return fmt.Errorf("table %s: column %s: jump to missing table %s", t.ID, e.Key, e.Value)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// parse turns the raw rows into matchable rows.
+func (t *Table) parse() error {
+	if t.ID == "" {
+		return fmt.Errorf("no id")
+	}
+	for i, c := range t.Definition {
+		switch c.Type {
+		case ColumnInput, ColumnEndpoint, ColumnDescription:
+		default:
+			return fmt.Errorf("table %s: column %d (%s): unknown type %q", t.ID, i+1, c.Key, c.Type)
+		}
+	}
+	t.Rows = make([]Row, 0, len(t.RawRows))
+	for ri, raw := range t.RawRows {
+		if len(raw) != len(t.Definition) {
+			return fmt.Errorf("table %s: row %d has %d cells, the definition %d columns", t.ID, ri+1, len(raw), len(t.Definition))
+		}
+		row := Row{Inputs: map[int]Cell{}}
+		for ci, c := range t.Definition {
+			switch c.Type {
+			case ColumnInput:
+				row.Inputs[ci] = ParseCell(raw[ci])
+			case ColumnEndpoint:
+				e, err := parseEndpoint(c.Key, raw[ci])
+				if err != nil {
+					return fmt.Errorf("table %s: row %d: column %s: %w", t.ID, ri+1, c.Key, err)
+				}
+				row.Endpoints = append(row.Endpoints, e)
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return nil
+}
+
+func parseEndpoint(key, s string) (Endpoint, error) {
+	s = strings.TrimSpace(s)
+	if s == EndpointMatch {
+		return Endpoint{Key: key, Type: EndpointMatch}, nil
+	}
+	typ, val, ok := strings.Cut(s, ":")
+	if !ok {
+		return Endpoint{}, fmt.Errorf("endpoint %q: want VALUE:x, JUMP:table, MATCH or ERROR:message", s)
+	}
+	switch typ {
+	case EndpointValue, EndpointError:
+		return Endpoint{Key: key, Type: typ, Value: val}, nil
+	case EndpointJump:
+		if strings.TrimSpace(val) == "" {
+			return Endpoint{}, fmt.Errorf("endpoint %q: jump without a table", s)
+		}
+		return Endpoint{Key: key, Type: typ, Value: strings.TrimSpace(val)}, nil
+	}
+	return Endpoint{}, fmt.Errorf("endpoint %q: unknown type %q", s, typ)
+}

@@ -1,0 +1,248 @@
+package staging
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cara-registry/cara/schemas"
+)
+
+var (
+	loadOnce sync.Once
+	loaded   *DataSet
+	loadErr  error
+)
+
+// eod loads the embedded release once for all tests.
+func eod(t testing.TB) *DataSet {
+	t.Helper()
+	loadOnce.Do(func() { loaded, loadErr = Load(schemas.FS) })
+	if loadErr != nil {
+		t.Fatalf("Load: %v", loadErr)
+	}
+	return loaded
+}
+
+func TestLoadReadsEverySchemaAndTableOfTheRelease(t *testing.T) {
+	d := eod(t)
+	// The counts are those of schemas/*.json and tables/*.json in seer-eod-public-3.3.zip.
+	if len(d.Schemas) != 141 || len(d.Tables) != 1059 {
+		t.Fatalf("loaded %d schemas and %d tables, want 141 and 1059", len(d.Schemas), len(d.Tables))
+	}
+	if d.Algorithm != "eod_public" || d.Version != "3.3" {
+		t.Errorf("algorithm %s %s, want eod_public 3.3", d.Algorithm, d.Version)
+	}
+	for id, s := range d.Schemas {
+		if s.Version != d.Version || s.Algorithm != d.Algorithm {
+			t.Errorf("schema %s is %s %s, the release %s %s", id, s.Algorithm, s.Version, d.Algorithm, d.Version)
+		}
+		if len(s.Inputs) == 0 || len(s.Outputs) == 0 {
+			t.Errorf("schema %s: %d inputs, %d outputs", id, len(s.Inputs), len(s.Outputs))
+		}
+		for _, in := range s.Inputs {
+			if in.NAACCRXMLID == "" {
+				t.Errorf("schema %s: input %s has no naaccr_xml_id", id, in.Key)
+			}
+		}
+	}
+	for id, tb := range d.Tables {
+		if len(tb.Rows) != len(tb.RawRows) {
+			t.Errorf("table %s: parsed %d of %d rows", id, len(tb.Rows), len(tb.RawRows))
+		}
+	}
+	breast := d.Schemas["breast"]
+	if breast == nil || breast.SelectionTable != "schema_selection_breast" || breast.OnInvalidInput != "CONTINUE" {
+		t.Fatalf("breast schema = %+v", breast)
+	}
+	var schemaID *Output
+	for i := range breast.Outputs {
+		if breast.Outputs[i].NAACCRXMLID == "schemaId" {
+			schemaID = &breast.Outputs[i]
+		}
+	}
+	if schemaID == nil || schemaID.Default == nil || *schemaID.Default != "00480" {
+		t.Errorf("breast schemaId output = %+v, want default 00480", schemaID)
+	}
+}
+
+func TestSelectSchemaUsesTheSelectionTables(t *testing.T) {
+	d := eod(t)
+	ctx := map[string]string{CtxYearCurrent: "2026"}
+	tests := []struct {
+		name    string
+		lookup  SchemaLookup
+		want    string // schema id; "" for an error
+		wantErr string
+	}{
+		// schema_selection_breast: "C500-C506, C508-C509" x "8000-8700, 8982-8983" → MATCH.
+		{"breast ductal carcinoma", SchemaLookup{Site: "C504", Hist: "8500"}, "breast", ""},
+		// C507 is not a breast code, and no other schema takes it.
+		{"invalid site", SchemaLookup{Site: "C507", Hist: "8500"}, "", `no schema for site "C507", histology "8500"`},
+		{"site of the wrong length", SchemaLookup{Site: "C5041", Hist: "8500"}, "", "no schema"},
+		// Lung has a 2018-2024 and a 2025+ schema told apart by year_dx.
+		{"lung needs the year", SchemaLookup{Site: "C341", Hist: "8140"}, "", "needs year_dx"},
+		{"lung 2025", SchemaLookup{Site: "C341", Hist: "8140", Discriminators: map[string]string{"year_dx": "2025"}}, "lung_v9_2025", ""},
+		{"lung 2020", SchemaLookup{Site: "C341", Hist: "8140", Discriminators: map[string]string{"year_dx": "2020"}}, "lung", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := d.SelectSchema(tt.lookup, ctx)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("SelectSchema = %v, %v; want error containing %q", s, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("SelectSchema: %v", err)
+			}
+			if s.ID != tt.want {
+				t.Errorf("SelectSchema = %s, want %s", s.ID, tt.want)
+			}
+		})
+	}
+}
+
+func TestLookupFindsTheFirstMatchingRow(t *testing.T) {
+	d := eod(t)
+	tests := []struct {
+		name    string
+		table   string
+		values  map[string]string
+		want    []Endpoint
+		wantErr string
+	}{
+		{"string and numeric ranges", "schema_selection_breast", map[string]string{"site": "C509", "hist": "8982"},
+			[]Endpoint{{Key: "result", Type: EndpointMatch}}, ""},
+		// Row 1: behavior 2, grade_clin *, grade_path H.
+		{"star accepts any value", "combined_grade_breast_8723", map[string]string{"behavior": "2", "grade_clin": "Q", "grade_path": "H"},
+			[]Endpoint{{Key: "derived_summary_grade", Type: EndpointValue, Value: "{{grade_path}}"}}, ""},
+		// extension_bak: 050 (Paget disease) jumps to the behavior table.
+		{"jump", "extension_bak", map[string]string{"eod_primary_tumor": "050"},
+			[]Endpoint{{Key: "ss2018_t", Type: EndpointJump, Value: "behavior_with_primary_tumor_for_ss2018_t_69793"}}, ""},
+		{"no row", "extension_bak", map[string]string{"eod_primary_tumor": "123"},
+			nil, `table extension_bak: no row matches eod_primary_tumor="123"`},
+		{"unknown table", "no_such_table", nil, nil, "table no_such_table: not in the data"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := d.Lookup(tt.table, tt.values, nil)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Lookup = %v, %v; want error containing %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Lookup: %v", err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("Lookup = %+v, want %+v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("endpoint %d = %+v, want %+v", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestValidateNamesSchemaInputValueAndTable(t *testing.T) {
+	d := eod(t)
+	breast := d.Schemas["breast"]
+	var size Input
+	for _, in := range breast.Inputs {
+		if in.Key == "size_clin" {
+			size = in
+		}
+	}
+	if size.Table == "" {
+		t.Fatal("breast has no size_clin input")
+	}
+	for _, v := range []string{"000", "002", "150", "988", "999"} {
+		if err := d.Validate(breast, size, v, nil); err != nil {
+			t.Errorf("Validate(%q): %v", v, err)
+		}
+	}
+	err := d.Validate(breast, size, "ABC", nil)
+	if err == nil {
+		t.Fatal("Validate(ABC) accepted a non-code")
+	}
+	for _, want := range []string{"breast", "size_clin", "tumorSizeClinical", `"ABC"`, size.Table} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+}
+
+func TestRangeContains(t *testing.T) {
+	ctx := map[string]string{CtxYearCurrent: "2026"}
+	tests := []struct {
+		cell, value string
+		want        bool
+	}{
+		{"C500-C509", "C504", true},
+		{"C500-C509", "C510", false},
+		{"C500-C509", "C50", false},
+		{"C500-C509", "C5040", false},
+		{"8000-8700", "8500", true},
+		{"8000-8700", "8701", false},
+		{"002-988", "150", true},
+		{"002-988", "001", false},
+		{"0.1-99.9", "5.5", true},
+		{"0.1-99.9", "abc", false},
+		{"*", "", true},
+		{"*", "anything", true},
+		{"", "", true},
+		{"", "0", false},
+		{"0,1,9,", "", true},
+		{"0,1,9,", "9", true},
+		{"0,1,9,", "5", false},
+		{"NONE,U,NA", "U", true},
+		{"2018-{{ctx_year_current}},9999", "2026", true},
+		{"2018-{{ctx_year_current}},9999", "2027", false},
+		{"2018-{{ctx_year_current}},9999", "9999", true},
+		{"2025-9998, 9999, ", "", true},
+	}
+	for _, tt := range tests {
+		if got := ParseCell(tt.cell).Matches(tt.value, ctx); got != tt.want {
+			t.Errorf("ParseCell(%q).Matches(%q) = %v, want %v", tt.cell, tt.value, got, tt.want)
+		}
+	}
+}
+
+// FuzzRangeContains checks the matcher never panics and agrees with the rules it states: a value
+// always matches a cell made of itself, a same-length string range holds its own ends, and a numeric
+// range holds no value outside it.
+func FuzzRangeContains(f *testing.F) {
+	f.Add("C500", "C509", "C504")
+	f.Add("8000", "8700", "8500")
+	f.Add("0.1", "99.9", "100")
+	f.Add("", "", "")
+	f.Fuzz(func(t *testing.T, low, high, value string) {
+		if strings.ContainsAny(value, ",") {
+			return
+		}
+		if v := strings.TrimSpace(value); v != "" && v != "*" && !strings.Contains(v, "-") && !ParseCell(v).Matches(v, nil) {
+			t.Errorf("cell %q does not match itself", v)
+		}
+		r := Range{Low: low, High: high}
+		got := r.Contains(value, nil)
+		if low == high && got != (value == low) {
+			t.Errorf("%q-%q Contains(%q) = %v", low, high, value, got)
+		}
+		if len(low) == len(high) && low < high && !isNum(low) && (r.Contains(low, nil) != true || r.Contains(high, nil) != true) {
+			t.Errorf("%q-%q does not hold its ends", low, high)
+		}
+		if got && low != high && !(isNum(low) && isNum(high)) && len(value) != len(low) {
+			t.Errorf("%q-%q holds %q of another length", low, high, value)
+		}
+	})
+}
+
+func isNum(s string) bool {
+	_, ok := parseNum(s)
+	return ok
+}
