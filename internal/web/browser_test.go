@@ -279,7 +279,11 @@ func (b *browserTab) textHas(sel chromedp.CSS, want string) (string, bool) {
 		const el = document.querySelector(sel);
 		return !!el && el.innerText.includes(want);
 	}`, chromedp.WithPollingArgs(string(sel), want), chromedp.WithPollingTimeout(stepLimit/2)))
-	return b.text(sel), err == nil
+	if err == nil {
+		// Read again, the node may be swapped out: what it showed is known.
+		return want, true
+	}
+	return b.text(sel), false
 }
 
 // text is the trimmed text of the element sel selects, within a step's time limit.

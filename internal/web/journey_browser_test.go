@@ -351,6 +351,9 @@ func TestBrowserWholeJourney(t *testing.T) {
 		chromedp.WaitVisible(testid("worklist-filters")),
 		chromedp.SendKeys(css("#q"), "Quimby"),
 		chromedp.KeyEvent(kb.Enter),
+		// The worklist before the search lists the case too: wait for the search's own page.
+		chromedp.PollFunction[chromedp.Void](`() => location.search.includes("q=Quimby") && document.readyState === "complete"`,
+			chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.WaitVisible(css(`[data-testid="worklist-row"] [data-testid="case-link"]`)),
 	)
 	wantText(rhea, testid("worklist-results"), "Quimby, Odette")
