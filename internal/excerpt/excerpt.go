@@ -16,12 +16,15 @@ const Max = 120
 // Head is the start of s that a message quotes: s itself when it is at most Max bytes, else
 // its first Max bytes or fewer, cut before a UTF-8 sequence rather than inside one; cut says
 // whether s was shortened.
-func Head(s string) (head string, cut bool) {
-	if len(s) <= Max {
+func Head(s string) (head string, cut bool) { return HeadN(s, Max) }
+
+// HeadN is Head with a limit of n bytes, for a part that quotes less or more than Max.
+func HeadN(s string, n int) (head string, cut bool) {
+	if len(s) <= n {
 		return s, false
 	}
-	i := Max
-	// Step back to the start of the sequence byte Max belongs to (at most utf8.UTFMax-1 bytes).
+	i := n
+	// Step back to the start of the sequence byte n belongs to (at most utf8.UTFMax-1 bytes).
 	for j := 0; j < utf8.UTFMax && i > 0 && !utf8.RuneStart(s[i]); j++ {
 		i--
 	}

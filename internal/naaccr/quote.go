@@ -3,6 +3,8 @@ package naaccr
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/cara-registry/cara/internal/excerpt"
 )
 
 // maxQuoted is how many bytes of an input string (a name, a value, an attribute, text) a message
@@ -20,14 +22,11 @@ func clip(s string) string { return clipN(s, maxQuoted) }
 
 // clipN is clip with a limit of n bytes.
 func clipN(s string, n int) string {
-	if len(s) <= n {
+	h, cut := excerpt.HeadN(s, n)
+	if !cut {
 		return s
 	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "… (" + strconv.Itoa(len(s)) + " bytes)"
+	return h + "… (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // clipBytes is clip for a byte slice, copying no more than it quotes.
@@ -35,11 +34,8 @@ func clipBytes(b []byte) string {
 	if len(b) <= maxQuoted {
 		return string(b)
 	}
-	cut := maxQuoted
-	for cut > 0 && !utf8.RuneStart(b[cut]) {
-		cut--
-	}
-	return string(b[:cut]) + "… (" + strconv.Itoa(len(b)) + " bytes)"
+	h, _ := excerpt.HeadN(string(b[:maxQuoted+utf8.UTFMax]), maxQuoted)
+	return h + "… (" + strconv.Itoa(len(b)) + " bytes)"
 }
 
 // clippedError is an error of another package (encoding/xml) whose message may quote its input

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cara-registry/cara/internal/excerpt"
 )
 
 // ReaderOptions set up a Reader.
@@ -860,14 +862,10 @@ func (r *Reader) dataProblem(code, item, value, msg string) {
 }
 
 func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if h, cut := excerpt.HeadN(s, n); cut {
+		return h + "…"
 	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return s
 }
 
 // truncateBytes is truncate for a byte slice, copying no more than it keeps.

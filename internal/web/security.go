@@ -4,9 +4,10 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/cara-registry/cara/internal/excerpt"
 )
 
 // hstsValue is the Strict-Transport-Security header of a cara served over HTTPS: a year, for
@@ -99,10 +100,10 @@ func (s sameOrigin) check(next echo.HandlerFunc) echo.HandlerFunc {
 		switch site := req.Header.Get("Sec-Fetch-Site"); site {
 		case "", "same-origin", "none":
 		default:
-			return echo.NewHTTPError(http.StatusForbidden, "This request came from another site (Sec-Fetch-Site: "+clip(site)+"), so cara refused it. Open cara itself and use its forms.")
+			return echo.NewHTTPError(http.StatusForbidden, "This request came from another site (Sec-Fetch-Site: "+excerpt.Clip(site)+"), so cara refused it. Open cara itself and use its forms.")
 		}
 		if origin := req.Header.Get(echo.HeaderOrigin); origin != "" && !sameOriginAs(origin, s.ownOrigin(req)) {
-			return echo.NewHTTPError(http.StatusForbidden, "This request came from another site (Origin "+clip(origin)+"), so cara refused it. Open cara itself and use its forms.")
+			return echo.NewHTTPError(http.StatusForbidden, "This request came from another site (Origin "+excerpt.Clip(origin)+"), so cara refused it. Open cara itself and use its forms.")
 		}
 		return next(c)
 	}
@@ -140,17 +141,4 @@ func withoutDefaultPort(origin string) string {
 		return o
 	}
 	return origin
-}
-
-// clip quotes at most a hundred bytes of a header in a message.
-func clip(s string) string {
-	const max = 100
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
