@@ -102,7 +102,7 @@ func resetIntakeResults(tx *gorm.DB, id uint) error {
 	}
 	return tx.Model(&Intake{}).Where("id = ?", id).Select("patients", "tumors", "records_processed",
 		"structural_errors", "edit_errors", "edit_warnings", "failures_stored", "duplicates",
-		"acceptable_tumors", "existing_tumors", "facilities_seen", "naaccr_version", "record_type", "sending_facility_id").
+		"acceptable_tumors", "received_tumors", "facilities_seen", "naaccr_version", "record_type", "sending_facility_id").
 		Updates(&Intake{FacilitiesSeen: "[]"}).Error
 }
 
@@ -222,7 +222,7 @@ func (s *Store) FinishIntake(ctx context.Context, id uint, r IntakeResult) error
 		return tx.Model(&Intake{}).Where("id = ?", id).
 			Select("state", "finished_at", "heartbeat_at", "naaccr_version", "record_type", "facilities_seen",
 				"sending_facility_id", "patients", "tumors", "records_processed", "structural_errors", "edit_errors",
-				"edit_warnings", "failures_stored", "duplicates", "acceptable_tumors", "existing_tumors", "error").
+				"edit_warnings", "failures_stored", "duplicates", "acceptable_tumors", "received_tumors", "error").
 			Updates(&Intake{State: IntakeDone, FinishedAt: &now, HeartbeatAt: &now, NaaccrVersion: r.NaaccrVersion,
 				RecordType: r.RecordType, FacilitiesSeen: r.FacilitiesSeen, SendingFacilityID: r.SendingFacilityID,
 				IntakeCounts: r.Counts}).Error

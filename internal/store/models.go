@@ -232,9 +232,10 @@ type IntakeCounts struct {
 	Duplicates       int
 	AcceptableTumors int // tumors without error-severity failures
 	AcceptedTumors   int // imported by the last accept
-	// ExistingTumors are the tumors without error-severity failures already stored: as the
-	// check found them (what accept would not import), then as the last accept found them.
-	ExistingTumors int
+	// ReceivedTumors are the tumors without error-severity failures the check found stored
+	// already: what accept would not import.
+	ReceivedTumors int
+	ExistingTumors int // those the last accept found stored already
 	SkippedTumors  int // left out by the last accept for their errors
 }
 

@@ -163,7 +163,7 @@ func (k *Intaker) Process(ctx context.Context, in *store.Intake) error {
 	if werr := pr.w.close(); werr != nil {
 		return fmt.Errorf("submission: intake %d: %w", in.ID, werr)
 	}
-	pr.counts.Duplicates, pr.counts.ExistingTumors = pr.w.duplicates, pr.w.existing
+	pr.counts.Duplicates, pr.counts.ReceivedTumors = pr.w.duplicates, pr.w.existing
 	if lim != nil && lim.exceeded {
 		// Failed, not done: nothing of the file can be accepted (Accept takes done files only).
 		return k.Store.FailIntake(ctx, in.ID, lim.message())

@@ -119,7 +119,7 @@ func (pr *processor) lookUpDuplicates(ctx context.Context) error {
 		return err
 	}
 	pr.counts.Duplicates += n
-	pr.counts.ExistingTumors += ok
+	pr.counts.ReceivedTumors += ok
 	pr.dupKeys, pr.dupIDs, pr.dupOK = nil, nil, nil
 	return nil
 }

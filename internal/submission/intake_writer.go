@@ -63,7 +63,7 @@ func (w *intakeWriter) write(job intakeWrite) error {
 	w.duplicates += n
 	w.existing += ok
 	if job.progress != nil {
-		job.progress.Duplicates, job.progress.ExistingTumors = w.duplicates, w.existing
+		job.progress.Duplicates, job.progress.ReceivedTumors = w.duplicates, w.existing
 		return w.st.IntakeProgress(w.ctx, w.id, *job.progress)
 	}
 	return nil

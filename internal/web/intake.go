@@ -406,7 +406,7 @@ func (h *intakeHandler) renderReport(c echo.Context, in *store.Intake, msg strin
 	}
 	// The check counted the tumors without errors that are stored already: accept would find
 	// them and import nothing of them, so they are not offered.
-	v.Importable = max(in.AcceptableTumors-in.ExistingTumors, 0)
+	v.Importable = max(in.AcceptableTumors-in.ReceivedTumors, 0)
 	v.CanAccept = in.State == store.IntakeDone && in.StructuralErrors == 0 && v.Importable > 0
 	switch {
 	case in.State == store.IntakeAccepted:

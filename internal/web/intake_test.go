@@ -401,8 +401,8 @@ func TestIntakeOffersOnlyTheTumorsAcceptWouldImport(t *testing.T) {
 	importable, _ := strconv.Atoi(rep.testid("intake-importable").Text())
 	// The synthetic patient ids start at 00000001, as the fixture's cases of A do: some of the
 	// file's tumors without errors are received already.
-	if in.ExistingTumors == 0 || importable != in.AcceptableTumors-in.ExistingTumors {
-		t.Errorf("%d importable shown, %d acceptable of which %d already received", importable, in.AcceptableTumors, in.ExistingTumors)
+	if in.ReceivedTumors == 0 || importable != in.AcceptableTumors-in.ReceivedTumors {
+		t.Errorf("%d importable shown, %d acceptable of which %d already received", importable, in.AcceptableTumors, in.ReceivedTumors)
 	}
 	if got := rep.testid("intake-accept").Text(); !strings.Contains(got, fmt.Sprintf("Import the %d new tumors", importable)) {
 		t.Errorf("import button %q, want %d new tumors", got, importable)
