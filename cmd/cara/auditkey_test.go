@@ -329,8 +329,10 @@ func TestADatabaseFromBeforeTheKeyIsSealedAndItsOlderEventsReported(t *testing.T
 		if err := s.DB().QueryRow("SELECT last_id FROM audit_chain").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		for _, q := range []string{"ALTER TABLE audit_chain DROP COLUMN key_seal", "ALTER TABLE audit_chain DROP COLUMN keyed_from",
-			"DELETE FROM goose_db_version WHERE version_id = 10"} {
+		// Migrations after 00010 go too: such a database has none of them.
+		for _, q := range []string{"ALTER TABLE intakes DROP COLUMN received_tumors",
+			"ALTER TABLE audit_chain DROP COLUMN key_seal", "ALTER TABLE audit_chain DROP COLUMN keyed_from",
+			"DELETE FROM goose_db_version WHERE version_id >= 10"} {
 			if _, err := s.DB().Exec(q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
