@@ -32,6 +32,7 @@ const (
 	EndpointJump  = "JUMP"
 	EndpointMatch = "MATCH"
 	EndpointError = "ERROR"
+	EndpointStop  = "STOP"
 )
 
 // DataSet is one loaded staging release: every schema and table, by id.
@@ -42,6 +43,13 @@ type DataSet struct {
 	Tables    map[string]*Table
 	// schemaOrder keeps selection deterministic: schemas are tried in id order.
 	schemaOrder []string
+	// itemOf is the naaccrId each input key is read from, as the schemas name it.
+	itemOf map[string]string
+	// selectionKeys are the input keys of every selection table.
+	selectionKeys []string
+	// outputItems are the naaccrIds any schema derives, so a tumor that loses its schema loses
+	// the values too.
+	outputItems []string
 }
 
 // Schema is one staging schema: its inputs with their validation tables, outputs and mappings.
@@ -145,10 +153,16 @@ type Column struct {
 
 // Row is a parsed table row.
 type Row struct {
-	// Inputs holds, for each INPUT column (by column index), the values the cell accepts.
-	Inputs map[int]Cell
+	// Inputs holds, for each INPUT column in order, the values the cell accepts.
+	Inputs []RowInput
 	// Endpoints holds, for each ENDPOINT column, what the row yields.
 	Endpoints []Endpoint
+}
+
+// RowInput is one INPUT cell of a row with the key of its column.
+type RowInput struct {
+	Key  string
+	Cell Cell
 }
 
 // Endpoint is what a matched row yields for one ENDPOINT column.
@@ -219,6 +233,7 @@ func LoadZip(b []byte) (*DataSet, error) {
 		d.schemaOrder = append(d.schemaOrder, id)
 	}
 	sort.Strings(d.schemaOrder)
+	d.index()
 	return d, nil
 }
 
@@ -290,11 +305,11 @@ func (t *Table) parse() error {
 		if len(raw) != len(t.Definition) {
 			return fmt.Errorf("table %s: row %d has %d cells, the definition %d columns", t.ID, ri+1, len(raw), len(t.Definition))
 		}
-		row := Row{Inputs: map[int]Cell{}}
+		var row Row
 		for ci, c := range t.Definition {
 			switch c.Type {
 			case ColumnInput:
-				row.Inputs[ci] = ParseCell(raw[ci])
+				row.Inputs = append(row.Inputs, RowInput{Key: c.Key, Cell: ParseCell(raw[ci])})
 			case ColumnEndpoint:
 				e, err := parseEndpoint(c.Key, raw[ci])
 				if err != nil {
@@ -310,16 +325,16 @@ func (t *Table) parse() error {
 
 func parseEndpoint(key, s string) (Endpoint, error) {
 	s = strings.TrimSpace(s)
-	if s == EndpointMatch {
-		return Endpoint{Key: key, Type: EndpointMatch}, nil
+	if s == EndpointMatch || s == EndpointStop {
+		return Endpoint{Key: key, Type: s}, nil
 	}
 	typ, val, ok := strings.Cut(s, ":")
 	if !ok {
-		return Endpoint{}, fmt.Errorf("endpoint %q: want VALUE:x, JUMP:table, MATCH or ERROR:message", s)
+		return Endpoint{}, fmt.Errorf("endpoint %q: want VALUE:x, JUMP:table, MATCH, STOP or ERROR:message", s)
 	}
 	switch typ {
-	case EndpointValue, EndpointError:
-		return Endpoint{Key: key, Type: typ, Value: val}, nil
+	case EndpointValue, EndpointError, EndpointMatch, EndpointStop:
+		return Endpoint{Key: key, Type: typ, Value: strings.TrimSpace(val)}, nil
 	case EndpointJump:
 		if strings.TrimSpace(val) == "" {
 			return Endpoint{}, fmt.Errorf("endpoint %q: jump without a table", s)
@@ -328,3 +343,36 @@ func parseEndpoint(key, s string) (Endpoint, error) {
 	}
 	return Endpoint{}, fmt.Errorf("endpoint %q: unknown type %q", s, typ)
 }
+
+// index notes, once, what staging a record needs: the item of every input key, the keys the
+// selection tables read and the items the schemas derive.
+func (d *DataSet) index() {
+	d.itemOf = map[string]string{}
+	keys, outs := map[string]bool{}, map[string]bool{}
+	for _, id := range d.schemaOrder {
+		s := d.Schemas[id]
+		for _, in := range s.Inputs {
+			if _, ok := d.itemOf[in.Key]; !ok && in.NAACCRXMLID != "" {
+				d.itemOf[in.Key] = in.NAACCRXMLID
+			}
+		}
+		for _, o := range s.Outputs {
+			if o.NAACCRXMLID != "" && !outs[o.NAACCRXMLID] {
+				outs[o.NAACCRXMLID] = true
+				d.outputItems = append(d.outputItems, o.NAACCRXMLID)
+			}
+		}
+		if t := d.Tables[s.SelectionTable]; t != nil {
+			for _, c := range t.Definition {
+				if c.Type == ColumnInput && !keys[c.Key] {
+					keys[c.Key] = true
+					d.selectionKeys = append(d.selectionKeys, c.Key)
+				}
+			}
+		}
+	}
+	sort.Strings(d.outputItems)
+}
+
+// ItemOf returns the naaccrId an input key is read from ("primarySite" for site), "" if none.
+func (d *DataSet) ItemOf(key string) string { return d.itemOf[key] }

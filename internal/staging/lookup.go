@@ -2,7 +2,6 @@ package staging
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -33,12 +32,12 @@ func (t *Table) match(values, ctx map[string]string, only map[string]bool) (*Row
 	for i := range t.Rows {
 		row := &t.Rows[i]
 		ok := true
-		for ci, cell := range row.Inputs {
-			key := t.Definition[ci].Key
-			if only != nil && !only[key] {
+		for ci := range row.Inputs {
+			in := &row.Inputs[ci]
+			if only != nil && !only[in.Key] {
 				continue
 			}
-			if !cell.Matches(values[key], ctx) {
+			if !in.Cell.Matches(values[in.Key], ctx) {
 				ok = false
 				break
 			}
@@ -77,67 +76,6 @@ func (d *DataSet) Validate(s *Schema, in Input, value string, ctx map[string]str
 	return nil
 }
 
-// SchemaLookup is what selects a schema: primary site, histology and the discriminators some
-// schemas need (year_dx, discriminator_1, discriminator_2, behavior, sex, ...), by key.
-type SchemaLookup struct {
-	Site, Hist     string
-	Discriminators map[string]string
-}
-
-// SelectSchemas returns every schema whose own selection table matches the lookup, in id order.
-// Only site, hist and the discriminators given are matched, as in the staging library: a lookup
-// without a needed discriminator can return several schemas, and the caller asks for it.
-func (d *DataSet) SelectSchemas(l SchemaLookup, ctx map[string]string) []*Schema {
-	values := map[string]string{"site": l.Site, "hist": l.Hist}
-	only := map[string]bool{"site": true, "hist": true}
-	for k, v := range l.Discriminators {
-		values[k] = v
-		only[k] = true
-	}
-	var out []*Schema
-	for _, id := range d.schemaOrder {
-		s := d.Schemas[id]
-		t := d.Tables[s.SelectionTable]
-		if t == nil {
-			continue
-		}
-		if row, ok := t.match(values, ctx, only); ok && isMatch(row) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// SelectSchema returns the one schema the lookup selects. No schema, or several (a discriminator is
-// missing), is an error naming the site and histology and, for several, the schemas and the
-// discriminators they need.
-func (d *DataSet) SelectSchema(l SchemaLookup, ctx map[string]string) (*Schema, error) {
-	found := d.SelectSchemas(l, ctx)
-	switch len(found) {
-	case 1:
-		return found[0], nil
-	case 0:
-		return nil, fmt.Errorf("staging: no schema for site %q, histology %q%s", l.Site, l.Hist, describeDiscriminators(l.Discriminators))
-	}
-	ids := make([]string, 0, len(found))
-	need := map[string]bool{}
-	for _, s := range found {
-		ids = append(ids, s.ID)
-		for _, k := range s.Discriminators {
-			if _, given := l.Discriminators[k]; !given {
-				need[k] = true
-			}
-		}
-	}
-	keys := make([]string, 0, len(need))
-	for k := range need {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return nil, fmt.Errorf("staging: site %q, histology %q%s fits %d schemas (%s); needs %s",
-		l.Site, l.Hist, describeDiscriminators(l.Discriminators), len(found), strings.Join(ids, ", "), strings.Join(keys, ", "))
-}
-
 func isMatch(r *Row) bool {
 	for _, e := range r.Endpoints {
 		if e.Type != EndpointMatch {
@@ -147,18 +85,3 @@ func isMatch(r *Row) bool {
 	return true
 }
 
-func describeDiscriminators(m map[string]string) string {
-	if len(m) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, ", %s %q", k, m[k])
-	}
-	return b.String()
-}

@@ -13,13 +13,15 @@ type Cell struct {
 	Ranges []Range
 }
 
-// Range is one value (Low == High) or an inclusive low-high range. Either end may hold a context
-// value such as {{ctx_year_current}}, filled in when the range is matched.
+// Range is one value (Low == High) or an inclusive low-high range. Either end may be a reference
+// such as {{ctx_year_current}}, filled in from the context when the range is matched.
 type Range struct {
 	Low, High string
 }
 
-// ParseCell parses one INPUT cell as the staging library does.
+// ParseCell parses one INPUT cell as the staging library does. "a-b" is a range when its two ends
+// have the same length, are both numbers, or either is a {{reference}}; otherwise (as in
+// "N0(mol-)") the whole text is one value.
 func ParseCell(s string) Cell {
 	if strings.TrimSpace(s) == "*" {
 		return Cell{Any: true}
@@ -27,43 +29,44 @@ func ParseCell(s string) Cell {
 	var c Cell
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
-		if part == "" {
-			c.Ranges = append(c.Ranges, Range{})
-			continue
-		}
-		// A range has exactly one dash with something on both sides; anything else is a value.
-		if lo, hi, ok := strings.Cut(part, "-"); ok && lo != "" && hi != "" && !strings.Contains(hi, "-") {
-			c.Ranges = append(c.Ranges, Range{Low: strings.TrimSpace(lo), High: strings.TrimSpace(hi)})
-			continue
+		if ends := strings.Split(part, "-"); len(ends) == 2 {
+			lo, hi := strings.TrimSpace(ends[0]), strings.TrimSpace(ends[1])
+			if len(lo) == len(hi) || (isPlainNumber(lo) && isPlainNumber(hi)) || isReference(lo) || isReference(hi) {
+				c.Ranges = append(c.Ranges, Range{Low: lo, High: hi})
+				continue
+			}
 		}
 		c.Ranges = append(c.Ranges, Range{Low: part, High: part})
 	}
 	return c
 }
 
-// Matches reports whether value is one the cell accepts; ctx fills {{ctx_…}} ends.
-func (c Cell) Matches(value string, ctx map[string]string) bool {
+// Matches reports whether value is one the cell accepts; ctx fills {{…}} ends.
+func (c *Cell) Matches(value string, ctx map[string]string) bool {
 	if c.Any {
 		return true
 	}
-	for _, r := range c.Ranges {
-		if r.Contains(value, ctx) {
+	for i := range c.Ranges {
+		if c.Ranges[i].Contains(value, ctx) {
 			return true
 		}
 	}
 	return false
 }
 
-// Contains reports whether value lies in the range. Ranges whose two ends are numbers compare
-// numerically; other ranges compare as strings of the same length, so that "C500-C509" holds
-// "C504" but not "C5041" and "100-200" compares 150 as a number.
-func (r Range) Contains(value string, ctx map[string]string) bool {
-	low, high := fill(r.Low, ctx), fill(r.High, ctx)
+// Contains reports whether value lies in the range. Ranges whose two ends are different numbers
+// compare numerically (a range of whole numbers holds no value with a decimal point); other ranges
+// compare as strings of the same length, so that "C500-C509" holds "C504" but not "C5041".
+func (r *Range) Contains(value string, ctx map[string]string) bool {
+	low, high := translate(r.Low, ctx), translate(r.High, ctx)
 	if low == high {
 		return value == low
 	}
 	if lf, ok := parseNum(low); ok {
 		if hf, ok := parseNum(high); ok {
+			if !strings.Contains(low, ".") && !strings.Contains(high, ".") && strings.Contains(value, ".") {
+				return false
+			}
 			v, ok := parseNum(value)
 			return ok && v >= lf && v <= hf
 		}
@@ -74,36 +77,38 @@ func (r Range) Contains(value string, ctx map[string]string) bool {
 	return low <= value && value <= high
 }
 
-// isPlainNumber keeps values like "Inf", "1e3" or " 5" out of numeric ranges: registry codes are
-// digits with an optional point.
+// isPlainNumber keeps values like "Inf", "1e3", "5." or " 5" out of numeric ranges: registry codes
+// are digits with an optional point and sign.
 func isPlainNumber(s string) bool {
 	if s == "" {
 		return false
 	}
-	dot := false
+	dot, digits := false, false
 	for i, ch := range s {
 		switch {
 		case ch >= '0' && ch <= '9':
-		case ch == '.' && !dot:
+			digits = true
+		case ch == '.' && !dot && i < len(s)-1:
 			dot = true
 		case ch == '-' && i == 0 && len(s) > 1:
 		default:
 			return false
 		}
 	}
-	return s != "." && s != "-" && s != "-."
+	return digits
 }
 
-// fill replaces {{ctx_…}} references with their context values; a missing one stays as written, so
-// it matches nothing numeric.
-func fill(s string, ctx map[string]string) string {
-	if !strings.Contains(s, "{{") {
+func isReference(s string) bool {
+	return len(s) > 4 && strings.HasPrefix(s, "{{") && strings.HasSuffix(s, "}}")
+}
+
+// translate returns the context value a whole-value reference {{key}} names ("" when the context
+// has none, as the staging library does), and any other value unchanged.
+func translate(s string, ctx map[string]string) string {
+	if !isReference(s) {
 		return s
 	}
-	for k, v := range ctx {
-		s = strings.ReplaceAll(s, "{{"+k+"}}", v)
-	}
-	return s
+	return ctx[s[2:len(s)-2]]
 }
 
 // parseNum reads a plain decimal number, the only kind a numeric range holds.

@@ -66,39 +66,40 @@ func TestLoadReadsEverySchemaAndTableOfTheRelease(t *testing.T) {
 	}
 }
 
-func TestSelectSchemaUsesTheSelectionTables(t *testing.T) {
+func TestSelectUsesTheSelectionTables(t *testing.T) {
 	d := eod(t)
-	ctx := map[string]string{CtxYearCurrent: "2026"}
+	ctx := d.Context(2026)
 	tests := []struct {
-		name    string
-		lookup  SchemaLookup
-		want    string // schema id; "" for an error
-		wantErr string
+		name      string
+		values    map[string]string
+		want      string // schema id; "" for none
+		wantNeeds string // Needs joined by ","
+		invalid   string
 	}{
 		// schema_selection_breast: "C500-C506, C508-C509" x "8000-8700, 8982-8983" → MATCH.
-		{"breast ductal carcinoma", SchemaLookup{Site: "C504", Hist: "8500"}, "breast", ""},
-		// C507 is not a breast code, and no other schema takes it.
-		{"invalid site", SchemaLookup{Site: "C507", Hist: "8500"}, "", `no schema for site "C507", histology "8500"`},
-		{"site of the wrong length", SchemaLookup{Site: "C5041", Hist: "8500"}, "", "no schema"},
-		// Lung has a 2018-2024 and a 2025+ schema told apart by year_dx.
-		{"lung needs the year", SchemaLookup{Site: "C341", Hist: "8140"}, "", "needs year_dx"},
-		{"lung 2025", SchemaLookup{Site: "C341", Hist: "8140", Discriminators: map[string]string{"year_dx": "2025"}}, "lung_v9_2025", ""},
-		{"lung 2020", SchemaLookup{Site: "C341", Hist: "8140", Discriminators: map[string]string{"year_dx": "2020"}}, "lung", ""},
+		{"breast ductal carcinoma", map[string]string{"site": "C504", "hist": "8500"}, "breast", "", ""},
+		// C507 is no ICD-O-3 topography code: table primary_site does not hold it.
+		{"invalid site", map[string]string{"site": "C507", "hist": "8500"}, "", "", "site"},
+		{"site of the wrong length", map[string]string{"site": "C5041", "hist": "8500"}, "", "", "site"},
+		{"blank histology", map[string]string{"site": "C504"}, "", "hist", ""},
+		// Lung has a 2018-2024 and a 2025+ schema told apart by year_dx; a blank year is the
+		// current one ("2025-9998,9999," in schema_selection_lung_v9_2025).
+		{"lung 2025", map[string]string{"site": "C341", "hist": "8140", "year_dx": "2025"}, "lung_v9_2025", "", ""},
+		{"lung 2020", map[string]string{"site": "C341", "hist": "8140", "year_dx": "2020"}, "lung", "", ""},
+		{"lung without a year", map[string]string{"site": "C341", "hist": "8140"}, "lung_v9_2025", "", ""},
+		// C160 with an adenocarcinoma is Stomach or Esophagus and EGJ: discriminator_1 decides.
+		{"cardia needs discriminator 1", map[string]string{"site": "C160", "hist": "8140", "year_dx": "2020"}, "", "discriminator_1", ""},
+		{"cardia discriminator 1 = 2 (EGJ)", map[string]string{"site": "C160", "hist": "8140", "year_dx": "2020", "discriminator_1": "2"}, "esophagus_gejunction", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := d.SelectSchema(tt.lookup, ctx)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("SelectSchema = %v, %v; want error containing %q", s, err, tt.wantErr)
-				}
-				return
+			sel := d.Select(tt.values, ctx)
+			got := ""
+			if sel.Schema != nil {
+				got = sel.Schema.ID
 			}
-			if err != nil {
-				t.Fatalf("SelectSchema: %v", err)
-			}
-			if s.ID != tt.want {
-				t.Errorf("SelectSchema = %s, want %s", s.ID, tt.want)
+			if got != tt.want || strings.Join(sel.Needs, ",") != tt.wantNeeds || sel.Invalid != tt.invalid {
+				t.Fatalf("Select = schema %q needs %v invalid %q; want %q needs %q invalid %q", got, sel.Needs, sel.Invalid, tt.want, tt.wantNeeds, tt.invalid)
 			}
 		})
 	}
@@ -207,7 +208,8 @@ func TestRangeContains(t *testing.T) {
 		{"2025-9998, 9999, ", "", true},
 	}
 	for _, tt := range tests {
-		if got := ParseCell(tt.cell).Matches(tt.value, ctx); got != tt.want {
+		c := ParseCell(tt.cell)
+		if got := c.Matches(tt.value, ctx); got != tt.want {
 			t.Errorf("ParseCell(%q).Matches(%q) = %v, want %v", tt.cell, tt.value, got, tt.want)
 		}
 	}
@@ -225,7 +227,7 @@ func FuzzRangeContains(f *testing.F) {
 		if strings.ContainsAny(value, ",") {
 			return
 		}
-		if v := strings.TrimSpace(value); v != "" && v != "*" && !strings.Contains(v, "-") && !ParseCell(v).Matches(v, nil) {
+		if v := strings.TrimSpace(value); v != "" && v != "*" && !strings.Contains(v, "-") && !cellOf(v).Matches(v, nil) {
 			t.Errorf("cell %q does not match itself", v)
 		}
 		r := Range{Low: low, High: high}
@@ -245,4 +247,9 @@ func FuzzRangeContains(f *testing.F) {
 func isNum(s string) bool {
 	_, ok := parseNum(s)
 	return ok
+}
+
+func cellOf(s string) *Cell {
+	c := ParseCell(s)
+	return &c
 }
