@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cara-registry/cara/internal/staging"
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
@@ -112,8 +113,8 @@ type catalog struct {
 	Form   *abstract.Form
 	Fields *edits.FieldChecker
 	Edits  *edits.Set
-	// Schemas selects EOD schemas for the derived items.
-	Schemas *abstract.SchemaSelector
+	// Staging is the SEER EOD staging data: schema selection and the derived stage and grade.
+	Staging *staging.DataSet
 }
 
 func (c *catalog) dictionary() (*naaccr.Dictionary, error) {
@@ -180,15 +181,15 @@ func (c *catalog) editSet() (*edits.Set, error) {
 	return c.Edits, nil
 }
 
-func (c *catalog) schemaSelector() (*abstract.SchemaSelector, error) {
-	if c.Schemas == nil {
-		sel, err := abstract.LoadSchemaSelector(schemas.FS)
+func (c *catalog) staging() (*staging.DataSet, error) {
+	if c.Staging == nil {
+		d, err := staging.Load(schemas.FS)
 		if err != nil {
 			return nil, err
 		}
-		c.Schemas = sel
+		c.Staging = d
 	}
-	return c.Schemas, nil
+	return c.Staging, nil
 }
 
 // all loads every part.
@@ -199,6 +200,6 @@ func (c *catalog) all() error {
 	if _, err := c.editSet(); err != nil {
 		return err
 	}
-	_, err := c.schemaSelector()
+	_, err := c.staging()
 	return err
 }

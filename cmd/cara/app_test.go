@@ -28,7 +28,7 @@ func TestNewAppLoadsAndOpensOnlyThePartsTheCommandAsksFor(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			got := [4]bool{a.store != nil, a.cat.Edits != nil, a.cat.Form != nil, a.cat.Schemas != nil}
+			got := [4]bool{a.store != nil, a.cat.Edits != nil, a.cat.Form != nil, a.cat.Staging != nil}
 			if want := [4]bool{tc.store, tc.edits, tc.form, tc.schema}; got != want {
 				t.Errorf("store, edits, form, schemas loaded: %v, want %v", got, want)
 			}

@@ -50,7 +50,7 @@ func demoAbstracts(cat *catalog, patients []naaccr.Patient, facilityNumber strin
 		}
 		g.Fill(p)
 		for k, t := range p.Tumors {
-			for id, v := range abstract.Derive(p.Items, t.Items, cat.Schemas) {
+			for id, v := range abstract.Derive(p.Items, t.Items, cat.Staging, time.Now().Year()) {
 				if v != "" {
 					t.Items[id] = v
 					core[k+1][id] = true // derived items stay: they follow from the core ones

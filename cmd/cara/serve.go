@@ -56,7 +56,7 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 		return fmt.Errorf("serve: %w", err)
 	}
 
-	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Schemas: cat.Schemas, Codes: cat.Codes,
+	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Staging: cat.Staging, Codes: cat.Codes,
 		SiteGroups: siteGroups, NewCase: newCase, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies,
 		TrustedProxies: proxies, SubmissionDir: e.submissionDir(), Intake: intake})
 	httpSrv := &http.Server{Addr: e.Addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"strconv"
+	"time"
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
@@ -216,9 +217,10 @@ func apply(fields []*abstract.Field, clean map[string]string, patient, tumor map
 	}
 }
 
-// Derive computes the derived items (age at diagnosis, EOD schema) into the tumor's items.
+// Derive computes the derived items (age at diagnosis, EOD schema, stage and grade) into the
+// tumor's items.
 func (s *Service) Derive(patient, tumor map[string]string) {
-	for id, v := range abstract.Derive(patient, tumor, s.schemas) {
+	for id, v := range abstract.Derive(patient, tumor, s.staging, time.Now().Year()) {
 		if v == "" {
 			delete(tumor, id)
 		} else {

@@ -10,6 +10,7 @@ package casework
 import (
 	"context"
 	"fmt"
+	"github.com/cara-registry/cara/internal/staging"
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
@@ -64,12 +65,12 @@ type Service struct {
 	store   Store
 	form    *abstract.Form
 	checks  Checks
-	schemas *abstract.SchemaSelector // nil leaves schemaId alone
+	staging *staging.DataSet // nil leaves the staged items alone
 }
 
 // New makes the service of a form and its checks over a store.
-func New(st Store, form *abstract.Form, checks Checks, schemas *abstract.SchemaSelector) *Service {
-	return &Service{store: st, form: form, checks: checks, schemas: schemas}
+func New(st Store, form *abstract.Form, checks Checks, stg *staging.DataSet) *Service {
+	return &Service{store: st, form: form, checks: checks, staging: stg}
 }
 
 // Open loads a case in the actor's scope: a case of another facility is ErrNotFound, as if it

@@ -3,6 +3,7 @@ package casework_test
 import (
 	"context"
 	"errors"
+	"github.com/cara-registry/cara/internal/staging"
 	"slices"
 	"sort"
 	"sync"
@@ -22,7 +23,7 @@ import (
 type catalog struct {
 	form    *abstract.Form
 	edits   *edits.Set
-	schemas *abstract.SchemaSelector
+	staging *staging.DataSet
 }
 
 var loadCatalog = sync.OnceValues(func() (*catalog, error) {
@@ -42,11 +43,11 @@ var loadCatalog = sync.OnceValues(func() (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	sel, err := abstract.LoadSchemaSelector(schemas.FS)
+	stg, err := staging.Load(schemas.FS)
 	if err != nil {
 		return nil, err
 	}
-	return &catalog{form: form, edits: set, schemas: sel}, nil
+	return &catalog{form: form, edits: set, staging: stg}, nil
 })
 
 // countingChecks counts the field checks of each value.
@@ -114,7 +115,7 @@ func newFixture(t *testing.T, s *store.Store) *fixture {
 	}
 	ch := &countingChecks{Set: cat.edits, calls: map[[2]string]int{}}
 	return &fixture{
-		store: s, cat: cat, checks: ch, service: casework.New(s, cat.form, ch, cat.schemas), tumorID: id,
+		store: s, cat: cat, checks: ch, service: casework.New(s, cat.form, ch, cat.staging), tumorID: id,
 		actor: casework.Actor{UserID: u.ID, Role: auth.RoleRegistrar, Scope: store.FacilityScope(fac.ID), RemoteAddr: "192.0.2.1"},
 	}
 }

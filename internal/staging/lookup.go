@@ -84,4 +84,3 @@ func isMatch(r *Row) bool {
 	}
 	return true
 }
-

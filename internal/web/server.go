@@ -3,6 +3,7 @@ package web
 
 import (
 	"context"
+	"github.com/cara-registry/cara/internal/staging"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -51,8 +52,8 @@ type Deps struct {
 	Store Store
 	Form  *abstract.Form
 	Edits *edits.Set // the edit set; its Fields checks single values
-	// Schemas selects the EOD schema of a tumor for the derived items; nil leaves schemaId alone.
-	Schemas *abstract.SchemaSelector
+	// Staging is the EOD staging data that derives Schema ID, stage and grade; nil leaves them alone.
+	Staging *staging.DataSet
 	Codes   *codes.Tables
 	// SiteGroups are the worklist's and the re-abstraction draw's site filter
 	// (codes.LoadSiteGroups); none offers no site filter.
@@ -139,7 +140,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/logout/everywhere", login.logoutEverywhere, guard...)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
-	cases := casework.New(d.Store, d.Form, d.Edits, d.Schemas)
+	cases := casework.New(d.Store, d.Form, d.Edits, d.Staging)
 	pages := &caseViews{form: d.Form, codes: d.Codes, edits: d.Edits, cases: cases}
 	worklist := &worklistHandler{store: d.Store, codes: d.Codes, siteGroups: d.SiteGroups, now: d.Now}
 	form := &caseFormHandler{caseViews: pages, store: d.Store}
