@@ -50,6 +50,10 @@ type DataSet struct {
 	// outputItems are the naaccrIds any schema derives, so a tumor that loses its schema loses
 	// the values too.
 	outputItems []string
+	// allSelectionRows are the rows of every selection table, bySite those whose site cell holds
+	// a site (nil when the valid sites are not single codes).
+	allSelectionRows []selectionRow
+	bySite           map[string][]selectionRow
 }
 
 // Schema is one staging schema: its inputs with their validation tables, outputs and mappings.
@@ -142,6 +146,12 @@ type Table struct {
 
 	// Rows is RawRows parsed: one cell a column, input cells as ranges, endpoint cells split.
 	Rows []Row `json:"-"`
+	// inputKeys are the keys of the INPUT columns in order; every row's Inputs follow it.
+	inputKeys []string
+	// exact indexes the rows of a table of one input column by the values they list one by one;
+	// rangeRows are its rows of ranges, "*" or references, tried in order (nil for other tables).
+	exact     map[string]int
+	rangeRows []int
 }
 
 // Column is one column of a table's definition.
@@ -300,6 +310,11 @@ func (t *Table) parse() error {
 			return fmt.Errorf("table %s: column %d (%s): unknown type %q", t.ID, i+1, c.Key, c.Type)
 		}
 	}
+	for _, c := range t.Definition {
+		if c.Type == ColumnInput {
+			t.inputKeys = append(t.inputKeys, c.Key)
+		}
+	}
 	t.Rows = make([]Row, 0, len(t.RawRows))
 	for ri, raw := range t.RawRows {
 		if len(raw) != len(t.Definition) {
@@ -320,6 +335,7 @@ func (t *Table) parse() error {
 		}
 		t.Rows = append(t.Rows, row)
 	}
+	t.indexOne()
 	return nil
 }
 
@@ -372,6 +388,7 @@ func (d *DataSet) index() {
 		}
 	}
 	sort.Strings(d.outputItems)
+	d.indexSelection()
 }
 
 // ItemOf returns the naaccrId an input key is read from ("primarySite" for site), "" if none.

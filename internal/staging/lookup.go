@@ -29,24 +29,92 @@ func (d *DataSet) Lookup(tableID string, values, ctx map[string]string) ([]Endpo
 // match returns the first row matching values; when only is not nil, columns whose key is not in it
 // are skipped (schema selection matches only the keys it was given).
 func (t *Table) match(values, ctx map[string]string, only map[string]bool) (*Row, bool) {
+	i := t.matchIndex(values, ctx, only)
+	if i < 0 {
+		return nil, false
+	}
+	return &t.Rows[i], true
+}
+
+// matchIndex returns the index of the first row matching values, -1 for none. Each input is read
+// from values once, and its number parsed once, however many rows are tried.
+func (t *Table) matchIndex(values, ctx map[string]string, only map[string]bool) int {
+	if t.exact != nil && (only == nil || only[t.inputKeys[0]]) {
+		return t.matchOne(values[t.inputKeys[0]], ctx)
+	}
+	var buf [8]probe
+	probes := buf[:0]
+	if len(t.inputKeys) > len(buf) {
+		probes = make([]probe, 0, len(t.inputKeys))
+	}
+	for _, k := range t.inputKeys {
+		probes = append(probes, probe{s: values[k]})
+	}
 	for i := range t.Rows {
 		row := &t.Rows[i]
 		ok := true
 		for ci := range row.Inputs {
-			in := &row.Inputs[ci]
-			if only != nil && !only[in.Key] {
+			if only != nil && !only[row.Inputs[ci].Key] {
 				continue
 			}
-			if !in.Cell.Matches(values[in.Key], ctx) {
+			if !row.Inputs[ci].Cell.matches(&probes[ci], ctx) {
 				ok = false
 				break
 			}
 		}
 		if ok {
-			return row, true
+			return i
 		}
 	}
-	return nil, false
+	return -1
+}
+
+// matchOne matches a table of one input column: a value the table lists as itself is found in
+// the exact index, and only rows of ranges before it need a look.
+func (t *Table) matchOne(value string, ctx map[string]string) int {
+	idx, ok := t.exact[value]
+	if !ok {
+		idx = len(t.Rows)
+	}
+	p := probe{s: value}
+	for _, i := range t.rangeRows {
+		if i >= idx {
+			break
+		}
+		if t.Rows[i].Inputs[0].Cell.matches(&p, ctx) {
+			return i
+		}
+	}
+	if !ok {
+		return -1
+	}
+	return idx
+}
+
+// indexOne builds the exact index of a table of one input column.
+func (t *Table) indexOne() {
+	if len(t.inputKeys) != 1 {
+		return
+	}
+	t.exact = map[string]int{}
+	for i := range t.Rows {
+		c := &t.Rows[i].Inputs[0].Cell
+		ranged := c.Any
+		for _, r := range c.Ranges {
+			if r.Low != r.High || r.ref {
+				ranged = true
+			}
+		}
+		if ranged {
+			t.rangeRows = append(t.rangeRows, i)
+			continue
+		}
+		for _, r := range c.Ranges {
+			if _, seen := t.exact[r.Low]; !seen {
+				t.exact[r.Low] = i
+			}
+		}
+	}
 }
 
 // describe names the table's inputs and the values given, for errors: "site=\"C999\", hist=\"8500\"".

@@ -17,6 +17,51 @@ type Cell struct {
 // such as {{ctx_year_current}}, filled in from the context when the range is matched.
 type Range struct {
 	Low, High string
+
+	// Prepared by ParseCell for ranges without references, so matching parses no number:
+	// numeric ranges (two different numbers) keep their bounds and whether both are whole.
+	ref, numeric, whole bool
+	lo, hi              float64
+}
+
+// prepare notes what matching the range needs.
+func (r *Range) prepare() {
+	if isReference(r.Low) || isReference(r.High) {
+		r.ref = true
+		return
+	}
+	if r.Low == r.High {
+		return
+	}
+	lf, okl := parseNum(r.Low)
+	hf, okh := parseNum(r.High)
+	if okl && okh {
+		r.numeric, r.lo, r.hi = true, lf, hf
+		r.whole = !strings.Contains(r.Low, ".") && !strings.Contains(r.High, ".")
+	}
+}
+
+// probe is one value being matched, its number parsed once however many ranges ask for it.
+type probe struct {
+	s              string
+	num            float64
+	parsed, numOK  bool
+	hasDot, dotSet bool
+}
+
+func (p *probe) number() (float64, bool) {
+	if !p.parsed {
+		p.num, p.numOK = parseNum(p.s)
+		p.parsed = true
+	}
+	return p.num, p.numOK
+}
+
+func (p *probe) dot() bool {
+	if !p.dotSet {
+		p.hasDot, p.dotSet = strings.Contains(p.s, "."), true
+	}
+	return p.hasDot
 }
 
 // ParseCell parses one INPUT cell as the staging library does. "a-b" is a range when its two ends
@@ -38,16 +83,24 @@ func ParseCell(s string) Cell {
 		}
 		c.Ranges = append(c.Ranges, Range{Low: part, High: part})
 	}
+	for i := range c.Ranges {
+		c.Ranges[i].prepare()
+	}
 	return c
 }
 
 // Matches reports whether value is one the cell accepts; ctx fills {{…}} ends.
 func (c *Cell) Matches(value string, ctx map[string]string) bool {
+	p := probe{s: value}
+	return c.matches(&p, ctx)
+}
+
+func (c *Cell) matches(p *probe, ctx map[string]string) bool {
 	if c.Any {
 		return true
 	}
 	for i := range c.Ranges {
-		if c.Ranges[i].Contains(value, ctx) {
+		if c.Ranges[i].contains(p, ctx) {
 			return true
 		}
 	}
@@ -58,6 +111,36 @@ func (c *Cell) Matches(value string, ctx map[string]string) bool {
 // compare numerically (a range of whole numbers holds no value with a decimal point); other ranges
 // compare as strings of the same length, so that "C500-C509" holds "C504" but not "C5041".
 func (r *Range) Contains(value string, ctx map[string]string) bool {
+	if !r.ref && !r.numeric && r.Low != r.High {
+		r.prepare() // a Range built by hand rather than by ParseCell
+	}
+	p := probe{s: value}
+	return r.contains(&p, ctx)
+}
+
+func (r *Range) contains(p *probe, ctx map[string]string) bool {
+	if r.ref {
+		return r.containsRef(p.s, ctx)
+	}
+	value := p.s
+	if r.Low == r.High {
+		return value == r.Low
+	}
+	if r.numeric {
+		if r.whole && p.dot() {
+			return false
+		}
+		v, ok := p.number()
+		return ok && v >= r.lo && v <= r.hi
+	}
+	if len(value) != len(r.Low) || len(value) != len(r.High) {
+		return false
+	}
+	return r.Low <= value && value <= r.High
+}
+
+// containsRef matches a range with a {{reference}} end, filled in from ctx.
+func (r *Range) containsRef(value string, ctx map[string]string) bool {
 	low, high := translate(r.Low, ctx), translate(r.High, ctx)
 	if low == high {
 		return value == low

@@ -62,15 +62,15 @@ func (d *DataSet) Select(values, ctx map[string]string) Selection {
 	}
 	var matched []*Schema
 	missing := map[string]bool{}
-	for _, id := range d.schemaOrder {
-		s := d.Schemas[id]
-		t := d.Tables[s.SelectionTable]
-		if t == nil {
-			continue
-		}
+	rows := d.selectionRows(site)
+	for n := 0; n < len(rows); {
+		s := rows[n].schema
 		exactSchema, partial := false, false
-		for i := range t.Rows {
-			row := &t.Rows[i]
+		for ; n < len(rows) && rows[n].schema == s; n++ {
+			if exactSchema {
+				continue
+			}
+			row := rows[n].row
 			ok, exact := true, true
 			var blankMiss []string
 			for ci := range row.Inputs {
@@ -91,7 +91,7 @@ func (d *DataSet) Select(values, ctx map[string]string) Selection {
 			}
 			if exact {
 				exactSchema = true
-				break
+				continue
 			}
 			partial = true
 			for _, k := range blankMiss {
@@ -169,4 +169,55 @@ func joinItems(keys []string, item func(string) string) string {
 		names[i] = item(k)
 	}
 	return strings.Join(names, " and ")
+}
+
+// selectionRow is one row of a schema's selection table.
+type selectionRow struct {
+	schema *Schema
+	row    *Row
+}
+
+// selectionRows returns the selection rows whose site cell holds site, schema by schema in id
+// order: from the index by site when the data has one, else every row.
+func (d *DataSet) selectionRows(site string) []selectionRow {
+	if d.bySite != nil {
+		return d.bySite[site]
+	}
+	return d.allSelectionRows
+}
+
+// indexSelection lists every selection row, and, when the valid sites are single codes, the rows
+// of each site: selecting then reads a handful of rows instead of every schema's table.
+func (d *DataSet) indexSelection() {
+	d.allSelectionRows = nil
+	for _, id := range d.schemaOrder {
+		s := d.Schemas[id]
+		t := d.Tables[s.SelectionTable]
+		if t == nil {
+			continue
+		}
+		for i := range t.Rows {
+			d.allSelectionRows = append(d.allSelectionRows, selectionRow{schema: s, row: &t.Rows[i]})
+		}
+	}
+	sites := d.Tables[tablePrimarySite]
+	if sites == nil {
+		return
+	}
+	index := map[string][]selectionRow{}
+	for _, r := range sites.Rows {
+		if len(r.Inputs) != 1 || len(r.Inputs[0].Cell.Ranges) != 1 || r.Inputs[0].Cell.Ranges[0].Low != r.Inputs[0].Cell.Ranges[0].High {
+			return // a range of sites: keep the full scan
+		}
+		site := r.Inputs[0].Cell.Ranges[0].Low
+		index[site] = nil
+		for _, sr := range d.allSelectionRows {
+			for ci := range sr.row.Inputs {
+				if in := &sr.row.Inputs[ci]; in.Key == KeySite && in.Cell.Matches(site, nil) {
+					index[site] = append(index[site], sr)
+				}
+			}
+		}
+	}
+	d.bySite = index
 }

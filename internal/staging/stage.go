@@ -189,7 +189,11 @@ func (d *DataSet) Stage(rec Record, yearCurrent int) *Result {
 func (d *DataSet) run(s *Schema, rec Record, ctx map[string]string, r *Result) {
 	r.Inputs = make(map[string]string, len(s.Inputs))
 	r.Outputs = make(map[string]string, len(s.Outputs))
-	values := ctx
+	// Sized once for the inputs, outputs and the mappings' intermediate keys, so it never grows.
+	values := make(map[string]string, len(ctx)+len(s.Inputs)+len(s.Outputs)+16)
+	for k, v := range ctx {
+		values[k] = v
+	}
 	for _, in := range s.Inputs {
 		v := d.inputValue(in.Key, in.NAACCRXMLID, rec)
 		if v == "" && in.Default != nil {
@@ -282,7 +286,7 @@ func (d *DataSet) walk(mapping, tableID string, path *TablePath, values map[stri
 	}
 	stack = append(stack, tableID)
 	step := Step{Mapping: mapping, Table: tableID, Inputs: t.inputValues(values)}
-	idx := t.matchIndex(values)
+	idx := t.matchIndex(values, values, nil)
 	if idx < 0 {
 		r.Path = append(r.Path, step)
 		r.Errors = append(r.Errors, Error{Type: MatchNotFound, Table: tableID,
@@ -332,24 +336,6 @@ func (p *TablePath) mapped(key string) []string {
 		return []string{key}
 	}
 	return keys
-}
-
-// matchIndex returns the index of the first row matching values, -1 for none.
-func (t *Table) matchIndex(values map[string]string) int {
-	for i := range t.Rows {
-		row := &t.Rows[i]
-		ok := true
-		for ci := range row.Inputs {
-			if !row.Inputs[ci].Cell.Matches(values[row.Inputs[ci].Key], values) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return i
-		}
-	}
-	return -1
 }
 
 // inputValues lists the table's inputs with their values, key=value, a blank shown as (blank).
