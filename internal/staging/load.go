@@ -15,9 +15,9 @@ import (
 	"strings"
 )
 
-// DataFile is the staging release embedded in schemas.FS. Updating the release is replacing the zip
-// and this name.
-const DataFile = "staging/seer-eod-public-3.3.zip"
+// DataDir is the folder of schemas.FS that holds the staging release: exactly one zip, as
+// published. Updating the release is replacing the zip; its version is read from its data.
+const DataDir = "staging"
 
 // Column types of a table's definition.
 const (
@@ -39,6 +39,7 @@ const (
 type DataSet struct {
 	Algorithm string
 	Version   string
+	File      string // the zip's name, for reports
 	Schemas   map[string]*Schema
 	Tables    map[string]*Table
 	// schemaOrder keeps selection deterministic: schemas are tried in id order.
@@ -182,16 +183,24 @@ type Endpoint struct {
 	Value string // the value, the table to jump to or the error message
 }
 
-// Load reads the staging release DataFile from fsys (schemas.FS in cara).
+// Load reads the staging release, the one zip in DataDir of fsys (schemas.FS in cara).
 func Load(fsys fs.FS) (*DataSet, error) {
-	b, err := fs.ReadFile(fsys, DataFile)
+	zips, err := fs.Glob(fsys, path.Join(DataDir, "*.zip"))
 	if err != nil {
-		return nil, fmt.Errorf("staging: read %s: %w", DataFile, err)
+		return nil, fmt.Errorf("staging: %w", err)
+	}
+	if len(zips) != 1 {
+		return nil, fmt.Errorf("staging: %s/ must hold exactly one staging release zip, it holds %d %v", DataDir, len(zips), zips)
+	}
+	b, err := fs.ReadFile(fsys, zips[0])
+	if err != nil {
+		return nil, fmt.Errorf("staging: read %s: %w", zips[0], err)
 	}
 	d, err := LoadZip(b)
 	if err != nil {
-		return nil, fmt.Errorf("staging: %s: %w", DataFile, err)
+		return nil, fmt.Errorf("staging: %s: %w", zips[0], err)
 	}
+	d.File = path.Base(zips[0])
 	return d, nil
 }
 

@@ -1,9 +1,11 @@
 package staging
 
 import (
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/cara-registry/cara/schemas"
 )
@@ -252,4 +254,38 @@ func isNum(s string) bool {
 func cellOf(s string) *Cell {
 	c := ParseCell(s)
 	return &c
+}
+
+func TestLoadTakesTheOneZipOfTheFolder(t *testing.T) {
+	zip, err := fs.ReadFile(schemas.FS, "staging/seer-eod-public-3.3.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		files   []string
+		wantErr string
+	}{
+		{"one release under another name", []string{"staging/eod-next.zip"}, ""},
+		{"no release", nil, "holds 0"},
+		{"two releases", []string{"staging/a.zip", "staging/b.zip"}, "holds 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"staging/README.md": {Data: []byte("x")}}
+			for _, f := range tt.files {
+				fsys[f] = &fstest.MapFile{Data: zip}
+			}
+			d, err := Load(fsys)
+			if tt.wantErr == "" {
+				if err != nil || d.Version != "3.3" || d.File != "eod-next.zip" {
+					t.Fatalf("Load = %v, %v", d, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Load error = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
 }
