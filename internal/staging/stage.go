@@ -242,10 +242,10 @@ func (d *DataSet) run(s *Schema, rec Record, ctx map[string]string, r *Result) {
 		}
 		values[o.Key] = v
 	}
+	// A STOP ends the table paths of its own mapping only; the schema's other mappings still run,
+	// as in the staging library.
 	for _, m := range s.Mappings {
-		if !d.runMapping(m, values, r) {
-			break
-		}
+		d.runMapping(m, values, r)
 	}
 	for _, o := range s.Outputs {
 		v := values[o.Key]
@@ -263,7 +263,7 @@ func (d *DataSet) run(s *Schema, rec Record, ctx map[string]string, r *Result) {
 	r.Status = Staged
 }
 
-// runMapping walks a mapping's table paths in order; false means a row said STOP.
+// runMapping walks a mapping's table paths in order until a row says STOP; false means one did.
 func (d *DataSet) runMapping(m Mapping, values map[string]string, r *Result) bool {
 	for i := range m.Tables {
 		if !d.walk(m.ID, m.Tables[i].ID, &m.Tables[i], values, r, nil) {
