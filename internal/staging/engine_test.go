@@ -623,3 +623,212 @@ func TestLoadZipRejectsBrokenData(t *testing.T) {
 		t.Error("LoadZip accepted bytes that are not a zip")
 	}
 }
+
+// selectionRecord returns a record whose selection keys come from one MATCH row of s's selection
+// table (each cell's first value; for "*" the record's own) and that selects s, false when no row
+// does.
+func selectionRecord(d *DataSet, s *Schema, items map[string]string) (map[string]string, bool) {
+	ctx := d.Context(2026)
+	t := d.Tables[s.SelectionTable]
+	for ri := range t.Rows {
+		row := &t.Rows[ri]
+		m := map[string]string{}
+		for k, v := range items {
+			m[k] = v
+		}
+		for _, in := range row.Inputs {
+			if in.Cell.Any || len(in.Cell.Ranges) == 0 {
+				continue // any value: the record's own
+			}
+			v := translate(in.Cell.Ranges[0].Low, ctx)
+			if in.Key == KeyYearDx && v == "" {
+				continue // blank year: the record's own, if any
+			}
+			m[d.ItemOf(in.Key)] = v
+		}
+		sel := d.Select(d.SelectionValues(recordOf(m)), ctx)
+		if sel.Schema == s {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+func recordOf(m map[string]string) Record { return func(id string) string { return m[id] } }
+
+// yieldable is what staging can leave in an output: its default, a literal some table writes to it
+// (through output mappings and JUMPs), or the value of a key such a table refers to.
+type yieldable struct {
+	values map[string]bool
+	refs   map[string]bool
+}
+
+func yields(d *DataSet, s *Schema) map[string]*yieldable {
+	out := map[string]*yieldable{}
+	get := func(k string) *yieldable {
+		if out[k] == nil {
+			out[k] = &yieldable{values: map[string]bool{}, refs: map[string]bool{}}
+		}
+		return out[k]
+	}
+	for _, m := range s.Mappings {
+		for i := range m.Tables {
+			p := &m.Tables[i]
+			for _, id := range d.reachable(p.ID) {
+				for _, row := range d.Tables[id].Rows {
+					for _, e := range row.Endpoints {
+						if e.Type != EndpointValue {
+							continue
+						}
+						for _, k := range p.mapped(e.Key) {
+							if isReference(e.Value) {
+								get(k).refs[e.Value[2:len(e.Value)-2]] = true
+							} else {
+								get(k).values[e.Value] = true
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// couldYield reports whether v is a value the schema's tables can write to key, given the staged
+// inputs r.Inputs.
+func couldYield(y map[string]*yieldable, key, v string, r *Result, ctx map[string]string, seen map[string]bool) bool {
+	yk := y[key]
+	if yk == nil || seen[key] {
+		return false
+	}
+	seen[key] = true
+	if yk.values[v] {
+		return true
+	}
+	for ref := range yk.refs {
+		if in, ok := r.Inputs[ref]; ok && in == v {
+			return true
+		}
+		if c, ok := ctx[ref]; ok && c == v {
+			return true
+		}
+		if couldYield(y, ref, v, r, ctx, seen) {
+			return true
+		}
+		// The default of an output referred to.
+		for _, o := range r.Schema.Outputs {
+			if o.Key == ref && o.Default != nil && translate(*o.Default, ctx) == v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// FuzzStage stages records of random item values, each schema's selection fixed by a row of its
+// selection table: staging never panics, selects that schema, and a staged tumor's outputs are
+// each the output's default or a value some table of the schema yields.
+func FuzzStage(f *testing.F) {
+	d := eod(f)
+	ids := slices.Sorted(func(yield func(string) bool) {
+		for id := range d.Schemas {
+			if !yield(id) {
+				return
+			}
+		}
+	})
+	ctx := d.Context(2026)
+	for i, id := range []string{"breast", "lung", "lung_v9_2025", "colon_rectum", "prostate", "melanoma_skin", "lymphoma_cll_sll", "brain", "retinoblastoma", "hemeretic"} {
+		f.Add(uint16(slices.Index(ids, id)), []byte{byte(i), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+		f.Add(uint16(slices.Index(ids, id)), []byte("\x01\x02\x01\x05\x02\x09\x01\x00\x03xyz\x04\x02.5"))
+	}
+	f.Add(uint16(0), []byte{})
+	f.Fuzz(func(t *testing.T, pick uint16, data []byte) {
+		s := d.Schemas[ids[int(pick)%len(ids)]]
+		next := func() int {
+			if len(data) == 0 {
+				return 0
+			}
+			b := data[0]
+			data = data[1:]
+			return int(b)
+		}
+		items := map[string]string{}
+		for _, in := range s.Inputs {
+			if in.Key == KeySite || in.Key == KeyHist || slices.Contains(s.Discriminators, in.Key) {
+				continue
+			}
+			items[in.NAACCRXMLID] = fuzzValue(d, in, next)
+		}
+		m, ok := selectionRecord(d, s, items)
+		if !ok {
+			// The year drawn leaves the schema (lung before 2025 is not lung_v9_2025): draw none.
+			delete(items, "dateOfDiagnosis")
+			if m, ok = selectionRecord(d, s, items); !ok {
+				t.Fatalf("no row of %s selects it", s.SelectionTable)
+			}
+		}
+		r := d.Stage(recordOf(m), 2026)
+		if r.Schema != s {
+			t.Fatalf("staged with %v, want %s (record %v)", r.Schema, s.ID, m)
+		}
+		for _, e := range r.Errors {
+			if e.Message == "" || (e.Table == "" && e.Key == "") {
+				t.Errorf("error %+v does not say where", e)
+			}
+		}
+		if r.Status != Staged {
+			if r.Status != InvalidYear {
+				t.Fatalf("status %s for %v", r.Status, m)
+			}
+			return
+		}
+		y := yields(d, s)
+		for _, o := range s.Outputs {
+			v := r.Outputs[o.Key]
+			if o.Default != nil && translate(*o.Default, ctx) == v {
+				continue
+			}
+			if !couldYield(y, o.Key, v, r, ctx, map[string]bool{}) {
+				t.Errorf("%s: output %s = %q is neither its default nor a value its tables yield (record %v, path %+v)", s.ID, o.Key, v, m, r.Path)
+			}
+		}
+		_ = r.Items(d)
+	})
+}
+
+// fuzzValue draws a value for input in: blank, an end of a range its table accepts, a value of
+// another kind, or bytes of data.
+func fuzzValue(d *DataSet, in Input, next func() int) string {
+	t := d.Tables[in.Table]
+	kind := next() % 5
+	if t == nil || len(t.Rows) == 0 {
+		kind = 4
+	}
+	switch kind {
+	case 0:
+		return ""
+	case 1, 2:
+		row := &t.Rows[next()%len(t.Rows)]
+		for _, ri := range row.Inputs {
+			if ri.Key != in.Key || ri.Cell.Any || len(ri.Cell.Ranges) == 0 {
+				continue
+			}
+			r := ri.Cell.Ranges[next()%len(ri.Cell.Ranges)]
+			if kind == 1 {
+				return r.Low
+			}
+			return r.High
+		}
+		return "*"
+	case 3:
+		return []string{"0", "9", "99", "999", "8888", "X", "1.5", "-1", "C509", "  ", "00", "988"}[next()%12]
+	}
+	n := next() % 6
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(next())
+	}
+	return string(b)
+}
