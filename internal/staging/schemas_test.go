@@ -419,3 +419,21 @@ func TestCellsIntersect(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryInputDefaultIsInItsTable: the engine checks an input after its default is filled in,
+// the staging library only a value supplied; the two agree while every default is a valid code.
+func TestEveryInputDefaultIsInItsTable(t *testing.T) {
+	d := eod(t)
+	ctx := d.Context(2026)
+	for _, id := range slices.Sorted(maps.Keys(d.Schemas)) {
+		s := d.Schemas[id]
+		for _, in := range s.Inputs {
+			if in.Default == nil {
+				continue
+			}
+			if err := d.Validate(s, in, translate(*in.Default, ctx), ctx); err != nil {
+				t.Errorf("default: %v", err)
+			}
+		}
+	}
+}
