@@ -6,7 +6,8 @@ import com.imsweb.staging.*;
 import com.imsweb.staging.entities.*;
 
 // Reads one JSON object of staging inputs a line, stages it with the staging library and writes
-// the schema, the result, the outputs and the error types as one JSON line.
+// the schema, the result, the outputs and the error types as one JSON line; a line "L{...}" of
+// selection keys gets the schemas they select.
 public class Diff {
     public static void main(String[] args) throws Exception {
         Staging staging = Staging.getInstance(new ExternalStagingFileDataProvider(Path.of(args[0])));
@@ -15,6 +16,17 @@ public class Diff {
         PrintStream out = new PrintStream(new BufferedOutputStream(System.out), false, "UTF-8");
         String line;
         while ((line = in.readLine()) != null) {
+            // "L{...}" asks only which schemas the keys select.
+            if (line.startsWith("L")) {
+                @SuppressWarnings("unchecked")
+                Map<String, String> keys = m.readValue(line.substring(1), Map.class);
+                List<String> ids = new ArrayList<>();
+                for (Schema s : staging.lookupSchema(new SchemaLookup(keys)))
+                    ids.add(s.getId());
+                Collections.sort(ids);
+                out.println(m.writeValueAsString(Map.of("lookup", ids)));
+                continue;
+            }
             @SuppressWarnings("unchecked")
             Map<String, String> inputs = m.readValue(line, Map.class);
             StagingData data = new StagingData();
