@@ -35,7 +35,7 @@ func TestDifferentialAgainstTheJavaLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := schemas.FS.ReadFile(DataFile)
+	b, err := schemas.FS.ReadFile(DataDir + "/" + d.File)
 	if err != nil {
 		t.Fatal(err)
 	}
