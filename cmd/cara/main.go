@@ -35,6 +35,18 @@ Usage:
   cara edits run --store [--facility F]
                                   run the edits over stored cases and update their counts
   cara edits list                 list the edits
+  cara staging schemas [--format text|csv|json]
+                                  list the SEER EOD staging schemas: id, Schema ID, name, number of
+                                  inputs, discriminators
+  cara staging run [--format csv|json] FILE
+                                  derive Schema ID, Derived Summary Stage 2018, Derived Summary
+                                  Grade 2018 ... for every tumor of a NAACCR XML file and report them
+                                  per tumor with the invalid inputs; a summary on stderr
+  cara staging explain --site C504 --hist 8500 [--behavior 3] [--year 2024] [--item ID=VALUE]...
+                      [--format text|json]
+                                  which schema and why, the inputs as staged, each table walked with
+                                  the row matched and what it gave, and the errors; exit status 1
+                                  when the tumor cannot be staged
   cara intake [--facility CODE] [--accept] [--format text|csv|html] FILE
                                   check a submission file as the intake page does and print the
                                   report; --accept imports its records without errors as received;
@@ -135,6 +147,8 @@ func dispatch(ctx context.Context, args []string, env env, stdin io.Reader, stdo
 		return cmdNaaccr(ctx, env, args[1:], stdout, stderr)
 	case "edits":
 		return cmdEdits(ctx, env, args[1:], stdout)
+	case "staging":
+		return cmdStaging(ctx, env, args[1:], stdout, stderr)
 	case "intake":
 		return cmdIntake(ctx, env, args[1:], stdout)
 	case "user":
