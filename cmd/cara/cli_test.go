@@ -27,6 +27,9 @@ var commands = []struct {
 	{"naaccr generate", []string{"--patients", "--tumors-per-patient", "--items", "--seed", "--out"}},
 	{"edits run", []string{"--format", "--out", "--workers", "--store", "--facility", "--relaxed"}},
 	{"edits list", nil},
+	{"staging schemas", []string{"--format"}},
+	{"staging run", []string{"--format", "--relaxed", "--user-dictionary FILE"}},
+	{"staging explain", []string{"--site", "--hist", "--behavior", "--year", "--item naaccrId=value", "--format"}},
 	{"intake", []string{"--facility", "--accept", "--format", "--relaxed"}},
 	{"user add", []string{"--username", "--role", "--facility CODE", "--name"}},
 	{"facility add", []string{"--code", "--name", "--npi", "--id-number"}},
@@ -133,6 +136,7 @@ func TestACommandGroupsHelpPrintsItsCommands(t *testing.T) {
 	}{
 		{"naaccr", []string{"cara naaccr validate", "cara naaccr stats", "cara naaccr convert", "cara naaccr generate"}},
 		{"edits", []string{"cara edits run", "cara edits list"}},
+		{"staging", []string{"cara staging schemas", "cara staging run", "cara staging explain"}},
 		{"submission", []string{"cara submission create", "cara submission list"}},
 		{"audit", []string{"cara audit verify", "cara audit checkpoint"}},
 		{"user", []string{"cara user add"}},

@@ -634,7 +634,7 @@ func writeExplain(w io.Writer, d *staging.DataSet, r *staging.Result, x explainJ
 		fmt.Fprintf(w, "  %d. %s (%s), %s\n", i+1, st.Table, st.Title, row)
 		fmt.Fprintf(w, "     with %s\n", strings.Join(st.Inputs, ", "))
 		if st.Meaning != "" {
-			fmt.Fprintf(w, "     means %s\n", st.Meaning)
+			fmt.Fprintf(w, "     means %s\n", clipText(st.Meaning, 240))
 		}
 		if len(st.Results) > 0 {
 			fmt.Fprintf(w, "     gives %s\n", strings.Join(st.Results, ", "))
@@ -688,6 +688,15 @@ func rowMeaning(t *staging.Table, row int) string {
 	return strings.Join(parts, "; ")
 }
 
+// clipText is s with its spaces and line breaks made single spaces, cut to at most n characters.
+func clipText(s string, n int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n-3]) + "..."
+}
+
 func hasOutput(s *staging.Schema, key string) bool {
 	for _, o := range s.Outputs {
 		if o.Key == key {
@@ -732,11 +741,7 @@ func codeList(codes []staging.Code) string {
 			v = "(blank)"
 		}
 		if c.Description != "" {
-			desc := []rune(strings.Join(strings.Fields(c.Description), " "))
-			if len(desc) > 60 {
-				desc = append(desc[:57], []rune("...")...)
-			}
-			v += " " + strconv.Quote(string(desc))
+			v += " " + strconv.Quote(clipText(c.Description, 60))
 		}
 		parts = append(parts, v)
 	}
