@@ -122,6 +122,51 @@ type CaseView struct {
 	Workflow     WorkflowView
 	Review       ReviewPanel
 	ReadOnlyNote string
+	// SiteSpecific is the head and the values outside the schema of a schema section (nil on
+	// other sections); Schema is the schema line of a section that holds the items selecting it.
+	SiteSpecific *SiteSpecificView
+	Schema       *SchemaLine
+	// SchemaChanged: the schema the form now selects is not the one the section shows, so a
+	// re-run of the edits sends the section's fields again (out of band).
+	SchemaChanged bool
+}
+
+// SchemaLine says which staging schema the case's items select and why, or what is missing.
+type SchemaLine struct {
+	Reason string
+	// URL is the schema section of the case.
+	URL, SectionTitle string
+}
+
+// SiteSpecificView is the head of a schema section and the values outside its schema.
+type SiteSpecificView struct {
+	SchemaID   string // the staging schema's id, "" for none
+	SchemaName string
+	Reason     string
+	Notes      string // the schema's notes
+	// Needed are the items that decide the schema and are blank; Candidates the schemas they
+	// decide between.
+	Needed     []NeededView
+	Candidates []string
+	Outside    []OutsideView
+	Kept       []OutsideView
+	// DecideURL is where a clear or keep choice posts.
+	DecideURL string
+}
+
+// NeededView is a blank item that decides the schema: asked for on this section, or a link to the
+// section that holds it.
+type NeededView struct {
+	ID, Label string
+	URL       string // "" when the field is on this section
+}
+
+// OutsideView is a value of an item that the case's schema does not take.
+type OutsideView struct {
+	ID, Label string
+	Number    int
+	Value     string
+	CodeLabel string
 }
 
 // EditPanel lists the failing edits of a case.
@@ -174,6 +219,8 @@ type SectionTab struct {
 	Active   bool
 	Filled   int
 	Required int
+	// Note is said after the title (the schema of a schema section).
+	Note string
 }
 
 // SectionView is the section being edited.
@@ -216,6 +263,11 @@ type FieldView struct {
 	// where a reviewer comments on it.
 	Comments   []CommentView
 	CommentURL string
+	// Schema help of a field of a schema section: the caption of HelpCodes when they are the
+	// schema's table, the table's notes, and why a blank item is asked for.
+	CodesCaption string
+	SchemaNotes  string
+	Asked        string
 }
 
 // Option is one choice of a select.

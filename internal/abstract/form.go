@@ -51,6 +51,9 @@ type Section struct {
 	ID     string
 	Title  string
 	Fields []*Field
+	// Schema marks a site-specific section: Fields is a pool of which a case shows those its
+	// staging schema names, in the schema's order (see SiteSpecificOf).
+	Schema bool
 }
 
 // Form is a loaded form layout.
@@ -106,6 +109,7 @@ type formFile struct {
 	Sections   []struct {
 		ID     string `yaml:"id"`
 		Title  string `yaml:"title"`
+		Schema bool   `yaml:"schema"`
 		Fields []struct {
 			Item     string `yaml:"item"`
 			Label    string `yaml:"label"`
@@ -148,7 +152,7 @@ func LoadForm(fsys fs.FS, name string, dict *naaccr.Dictionary, tables *codes.Ta
 			return nil, fmt.Errorf("abstract: %s: section id %q is empty or repeated", file, fs.ID)
 		}
 		seenSection[fs.ID] = true
-		s := &Section{ID: fs.ID, Title: fs.Title}
+		s := &Section{ID: fs.ID, Title: fs.Title, Schema: fs.Schema}
 		for _, ffl := range fs.Fields {
 			def, ok := dict.Item(ffl.Item)
 			if !ok {

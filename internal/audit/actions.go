@@ -7,12 +7,15 @@ package audit
 
 // The actions cara records. An event's action column holds one of these.
 const (
-	LoginSuccess  = "login.success"
-	LoginFailure  = "login.failure"
-	Logout        = "logout"
-	CaseView      = "case.view"
-	CaseUpdate    = "case.update"
-	CaseStatus    = "case.status" // a workflow step: send, withdraw, return, approve, reopen, submit
+	LoginSuccess = "login.success"
+	LoginFailure = "login.failure"
+	Logout       = "logout"
+	CaseView     = "case.view"
+	CaseUpdate   = "case.update"
+	CaseStatus   = "case.status" // a workflow step: send, withdraw, return, approve, reopen, submit
+	// The registrar kept the value of an item that is not an item of the case's staging schema
+	// (clearing one is a case.update with the change).
+	CaseKeepItem  = "case.keep_item"
 	PatientSearch = "patient.search"
 	PatientView   = "patient.view"
 	PatientCreate = "patient.create"
@@ -60,7 +63,7 @@ const LoginThrottleClear = "login.throttle_clear"
 // offers and what the audit completeness test walks.
 var Actions = []string{
 	LoginSuccess, LoginFailure, LoginThrottleClear, Logout, LogoutEverywhere,
-	CaseView, CaseUpdate, CaseStatus,
+	CaseView, CaseUpdate, CaseStatus, CaseKeepItem,
 	PatientSearch, PatientView, PatientCreate, TumorCreate,
 	CommentAdd, CommentResolve, CommentClose,
 	ReabstractionSample, ReabstractionView, ReabstractionSave,

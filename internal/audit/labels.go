@@ -11,6 +11,7 @@ var actionLabels = map[string]string{
 	CaseView:            "Case opened",
 	CaseUpdate:          "Saved",
 	CaseStatus:          "Workflow step",
+	CaseKeepItem:        "Kept a value outside the schema",
 	PatientSearch:       "Patients searched",
 	PatientView:         "Patient opened",
 	PatientCreate:       "Patient created",

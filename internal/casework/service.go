@@ -42,6 +42,7 @@ type Store interface {
 	CloseComment(ctx context.Context, in store.CommentStep) (*store.ReviewComment, error)
 	CaseComments(ctx context.Context, tumorID uint, sc store.Scope) ([]store.CommentRow, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
+	AuditDetails(ctx context.Context, action, entity, entityID string) ([]string, error)
 }
 
 // Checks are the checks of a case's values: the field checks of one item's value (length, data

@@ -260,3 +260,16 @@ func (s *Store) CountAudit(ctx context.Context, action, entity, entityID string,
 	}
 	return n, nil
 }
+
+// AuditDetails returns the details (JSON) of every event of one action on one entity, oldest
+// first: the decisions an action records, such as the values a registrar chose to keep.
+func (s *Store) AuditDetails(ctx context.Context, action, entity, entityID string) ([]string, error) {
+	var details []string
+	err := s.db.WithContext(ctx).Model(&AuditEvent{}).
+		Where("entity = ? AND entity_id = ? AND action = ?", entity, clampEntityID(entityID), action).
+		Order("id").Pluck("details", &details).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: audit details %s: %w", action, err)
+	}
+	return details, nil
+}

@@ -54,7 +54,13 @@ func (h *caseFormHandler) checkEdits(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.caseView(c, cs, sec, entered, nil)
+	v, err := h.caseView(c, cs, sec, entered, nil)
+	if err != nil {
+		return err
+	}
+	// The schema section follows the schema the form now selects: when it is not the one shown
+	// (a discriminator changed), its fields are sent again.
+	v.SchemaChanged = v.SiteSpecific != nil && c.FormValue("shownSchema") != v.SiteSpecific.SchemaID
 	h.withEdits(&v, cs, res)
 	h.blockedStep(&v.Workflow, cs, c.FormValue("blockedStep"), res)
 	return render(c, http.StatusOK, views.EditRecheck(v))

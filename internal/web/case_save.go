@@ -45,7 +45,10 @@ func (h *caseFormHandler) save(c echo.Context) error {
 		return err
 	}
 	if len(out.Errors) > 0 {
-		v := h.caseView(c, out.Case, sec, entered, out.Errors)
+		v, err := h.caseView(c, out.Case, sec, entered, out.Errors)
+		if err != nil {
+			return err
+		}
 		v.PatientVersion, v.TumorVersion = pv, tv
 		v.OverrideComment = comment
 		h.withEdits(&v, out.Case, out.Edits)
@@ -54,7 +57,10 @@ func (h *caseFormHandler) save(c echo.Context) error {
 	if !hx.Is(c.Request().Header.Get(string(hx.Request))) {
 		return c.Redirect(http.StatusSeeOther, "/cases/"+strconv.FormatUint(uint64(id), 10)+"?section="+sec.ID+"&saved=1")
 	}
-	v := h.caseView(c, out.Case, sec, nil, nil)
+	v, err := h.caseView(c, out.Case, sec, nil, nil)
+	if err != nil {
+		return err
+	}
 	v.Saved = true
 	h.withEdits(&v, out.Case, out.Edits)
 	// The comments under the fields, and the action bar with the new version (out of band).
@@ -69,7 +75,10 @@ func (h *caseFormHandler) save(c echo.Context) error {
 // conflict shows, item by item, what someone else stored against what this user entered. The
 // form keeps the user's entries and carries the new versions, so saving again keeps theirs.
 func (h *caseFormHandler) conflict(c echo.Context, out *casework.Saved, sec *abstract.Section, entered map[string]string) error {
-	v := h.caseView(c, out.Case, sec, entered, nil)
+	v, err := h.caseView(c, out.Case, sec, entered, nil)
+	if err != nil {
+		return err
+	}
 	h.withEdits(&v, out.Case, out.Edits)
 	for _, cf := range out.Conflicts {
 		v.Conflict = append(v.Conflict, views.ConflictItem{ID: cf.Field.Def.ID, Label: cf.Field.Label, Theirs: cf.Theirs, Yours: cf.Yours})

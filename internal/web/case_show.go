@@ -13,6 +13,7 @@ import (
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/staging"
 	"github.com/cara-registry/cara/views"
 )
 
@@ -24,6 +25,9 @@ type caseViews struct {
 	edits *edits.Set // names the edits in the panel
 	// cases runs the operations on one case (open, save, edits, workflow, comments).
 	cases *casework.Service
+	// staging selects a case's schema for the schema section and the derived items' help; nil
+	// shows the schema section's pool as it is.
+	staging *staging.DataSet
 }
 
 // caseFormHandler is a case's form: a section shown and saved, the edits re-run while editing,
@@ -44,7 +48,10 @@ func (h *caseFormHandler) show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.caseView(c, cs, sec, nil, nil)
+	v, err := h.caseView(c, cs, sec, nil, nil)
+	if err != nil {
+		return err
+	}
 	v.Saved = c.QueryParam("saved") == "1"
 	h.withEdits(&v, cs, res)
 	if err := h.withReview(c, &v, cs, res); err != nil {
@@ -70,8 +77,9 @@ func (h *caseViews) section(id string) *abstract.Section {
 }
 
 // caseView builds the form's view model. entered holds values the user submitted (shown instead
-// of the stored ones, so nothing typed is lost when a save is refused), errs the field errors.
-func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Section, entered map[string]string, errs abstract.FieldErrors) views.CaseView {
+// of the stored ones, so nothing typed is lost when a save is refused), errs the field errors. A
+// schema section shows the fields of the case's schema as the form now holds the case.
+func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Section, entered map[string]string, errs abstract.FieldErrors) (views.CaseView, error) {
 	status := abstract.Status(cs.Tumor.Status)
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
 	v := views.CaseView{
@@ -87,15 +95,31 @@ func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Se
 		TumorVersion:   cs.Tumor.Version,
 		ErrorCount:     len(errs),
 	}
-	v.Sections = h.sectionTabs(cs, sec)
+	held := h.withEntered(cs, sec, entered)
+	v.Sections = h.sectionTabs(held, sec)
 	v.Section = views.SectionView{ID: sec.ID, Title: sec.Title}
-	for _, f := range sec.Fields {
+	var schema *staging.Schema
+	if h.staging != nil {
+		sel, _ := h.selection(held)
+		schema = sel.Schema
+	}
+	fields := sec.Fields
+	if sec.Schema && h.staging != nil {
+		if err := h.siteSpecificFields(c, &v, held, sec, entered, errs); err != nil {
+			return v, err
+		}
+		fields = nil // the schema's fields are in v.Section already
+	}
+	if h.selectsSchema(sec) {
+		v.Schema = h.schemaLine(held)
+	}
+	for _, f := range fields {
 		if f.IsOverride() {
 			v.HasOverrides = true
 		}
 		val, ok := entered[f.Def.ID]
-		if !ok {
-			val = valueOf(cs, f.Def)
+		if !ok || f.Derived {
+			val = valueOf(cs, f.Def) // a derived value is computed, never what the form sent back
 		}
 		fv := fieldView(f, val, errs[f.Def.ID])
 		if f.Def.ID == histologyItem {
@@ -106,8 +130,15 @@ func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Se
 		}
 		v.Section.Fields = append(v.Section.Fields, fv)
 	}
+	if h.staging != nil && schema != nil {
+		for i := range v.Section.Fields {
+			if v.Section.Fields[i].ReadOnly {
+				h.derivedHelp(&v.Section.Fields[i], schema)
+			}
+		}
+	}
 	h.flagUnusualHistology(&v, cs, entered)
-	return v
+	return v, nil
 }
 
 // sectionTabs are the tabs of a case's sections, each with its meter of required items filled;
@@ -115,8 +146,16 @@ func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Se
 func (h *caseViews) sectionTabs(cs *casework.Case, active *abstract.Section) []views.SectionTab {
 	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
 	tabs := make([]views.SectionTab, 0, len(h.form.Sections))
+	note := ""
+	if h.staging != nil {
+		sel, _ := h.selection(cs)
+		note = h.schemaNote(sel)
+	}
 	for _, s := range h.form.Sections {
 		tab := views.SectionTab{ID: s.ID, Title: s.Title, URL: base + "?section=" + s.ID, Active: s == active}
+		if s.Schema {
+			tab.Note = note
+		}
 		for _, f := range s.Fields {
 			if f.Required {
 				tab.Required++

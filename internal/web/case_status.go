@@ -124,7 +124,10 @@ func (h *workflowHandler) refuseStep(c echo.Context, cs *casework.Case, res []ed
 // casePageView is the case page as show builds it: the form, its edits (res, of the case as
 // stored; run here when nil) and the review parts.
 func (h *caseViews) casePageView(c echo.Context, cs *casework.Case, res []edits.Result, sec *abstract.Section) (views.CaseView, error) {
-	v := h.caseView(c, cs, sec, nil, nil)
+	v, err := h.caseView(c, cs, sec, nil, nil)
+	if err != nil {
+		return v, err
+	}
 	if res == nil {
 		var err error
 		if res, err = h.cases.Edits(cs); err != nil {

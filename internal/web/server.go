@@ -141,7 +141,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
 	cases := casework.New(d.Store, d.Form, d.Edits, d.Staging)
-	pages := &caseViews{form: d.Form, codes: d.Codes, edits: d.Edits, cases: cases}
+	pages := &caseViews{form: d.Form, codes: d.Codes, edits: d.Edits, cases: cases, staging: d.Staging}
 	worklist := &worklistHandler{store: d.Store, codes: d.Codes, siteGroups: d.SiteGroups, now: d.Now}
 	form := &caseFormHandler{caseViews: pages, store: d.Store}
 	workflow := &workflowHandler{caseViews: pages}
@@ -149,6 +149,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/cases/:id", form.show, guard...)
 	e.POST("/cases/:id", form.save, guard...)
 	e.POST("/cases/:id/edits", form.checkEdits, guard...)
+	e.POST("/cases/:id/outside", form.decideOutside, guard...)
 	e.GET("/cases/:id/items", form.items, guard...)
 	e.GET("/edits", (&editListHandler{store: d.Store, edits: d.Edits}).editList, guard...)
 
