@@ -19,6 +19,15 @@ import (
 // schema: someone changed the case, or the request names another item.
 var ErrNotOutside = errors.New("casework: the item is not outside the case's schema")
 
+// ErrBadChoice refuses a choice that is neither clear nor keep.
+var ErrBadChoice = errors.New("casework: choose to clear or keep a value outside the schema")
+
+// The choices about a value outside the case's schema.
+const (
+	ChoiceClear = "clear"
+	ChoiceKeep  = "keep"
+)
+
 // Kept is a value a registrar chose to keep although the case's schema does not take its item.
 type Kept struct {
 	Item   string `json:"item"`
@@ -85,7 +94,7 @@ type OutsideChoice struct {
 	TumorID                      uint
 	Section                      *abstract.Section
 	Item                         string
-	Clear                        bool // clear the value; otherwise keep it
+	Choice                       string // ChoiceClear or ChoiceKeep
 	PatientVersion, TumorVersion int64
 }
 
@@ -105,6 +114,8 @@ func (s *Service) DecideOutside(ctx context.Context, a Actor, in OutsideChoice) 
 		return out, ErrReviewerEdits
 	case !abstract.Status(cs.Tumor.Status).Editable():
 		return out, ErrNotEditable
+	case in.Choice != ChoiceClear && in.Choice != ChoiceKeep:
+		return out, ErrBadChoice
 	case in.PatientVersion <= 0 || in.TumorVersion <= 0:
 		return out, ErrNoVersion
 	case in.PatientVersion != cs.Patient.Version || in.TumorVersion != cs.Tumor.Version:
@@ -133,7 +144,7 @@ func (s *Service) DecideOutside(ctx context.Context, a Actor, in OutsideChoice) 
 	if ss.Schema != nil {
 		schemaName = "the " + ss.Schema.Name + " schema"
 	}
-	if !in.Clear {
+	if in.Choice == ChoiceKeep {
 		if err := s.store.Audit(ctx, store.AuditEntry{
 			UserID: &a.UserID, Action: audit.CaseKeepItem, Entity: "tumor", EntityID: fmt.Sprint(cs.Tumor.ID),
 			Details: Kept{Item: in.Item, Value: item.Value, Schema: schemaIDOf(ss)}, RemoteAddr: a.RemoteAddr,

@@ -70,6 +70,12 @@ func TestEveryActionIsAudited(t *testing.T) {
 				reg.save(t, reg.openCase(t, f.caseA, "diagnosis"), map[string]string{"primarySite": "C342"}).wantStatus(http.StatusSeeOther)
 				return wantEvent{audit.CaseUpdate, "tumor", idString(f.caseA), regA, local, "C342"}
 			}},
+			{"keep a value outside the schema", func(t *testing.T) wantEvent {
+				// A HER2 value on the lung case is outside the lung schema; the registrar keeps it.
+				reg.save(t, reg.openCase(t, f.caseA, "site-specific"), map[string]string{"her2OverallSummary": "1"}).wantStatus(http.StatusSeeOther)
+				reg.decideOutside(t, reg.openCase(t, f.caseA, "site-specific"), "keep", "her2OverallSummary").wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.CaseKeepItem, "tumor", idString(f.caseA), regA, local, "her2OverallSummary"}
+			}},
 			{"override with comment", func(t *testing.T) wantEvent {
 				reg.save(t, reg.openCase(t, f.caseA, "overrides"), map[string]string{"overRideSiteLatMorph": "1", "overrideComment": "Confirmed with pathology."}).
 					wantStatus(http.StatusSeeOther)

@@ -74,10 +74,11 @@ var authzMatrix = map[string]access{
 
 	"GET /patients/new": registrarsEnter,
 
-	"GET /cases/:id":        everyone.on("case"),
-	"POST /cases/:id":       {registrar: allow, reviewer: forbid, admin: allow, record: "case"},
-	"POST /cases/:id/edits": everyone.on("case"),
-	"GET /cases/:id/items":  everyone.on("case"),
+	"GET /cases/:id":          everyone.on("case"),
+	"POST /cases/:id":         {registrar: allow, reviewer: forbid, admin: allow, record: "case"},
+	"POST /cases/:id/edits":   everyone.on("case"),
+	"POST /cases/:id/outside": {registrar: allow, reviewer: forbid, admin: allow, record: "case"},
+	"GET /cases/:id/items":    everyone.on("case"),
 
 	"GET /patients/:id":            everyone.on("patient"),
 	"GET /patients/:id/tumors/new": registrarsEnter.on("patient"),

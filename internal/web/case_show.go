@@ -196,6 +196,10 @@ func fieldView(f *abstract.Field, value, errMsg string) views.FieldView {
 		}
 		fv.CodeCount = len(f.Codes.Codes)
 	}
+	if f.Derived {
+		// A computed value is shown, never picked: a read-only input with its code's label.
+		fv.Widget, fv.Options = string(abstract.WidgetText), nil
+	}
 	if f.Widget == abstract.WidgetDate && naaccr.IsDate(value) && len(value) < 8 {
 		fv.CodeLabel = "partial date: " + showDate(value)
 	}

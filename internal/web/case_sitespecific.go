@@ -200,20 +200,21 @@ func (h *caseFormHandler) decideOutside(c echo.Context) error {
 		return err
 	}
 	sec := h.section(c.QueryParam("section"))
-	choice, item, ok := strings.Cut(c.FormValue("outside"), ":")
-	if !ok || (choice != "clear" && choice != "keep") || !sec.Schema {
-		return echo.NewHTTPError(http.StatusBadRequest, "Choose to clear or keep a value outside the schema.")
-	}
+	// The button's value is "clear:item" or "keep:item"; the service refuses anything else once it
+	// has checked that the user may change the case at all.
+	choice, item, _ := strings.Cut(c.FormValue("outside"), ":")
 	pv, _ := strconv.ParseInt(c.FormValue("patientVersion"), 10, 64)
 	tv, _ := strconv.ParseInt(c.FormValue("tumorVersion"), 10, 64)
 	out, err := h.cases.DecideOutside(c.Request().Context(), caseActor(c), casework.OutsideChoice{
-		TumorID: id, Section: sec, Item: item, Clear: choice == "clear", PatientVersion: pv, TumorVersion: tv,
+		TumorID: id, Section: sec, Item: item, Choice: choice, PatientVersion: pv, TumorVersion: tv,
 	})
 	switch {
 	case errors.Is(err, casework.ErrReviewerEdits):
 		return echo.NewHTTPError(http.StatusForbidden, "Reviewers do not change abstract values: comment on the item instead.")
 	case errors.Is(err, casework.ErrNotEditable):
 		return echo.NewHTTPError(http.StatusConflict, "This case is "+abstract.Status(out.Case.Tumor.Status).Label()+" and cannot be changed.")
+	case errors.Is(err, casework.ErrBadChoice):
+		return echo.NewHTTPError(http.StatusBadRequest, "Choose to clear or keep a value outside the schema.")
 	case errors.Is(err, casework.ErrNoVersion):
 		return echo.NewHTTPError(http.StatusBadRequest, "The form is incomplete (no version). Reload the case and choose again.")
 	case errors.Is(err, casework.ErrConflict):

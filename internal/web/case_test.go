@@ -146,8 +146,13 @@ func TestCaseSaveStoresChangeAndAuditsIt(t *testing.T) {
 				if evs[0].UserID == nil || *evs[0].UserID != f.users[registrarA].ID {
 					t.Errorf("case.update by user %v, want %d", evs[0].UserID, f.users[registrarA].ID)
 				}
-				// The save also computes the derived items (age at diagnosis), which are audited too.
-				want := []store.ItemChange{{Level: "tumor", Item: "ageAtDiagnosis", Old: "", New: "066"}, {Level: tc.level, Item: tc.item, Old: tc.old, New: tc.new}}
+				// The save also computes the derived items (age at diagnosis; the lung schema's ID, stage
+				// and grade, 9 with the EOD and grades blank; the staging data's version), which are
+				// audited too.
+				want := []store.ItemChange{{Level: "tumor", Item: "ageAtDiagnosis", Old: "", New: "066"}, {Level: tc.level, Item: tc.item, Old: tc.old, New: tc.new},
+					{Level: "tumor", Item: "derivedSummaryGrade2018", New: "9"}, {Level: "tumor", Item: "derivedSummaryStage2018", New: "9"},
+					{Level: "tumor", Item: "schemaId", New: "09360"}, {Level: "tumor", Item: "schemaIdVersionCurrent", New: "3.3"},
+					{Level: "tumor", Item: "schemaIdVersionOriginal", New: "3.3"}}
 				slices.SortFunc(want, func(a, b store.ItemChange) int { return strings.Compare(a.Level+a.Item, b.Level+b.Item) })
 				if got := itemChanges(t, evs[0]); !slices.Equal(got, want) {
 					t.Errorf("audited changes %+v, want %+v", got, want)

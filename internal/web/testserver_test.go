@@ -29,6 +29,7 @@ import (
 	"github.com/cara-registry/cara/internal/demo"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/staging"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 	"github.com/cara-registry/cara/internal/submission"
@@ -61,6 +62,8 @@ type catalog struct {
 	// siteGroups and newCase are what cmd/cara loads for web.Deps.
 	siteGroups []codes.SiteGroup
 	newCase    *abstract.NewCaseForm
+	// staging is the EOD data cmd/cara loads: the schema section and the derived items use it.
+	staging *staging.DataSet
 }
 
 var loadCatalog = sync.OnceValues(func() (*catalog, error) {
@@ -88,7 +91,11 @@ var loadCatalog = sync.OnceValues(func() (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &catalog{codes: tables, form: form, fields: set.Fields, edits: set, siteGroups: groups, newCase: newCase}, nil
+	st, err := staging.Load(schemas.FS)
+	if err != nil {
+		return nil, err
+	}
+	return &catalog{codes: tables, form: form, fields: set.Fields, edits: set, siteGroups: groups, newCase: newCase, staging: st}, nil
 })
 
 // passwordHash is the fixture users' hash of testPassword: bcrypt, as auth.HashPassword makes,
@@ -269,6 +276,7 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 		Codes:      cat.codes,
 		SiteGroups: cat.siteGroups,
 		NewCase:    cat.newCase,
+		Staging:    cat.staging,
 		Logger:     slog.New(slog.NewTextHandler(f.log, nil)),
 		Now:        f.now,
 		Hasher:     mustTestHasher(t),
@@ -602,7 +610,7 @@ func withSubmissionsAndIntake(t testing.TB, f *fixture) *submission.Intaker {
 	}
 	k := &submission.Intaker{Store: f.store, Edits: cat.edits, Registry: reg, Now: func() time.Time { return clock }}
 	f.server.Close()
-	f.server = httptest.NewServer(web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes, SiteGroups: cat.siteGroups, NewCase: cat.newCase,
+	f.server = httptest.NewServer(web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes, SiteGroups: cat.siteGroups, NewCase: cat.newCase, Staging: cat.staging,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock }, Hasher: mustTestHasher(t),
 		SubmissionDir: filepath.Join(t.TempDir(), "submissions"),
 		Intake:        web.IntakeConfig{Dir: t.TempDir(), MaxBytes: 10 << 20, Intaker: k}}))
