@@ -150,6 +150,8 @@ type SiteSpecificView struct {
 	Candidates []string
 	Outside    []OutsideView
 	Kept       []OutsideView
+	// Pending: no schema is selected yet, so the values in Outside wait for it and are not judged.
+	Pending bool
 	// DecideURL is where a clear or keep choice posts.
 	DecideURL string
 }

@@ -1,6 +1,7 @@
 package abstract
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/cara-registry/cara/internal/naaccr"
@@ -23,8 +24,8 @@ type SiteSpecific struct {
 	// that asks for it; Candidates names the schemas it decides between.
 	Needed     []NeededItem
 	Candidates []string
-	// Outside are pooled items holding a value that the schema does not have (or any value, when
-	// there is no schema): the registrar clears or keeps each.
+	// Outside are pooled items holding a value that the schema does not have: the registrar clears
+	// or keeps each. With no schema yet they are every pooled value, to be judged once it is known.
 	Outside []OutsideItem
 }
 
@@ -40,11 +41,13 @@ type SchemaField struct {
 }
 
 // NeededItem is a selection key the schema needs and the field that holds it (nil when the item
-// is not on the form).
+// is not on the form), with the codes the candidate schemas accept for it (nil when none of them
+// has it as an input, as for a blank site).
 type NeededItem struct {
 	Key   string
 	Item  string
 	Field *Field
+	Codes []staging.Code
 }
 
 // OutsideItem is a pooled item whose value the case's schema does not take.
@@ -101,6 +104,11 @@ func (f *Form) SiteSpecificOf(sec *Section, st *staging.DataSet, patient, tumor 
 		item := st.ItemOf(k)
 		n := NeededItem{Key: k, Item: item}
 		n.Field, _ = f.Field(item)
+		for _, c := range ss.Selection.Candidates {
+			if i := slices.IndexFunc(c.Inputs, func(in staging.Input) bool { return in.Key == k }); i >= 0 && n.Codes == nil {
+				n.Codes = st.Codes(c.Inputs[i])
+			}
+		}
 		ss.Needed = append(ss.Needed, n)
 		shown[item] = true
 	}

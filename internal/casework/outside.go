@@ -137,13 +137,11 @@ func (s *Service) DecideOutside(ctx context.Context, a Actor, in OutsideChoice) 
 			}
 		}
 	}
-	if item == nil {
+	if item == nil || ss.Schema == nil {
+		// With no schema yet nothing is outside it: the values wait for the schema to be chosen.
 		return out, ErrNotOutside
 	}
-	schemaName := "no schema"
-	if ss.Schema != nil {
-		schemaName = "the " + ss.Schema.Name + " schema"
-	}
+	schemaName := "the " + ss.Schema.Name + " schema"
 	if in.Choice == ChoiceKeep {
 		if err := s.store.Audit(ctx, store.AuditEntry{
 			UserID: &a.UserID, Action: audit.CaseKeepItem, Entity: "tumor", EntityID: fmt.Sprint(cs.Tumor.ID),

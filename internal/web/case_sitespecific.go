@@ -101,6 +101,9 @@ func (h *caseViews) siteSpecificFields(c echo.Context, v *views.CaseView, cs *ca
 	}
 	if ss.Schema != nil {
 		sv.SchemaID, sv.SchemaName, sv.Notes = ss.Schema.ID, ss.Schema.Name, strings.TrimSpace(ss.Schema.Notes)
+		sv.Reason = strings.TrimPrefix(ss.Reason, ss.Schema.Name+": ") // the head names the schema already
+	} else {
+		sv.Pending = true
 	}
 	value := func(f *abstract.Field) string {
 		if val, ok := entered[f.Def.ID]; ok && !f.Derived {
@@ -119,6 +122,7 @@ func (h *caseViews) siteSpecificFields(c echo.Context, v *views.CaseView, cs *ca
 		sv.Needed = append(sv.Needed, nv)
 		if n.Field != nil && nv.URL == "" {
 			fv := fieldView(n.Field, value(n.Field), errs[n.Item])
+			schemaCodes(&fv, n.Codes, "Codes of "+strings.Join(ss.Candidates, " and "))
 			fv.Asked = "Asked for: it decides the schema"
 			if len(ss.Candidates) > 0 {
 				fv.Asked += " between " + strings.Join(ss.Candidates, " and ")
@@ -150,33 +154,59 @@ func (h *caseViews) siteSpecificFields(c echo.Context, v *views.CaseView, cs *ca
 	return nil
 }
 
-// schemaHelp makes a field's help the schema's: its code table as the codes (and the choices of a
-// select, when every row is one plain code), the table's notes, and what a derived item is derived
-// from.
+// schemaHelp makes a field's help the schema's: its code table as the codes (and as the choices,
+// see schemaCodes) and the table's notes.
 func (h *caseViews) schemaHelp(fv *views.FieldView, sf abstract.SchemaField, s *staging.Schema) {
-	if sf.Input != nil && len(sf.Codes) > 0 {
-		opts := make([]views.Option, 0, len(sf.Codes))
-		plain := true
-		for _, cd := range sf.Codes {
-			code := cd.Value
-			if code == "" {
-				code, plain = blankCode, false
-			}
-			if strings.ContainsAny(code, "-,* ") {
-				plain = false
-			}
-			if cd.Value == fv.Value && cd.Value != "" {
-				fv.CodeLabel = cd.Description
-			}
-			opts = append(opts, views.Option{Code: code, Label: cd.Description})
-		}
-		fv.HelpCodes, fv.CodeCount = opts, len(opts)
-		fv.CodesCaption = "Codes of the " + s.Name + " schema"
-		if plain && fv.Widget == string(abstract.WidgetSelect) {
-			fv.Options = opts
-		}
+	if sf.Input != nil {
+		schemaCodes(fv, sf.Codes, "Codes of the "+s.Name+" schema")
 	}
 	fv.SchemaNotes = sf.Notes
+}
+
+// maxOptionLabel is the longest label of a select's option; the help lists the full description.
+const maxOptionLabel = 80
+
+// schemaCodes shows a staging table's rows as a field's codes in its help and, when every row is
+// one plain code and there are few, as the choices of a select.
+func schemaCodes(fv *views.FieldView, codes []staging.Code, caption string) {
+	if len(codes) == 0 || fv.ReadOnly {
+		return
+	}
+	help := make([]views.Option, 0, len(codes))
+	opts := make([]views.Option, 0, len(codes))
+	plain := len(codes) <= abstract.MaxListedCodes && fv.Widget != string(abstract.WidgetDate) && fv.Widget != string(abstract.WidgetTextArea)
+	for _, cd := range codes {
+		if cd.Value == "" {
+			// A blank row: the select's own blank choice stands for it.
+			help = append(help, views.Option{Code: blankCode, Label: cd.Description})
+			continue
+		}
+		if strings.ContainsAny(cd.Value, "-,* ") {
+			plain = false // a range or a pattern, typed rather than picked
+		}
+		if cd.Value == fv.Value {
+			fv.CodeLabel = cd.Description
+		}
+		help = append(help, views.Option{Code: cd.Value, Label: cd.Description})
+		opts = append(opts, views.Option{Code: cd.Value, Label: shortLabel(cd.Description)})
+	}
+	fv.HelpCodes, fv.CodeCount, fv.CodesCaption = help, len(help), caption
+	if plain {
+		fv.Widget, fv.Options = string(abstract.WidgetSelect), opts
+	}
+}
+
+// shortLabel cuts a long description for an option, at a word.
+func shortLabel(s string) string {
+	r := []rune(s)
+	if len(r) <= maxOptionLabel {
+		return s
+	}
+	cut := string(r[:maxOptionLabel])
+	if i := strings.LastIndex(cut, " "); i > maxOptionLabel/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
 }
 
 // derivedHelp says on a derived field what the case's schema derives it from.

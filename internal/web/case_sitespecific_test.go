@@ -217,6 +217,10 @@ func TestSiteSpecificAsksForTheDiscriminatorAndFollowsIt(t *testing.T) {
 			t.Errorf("asked %q, needs %q: want %s named", asked, needs, want)
 		}
 	}
+	// Its choices are the candidates' codes of the discriminator: 0 for the stomach among them.
+	if p.testid("field-schemaDiscriminator1").Find(`select option[value="0"]`).Length() != 1 {
+		t.Errorf("discriminator 1 offers no code 0 (stomach)\n%s", excerpt(p.body))
+	}
 	if p.testid("schema-head").AttrOr("data-schema", "?") != "" {
 		t.Errorf("a schema is shown before the discriminator is given")
 	}
