@@ -257,7 +257,9 @@ func (h *caseFormHandler) decideOutside(c echo.Context) error {
 	if !hx.Is(c.Request().Header.Get(string(hx.Request))) {
 		return c.Redirect(http.StatusSeeOther, caseURL(id, sec.ID, ""))
 	}
-	v, err := h.caseView(c, out.Case, sec, nil, nil)
+	// What the registrar typed in the section and has not saved yet stays in the form, which now
+	// carries the case's new versions.
+	v, err := h.caseView(c, out.Case, sec, enteredValues(c, sec), nil)
 	if err != nil {
 		return err
 	}

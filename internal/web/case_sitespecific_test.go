@@ -128,9 +128,14 @@ func TestSiteSpecificValuesOutsideTheSchemaAreClearedOrKeptAndAudited(t *testing
 	}
 
 	p = c.openCase(t, f.caseA, siteSpecific)
-	// Over htmx the answer is the refreshed form.
+	// Over htmx the answer is the refreshed form, with what was typed and not saved kept in it.
+	p.doc.Find(`#f-eodMets option`).RemoveAttr("selected")
+	p.doc.Find(`#f-eodMets option[value="10"]`).SetAttr("selected", "selected")
 	r := c.decideOutside(t, p, "keep", "estrogenReceptorSummary", "HX-Request", "true")
 	r.wantStatus(http.StatusOK)
+	if got := r.doc.Find(`#f-eodMets option[selected]`).AttrOr("value", ""); got != "10" {
+		t.Errorf("EOD Mets typed as 10 shows %q after keeping", got)
+	}
 	if r.testid("outside").Length() != 0 || r.testid("kept-item").Length() != 1 {
 		t.Errorf("after keeping: outside %d, kept %d", r.testid("outside").Length(), r.testid("kept-item").Length())
 	}
@@ -205,8 +210,17 @@ func TestSiteSpecificAsksForTheDiscriminatorAndFollowsIt(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, storetest.New(t, store.DialectSQLite))
 	c := f.signIn(t, registrarA)
+	recode(t, c, f.caseA, "C504", "8500")
+	c.save(t, c.openCase(t, f.caseA, siteSpecific), map[string]string{"her2OverallSummary": "1"}).wantStatus(http.StatusSeeOther)
 	recode(t, c, f.caseA, "C160", "8140")
 	p := c.openCase(t, f.caseA, siteSpecific)
+	// Until the schema is chosen the HER2 value is not judged: it is named, with no choice yet.
+	if p.testid("pending-item").AttrOr("data-item", "") != "her2OverallSummary" || p.testid("clear-her2OverallSummary").Length() != 0 {
+		t.Errorf("HER2 before the schema is chosen: pending %d, clear button %d", p.testid("pending-item").Length(), p.testid("clear-her2OverallSummary").Length())
+	}
+	refused := formValues(p.testid("case-form"))
+	refused.Set("outside", "clear:her2OverallSummary")
+	c.post(t, casePath(f.caseA)+"/outside?section="+siteSpecific, refused).wantStatus(http.StatusConflict)
 	if !fieldShown(p, "schemaDiscriminator1") {
 		t.Fatalf("discriminator 1 not asked for\n%s", excerpt(p.body))
 	}
