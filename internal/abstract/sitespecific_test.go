@@ -156,6 +156,9 @@ func TestSiteSpecificAsksForTheDiscriminator(t *testing.T) {
 		{"cardia adenocarcinoma", map[string]string{"primarySite": "C160", "histologicTypeIcdO3": "8140", "behaviorCodeIcdO3": "3", "dateOfDiagnosis": "20250314"},
 			[]string{"schemaDiscriminator1"}, []string{"Esophagus (including GE junction) (excluding Squamous)", "Stomach"}, "decides"},
 		{"no site", map[string]string{"histologicTypeIcdO3": "8140"}, []string{"primarySite"}, nil, "blank"},
+		// The peritoneum's schema depends on the sex at birth, an item of the patient section.
+		{"peritoneum without a sex", map[string]string{"primarySite": "C481", "histologicTypeIcdO3": "8140", "behaviorCodeIcdO3": "3", "dateOfDiagnosis": "20250314"},
+			[]string{"sexAssignedAtBirth"}, nil, "Sex"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -281,3 +281,21 @@ func TestDiagnosisRerunSaysTheNewSchema(t *testing.T) {
 		t.Errorf("tab note %q, want Lung", note)
 	}
 }
+
+// TestSiteSpecificLinksToADiscriminatorOnAnotherSection: the peritoneum's schema depends on the sex
+// at birth; with it blank, the head asks for it with a link to the patient section that holds it.
+func TestSiteSpecificLinksToADiscriminatorOnAnotherSection(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	c := f.signIn(t, registrarA)
+	c.save(t, c.openCase(t, f.caseA, "patient"), map[string]string{"sexAssignedAtBirth": ""}).wantStatus(http.StatusSeeOther)
+	recode(t, c, f.caseA, "C481", "8140")
+	p := c.openCase(t, f.caseA, siteSpecific)
+	link := p.testid("needs-sexAssignedAtBirth")
+	if href := link.AttrOr("href", ""); !strings.Contains(href, "section=patient") || !strings.HasSuffix(href, "#f-sexAssignedAtBirth") {
+		t.Errorf("sex asked for with link %q, want the patient section's field\n%s", href, excerpt(p.body))
+	}
+	if reason := p.testid("schema-reason").Text(); !strings.Contains(reason, "Sex") || !strings.Contains(reason, "decides") {
+		t.Errorf("reason %q", reason)
+	}
+}
