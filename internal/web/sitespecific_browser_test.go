@@ -42,6 +42,8 @@ func TestBrowserSiteSpecificSectionFollowsThePrimarySite(t *testing.T) {
 		chromedp.WaitVisible(testid("schema-line")),
 		chromedp.Poll[chromedp.Void](htmxIdle),
 	)
+	// A mark on the page's window: a reload would lose it.
+	bt.run("mark the page", chromedp.Poll[chromedp.Void](`(window.caraNoReload = true)`))
 	bt.run("change the primary site to the upper lobe of the lung", setField("primarySite", "C341"))
 	// The re-run of the edits answers with the schema line and the tab's note, out of band.
 	if got, ok := bt.textHas(testid("schema-line"), "Lung"); !ok {
@@ -51,6 +53,9 @@ func TestBrowserSiteSpecificSectionFollowsThePrimarySite(t *testing.T) {
 		bt.fail("tab note %q after the change, want Lung", got)
 	}
 	bt.run("save", chromedp.Poll[chromedp.Void](htmxIdle), chromedp.Click(testid("save")), chromedp.WaitVisible(testid("saved")))
+	if bt.count(`[data-testid="saved"]`) != 1 || !bt.noReload() {
+		bt.fail("the change or the save reloaded the page")
+	}
 
 	bt.run("open the site-specific section",
 		chromedp.Click(testid("tab-"+siteSpecific)),
@@ -66,14 +71,30 @@ func TestBrowserSiteSpecificSectionFollowsThePrimarySite(t *testing.T) {
 	if got, ok := bt.textHas(css(`[data-testid="outside-item"][data-item="her2OverallSummary"]`), "1"); !ok {
 		bt.fail("HER2 outside the schema shows %q, want its value 1", got)
 	}
+	bt.run("mark the page", chromedp.Poll[chromedp.Void](`(window.caraNoReload = true)`))
 	bt.run("clear HER2",
 		chromedp.Click(testid("clear-her2OverallSummary")),
 		chromedp.Poll[chromedp.Void](`!document.querySelector('[data-testid="outside"]') && !!document.querySelector('[data-testid="field-separateTumorNodules"]')`),
 		chromedp.Poll[chromedp.Void](htmxIdle),
 	)
+	if !bt.noReload() {
+		bt.fail("clearing HER2 reloaded the page")
+	}
 	if v, ok := f.loadCase(t, f.caseA).Tumor.Items["her2OverallSummary"]; ok {
 		bt.fail("HER2 still stored as %q after clearing", v)
 	}
+}
+
+// noReload reports whether the page still carries the mark set on its window (no reload since).
+func (b *browserTab) noReload() bool {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepLimit)
+	defer cancel()
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.caraNoReload === true`))
+	if err != nil {
+		b.fail("read the page's mark: %v", err)
+	}
+	return ok
 }
 
 // count is how many elements sel selects now.
