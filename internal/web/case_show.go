@@ -96,22 +96,23 @@ func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Se
 		ErrorCount:     len(errs),
 	}
 	held := h.withEntered(cs, sec, entered)
-	v.Sections = h.sectionTabs(held, sec)
-	v.Section = views.SectionView{ID: sec.ID, Title: sec.Title}
 	var schema *staging.Schema
+	note := ""
 	if h.staging != nil {
-		sel, _ := h.selection(held)
-		schema = sel.Schema
+		sel, values := h.selection(held)
+		schema, note = sel.Schema, h.schemaNote(sel)
+		if h.selectsSchema(sec) {
+			v.Schema = h.schemaLine(held.Tumor.ID, sel, values)
+		}
 	}
+	v.Sections = h.tabs(held, sec, note)
+	v.Section = views.SectionView{ID: sec.ID, Title: sec.Title}
 	fields := sec.Fields
 	if sec.Schema && h.staging != nil {
 		if err := h.siteSpecificFields(c, &v, held, sec, entered, errs); err != nil {
 			return v, err
 		}
 		fields = nil // the schema's fields are in v.Section already
-	}
-	if h.selectsSchema(sec) {
-		v.Schema = h.schemaLine(held)
 	}
 	for _, f := range fields {
 		if f.IsOverride() {
@@ -144,13 +145,18 @@ func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Se
 // sectionTabs are the tabs of a case's sections, each with its meter of required items filled;
 // active is the section shown (nil for none).
 func (h *caseViews) sectionTabs(cs *casework.Case, active *abstract.Section) []views.SectionTab {
-	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
-	tabs := make([]views.SectionTab, 0, len(h.form.Sections))
 	note := ""
 	if h.staging != nil {
 		sel, _ := h.selection(cs)
 		note = h.schemaNote(sel)
 	}
+	return h.tabs(cs, active, note)
+}
+
+// tabs are the section tabs with note said on the tab of the schema section.
+func (h *caseViews) tabs(cs *casework.Case, active *abstract.Section, note string) []views.SectionTab {
+	base := "/cases/" + strconv.FormatUint(uint64(cs.Tumor.ID), 10)
+	tabs := make([]views.SectionTab, 0, len(h.form.Sections))
 	for _, s := range h.form.Sections {
 		tab := views.SectionTab{ID: s.ID, Title: s.Title, URL: base + "?section=" + s.ID, Active: s == active}
 		if s.Schema {

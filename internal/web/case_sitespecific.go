@@ -78,11 +78,10 @@ func (h *caseViews) selectsSchema(sec *abstract.Section) bool {
 }
 
 // schemaLine is the schema line of a section that selects the schema.
-func (h *caseViews) schemaLine(cs *casework.Case) *views.SchemaLine {
-	sel, values := h.selection(cs)
+func (h *caseViews) schemaLine(tumorID uint, sel staging.Selection, values map[string]string) *views.SchemaLine {
 	l := &views.SchemaLine{Reason: sel.Describe(values, h.form.KeyLabel(h.staging))}
 	if secs := h.form.SchemaSections(); len(secs) > 0 {
-		l.URL, l.SectionTitle = caseURL(cs.Tumor.ID, secs[0].ID, ""), secs[0].Title
+		l.URL, l.SectionTitle = caseURL(tumorID, secs[0].ID, ""), secs[0].Title
 	}
 	return l
 }
