@@ -172,7 +172,11 @@ func (c *catalog) editSet() (*edits.Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		set, err := edits.Load(schemas.FS, dict, tables)
+		stg, err := c.staging()
+		if err != nil {
+			return nil, err
+		}
+		set, err := edits.Load(schemas.FS, dict, tables, stg)
 		if err != nil {
 			return nil, err
 		}

@@ -16,8 +16,9 @@ func TestNewAppLoadsAndOpensOnlyThePartsTheCommandAsksFor(t *testing.T) {
 		store, edits, form, schema bool
 	}{
 		{"a store alone (migrate, user add)", withStore, true, false, false, false},
-		{"the edits alone (edits list)", withEdits, false, true, false, false},
-		{"the store and the edits (import)", withStore | withEdits, true, true, false, false},
+		// The edit set has the staging edits, which run on the staging data.
+		{"the edits alone (edits list)", withEdits, false, true, false, true},
+		{"the store and the edits (import)", withStore | withEdits, true, true, false, true},
 		{"everything (serve)", withStore | withCatalog, true, true, true, true},
 	}
 	for _, tc := range tests {
@@ -30,7 +31,7 @@ func TestNewAppLoadsAndOpensOnlyThePartsTheCommandAsksFor(t *testing.T) {
 			defer a.Close()
 			got := [4]bool{a.store != nil, a.cat.Edits != nil, a.cat.Form != nil, a.cat.Staging != nil}
 			if want := [4]bool{tc.store, tc.edits, tc.form, tc.schema}; got != want {
-				t.Errorf("store, edits, form, schemas loaded: %v, want %v", got, want)
+				t.Errorf("store, edits, form, staging loaded: %v, want %v", got, want)
 			}
 			if _, err := os.Stat(filepath.Join("data", "cara.db")); (err == nil) != tc.store {
 				t.Errorf("database file there: %v, want %v", err == nil, tc.store)

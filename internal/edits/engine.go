@@ -21,6 +21,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/staging"
 )
 
 // Level says what an edit looks at: one tumor with its patient, or a patient with all its tumors.
@@ -44,6 +45,9 @@ type Edit struct {
 	Check       string   `yaml:"check"`
 	Message     string   `yaml:"message"`
 	Override    string   `yaml:"override"`
+	// Staging, when set, makes the edit a staging edit: a built-in check of the staging engine's
+	// result (staging.go) runs where the edit would run its check.
+	Staging *StagingCheck `yaml:"staging"`
 	// Source is the file the edit comes from, for messages.
 	Source string `yaml:"-"`
 
@@ -62,8 +66,9 @@ type Edit struct {
 }
 
 type messagePart struct {
-	text string
-	item string // when not empty, the part is this item's value
+	text  string
+	item  string // when not empty, the part is this item's value
+	param string // when not empty, the part is this value of a staging check
 }
 
 type editFile struct {
@@ -86,8 +91,11 @@ type Set struct {
 	readers []func(any) any
 	// helpers are the typed functions the programs call, with today on the set's clock.
 	helpers map[string]any
-	// tumorEdits and patientEdits are Edits by level, in order.
-	tumorEdits, patientEdits []*Edit
+	// tumorEdits and patientEdits are Edits by level, in order; stagingEdits are the staging
+	// edits, run after the tumor's other edits.
+	tumorEdits, patientEdits, stagingEdits []*Edit
+	// staging is the staging data the staging edits run; nil leaves them out of the set.
+	staging *staging.DataSet
 	// rules are the field checks of every dictionary item; itemIndex finds an item's rule and slot.
 	rules     []fieldRule
 	itemIndex map[string]itemRef
@@ -150,8 +158,9 @@ func (e *LoadError) Error() string {
 // Load reads and compiles every edit in fsys's edits/*.yaml, with the look-up tables in
 // edits/tables/*.csv. Any mistake (unknown item, expression that does not compile or does not
 // give true or false, an item read but not listed in items, a duplicate id) stops the load with
-// the file, the edit and the position.
-func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables) (*Set, error) {
+// the file, the edit and the position. stg is the staging data the staging edits check tumors
+// with; with nil the set has no staging edits (a set for tests of other edits).
+func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables, stg *staging.DataSet) (*Set, error) {
 	fc, err := NewFieldChecker(tables)
 	if err != nil {
 		return nil, err
@@ -160,7 +169,7 @@ func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables) (*Set, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{Fields: fc, dict: dict, tables: lt, codes: tables, now: time.Now}
+	s := &Set{Fields: fc, dict: dict, tables: lt, codes: tables, now: time.Now, staging: stg}
 	s.helpers = typedFunctions()
 	s.helpers["today"] = s.today
 	files, err := fs.Glob(fsys, "edits/*.yaml")
@@ -193,6 +202,9 @@ func Load(fsys fs.FS, dict *naaccr.Dictionary, tables *codes.Tables) (*Set, erro
 				return nil, &LoadError{File: f, EditID: e.ID, Line: node.Line, Msg: "id already used in " + prev}
 			}
 			seen[e.ID] = f
+			if e.Staging != nil && stg == nil {
+				continue
+			}
 			if err := s.compile(&e, env, opts); err != nil {
 				le := &LoadError{File: f, EditID: e.ID, Line: node.Line, Column: node.Column, Msg: err.Error()}
 				var ee *exprError
@@ -283,6 +295,16 @@ type itemRef struct {
 // program on the frame with the guard; the override's slot and the edit's place in the list of
 // its level.
 func (s *Set) prepareRun(e *Edit, env map[string]any, opts []expr.Option, pconf *conf.Config) {
+	e.override = -1
+	if e.Override != "" {
+		e.override = s.slot[e.Override]
+	}
+	if e.Staging != nil {
+		s.stagingEdits = append(s.stagingEdits, e)
+		if e.src == "" { // no when: the check always runs
+			return
+		}
+	}
 	if node := parseForDirect(e.src, pconf); node != nil {
 		e.direct = s.directBool(node)
 	}
@@ -292,9 +314,8 @@ func (s *Set) prepareRun(e *Edit, env map[string]any, opts []expr.Option, pconf 
 			e.guard = s.directGuard(node)
 		}
 	}
-	e.override = -1
-	if e.Override != "" {
-		e.override = s.slot[e.Override]
+	if e.Staging != nil {
+		return
 	}
 	if e.Level == LevelPatient {
 		s.patientEdits = append(s.patientEdits, e)
@@ -333,11 +354,11 @@ func (s *Set) compile(e *Edit, env map[string]any, opts []expr.Option) error {
 		return fmt.Errorf("id %q must be letters, digits and underscores", e.ID)
 	case e.Name == "":
 		return fmt.Errorf("name is missing")
-	case e.Check == "":
+	case e.Check == "" && e.Staging == nil:
 		return fmt.Errorf("check is missing")
 	case e.Message == "":
 		return fmt.Errorf("message is missing")
-	case len(e.Items) == 0:
+	case len(e.Items) == 0 && e.Staging == nil:
 		return fmt.Errorf("items is empty: list the items the edit reads")
 	}
 	switch e.Severity {
@@ -362,6 +383,9 @@ func (s *Set) compile(e *Edit, env map[string]any, opts []expr.Option) error {
 			return fmt.Errorf("override: %q is not an item of %s", e.Override, s.dict.URI)
 		}
 	}
+	if e.Staging != nil {
+		return s.compileStagingEdit(e, env, opts)
+	}
 	var err error
 	if e.When != "" {
 		if e.when, err = s.compileExpr(e, "when", e.When, env, opts); err != nil {
@@ -381,7 +405,30 @@ func (s *Set) compile(e *Edit, env map[string]any, opts []expr.Option) error {
 		}
 		e.when = nil
 	}
-	e.message, err = s.parseMessage(e.Message)
+	e.message, err = s.parseMessage(e.Message, nil)
+	for _, p := range e.message {
+		e.messageLen += len(p.text)
+	}
+	return err
+}
+
+// compileStagingEdit compiles a staging edit: its staging block, its when (the program says
+// when the edit is skipped) and its message, which may name the check's values.
+func (s *Set) compileStagingEdit(e *Edit, env map[string]any, opts []expr.Option) error {
+	if err := s.compileStaging(e); err != nil {
+		return err
+	}
+	if e.When != "" {
+		if _, err := s.compileExpr(e, "when", e.When, env, opts); err != nil {
+			return err
+		}
+		var err error
+		if e.check, err = s.compileExpr(e, "when", e.src, env, opts); err != nil {
+			return err
+		}
+	}
+	var err error
+	e.message, err = s.parseMessage(e.Message, stagingParams[e.Staging.Check])
 	for _, p := range e.message {
 		e.messageLen += len(p.text)
 	}
@@ -432,13 +479,21 @@ func (v *identVisitor) Visit(n *ast.Node) {
 var placeholder = regexp.MustCompile(`\{([A-Za-z][A-Za-z0-9]*)\}`)
 
 // parseMessage splits a message template into text and item values: {primarySite} is the value
-// of primarySite.
-func (s *Set) parseMessage(m string) ([]messagePart, error) {
+// of primarySite. params are the names of a staging check's values, which come before items.
+func (s *Set) parseMessage(m string, params []string) ([]messagePart, error) {
 	var parts []messagePart
 	last := 0
 	for _, loc := range placeholder.FindAllStringSubmatchIndex(m, -1) {
 		id := m[loc[2]:loc[3]]
+		if slices.Contains(params, id) {
+			parts = append(parts, messagePart{text: m[last:loc[0]]}, messagePart{param: id})
+			last = loc[1]
+			continue
+		}
 		if _, ok := s.dict.Item(id); !ok {
+			if params != nil {
+				return nil, fmt.Errorf("message: {%s} is neither an item nor a value of the staging check (%s)", id, strings.Join(params, ", "))
+			}
 			return nil, fmt.Errorf("message: {%s} is not an item", id)
 		}
 		parts = append(parts, messagePart{text: m[last:loc[0]]}, messagePart{item: id})

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/staging"
 )
 
 func loadDeps(t testing.TB) (*naaccr.Dictionary, *codes.Tables) {
@@ -29,11 +31,23 @@ func loadDeps(t testing.TB) (*naaccr.Dictionary, *codes.Tables) {
 func loadSet(t testing.TB) *edits.Set {
 	t.Helper()
 	dict, tables := loadDeps(t)
-	set, err := edits.Load(os.DirFS("../../schemas"), dict, tables)
+	set, err := edits.Load(os.DirFS("../../schemas"), dict, tables, loadStaging(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return set
+}
+
+var loadStagingData = sync.OnceValues(func() (*staging.DataSet, error) { return staging.Load(os.DirFS("../../schemas")) })
+
+// loadStaging is the staging data of the embedded release, loaded once for the package's tests.
+func loadStaging(t testing.TB) *staging.DataSet {
+	t.Helper()
+	d, err := loadStagingData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func TestLoadRefusesBadRulesWithFileEditAndPosition(t *testing.T) {
@@ -62,7 +76,7 @@ func TestLoadRefusesBadRulesWithFileEditAndPosition(t *testing.T) {
 				src = strings.Replace(src, "    severity: error\n", tc.extra, 1)
 			}
 			fsys := fstest.MapFS{"edits/bad.yaml": {Data: []byte(src)}}
-			_, err := edits.Load(fsys, dict, tables)
+			_, err := edits.Load(fsys, dict, tables, nil)
 			var le *edits.LoadError
 			if !errors.As(err, &le) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "edit E1") {
 				t.Fatalf("err = %v, want a LoadError naming bad.yaml, E1 and %q", err, tc.want)
@@ -134,7 +148,7 @@ func TestCountByTumorCountsPatientLevelResultsForEveryTumor(t *testing.T) {
 // CheckItem, the case service's field check of one value, says what the validator path says.
 func TestCheckItemAgreesWithCheck(t *testing.T) {
 	dict, tables := loadDeps(t)
-	set, err := edits.Load(os.DirFS("../../schemas"), dict, tables)
+	set, err := edits.Load(os.DirFS("../../schemas"), dict, tables, loadStaging(t))
 	if err != nil {
 		t.Fatal(err)
 	}

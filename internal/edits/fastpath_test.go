@@ -37,7 +37,7 @@ func loadInternalSet(t *testing.T) *Set {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Load(fsys, dict, tables)
+	s, err := Load(fsys, dict, tables, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestDirectAgreesWithTheVMOnEachConstruct(t *testing.T) {
 		"edits/tables/sex_specific_sites.csv": {Data: []byte("site,sex\nC510-C589,2\nC600-C639,1\n")},
 		"edits/tables/histology_sites.csv":    {Data: []byte("group,histology,site\nmesothelioma,9050-9055,C380-C384\n")},
 	}
-	s, err := Load(fsys, base.dict, base.codes)
+	s, err := Load(fsys, base.dict, base.codes, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

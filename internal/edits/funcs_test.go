@@ -49,7 +49,7 @@ func loadTestSet(t *testing.T, yamlSrc string) *edits.Set {
 		"edits/test.yaml":                 {Data: []byte(yamlSrc)},
 		"edits/tables/site_histology.csv": {Data: []byte(siteHistTable)},
 	}
-	set, err := edits.Load(fsys, dict, tables)
+	set, err := edits.Load(fsys, dict, tables, nil)
 	if err != nil {
 		t.Fatalf("load:\n%s\n%v", yamlSrc, err)
 	}
@@ -298,7 +298,7 @@ func TestMessageFillsItemValuesAndSaysBlankForMissingOnes(t *testing.T) {
 func TestMessageNamingAnUnknownItemStopsTheLoad(t *testing.T) {
 	dict, tables := cachedDeps(t)
 	src := strings.Replace(oneEdit("primarySite", "true"), "message: failed", "message: 'site {primarySit}'", 1)
-	_, err := edits.Load(fstest.MapFS{"edits/test.yaml": {Data: []byte(src)}}, dict, tables)
+	_, err := edits.Load(fstest.MapFS{"edits/test.yaml": {Data: []byte(src)}}, dict, tables, nil)
 	if err == nil || !strings.Contains(err.Error(), "{primarySit}") || !strings.Contains(err.Error(), "test.yaml") {
 		t.Fatalf("err = %v, want the file and the unknown placeholder", err)
 	}

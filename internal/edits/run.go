@@ -9,6 +9,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/staging"
 )
 
 // Runner runs a Set; it holds the scratch space of the runs, so each goroutine needs its own.
@@ -25,6 +26,10 @@ type Runner struct {
 	passed []string
 	// tumorMaps are the item maps of tumors, reused from patient to patient.
 	tumorMaps []map[string]any
+	// staged is the staging of the current tumor, shared by the staging edits; record reads the
+	// frame's tumor for the engine.
+	staged stageRun
+	record staging.Record
 }
 
 // NewRunner makes a runner of the set.
@@ -34,6 +39,7 @@ func (s *Set) NewRunner() *Runner {
 	r.f.slots = make([]frameSlot, len(s.items))
 	r.f.patientSlots = newGatheredSlots(len(s.items))
 	r.f.tumorSlots = newGatheredSlots(len(s.items))
+	r.record = r.recordItem
 	return r
 }
 
@@ -69,6 +75,9 @@ func (r *Runner) tumor(patient, tumor map[string]string, tumorIndex int, gathere
 		if out, err = r.run(e, tumorIndex, out); err != nil {
 			return out, err
 		}
+	}
+	if len(r.set.stagingEdits) > 0 {
+		return r.stagingEdits(tumorIndex, out)
 	}
 	return out, nil
 }
@@ -126,34 +135,38 @@ func (r *Runner) run(e *Edit, tumorIndex int, out []Result) ([]Result, error) {
 	if e.override >= 0 && f.str(e.override) == "1" {
 		return out, nil
 	}
-	if e.direct != nil {
-		if e.direct(f) {
-			return out, nil
-		}
-	} else {
-		for _, holds := range e.guard {
-			if !holds(f) {
-				return out, nil
-			}
-		}
-		var ok any
-		var err error
-		if e.run != nil {
-			ok, err = r.vm.Run(e.run, f)
-		} else {
-			ok, err = r.vm.Run(e.check, r.mapEnv())
-		}
-		if err != nil {
-			return out, fmt.Errorf("edits: %s: check: %w", e.ID, err)
-		}
-		if ok == true {
-			return out, nil
-		}
+	if ok, err := r.passes(e); ok || err != nil {
+		return out, err
 	}
 	return append(out, Result{
 		EditID: e.ID, Severity: e.Severity, Items: e.Items, Tumor: tumorIndex,
 		Message: e.render(f.patient, f.tumor), Override: e.Override,
 	}), nil
+}
+
+// passes runs an edit's program on the frame: true when the edit passes (or, for a staging edit,
+// is skipped).
+func (r *Runner) passes(e *Edit) (bool, error) {
+	f := &r.f
+	if e.direct != nil {
+		return e.direct(f), nil
+	}
+	for _, holds := range e.guard {
+		if !holds(f) {
+			return true, nil
+		}
+	}
+	var ok any
+	var err error
+	if e.run != nil {
+		ok, err = r.vm.Run(e.run, f)
+	} else {
+		ok, err = r.vm.Run(e.check, r.mapEnv())
+	}
+	if err != nil {
+		return false, fmt.Errorf("edits: %s: check: %w", e.ID, err)
+	}
+	return ok == true, nil
 }
 
 func lookup(patient, tumor map[string]string, id string) string {
@@ -166,9 +179,18 @@ func lookup(patient, tumor map[string]string, id string) string {
 // render fills the message template with the values of the case, each shortened to what a
 // message quotes.
 func (e *Edit) render(patient, tumor map[string]string) string {
+	return e.renderWith(patient, tumor, nil)
+}
+
+// renderWith is render with the values of a staging check, which come as they are.
+func (e *Edit) renderWith(patient, tumor map[string]string, params map[string]string) string {
 	var b strings.Builder
 	b.Grow(e.messageLen + 16*len(e.message))
 	for _, p := range e.message {
+		if p.param != "" {
+			b.WriteString(params[p.param])
+			continue
+		}
 		if p.item == "" {
 			b.WriteString(p.text)
 			continue

@@ -18,6 +18,7 @@ import (
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/staging"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 	"github.com/cara-registry/cara/internal/submission"
@@ -33,7 +34,11 @@ var loadBatchDeps = sync.OnceValues(func() (*batchDeps, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := edits.Load(schemas.FS, dict, tables)
+	stg, err := staging.Load(schemas.FS)
+	if err != nil {
+		return nil, err
+	}
+	set, err := edits.Load(schemas.FS, dict, tables, stg)
 	if err != nil {
 		return nil, err
 	}

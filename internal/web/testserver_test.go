@@ -79,7 +79,11 @@ var loadCatalog = sync.OnceValues(func() (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := edits.Load(schemas.FS, dict, tables)
+	stg, err := staging.Load(schemas.FS)
+	if err != nil {
+		return nil, err
+	}
+	set, err := edits.Load(schemas.FS, dict, tables, stg)
 	if err != nil {
 		return nil, err
 	}
