@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/staging"
 )
 
 // Files read from the schemas file system.
@@ -137,25 +138,31 @@ func newGenerator(fsys fs.FS, seed int64, today time.Time) (*generator, error) {
 	if err != nil {
 		return nil, err
 	}
+	stg, err := staging.Load(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	return &generator{
-		paired: paired,
-		r:      rand.New(rand.NewPCG(uint64(seed), pcgStream)),
-		today:  today,
-		first:  first,
-		lastDx: lastDx,
-		sites:  map[string]*siteTable{"1": male, "2": female},
-		accSeq: map[int]int{},
+		staging: stg,
+		paired:  paired,
+		r:       rand.New(rand.NewPCG(uint64(seed), pcgStream)),
+		today:   today,
+		first:   first,
+		lastDx:  lastDx,
+		sites:   map[string]*siteTable{"1": male, "2": female},
+		accSeq:  map[int]int{},
 	}, nil
 }
 
 type generator struct {
-	paired []string // cells of the paired-site table
-	r      *rand.Rand
-	today  time.Time
-	first  time.Time // earliest diagnosis date
-	lastDx time.Time // latest diagnosis date (the day before today)
-	sites  map[string]*siteTable
-	accSeq map[int]int // last accession sequence used, by year
+	staging *staging.DataSet // the tumors' core items are fitted to their EOD schema
+	paired  []string         // cells of the paired-site table
+	r       *rand.Rand
+	today   time.Time
+	first   time.Time // earliest diagnosis date
+	lastDx  time.Time // latest diagnosis date (the day before today)
+	sites   map[string]*siteTable
+	accSeq  map[int]int // last accession sequence used, by year
 }
 
 // patient fills p (reusing its maps) with a patient with the given number of tumors, each
@@ -266,6 +273,9 @@ func (g *generator) patient(p *naaccr.Patient, id int, mrn string, tumors int) {
 		ti["diagnosticConfirmation"] = confirm
 		ti["classOfCase"] = pick(r, classOfCaseWeights)
 		ti["typeOfReportingSource"] = "1"
+		// Grade Clinical 1-3 is a grade of most schemas but not of all (melanoma's are A-D), and
+		// some sites need a discriminator: the abstract follows its schema.
+		FitSchema(g.staging, it, ti, g.today.Year(), true)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/staging"
 )
 
 var (
@@ -353,10 +354,31 @@ func TestCodesInLists(t *testing.T) {
 			}
 		})
 	}
+	// Grade Clinical is drawn from 1, 2, 3 and 9, then fitted to the tumor's EOD schema
+	// (FitSchema): a code its table refuses (melanoma's grades are A-D) is the first it accepts.
+	stg, err := staging.Load(schemasFS)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range ps {
 		for _, tu := range p.Tumors {
-			if g := tu.Items["gradeClinical"]; !strings.Contains("1239", g) || len(g) != 1 {
+			g := tu.Items["gradeClinical"]
+			if len(g) != 1 {
 				t.Errorf("patient %s: gradeClinical %q", p.Items["patientIdNumber"], g)
+			}
+			res := stg.Stage(func(id string) string {
+				if v, ok := tu.Items[id]; ok {
+					return v
+				}
+				return p.Items[id]
+			}, 2026)
+			for _, e := range res.Errors {
+				if e.Type == staging.InvalidRequiredInput || e.Type == staging.InvalidNonRequiredInput {
+					t.Errorf("patient %s: %s", p.Items["patientIdNumber"], e.Message)
+				}
+			}
+			if res.Status == staging.NeedsInput && len(res.Selection.Candidates) > 0 {
+				t.Errorf("patient %s: no schema chosen: %s needed", p.Items["patientIdNumber"], res.Selection.Needs)
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/demo"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/staging"
 	"github.com/cara-registry/cara/schemas"
 )
 
@@ -136,6 +137,9 @@ type Generator struct {
 	textPerm               []int
 	root                   map[string]string
 
+	// staging fits each tumor's items to its EOD schema (demo.FitSchema).
+	staging *staging.DataSet
+
 	made  int // patients made so far
 	stats Stats
 	words []string // scratch for text items
@@ -192,12 +196,18 @@ func NewGenerator(opt Options) (*Generator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
+	stg, err := staging.Load(opt.FS)
+	if err != nil {
+		return nil, fmt.Errorf("synth: %w", err)
+	}
 	g := &Generator{
 		opt:    opt,
 		dict:   dict,
 		stream: stream,
 		r:      rand.New(rand.NewPCG(uint64(opt.Seed), pcgStream)),
 		today:  time.Date(opt.Today.Year(), opt.Today.Month(), opt.Today.Day(), 0, 0, 0, 0, time.UTC),
+
+		staging: stg,
 	}
 	if err := g.plan(tables); err != nil {
 		return nil, err
@@ -298,8 +308,9 @@ func (g *Generator) Next(p *naaccr.Patient) bool {
 
 // Fill adds items to a patient made elsewhere (the demo's named patients), as Next does to its
 // own: the patient's and each tumor's items are filled up to the targets with values that agree
-// with the birth, diagnosis and last contact dates already there. Items already set are kept;
-// items the dictionary or record type lacks are dropped.
+// with the birth, diagnosis and last contact dates already there. Items already set are kept,
+// except EOD schema inputs the tumor's schema refuses, which get a code it accepts
+// (demo.FitSchema); items the dictionary or record type lacks are dropped.
 func (g *Generator) Fill(p *naaccr.Patient) {
 	g.adapt(p.Items, naaccr.ParentPatient)
 
@@ -323,6 +334,10 @@ func (g *Generator) Fill(p *naaccr.Patient) {
 		g.fill(items, g.tumorFill, g.tumorPerm, g.opt.ItemsPerTumor-texts, &pc, &tc)
 		if adm, disch := items["dateOfInptAdm"], items["dateOfInptDisch"]; adm != "" && disch != "" && disch < adm {
 			items["dateOfInptAdm"], items["dateOfInptDisch"] = disch, adm
+		}
+		// The demo's core items fit the schema (demo.FitSchema); those filled in may not.
+		if g.dict.NaaccrVersion == naaccr.CurrentVersion {
+			demo.FitSchema(g.staging, p.Items, items, g.today.Year(), false)
 		}
 		for k := range texts {
 			j := k + g.r.IntN(len(g.textPerm)-k)
