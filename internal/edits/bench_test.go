@@ -75,10 +75,22 @@ func BenchmarkBatchEndToEnd(b *testing.B) {
 }
 
 // BenchmarkEvaluate: the edits alone on tumors already in memory, one core (target: 30,000
-// tumors/s for the full set).
-func BenchmarkEvaluate(b *testing.B) {
+// tumors/s for the full set, the staging edits included).
+func BenchmarkEvaluate(b *testing.B) { benchEvaluate(b, loadSet(b)) }
+
+// BenchmarkEvaluateWithoutStaging: the same without the staging edits, to see what staging costs
+// (the engine's Stage, once per tumor).
+func BenchmarkEvaluateWithoutStaging(b *testing.B) {
+	dict, tables := loadDeps(b)
+	set, err := edits.Load(os.DirFS("../../schemas"), dict, tables, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchEvaluate(b, set)
+}
+
+func benchEvaluate(b *testing.B, set *edits.Set) {
 	data := benchFile(b)
-	set := loadSet(b)
 	rd, err := naaccr.NewReader(bytes.NewReader(data), naaccr.ReaderOptions{Registry: benchRegistry(b)})
 	if err != nil {
 		b.Fatal(err)
