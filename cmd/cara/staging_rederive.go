@@ -14,15 +14,11 @@ import (
 	"github.com/cara-registry/cara/internal/store"
 )
 
-// stagingRederiveUsage is the line of `cara staging rederive` in the usage text.
-const stagingRederiveUsage = `  cara staging rederive [--facility F] [--status S] [--user NAME] [--dry-run]
-                                  derive the derived items of stored cases again (after a staging
-                                  data update) and save those that changed, each change audited`
-
 // cmdStagingRederive re-derives the derived items of the stored cases (age at diagnosis, the EOD
 // schema, stage and grade, the staging version) and saves the changes through the case service,
-// so each one is a case save with its audit event, edit counts and optimistic lock.
-func cmdStagingRederive(ctx context.Context, e env, args []string, stdout io.Writer) error {
+// so each one is a case save with its audit event, edit counts and optimistic lock. It is a
+// command of `cara staging` (stagingCommands in staging.go: {"rederive", cmdStagingRederive}).
+func cmdStagingRederive(ctx context.Context, e env, args []string, stdout, _ io.Writer) error {
 	fs := newFlags("staging rederive")
 	facility := fs.String("facility", "", "only this facility's cases (default: all facilities)")
 	status := fs.String("status", "", "comma-separated tumor statuses to re-derive (default: all)")

@@ -17,7 +17,7 @@ func runRederive(t *testing.T, e env, args ...string) (string, error) {
 	t.Helper()
 	e.notices = io.Discard
 	var out bytes.Buffer
-	err := cmdStagingRederive(context.Background(), e, args, &out)
+	err := cmdStagingRederive(context.Background(), e, args, &out, io.Discard)
 	return out.String(), err
 }
 
