@@ -30,6 +30,7 @@ var commands = []struct {
 	{"staging schemas", []string{"--format"}},
 	{"staging run", []string{"--format", "--relaxed", "--user-dictionary FILE"}},
 	{"staging explain", []string{"--site", "--hist", "--behavior", "--year", "--item naaccrId=value", "--format"}},
+	{"staging rederive", []string{"--facility", "--status", "--user", "--dry-run"}},
 	{"intake", []string{"--facility", "--accept", "--format", "--relaxed"}},
 	{"user add", []string{"--username", "--role", "--facility CODE", "--name"}},
 	{"facility add", []string{"--code", "--name", "--npi", "--id-number"}},
@@ -136,7 +137,7 @@ func TestACommandGroupsHelpPrintsItsCommands(t *testing.T) {
 	}{
 		{"naaccr", []string{"cara naaccr validate", "cara naaccr stats", "cara naaccr convert", "cara naaccr generate"}},
 		{"edits", []string{"cara edits run", "cara edits list"}},
-		{"staging", []string{"cara staging schemas", "cara staging run", "cara staging explain"}},
+		{"staging", []string{"cara staging schemas", "cara staging run", "cara staging explain", "cara staging rederive"}},
 		{"submission", []string{"cara submission create", "cara submission list"}},
 		{"audit", []string{"cara audit verify", "cara audit checkpoint"}},
 		{"user", []string{"cara user add"}},

@@ -47,6 +47,9 @@ Usage:
                                   which schema and why, the inputs as staged, each table walked with
                                   the row matched and what it gave, and the errors; exit status 1
                                   when the tumor cannot be staged
+  cara staging rederive [--facility F] [--status S] [--user NAME] [--dry-run]
+                                  derive the derived items of stored cases again (after a staging
+                                  data update) and save those that changed, each change audited
   cara intake [--facility CODE] [--accept] [--format text|csv|html] FILE
                                   check a submission file as the intake page does and print the
                                   report; --accept imports its records without errors as received;

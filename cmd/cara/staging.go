@@ -33,6 +33,7 @@ var stagingCommands = []stagingCommand{
 	{"schemas", cmdStagingSchemas},
 	{"run", cmdStagingRun},
 	{"explain", cmdStagingExplain},
+	{"rederive", cmdStagingRederive},
 }
 
 func cmdStaging(ctx context.Context, e env, args []string, stdout, stderr io.Writer) error {

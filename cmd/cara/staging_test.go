@@ -250,7 +250,7 @@ func TestStagingRefusesBadArguments(t *testing.T) {
 		want      string
 	}{
 		{"no command", []string{"staging"}, true, "staging: say what to do: schemas, run, explain"},
-		{"unknown command", []string{"staging", "stage"}, true, `unknown command "stage" (schemas, run, explain)`},
+		{"unknown command", []string{"staging", "stage"}, true, `unknown command "stage" (schemas, run, explain, rederive)`},
 		{"schemas format", []string{"staging", "schemas", "--format", "xml"}, true, `staging schemas: --format "xml": use text, csv or json`},
 		{"schemas argument", []string{"staging", "schemas", "breast"}, true, `unexpected argument "breast"`},
 		{"run no file", []string{"staging", "run"}, true, "staging run: name one NAACCR XML file"},
