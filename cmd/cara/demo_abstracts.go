@@ -50,7 +50,8 @@ func demoAbstracts(cat *catalog, patients []naaccr.Patient, facilityNumber strin
 		}
 		g.Fill(p)
 		for k, t := range p.Tumors {
-			for id, v := range abstract.Derive(p.Items, t.Items, cat.Staging, time.Now().Year()) {
+			dropOutsideSchema(cat, p.Items, t.Items, core[k+1], now.Year())
+			for id, v := range abstract.Derive(p.Items, t.Items, cat.Staging, now.Year()) {
 				if v != "" {
 					t.Items[id] = v
 					core[k+1][id] = true // derived items stay: they follow from the core ones
@@ -101,4 +102,20 @@ func keys(m map[string]string) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// dropOutsideSchema removes the site-specific items the generator filled in that the tumor's
+// schema does not take: the form would list each one for the registrar to clear.
+func dropOutsideSchema(cat *catalog, patient, tumor map[string]string, core map[string]bool, year int) {
+	for _, sec := range cat.Form.SchemaSections() {
+		ss := cat.Form.SiteSpecificOf(sec, cat.Staging, patient, tumor, year)
+		if ss == nil {
+			continue
+		}
+		for _, o := range ss.Outside {
+			if !core[o.Field.Def.ID] {
+				delete(tumor, o.Field.Def.ID)
+			}
+		}
+	}
 }
