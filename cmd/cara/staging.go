@@ -296,7 +296,7 @@ func cmdStagingRun(ctx context.Context, e env, args []string, stdout, stderr io.
 			return fmt.Errorf("staging run: %s: %w", path, err)
 		}
 		for i := range p.Tumors {
-			r := d.Stage(abstract.RecordOf(p.Items, p.Tumors[i].Items), yearCurrent)
+			r := d.Derive(abstract.RecordOf(p.Items, p.Tumors[i].Items), yearCurrent)
 			items := r.Items(d)
 			if r.Schema != nil {
 				items[abstract.ItemSchemaIDVersionCurrent] = d.Version

@@ -41,7 +41,7 @@ func Derive(patient, tumor map[string]string, st *staging.DataSet, yearCurrent i
 	if st == nil {
 		return out
 	}
-	r := st.Stage(RecordOf(patient, tumor), yearCurrent)
+	r := st.Derive(RecordOf(patient, tumor), yearCurrent)
 	for id, v := range r.Items(st) {
 		out[id] = v
 	}

@@ -25,7 +25,7 @@ func FitSchema(d *staging.DataSet, patient, tumor map[string]string, year int, d
 		return patient[id]
 	}
 	for range fitRounds {
-		res := d.Stage(rec, year)
+		res := d.Derive(rec, year)
 		changed := false
 		if discriminators && res.Status == staging.NeedsInput && len(res.Selection.Candidates) > 0 {
 			for _, key := range res.Selection.Needs {

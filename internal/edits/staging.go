@@ -127,7 +127,7 @@ type stageRun struct {
 // stage returns the engine's result for the frame's tumor, staging it the first time it is asked.
 func (r *Runner) stage() *staging.Result {
 	if r.staged.res == nil || r.staged.gen != r.f.gen {
-		r.staged.res = r.set.staging.Stage(r.record, r.set.now().Year())
+		r.staged.res = r.set.staging.Derive(r.record, r.set.now().Year())
 		r.staged.gen = r.f.gen
 	}
 	return r.staged.res

@@ -88,6 +88,8 @@ type Input struct {
 	UsedForStaging bool       `json:"used_for_staging"`
 	FailOnInvalid  bool       `json:"fail_on_invalid"`
 	Metadata       []Metadata `json:"metadata"`
+
+	table *Table // Table resolved at load
 }
 
 // Metadata tags an input (SEER_REQUIRED from 2021, SSDI, ...).
@@ -282,10 +284,11 @@ func (d *DataSet) check() error {
 		if s.SelectionTable != "" && d.Tables[s.SelectionTable] == nil {
 			return fmt.Errorf("schema %s: selection table %s is missing", s.ID, s.SelectionTable)
 		}
-		for _, in := range s.Inputs {
+		for i, in := range s.Inputs {
 			if in.Table != "" && d.Tables[in.Table] == nil {
 				return fmt.Errorf("schema %s: input %s: table %s is missing", s.ID, in.Key, in.Table)
 			}
+			s.Inputs[i].table = d.Tables[in.Table]
 		}
 		for _, m := range s.Mappings {
 			for _, tp := range m.Tables {

@@ -437,3 +437,22 @@ func TestEveryInputDefaultIsInItsTable(t *testing.T) {
 		}
 	}
 }
+
+// Derive is Stage without the path: same status, inputs, outputs and errors on every
+// worked-out case.
+func TestDeriveStagesAsStage(t *testing.T) {
+	d := eod(t)
+	for _, sc := range schemaTests {
+		for _, tc := range sc.cases {
+			items := maps.Clone(sc.base)
+			maps.Copy(items, tc.items)
+			full, quick := d.Stage(recordOf(items), 2026), d.Derive(recordOf(items), 2026)
+			if len(full.Path) == 0 || quick.Path != nil || len(full.Inputs) == 0 || quick.Inputs != nil {
+				t.Errorf("%s/%s: path %d steps with, %d without", sc.schema, tc.name, len(full.Path), len(quick.Path))
+			}
+			if full.Status != quick.Status || !maps.Equal(full.Outputs, quick.Outputs) || !slices.Equal(full.Errors, quick.Errors) {
+				t.Errorf("%s/%s: Stage %+v, Derive %+v", sc.schema, tc.name, full, quick)
+			}
+		}
+	}
+}

@@ -65,12 +65,14 @@ type Result struct {
 	Status    Status
 	Selection Selection
 	Schema    *Schema
-	// Inputs holds each schema input as staged, defaults filled in for blank items.
+	// Inputs holds each schema input as staged, defaults filled in for blank items (Stage only).
 	Inputs map[string]string
 	// Outputs holds each schema output by key ("" when it could not be derived).
 	Outputs map[string]string
 	Errors  []Error
 	Path    []Step
+
+	withPath bool // Path is recorded
 }
 
 // Output returns the value of the output key, "" when there is none.
@@ -167,8 +169,19 @@ func (d *DataSet) Context(yearCurrent int) map[string]string {
 // against its table, the outputs' defaults, then every mapping's table paths with their JUMPs.
 // yearCurrent is {{ctx_year_current}}, the year the data's open-ended ranges end at.
 func (d *DataSet) Stage(rec Record, yearCurrent int) *Result {
+	return d.stage(rec, yearCurrent, true)
+}
+
+// Derive stages like Stage but keeps only what deriving needs: the status, selection, outputs and
+// errors are the same, Path and Inputs are left out, so a batch of tumors (the edits, derivation on
+// save, `cara staging run`) builds neither.
+func (d *DataSet) Derive(rec Record, yearCurrent int) *Result {
+	return d.stage(rec, yearCurrent, false)
+}
+
+func (d *DataSet) stage(rec Record, yearCurrent int, withPath bool) *Result {
 	ctx := d.Context(yearCurrent)
-	r := &Result{Selection: d.Select(d.SelectionValues(rec), ctx)}
+	r := &Result{Selection: d.Select(d.SelectionValues(rec), ctx), withPath: withPath}
 	switch {
 	case r.Selection.Schema != nil:
 	case r.Selection.Invalid != "" || (len(r.Selection.Needs) == 0 && len(r.Selection.Candidates) == 0):
@@ -187,22 +200,30 @@ func (d *DataSet) Stage(rec Record, yearCurrent int) *Result {
 // run stages rec with schema s. ctx holds the context values and becomes the working context: the
 // library keeps inputs, outputs and intermediate keys (ss2018_t) in one map, and so does run.
 func (d *DataSet) run(s *Schema, rec Record, ctx map[string]string, r *Result) {
-	r.Inputs = make(map[string]string, len(s.Inputs))
+	if r.withPath {
+		r.Inputs = make(map[string]string, len(s.Inputs))
+	}
 	r.Outputs = make(map[string]string, len(s.Outputs))
 	// Sized once for the inputs, outputs and the mappings' intermediate keys, so it never grows.
 	values := make(map[string]string, len(ctx)+len(s.Inputs)+len(s.Outputs)+16)
 	for k, v := range ctx {
 		values[k] = v
 	}
-	for _, in := range s.Inputs {
+	// vals holds each input's value by position, so checking them reads no map.
+	vals := make([]string, len(s.Inputs))
+	for i := range s.Inputs {
+		in := &s.Inputs[i]
 		v := d.inputValue(in.Key, in.NAACCRXMLID, rec)
 		if v == "" && in.Default != nil {
 			v = translate(*in.Default, values)
 		}
 		values[in.Key] = v
+		vals[i] = v
 	}
-	for _, in := range s.Inputs {
-		r.Inputs[in.Key] = values[in.Key]
+	if r.withPath {
+		for _, in := range s.Inputs {
+			r.Inputs[in.Key] = values[in.Key]
+		}
 	}
 	if in, ok := s.input(KeyYearDx); ok && in.Table != "" {
 		if t := d.Tables[in.Table]; t != nil {
@@ -215,17 +236,22 @@ func (d *DataSet) run(s *Schema, rec Record, ctx map[string]string, r *Result) {
 		}
 	}
 	stop := false
-	for _, in := range s.Inputs {
-		v := values[in.Key]
+	for i := range s.Inputs {
+		in := &s.Inputs[i]
+		v := vals[i]
 		// A blank input is not checked: the tables say what a blank stages as, if anything.
-		if v == "" || in.Table == "" {
+		t := in.table
+		if v == "" || t == nil {
 			continue
 		}
-		t := d.Tables[in.Table]
-		if _, ok := t.match(values, values, nil); ok {
+		if t.exact != nil && t.inputKeys[0] == in.Key {
+			if t.matchOne(v, values) >= 0 {
+				continue
+			}
+		} else if _, ok := t.match(values, values, nil); ok {
 			continue
 		}
-		r.Errors = append(r.Errors, d.inputError(s, in, v))
+		r.Errors = append(r.Errors, d.inputError(s, *in, v))
 		if s.OnInvalidInput == "FAIL" || (in.UsedForStaging && s.OnInvalidInput == "FAIL_WHEN_USED_FOR_STAGING") {
 			stop = true
 		}
@@ -285,39 +311,52 @@ func (d *DataSet) walk(mapping, tableID string, path *TablePath, values map[stri
 		}
 	}
 	stack = append(stack, tableID)
-	step := Step{Mapping: mapping, Table: tableID, Inputs: t.inputValues(values)}
 	idx := t.matchIndex(values, values, nil)
+	at := -1
+	if r.withPath {
+		r.Path = append(r.Path, Step{Mapping: mapping, Table: tableID, Row: idx + 1, Inputs: t.inputValues(values)})
+		at = len(r.Path) - 1
+	}
+	note := func(result string) {
+		if at >= 0 {
+			r.Path[at].Results = append(r.Path[at].Results, result)
+		}
+	}
 	if idx < 0 {
-		r.Path = append(r.Path, step)
 		r.Errors = append(r.Errors, Error{Type: MatchNotFound, Table: tableID,
-			Message: fmt.Sprintf("table %s (%s): no row matches %s", tableID, t.Title, strings.Join(step.Inputs, ", "))})
+			Message: fmt.Sprintf("table %s (%s): no row matches %s", tableID, t.Title, strings.Join(t.inputValues(values), ", "))})
 		return true
 	}
-	step.Row = idx + 1
-	r.Path = append(r.Path, step)
-	at := len(r.Path) - 1
 	cont := true
 	for _, e := range t.Rows[idx].Endpoints {
 		switch e.Type {
 		case EndpointStop:
-			r.Path[at].Results = append(r.Path[at].Results, "STOP")
+			note("STOP")
 			cont = false
 		case EndpointJump:
-			r.Path[at].Results = append(r.Path[at].Results, "JUMP:"+e.Value)
+			note("JUMP:" + e.Value)
 			cont = d.walk(mapping, e.Value, path, values, r, stack)
 		case EndpointError:
 			msg := e.Value
 			if msg == "" {
-				msg = fmt.Sprintf("table %s (%s): column %s: the row matched for %s is an error", tableID, t.Title, e.Key, strings.Join(step.Inputs, ", "))
+				msg = fmt.Sprintf("table %s (%s): column %s: the row matched for %s is an error", tableID, t.Title, e.Key, strings.Join(t.inputValues(values), ", "))
 			}
-			r.Path[at].Results = append(r.Path[at].Results, "ERROR:"+msg)
+			note("ERROR:" + msg)
 			r.Errors = append(r.Errors, Error{Type: StagingError, Key: e.Key, Table: tableID, Message: msg})
 		case EndpointValue:
 			v := translate(e.Value, values)
-			keys := path.mapped(e.Key)
-			for _, k := range keys {
+			if len(path.OutputMapping) == 0 {
+				values[e.Key] = v
+				if at >= 0 {
+					note(e.Key + "=" + v)
+				}
+				continue
+			}
+			for _, k := range path.mapped(e.Key) {
 				values[k] = v
-				r.Path[at].Results = append(r.Path[at].Results, k+"="+v)
+				if at >= 0 {
+					note(k + "=" + v)
+				}
 			}
 		}
 	}
