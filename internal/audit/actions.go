@@ -59,6 +59,14 @@ const (
 // An administrator cleared the sign-in throttle of an account (issue 13).
 const LoginThrottleClear = "login.throttle_clear"
 
+// Casefinding (issue 17): a casefinding file imported into a facility's suspense list, the list
+// viewed (it names patients), a registrar's decision on a possible case.
+const (
+	CasefindingImport = "casefinding.import"
+	CasefindingView   = "casefinding.view"
+	CasefindingDecide = "casefinding.decide"
+)
+
 // Actions lists every action, in the order of the trail's story: what the audit log's filter
 // offers and what the audit completeness test walks.
 var Actions = []string{
@@ -72,4 +80,5 @@ var Actions = []string{
 	UserCreate, UserUpdate, UserDisable, UserEnable,
 	PasswordReset, PasswordChange, FacilityCreate, FacilityUpdate,
 	AuditExport,
+	CasefindingImport, CasefindingView, CasefindingDecide,
 }

@@ -38,6 +38,9 @@ var actionLabels = map[string]string{
 	FacilityCreate:      "Facility created",
 	FacilityUpdate:      "Facility changed",
 	AuditExport:         "Audit trail downloaded",
+	CasefindingImport:   "Casefinding list imported",
+	CasefindingView:     "Suspense list viewed",
+	CasefindingDecide:   "Casefinding decision",
 }
 
 // Label is an action as a person reads it; an action cara does not know (an old trail's) shows

@@ -1,0 +1,381 @@
+package casefinding
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/cara-registry/cara/internal/store"
+)
+
+// The kinds of match of a possible case with the registry.
+const (
+	MatchNewPatient        = "new_patient"
+	MatchKnownPatient      = "known_patient" // a new primary for a known patient?
+	MatchAlreadyAbstracted = "already_abstracted"
+)
+
+// MatchLabel is a match kind as the registrar reads it.
+func MatchLabel(kind string) string {
+	switch kind {
+	case MatchNewPatient:
+		return "New patient"
+	case MatchKnownPatient:
+		return "New primary for a known patient?"
+	case MatchAlreadyAbstracted:
+		return "Already abstracted"
+	}
+	return kind
+}
+
+// The scores of the match (log-odds weights in the manner of Fellegi and Sunter, in whole
+// points): agreement on a field adds its weight, disagreement takes some away, a blank on either
+// side says nothing. SamePatient and PossiblePatient are the thresholds.
+const (
+	wMRNAgree, wMRNDiffer                 = 7, -3
+	wDOBAgree, wDOBNear, wDOBDiffer       = 6, 2, -4
+	wLastAgree, wLastNear, wLastDiffer    = 4, 2, -3
+	wFirstAgree, wFirstNear, wFirstDiffer = 3, 1, -2
+	wSexAgree, wSexDiffer                 = 1, -2
+
+	SamePatient     = 12
+	PossiblePatient = 7
+)
+
+// Match is what the matching found for one possible case.
+type Match struct {
+	Kind      string
+	Score     int // the best patient's score; 0 when no patient came near
+	PatientID uint
+	TumorID   uint
+	Reasons   []string
+}
+
+// Index is a facility's patients, ready for matching many rows: the candidates of a row are
+// the patients sharing its MRN, its date of birth, or the sound of its last name and its first
+// initial, so a row is scored against a few patients, not all.
+type Index struct {
+	patients []store.MatchPatient
+	byMRN    map[string][]int
+	byDOB    map[string][]int
+	byName   map[string][]int
+}
+
+// NewIndex indexes a facility's patients.
+func NewIndex(pats []store.MatchPatient) *Index {
+	ix := &Index{patients: pats, byMRN: map[string][]int{}, byDOB: map[string][]int{}, byName: map[string][]int{}}
+	for i := range pats {
+		p := &pats[i]
+		var mrns []string
+		for _, t := range p.Tumors {
+			if m := normMRN(t.MRN); m != "" && !slices.Contains(mrns, m) {
+				mrns = append(mrns, m)
+				ix.byMRN[m] = append(ix.byMRN[m], i)
+			}
+		}
+		if p.DateOfBirth != "" {
+			ix.byDOB[p.DateOfBirth] = append(ix.byDOB[p.DateOfBirth], i)
+		}
+		if k := nameBlock(p.NameLast, p.NameFirst); k != "" {
+			ix.byName[k] = append(ix.byName[k], i)
+		}
+	}
+	return ix
+}
+
+// Match scores a row against its candidates and says what it is: already abstracted (the
+// same patient, with a tumor at the site of one of its codes), a new primary for a known
+// patient (the same patient, or a possible one), or a new patient.
+func (ix *Index) Match(r *Row) Match {
+	var cands []int
+	add := func(is []int) {
+		for _, i := range is {
+			if !slices.Contains(cands, i) {
+				cands = append(cands, i)
+			}
+		}
+	}
+	add(ix.byMRN[normMRN(r.MRN)])
+	if r.DateOfBirth != "" {
+		add(ix.byDOB[r.DateOfBirth])
+	}
+	add(ix.byName[nameBlock(r.NameLast, r.NameFirst)])
+	best, bestScore := -1, 0
+	var bestReasons []string
+	for _, i := range cands {
+		score, reasons := scorePatient(r, &ix.patients[i])
+		if best < 0 || score > bestScore {
+			best, bestScore, bestReasons = i, score, reasons
+		}
+	}
+	if best < 0 || bestScore < PossiblePatient {
+		m := Match{Kind: MatchNewPatient}
+		if best >= 0 {
+			p := &ix.patients[best]
+			m.Score = bestScore
+			m.Reasons = append(bestReasons, fmt.Sprintf("score %d < %d: not patient %s (%s, %s); a new patient", bestScore, PossiblePatient,
+				p.PatientIDNumber, p.NameLast, p.NameFirst))
+		} else {
+			m.Reasons = []string{"no patient of the facility shares the MRN, date of birth or name: a new patient"}
+		}
+		return m
+	}
+	p := &ix.patients[best]
+	m := Match{Kind: MatchKnownPatient, Score: bestScore, PatientID: p.ID, Reasons: bestReasons}
+	if bestScore < SamePatient {
+		m.Reasons = append(m.Reasons, fmt.Sprintf("score %d: possibly patient %s (%s, %s), below %d: check before adding to them",
+			bestScore, p.PatientIDNumber, p.NameLast, p.NameFirst, SamePatient))
+		return m
+	}
+	m.Reasons = append(m.Reasons, fmt.Sprintf("score %d ≥ %d: patient %s (%s, %s)", bestScore, SamePatient, p.PatientIDNumber, p.NameLast, p.NameFirst))
+	for _, t := range p.Tumors {
+		if why, ok := sameSite(r.Codes, t); ok {
+			m.Kind, m.TumorID = MatchAlreadyAbstracted, t.ID
+			m.Reasons = append(m.Reasons, fmt.Sprintf("tumor %d (site %s, diagnosed %s, %s): %s: already abstracted",
+				t.ID, orDash(t.PrimarySite), orDash(t.DateOfDiagnosis), t.Status, why))
+			return m
+		}
+	}
+	if len(p.Tumors) == 0 {
+		m.Reasons = append(m.Reasons, "the patient has no tumor yet")
+	} else {
+		m.Reasons = append(m.Reasons, fmt.Sprintf("none of the patient's %d tumors is at the site of the codes: a new primary?", len(p.Tumors)))
+	}
+	return m
+}
+
+// scorePatient adds up the agreement of a row and a patient, with a reason for each field.
+func scorePatient(r *Row, p *store.MatchPatient) (int, []string) {
+	score := 0
+	var reasons []string
+	note := func(w int, format string, a ...any) {
+		score += w
+		reasons = append(reasons, fmt.Sprintf(format, a...)+" ("+signed(w)+")")
+	}
+	if m := normMRN(r.MRN); m != "" {
+		var theirs []string
+		agree := false
+		for _, t := range p.Tumors {
+			if tm := normMRN(t.MRN); tm != "" {
+				theirs = append(theirs, t.MRN)
+				agree = agree || tm == m
+			}
+		}
+		switch {
+		case agree:
+			note(wMRNAgree, "MRN %s agrees", r.MRN)
+		case len(theirs) > 0:
+			note(wMRNDiffer, "MRN %s differs from %s", r.MRN, strings.Join(theirs, ", "))
+		}
+	}
+	if r.DateOfBirth != "" && p.DateOfBirth != "" {
+		switch {
+		case r.DateOfBirth == p.DateOfBirth:
+			note(wDOBAgree, "date of birth %s agrees", r.DateOfBirth)
+		case nearDate(r.DateOfBirth, p.DateOfBirth):
+			note(wDOBNear, "date of birth %s nearly agrees with %s (one part differs, or day and month swapped)", r.DateOfBirth, p.DateOfBirth)
+		default:
+			note(wDOBDiffer, "date of birth %s differs from %s", r.DateOfBirth, p.DateOfBirth)
+		}
+	}
+	if a, b := normName(r.NameLast), normName(p.NameLast); a != "" && b != "" {
+		switch {
+		case a == b:
+			note(wLastAgree, "last name %s agrees", r.NameLast)
+		case jaroWinkler(a, b) >= 0.9 || soundex(a) == soundex(b):
+			note(wLastNear, "last name %s is like %s", r.NameLast, p.NameLast)
+		default:
+			note(wLastDiffer, "last name %s differs from %s", r.NameLast, p.NameLast)
+		}
+	}
+	if a, b := normName(r.NameFirst), normName(p.NameFirst); a != "" && b != "" {
+		switch {
+		case a == b:
+			note(wFirstAgree, "first name %s agrees", r.NameFirst)
+		case jaroWinkler(a, b) >= 0.9 || strings.HasPrefix(a, b) || strings.HasPrefix(b, a):
+			note(wFirstNear, "first name %s is like %s", r.NameFirst, p.NameFirst)
+		default:
+			note(wFirstDiffer, "first name %s differs from %s", r.NameFirst, p.NameFirst)
+		}
+	}
+	if known(r.Sex) && known(p.Sex) {
+		if r.Sex == p.Sex {
+			note(wSexAgree, "sex agrees")
+		} else {
+			note(wSexDiffer, "sex differs")
+		}
+	}
+	return score, reasons
+}
+
+// sameSite says whether a tumor is at the site of one of the codes: an ICD-10-CM malignant or
+// in situ category of C00–C80 names the ICD-O-3 topography of the same number; a code of the
+// lymphoid and blood-forming categories (C81–C96, D45–D47) goes with a tumor of a hematopoietic
+// histology, 9590 and above.
+func sameSite(codes []string, t store.MatchTumor) (string, bool) {
+	site := strings.ToUpper(strings.ReplaceAll(t.PrimarySite, ".", ""))
+	for _, c := range codes {
+		cat := c[:3]
+		switch {
+		case cat >= "C00" && cat <= "C80" && len(site) >= 3 && site[:3] == cat:
+			return "code " + c + " is at its site " + cat, true
+		case (cat >= "C81" && cat <= "C96" || cat >= "D45" && cat <= "D47") && t.Histology >= "9590":
+			return "code " + c + " and its histology " + t.Histology + " are both hematopoietic", true
+		}
+	}
+	return "", false
+}
+
+func known(sex string) bool { return sex == "1" || sex == "2" }
+
+func signed(w int) string {
+	if w >= 0 {
+		return "+" + strconv.Itoa(w)
+	}
+	return "−" + strconv.Itoa(-w)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func normMRN(s string) string {
+	return strings.TrimLeft(strings.ToUpper(strings.TrimSpace(s)), "0")
+}
+
+// normName is a name as compared: upper case letters only (O'Brien, OBRIEN and O BRIEN agree).
+func normName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		if unicode.IsLetter(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// nameBlock is the blocking key of a name: the Soundex of the last name and the first initial.
+func nameBlock(last, first string) string {
+	l := normName(last)
+	if l == "" {
+		return ""
+	}
+	f := normName(first)
+	if f != "" {
+		f = f[:1]
+	}
+	return soundex(l) + f
+}
+
+// nearDate: two CCYYMMDD dates that differ in one of year, month and day only, or whose month
+// and day are swapped.
+func nearDate(a, b string) bool {
+	if len(a) != 8 || len(b) != 8 {
+		return false
+	}
+	diff := 0
+	for _, part := range [][2]int{{0, 4}, {4, 6}, {6, 8}} {
+		if a[part[0]:part[1]] != b[part[0]:part[1]] {
+			diff++
+		}
+	}
+	swapped := a[:4] == b[:4] && a[4:6] == b[6:8] && a[6:8] == b[4:6]
+	return diff == 1 || swapped
+}
+
+// soundex is the American Soundex code of an upper-case name of letters.
+func soundex(s string) string {
+	if s == "" {
+		return ""
+	}
+	code := func(r byte) byte {
+		switch r {
+		case 'B', 'F', 'P', 'V':
+			return '1'
+		case 'C', 'G', 'J', 'K', 'Q', 'S', 'X', 'Z':
+			return '2'
+		case 'D', 'T':
+			return '3'
+		case 'L':
+			return '4'
+		case 'M', 'N':
+			return '5'
+		case 'R':
+			return '6'
+		case 'H', 'W':
+			return 'h'
+		}
+		return '0' // vowels, and letters beyond A–Z
+	}
+	out := []byte{s[0]}
+	last := code(s[0])
+	for i := 1; i < len(s) && len(out) < 4; i++ {
+		c := code(s[i])
+		switch {
+		case c == 'h': // H and W do not separate letters of the same code
+		case c == '0':
+			last = '0'
+		case c != last:
+			out = append(out, c)
+			last = c
+		}
+	}
+	for len(out) < 4 {
+		out = append(out, '0')
+	}
+	return string(out)
+}
+
+// jaroWinkler is the Jaro–Winkler similarity of two strings, 0 to 1.
+func jaroWinkler(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+	ra, rb := []rune(a), []rune(b)
+	la, lb := len(ra), len(rb)
+	if la == 0 || lb == 0 {
+		return 0
+	}
+	window := max(la, lb)/2 - 1
+	window = max(window, 0)
+	ma, mb := make([]bool, la), make([]bool, lb)
+	matches := 0
+	for i := range ra {
+		lo, hi := max(0, i-window), min(lb-1, i+window)
+		for j := lo; j <= hi; j++ {
+			if !mb[j] && ra[i] == rb[j] {
+				ma[i], mb[j] = true, true
+				matches++
+				break
+			}
+		}
+	}
+	if matches == 0 {
+		return 0
+	}
+	trans, j := 0, 0
+	for i := range ra {
+		if !ma[i] {
+			continue
+		}
+		for !mb[j] {
+			j++
+		}
+		if ra[i] != rb[j] {
+			trans++
+		}
+		j++
+	}
+	m := float64(matches)
+	jaro := (m/float64(la) + m/float64(lb) + (m-float64(trans)/2)/m) / 3
+	prefix := 0
+	for prefix < min(4, la, lb) && ra[prefix] == rb[prefix] {
+		prefix++
+	}
+	return jaro + float64(prefix)*0.1*(1-jaro)
+}

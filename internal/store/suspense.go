@@ -1,0 +1,409 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/cara-registry/cara/internal/audit"
+)
+
+// The statuses of a suspense record (migrations/*/00013_casefinding.sql).
+const (
+	SuspenseWaiting         = "waiting"
+	SuspenseSetAside        = "set_aside" // screened not reportable on import; the rule says why
+	SuspenseAbstractStarted = "abstract_started"
+	SuspenseAddedToPatient  = "added_to_patient"
+	SuspenseNotReportable   = "not_reportable"
+	SuspenseDuplicate       = "duplicate"
+)
+
+// SuspenseRecord is one possible case of a facility's suspense list.
+type SuspenseRecord struct {
+	ID           uint
+	FacilityID   uint
+	RowKey       string
+	Source       string
+	MRN          string `gorm:"column:mrn"`
+	NameLast     string
+	NameFirst    string
+	DateOfBirth  string
+	Sex          string
+	FirstContact string
+	Codes        string // normalized ICD-10-CM codes joined by ';'
+	Text         string
+	Screening    string
+	RulePattern  string
+	RuleLabel    string
+	RuleCode     string
+	MatchKind    string
+	MatchScore   int
+	MatchReasons string // JSON array of strings
+	MatchPatient *uint  `gorm:"column:match_patient_id"`
+	MatchTumor   *uint  `gorm:"column:match_tumor_id"`
+	Status       string
+	TumorID      *uint
+	DuplicateOf  *uint `gorm:"column:duplicate_of"`
+	Reason       string
+	DecisionNote string
+	DecidedBy    *uint
+	DecidedAt    *time.Time
+	ImportedBy   *uint
+	Version      int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// suspenseKeyChunk is how many keys one look-up of existing keys carries.
+const suspenseKeyChunk = 500
+
+// SuspenseKeys returns which of the row keys the facility's suspense list already holds.
+func (s *Store) SuspenseKeys(ctx context.Context, facilityID uint, keys []string) (map[string]bool, error) {
+	found := make(map[string]bool)
+	db := s.db.WithContext(ctx)
+	for start := 0; start < len(keys); start += suspenseKeyChunk {
+		var got []string
+		part := keys[start:min(start+suspenseKeyChunk, len(keys))]
+		if err := db.Model(&SuspenseRecord{}).Where("facility_id = ? AND row_key IN ?", facilityID, part).
+			Pluck("row_key", &got).Error; err != nil {
+			return nil, fmt.Errorf("store: suspense keys of facility %d: %w", facilityID, err)
+		}
+		for _, k := range got {
+			found[k] = true
+		}
+	}
+	return found, nil
+}
+
+// AddSuspenseRecords stores possible cases of one facility and the import's audit event, in one
+// transaction; a record whose key the list already holds (another import at the same time) is
+// left out. It returns how many were added.
+func (s *Store) AddSuspenseRecords(ctx context.Context, recs []SuspenseRecord, e AuditEntry) (int, error) {
+	var added int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for start := 0; start < len(recs); start += 500 {
+			part := recs[start:min(start+500, len(recs))]
+			// The ids are not read back: with rows left out they would not line up.
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("id").Create(&part)
+			if res.Error != nil {
+				return res.Error
+			}
+			added += res.RowsAffected
+		}
+		if m, ok := e.Details.(map[string]any); ok {
+			m["added"] = added
+		}
+		return s.audit(tx, e)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: add %d suspense records: %w", len(recs), err)
+	}
+	return int(added), nil
+}
+
+// SuspenseQuery selects records of a suspense list.
+type SuspenseQuery struct {
+	Scope      Scope
+	FacilityID uint     // 0: every facility in scope
+	Statuses   []string // none: every status
+	Screening  string
+	MatchKind  string
+	Source     string
+	IDs        []uint
+	Limit      int // 0: no limit
+	Offset     int
+}
+
+func (q SuspenseQuery) apply(db *gorm.DB) *gorm.DB {
+	db = q.Scope.apply(db, "facility_id")
+	if q.FacilityID != 0 {
+		db = db.Where("facility_id = ?", q.FacilityID)
+	}
+	if len(q.Statuses) > 0 {
+		db = db.Where("status IN ?", q.Statuses)
+	}
+	if q.Screening != "" {
+		db = db.Where("screening = ?", q.Screening)
+	}
+	if q.MatchKind != "" {
+		db = db.Where("match_kind = ?", q.MatchKind)
+	}
+	if q.Source != "" {
+		db = db.Where("source = ?", q.Source)
+	}
+	if len(q.IDs) > 0 {
+		db = db.Where("id IN ?", q.IDs)
+	}
+	return db
+}
+
+// SuspenseRecords lists the records a query selects, oldest first contact first (the longest
+// waiting on top), and how many it selects in all.
+func (s *Store) SuspenseRecords(ctx context.Context, q SuspenseQuery) ([]SuspenseRecord, int64, error) {
+	db := s.db.WithContext(ctx)
+	var total int64
+	if err := q.apply(db.Model(&SuspenseRecord{})).Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("store: count suspense records: %w", err)
+	}
+	list := q.apply(db).Order("first_contact, id")
+	if q.Limit > 0 {
+		list = list.Limit(q.Limit).Offset(q.Offset)
+	}
+	var out []SuspenseRecord
+	if err := list.Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("store: suspense records: %w", err)
+	}
+	return out, total, nil
+}
+
+// EachSuspenseRecord calls fn for every record a query selects, in batches, in list order.
+func (s *Store) EachSuspenseRecord(ctx context.Context, q SuspenseQuery, fn func(*SuspenseRecord) error) error {
+	var batch []SuspenseRecord
+	res := q.apply(s.db.WithContext(ctx)).Order("id").FindInBatches(&batch, 1000, func(tx *gorm.DB, _ int) error {
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if res.Error != nil {
+		return fmt.Errorf("store: suspense records: %w", res.Error)
+	}
+	return nil
+}
+
+// SuspenseDecision is a registrar's decision on one record, taken when the record is still at
+// Version.
+type SuspenseDecision struct {
+	ID          uint
+	Version     int64
+	Status      string
+	Reason      string
+	Note        string
+	TumorID     *uint
+	DuplicateOf *uint
+	// Details go into the audit event with the decision (the reason's label, the case linked).
+	Details map[string]any
+}
+
+// DecideSuspense records decisions in one transaction, each with its audit event. A record out
+// of scope, or changed since it was read (its version moved), is left as it is and returned in
+// stale; the others are decided.
+func (s *Store) DecideSuspense(ctx context.Context, sc Scope, by Actor, ds []SuspenseDecision) (stale []uint, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		stale = stale[:0]
+		for _, d := range ds {
+			ok, err := s.decideSuspense(tx, sc, by, d)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				stale = append(stale, d.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: decide %d suspense records: %w", len(ds), err)
+	}
+	return stale, nil
+}
+
+func (s *Store) decideSuspense(tx *gorm.DB, sc Scope, by Actor, d SuspenseDecision) (bool, error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	res := sc.apply(tx.Model(&SuspenseRecord{}).Where("id = ? AND version = ?", d.ID, d.Version), "facility_id").
+		Updates(map[string]any{
+			"status": d.Status, "reason": d.Reason, "decision_note": d.Note, "tumor_id": d.TumorID,
+			"duplicate_of": d.DuplicateOf, "decided_by": by.UserID, "decided_at": now, "version": d.Version + 1, "updated_at": now,
+		})
+	if res.Error != nil {
+		return false, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return false, nil
+	}
+	details := maps.Clone(d.Details)
+	if details == nil {
+		details = map[string]any{}
+	}
+	details["status"] = d.Status
+	if d.Reason != "" {
+		details["reason"] = d.Reason
+	}
+	if d.Note != "" {
+		details["note"] = d.Note
+	}
+	if d.TumorID != nil {
+		details["tumor"] = *d.TumorID
+	}
+	if d.DuplicateOf != nil {
+		details["duplicate_of"] = *d.DuplicateOf
+	}
+	return true, s.audit(tx, AuditEntry{
+		UserID: by.UserID, Action: audit.CasefindingDecide, Entity: "suspense", EntityID: strconv.FormatUint(uint64(d.ID), 10),
+		Details: details, RemoteAddr: by.RemoteAddr,
+	})
+}
+
+// SuspenseCase is a case started from a suspense record: a new patient (PatientID 0) or a
+// patient in scope, and the tumor, with the decision that links the record to it.
+type SuspenseCase struct {
+	FacilityID   uint
+	PatientID    uint // 0: a new patient with PatientItems
+	PatientItems map[string]string
+	TumorItems   map[string]string
+	Status       string
+	AssignedTo   *uint
+	EditErrors   int
+	EditWarnings int
+	Decision     SuspenseDecision
+	Scope        Scope
+	By           Actor
+}
+
+// StartSuspenseCase stores the patient (when new) and the tumor of a case started from a
+// suspense record, and the record's decision linking it, in one transaction with their audit
+// events (patient.create, tumor.create, casefinding.decide): a failure leaves nothing behind.
+// A record changed since it was read is ErrConflict.
+func (s *Store) StartSuspenseCase(ctx context.Context, in SuspenseCase) (*Tumor, error) {
+	if !in.Scope.Contains(in.FacilityID) {
+		return nil, fmt.Errorf("store: start case in facility %d: %w", in.FacilityID, ErrNotFound)
+	}
+	tumor := &Tumor{Items: Items(maps.Clone(in.TumorItems)), Status: in.Status, AssignedTo: in.AssignedTo,
+		EditErrors: in.EditErrors, EditWarnings: in.EditWarnings, Version: 1}
+	if tumor.Items == nil {
+		tumor.Items = Items{}
+	}
+	tumor.promote()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var p Patient
+		if in.PatientID == 0 {
+			if err := s.dialect.forUpdate(tx.Select("id")).Take(&Facility{}, in.FacilityID).Error; err != nil {
+				return err
+			}
+			p = Patient{FacilityID: in.FacilityID, Items: Items(maps.Clone(in.PatientItems)), Version: 1}
+			if p.Items == nil {
+				p.Items = Items{}
+			}
+			if p.Items["patientIdNumber"] == "" {
+				next, err := nextPatientIDNumber(tx, in.FacilityID)
+				if err != nil {
+					return err
+				}
+				p.Items["patientIdNumber"] = next
+			}
+			p.promote()
+			if err := tx.Create(&p).Error; err != nil {
+				return err
+			}
+			if err := s.audit(tx, AuditEntry{
+				UserID: in.By.UserID, Action: audit.PatientCreate, Entity: "patient", EntityID: strconv.FormatUint(uint64(p.ID), 10),
+				Details:    map[string]any{"facility": in.FacilityID, "patientIdNumber": p.PatientIDNumber, "suspense": in.Decision.ID},
+				RemoteAddr: in.By.RemoteAddr,
+			}); err != nil {
+				return err
+			}
+		} else if err := FacilityScope(in.FacilityID).apply(tx.Select("id", "facility_id", "name_last", "name_first").
+			Where("id = ?", in.PatientID), "facility_id").Take(&p).Error; err != nil {
+			return err
+		}
+		tumor.PatientID = p.ID
+		tumor.ofPatient(&p)
+		if err := tx.Create(tumor).Error; err != nil {
+			return err
+		}
+		if err := insertTumorItems(tx, []*Tumor{tumor}); err != nil {
+			return err
+		}
+		if err := s.audit(tx, AuditEntry{
+			UserID: in.By.UserID, Action: audit.TumorCreate, Entity: "tumor", EntityID: strconv.FormatUint(uint64(tumor.ID), 10),
+			Details: map[string]any{
+				"patient": p.ID, "sequenceNumber": tumor.SequenceNumber, "dateOfDiagnosis": tumor.DateOfDiagnosis,
+				"suspense": in.Decision.ID,
+			},
+			RemoteAddr: in.By.RemoteAddr,
+		}); err != nil {
+			return err
+		}
+		d := in.Decision
+		d.TumorID = &tumor.ID
+		ok, err := s.decideSuspense(tx, in.Scope, in.By, d)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrConflict
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: start case from suspense record %d: %w", in.Decision.ID, notFound(err))
+	}
+	return tumor, nil
+}
+
+// MatchPatient is a patient of a facility as casefinding matches against it, with its tumors.
+type MatchPatient struct {
+	ID              uint
+	PatientIDNumber string
+	NameLast        string
+	NameFirst       string
+	DateOfBirth     string
+	Sex             string // sexAssignedAtBirth
+	Tumors          []MatchTumor
+}
+
+// MatchTumor is a tumor of a MatchPatient.
+type MatchTumor struct {
+	ID              uint
+	MRN             string
+	PrimarySite     string
+	Histology       string
+	DateOfDiagnosis string
+	Status          string
+}
+
+// MatchPatients loads every patient of a facility with its tumors' identifying columns, for the
+// matching of a casefinding import: two queries, whatever the size of the file.
+func (s *Store) MatchPatients(ctx context.Context, facilityID uint) ([]MatchPatient, error) {
+	db := s.db.WithContext(ctx)
+	var pats []Patient
+	if err := db.Select("id", "patient_id_number", "name_last", "name_first", "date_of_birth", "items").
+		Where("facility_id = ?", facilityID).Order("id").Find(&pats).Error; err != nil {
+		return nil, fmt.Errorf("store: patients of facility %d: %w", facilityID, err)
+	}
+	out := make([]MatchPatient, len(pats))
+	index := make(map[uint]int, len(pats))
+	for i, p := range pats {
+		out[i] = MatchPatient{ID: p.ID, PatientIDNumber: p.PatientIDNumber, NameLast: p.NameLast, NameFirst: p.NameFirst,
+			DateOfBirth: p.DateOfBirth, Sex: p.Items["sexAssignedAtBirth"]}
+		index[p.ID] = i
+	}
+	var tumors []Tumor
+	if err := db.Select("id", "patient_id", "medical_record_number", "primary_site", "histology", "date_of_diagnosis", "status").
+		Where("facility_id = ?", facilityID).Order("id").Find(&tumors).Error; err != nil {
+		return nil, fmt.Errorf("store: tumors of facility %d: %w", facilityID, err)
+	}
+	for _, t := range tumors {
+		if i, ok := index[t.PatientID]; ok {
+			out[i].Tumors = append(out[i].Tumors, MatchTumor{ID: t.ID, MRN: t.MedicalRecordNumber, PrimarySite: t.PrimarySite,
+				Histology: t.Histology, DateOfDiagnosis: t.DateOfDiagnosis, Status: t.Status})
+		}
+	}
+	return out, nil
+}
+
+// TumorFacility is the facility of a tumor in scope (ErrNotFound for any other).
+func (s *Store) TumorFacility(ctx context.Context, tumorID uint, sc Scope) (uint, error) {
+	var t Tumor
+	if err := sc.apply(s.db.WithContext(ctx).Select("id", "facility_id").Where("id = ?", tumorID), "facility_id").Take(&t).Error; err != nil {
+		return 0, fmt.Errorf("store: tumor %d: %w", tumorID, notFound(err))
+	}
+	return t.FacilityID, nil
+}

@@ -1,0 +1,50 @@
+-- +goose Up
+-- Casefinding (issue 17): the suspense list of a facility. See the SQLite migration of the same
+-- number for what each column is for.
+CREATE TABLE suspense_records (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    facility_id BIGINT UNSIGNED NOT NULL,
+    row_key CHAR(64) NOT NULL,
+    source VARCHAR(32) NOT NULL,
+    mrn VARCHAR(64) NOT NULL DEFAULT '',
+    name_last VARCHAR(100) NOT NULL DEFAULT '',
+    name_first VARCHAR(100) NOT NULL DEFAULT '',
+    date_of_birth VARCHAR(8) NOT NULL DEFAULT '',
+    sex VARCHAR(1) NOT NULL DEFAULT '',
+    first_contact VARCHAR(8) NOT NULL DEFAULT '',
+    codes VARCHAR(1000) NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    screening VARCHAR(16) NOT NULL,
+    rule_pattern VARCHAR(32) NOT NULL DEFAULT '',
+    rule_label VARCHAR(255) NOT NULL DEFAULT '',
+    rule_code VARCHAR(16) NOT NULL DEFAULT '',
+    match_kind VARCHAR(24) NOT NULL DEFAULT '',
+    match_score INT NOT NULL DEFAULT 0,
+    match_reasons TEXT NOT NULL,
+    match_patient_id BIGINT UNSIGNED NULL,
+    match_tumor_id BIGINT UNSIGNED NULL,
+    status VARCHAR(24) NOT NULL,
+    tumor_id BIGINT UNSIGNED NULL,
+    duplicate_of BIGINT UNSIGNED NULL,
+    reason VARCHAR(64) NOT NULL DEFAULT '',
+    decision_note TEXT NOT NULL,
+    decided_by BIGINT UNSIGNED NULL,
+    decided_at DATETIME(6) NULL,
+    imported_by BIGINT UNSIGNED NULL,
+    version BIGINT NOT NULL DEFAULT 1,
+    created_at DATETIME(6) NOT NULL,
+    updated_at DATETIME(6) NOT NULL,
+    UNIQUE INDEX idx_suspense_records_key (facility_id, row_key),
+    INDEX idx_suspense_records_status (facility_id, status, first_contact),
+    INDEX idx_suspense_records_mrn (facility_id, mrn),
+    CONSTRAINT fk_suspense_records_facility FOREIGN KEY (facility_id) REFERENCES facilities (id),
+    CONSTRAINT fk_suspense_records_match_patient FOREIGN KEY (match_patient_id) REFERENCES patients (id) ON DELETE SET NULL,
+    CONSTRAINT fk_suspense_records_match_tumor FOREIGN KEY (match_tumor_id) REFERENCES tumors (id) ON DELETE SET NULL,
+    CONSTRAINT fk_suspense_records_tumor FOREIGN KEY (tumor_id) REFERENCES tumors (id) ON DELETE SET NULL,
+    CONSTRAINT fk_suspense_records_duplicate_of FOREIGN KEY (duplicate_of) REFERENCES suspense_records (id) ON DELETE SET NULL,
+    CONSTRAINT fk_suspense_records_decided_by FOREIGN KEY (decided_by) REFERENCES users (id),
+    CONSTRAINT fk_suspense_records_imported_by FOREIGN KEY (imported_by) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- +goose Down
+DROP TABLE suspense_records;
