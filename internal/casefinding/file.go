@@ -35,7 +35,7 @@ const (
 // Row is one possible case read from a casefinding file, normalized: dates CCYYMMDD, sex as
 // the code of Sex Assigned at Birth [225] (1, 2, 9 or ""), codes as NormalizeCode gives them.
 type Row struct {
-	Row          int // the row of the file, the header being row 1
+	Row          int // the line of the file the row starts on, the header's being 1
 	MRN          string
 	NameLast     string
 	NameFirst    string
@@ -134,7 +134,7 @@ func (l *Lists) ParseFile(r io.Reader, defaultSource string, today time.Time) (*
 	}
 	width := len(head)
 	todayS := today.Format("20060102")
-	for rowNo := 2; ; rowNo++ {
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
@@ -143,11 +143,14 @@ func (l *Lists) ParseFile(r io.Reader, defaultSource string, today time.Time) (*
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return nil, fmt.Errorf("casefinding: row %d: %w", rowNo, err)
+				return nil, fmt.Errorf("casefinding: after row %d: %w", out.Read, err)
 			}
-			out.addError(RowError{Row: rowNo, Reason: "not CSV: " + pe.Err.Error()})
+			out.addError(RowError{Row: pe.StartLine, Reason: "not CSV: " + pe.Err.Error()})
 			continue
 		}
+		// A row is numbered by the line it starts on, as an editor or a spreadsheet shows it
+		// (the csv reader skips blank lines; a quoted value may span lines).
+		rowNo, _ := cr.FieldPos(0)
 		if len(rec) != width {
 			if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 				out.Read-- // a blank line
