@@ -36,6 +36,8 @@ var commands = []struct {
 	{"facility add", []string{"--code", "--name", "--npi", "--id-number"}},
 	{"submission create", []string{"--facility", "--from", "--to", "--version", "--record-type", "--correction", "--gzip", "--out"}},
 	{"submission list", []string{"--facility"}},
+	{"casefinding import", []string{"--facility", "--source"}},
+	{"casefinding list", []string{"--facility", "--format", "--status"}},
 	{"audit verify", []string{"--checkpoint FILE"}},
 	{"audit checkpoint", []string{"--out"}},
 }
@@ -140,6 +142,7 @@ func TestACommandGroupsHelpPrintsItsCommands(t *testing.T) {
 		{"staging", []string{"cara staging schemas", "cara staging run", "cara staging explain", "cara staging rederive"}},
 		{"submission", []string{"cara submission create", "cara submission list"}},
 		{"audit", []string{"cara audit verify", "cara audit checkpoint"}},
+		{"casefinding", []string{"cara casefinding import", "cara casefinding list"}},
 		{"user", []string{"cara user add"}},
 		{"facility", []string{"cara facility add"}},
 	} {

@@ -66,6 +66,13 @@ Usage:
                                   cases with errors are held back); exit status 1 when nothing was sent
   cara submission list [--facility CODE]
                                   list the submission batches
+  cara casefinding import --facility F [--source S] FILE
+                                  read a casefinding CSV file (header: mrn, last_name, first_name,
+                                  date_of_birth, sex, encounter_date, icd10cm_codes; source, text
+                                  optional) into the facility's suspense list: screened, matched,
+                                  the same rows again add nothing; exit status 1 when a row is refused
+  cara casefinding list --facility F [--format text|csv] [--status S,...]
+                                  print the facility's suspense list
   cara audit verify [--checkpoint FILE]...
                                   check the audit trail's keyed hash chain, and against each
                                   checkpoint given; exit status 1 when broken
@@ -162,6 +169,8 @@ func dispatch(ctx context.Context, args []string, env env, stdin io.Reader, stdo
 		return cmdAudit(ctx, env, args[1:], stdout)
 	case "submission":
 		return cmdSubmission(ctx, env, args[1:], stdout)
+	case "casefinding":
+		return cmdCasefinding(ctx, env, args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
