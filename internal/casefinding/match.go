@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/cara-registry/cara/internal/store"
 )
@@ -55,75 +56,89 @@ type Match struct {
 
 // Index is a facility's patients, ready for matching many rows: the candidates of a row are
 // the patients sharing its MRN, its date of birth, or the sound of its last name and its first
-// initial, so a row is scored against a few patients, not all.
+// initial, so a row is scored against a few patients, not all. Names and MRNs are normalized
+// once, here.
 type Index struct {
-	patients []store.MatchPatient
-	byMRN    map[string][]int
-	byDOB    map[string][]int
-	byName   map[string][]int
+	patients []indexed
+	byMRN    map[string][]int32
+	byDOB    map[string][]int32
+	byName   map[string][]int32
+}
+
+type indexed struct {
+	p           *store.MatchPatient
+	last, first string // normName
+	lastSoundex string
+	mrns        []string // normMRN of its tumors', distinct
 }
 
 // NewIndex indexes a facility's patients.
 func NewIndex(pats []store.MatchPatient) *Index {
-	ix := &Index{patients: pats, byMRN: map[string][]int{}, byDOB: map[string][]int{}, byName: map[string][]int{}}
+	ix := &Index{patients: make([]indexed, len(pats)), byMRN: map[string][]int32{}, byDOB: map[string][]int32{}, byName: map[string][]int32{}}
 	for i := range pats {
 		p := &pats[i]
-		var mrns []string
+		e := indexed{p: p, last: normName(p.NameLast), first: normName(p.NameFirst)}
+		e.lastSoundex = soundex(e.last)
 		for _, t := range p.Tumors {
-			if m := normMRN(t.MRN); m != "" && !slices.Contains(mrns, m) {
-				mrns = append(mrns, m)
-				ix.byMRN[m] = append(ix.byMRN[m], i)
+			if m := normMRN(t.MRN); m != "" && !slices.Contains(e.mrns, m) {
+				e.mrns = append(e.mrns, m)
+				ix.byMRN[m] = append(ix.byMRN[m], int32(i))
 			}
 		}
 		if p.DateOfBirth != "" {
-			ix.byDOB[p.DateOfBirth] = append(ix.byDOB[p.DateOfBirth], i)
+			ix.byDOB[p.DateOfBirth] = append(ix.byDOB[p.DateOfBirth], int32(i))
 		}
-		if k := nameBlock(p.NameLast, p.NameFirst); k != "" {
-			ix.byName[k] = append(ix.byName[k], i)
+		if k := blockKey(e.lastSoundex, e.first); k != "" {
+			ix.byName[k] = append(ix.byName[k], int32(i))
 		}
+		ix.patients[i] = e
 	}
 	return ix
+}
+
+// probe is a row as matched: its values normalized once.
+type probe struct {
+	r           *Row
+	mrn         string
+	last, first string
+	lastSoundex string
 }
 
 // Match scores a row against its candidates and says what it is: already abstracted (the
 // same patient, with a tumor at the site of one of its codes), a new primary for a known
 // patient (the same patient, or a possible one), or a new patient.
 func (ix *Index) Match(r *Row) Match {
-	var cands []int
-	add := func(is []int) {
+	pr := probe{r: r, mrn: normMRN(r.MRN), last: normName(r.NameLast), first: normName(r.NameFirst)}
+	pr.lastSoundex = soundex(pr.last)
+	best, bestScore := int32(-1), 0
+	try := func(is []int32) {
 		for _, i := range is {
-			if !slices.Contains(cands, i) {
-				cands = append(cands, i)
+			if i == best {
+				continue
+			}
+			if score := scorePatient(&pr, &ix.patients[i], nil); best < 0 || score > bestScore {
+				best, bestScore = i, score
 			}
 		}
 	}
-	add(ix.byMRN[normMRN(r.MRN)])
+	if pr.mrn != "" {
+		try(ix.byMRN[pr.mrn])
+	}
 	if r.DateOfBirth != "" {
-		add(ix.byDOB[r.DateOfBirth])
+		try(ix.byDOB[r.DateOfBirth])
 	}
-	add(ix.byName[nameBlock(r.NameLast, r.NameFirst)])
-	best, bestScore := -1, 0
-	var bestReasons []string
-	for _, i := range cands {
-		score, reasons := scorePatient(r, &ix.patients[i])
-		if best < 0 || score > bestScore {
-			best, bestScore, bestReasons = i, score, reasons
-		}
+	try(ix.byName[blockKey(pr.lastSoundex, pr.first)])
+	if best < 0 {
+		return Match{Kind: MatchNewPatient, Reasons: []string{"no patient of the facility shares the MRN, date of birth or name: a new patient"}}
 	}
-	if best < 0 || bestScore < PossiblePatient {
-		m := Match{Kind: MatchNewPatient}
-		if best >= 0 {
-			p := &ix.patients[best]
-			m.Score = bestScore
-			m.Reasons = append(bestReasons, fmt.Sprintf("score %d < %d: not patient %s (%s, %s); a new patient", bestScore, PossiblePatient,
-				p.PatientIDNumber, p.NameLast, p.NameFirst))
-		} else {
-			m.Reasons = []string{"no patient of the facility shares the MRN, date of birth or name: a new patient"}
-		}
-		return m
+	var reasons []string
+	scorePatient(&pr, &ix.patients[best], &reasons)
+	p := ix.patients[best].p
+	if bestScore < PossiblePatient {
+		return Match{Kind: MatchNewPatient, Score: bestScore, Reasons: append(reasons, fmt.Sprintf("score %d < %d: not patient %s (%s, %s); a new patient",
+			bestScore, PossiblePatient, p.PatientIDNumber, p.NameLast, p.NameFirst))}
 	}
-	p := &ix.patients[best]
-	m := Match{Kind: MatchKnownPatient, Score: bestScore, PatientID: p.ID, Reasons: bestReasons}
+	m := Match{Kind: MatchKnownPatient, Score: bestScore, PatientID: p.ID, Reasons: reasons}
 	if bestScore < SamePatient {
 		m.Reasons = append(m.Reasons, fmt.Sprintf("score %d: possibly patient %s (%s, %s), below %d: check before adding to them",
 			bestScore, p.PatientIDNumber, p.NameLast, p.NameFirst, SamePatient))
@@ -146,28 +161,30 @@ func (ix *Index) Match(r *Row) Match {
 	return m
 }
 
-// scorePatient adds up the agreement of a row and a patient, with a reason for each field.
-func scorePatient(r *Row, p *store.MatchPatient) (int, []string) {
+// scorePatient adds up the agreement of a row and a patient; with reasons, it says why for each
+// field (only the best candidate's reasons are written out).
+func scorePatient(pr *probe, e *indexed, reasons *[]string) int {
 	score := 0
-	var reasons []string
 	note := func(w int, format string, a ...any) {
 		score += w
-		reasons = append(reasons, fmt.Sprintf(format, a...)+" ("+signed(w)+")")
-	}
-	if m := normMRN(r.MRN); m != "" {
-		var theirs []string
-		agree := false
-		for _, t := range p.Tumors {
-			if tm := normMRN(t.MRN); tm != "" {
-				theirs = append(theirs, t.MRN)
-				agree = agree || tm == m
-			}
+		if reasons != nil {
+			*reasons = append(*reasons, fmt.Sprintf(format, a...)+" ("+signed(w)+")")
 		}
-		switch {
-		case agree:
+	}
+	r, p := pr.r, e.p
+	if pr.mrn != "" && len(e.mrns) > 0 {
+		if slices.Contains(e.mrns, pr.mrn) {
 			note(wMRNAgree, "MRN %s agrees", r.MRN)
-		case len(theirs) > 0:
+		} else if reasons != nil {
+			var theirs []string
+			for _, t := range p.Tumors {
+				if t.MRN != "" {
+					theirs = append(theirs, t.MRN)
+				}
+			}
 			note(wMRNDiffer, "MRN %s differs from %s", r.MRN, strings.Join(theirs, ", "))
+		} else {
+			score += wMRNDiffer
 		}
 	}
 	if r.DateOfBirth != "" && p.DateOfBirth != "" {
@@ -180,21 +197,21 @@ func scorePatient(r *Row, p *store.MatchPatient) (int, []string) {
 			note(wDOBDiffer, "date of birth %s differs from %s", r.DateOfBirth, p.DateOfBirth)
 		}
 	}
-	if a, b := normName(r.NameLast), normName(p.NameLast); a != "" && b != "" {
+	if pr.last != "" && e.last != "" {
 		switch {
-		case a == b:
+		case pr.last == e.last:
 			note(wLastAgree, "last name %s agrees", r.NameLast)
-		case jaroWinkler(a, b) >= 0.9 || soundex(a) == soundex(b):
+		case pr.lastSoundex == e.lastSoundex || jaroWinkler(pr.last, e.last) >= 0.9:
 			note(wLastNear, "last name %s is like %s", r.NameLast, p.NameLast)
 		default:
 			note(wLastDiffer, "last name %s differs from %s", r.NameLast, p.NameLast)
 		}
 	}
-	if a, b := normName(r.NameFirst), normName(p.NameFirst); a != "" && b != "" {
+	if pr.first != "" && e.first != "" {
 		switch {
-		case a == b:
+		case pr.first == e.first:
 			note(wFirstAgree, "first name %s agrees", r.NameFirst)
-		case jaroWinkler(a, b) >= 0.9 || strings.HasPrefix(a, b) || strings.HasPrefix(b, a):
+		case strings.HasPrefix(pr.first, e.first) || strings.HasPrefix(e.first, pr.first) || jaroWinkler(pr.first, e.first) >= 0.9:
 			note(wFirstNear, "first name %s is like %s", r.NameFirst, p.NameFirst)
 		default:
 			note(wFirstDiffer, "first name %s differs from %s", r.NameFirst, p.NameFirst)
@@ -207,7 +224,7 @@ func scorePatient(r *Row, p *store.MatchPatient) (int, []string) {
 			note(wSexDiffer, "sex differs")
 		}
 	}
-	return score, reasons
+	return score
 }
 
 // sameSite says whether a tumor is at the site of one of the codes: an ICD-10-CM malignant or
@@ -250,6 +267,16 @@ func normMRN(s string) string {
 
 // normName is a name as compared: upper case letters only (O'Brien, OBRIEN and O BRIEN agree).
 func normName(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z') {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
 	var b strings.Builder
 	for _, r := range strings.ToUpper(s) {
 		if unicode.IsLetter(r) {
@@ -259,17 +286,17 @@ func normName(s string) string {
 	return b.String()
 }
 
-// nameBlock is the blocking key of a name: the Soundex of the last name and the first initial.
-func nameBlock(last, first string) string {
-	l := normName(last)
-	if l == "" {
+// blockKey is the blocking key of a name: the Soundex of the last name and the first initial
+// of the first name (both normalized).
+func blockKey(lastSoundex, first string) string {
+	if lastSoundex == "" {
 		return ""
 	}
-	f := normName(first)
-	if f != "" {
-		f = f[:1]
+	if first != "" {
+		_, n := utf8.DecodeRuneInString(first)
+		first = first[:n]
 	}
-	return soundex(l) + f
+	return lastSoundex + first
 }
 
 // nearDate: two CCYYMMDD dates that differ in one of year, month and day only, or whose month

@@ -194,3 +194,13 @@ func (d Dialect) lockChainHead(tx *gorm.DB) (audit.Head, error) {
 	}
 	return h, err
 }
+
+// insertOrSkip ends an INSERT so that a row whose unique key is taken is skipped, not an error,
+// and not counted among the rows affected. MySQL's INSERT IGNORE would also turn a value too
+// long into a warning; an update of nothing skips only the duplicate.
+func (d Dialect) insertOrSkip() string {
+	if d == DialectSQLite {
+		return " ON CONFLICT DO NOTHING"
+	}
+	return " ON DUPLICATE KEY UPDATE id = id"
+}

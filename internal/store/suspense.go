@@ -2,13 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/cara-registry/cara/internal/audit"
 )
@@ -80,20 +81,70 @@ func (s *Store) SuspenseKeys(ctx context.Context, facilityID uint, keys []string
 	return found, nil
 }
 
+// suspenseInsertColumns are the columns an import writes.
+var suspenseInsertColumns = []string{
+	"facility_id", "row_key", "source", "mrn", "name_last", "name_first", "date_of_birth", "sex", "first_contact", "codes", "text",
+	"screening", "rule_pattern", "rule_label", "rule_code", "match_kind", "match_score", "match_reasons", "match_patient_id",
+	"match_tumor_id", "status", "reason", "decision_note", "imported_by", "version", "created_at", "updated_at",
+}
+
 // AddSuspenseRecords stores possible cases of one facility and the import's audit event, in one
 // transaction; a record whose key the list already holds (another import at the same time) is
-// left out. It returns how many were added.
+// left out. It returns how many were added. The records' ids are not read back.
+//
+// The rows go in as multi-row INSERTs through one prepared statement (an import is tens of
+// thousands of rows): short statements on SQLite, which binds a statement's variables in time
+// that grows faster than their number, long ones on MySQL.
 func (s *Store) AddSuspenseRecords(ctx context.Context, recs []SuspenseRecord, e AuditEntry) (int, error) {
 	var added int64
+	now := s.now().UTC().Truncate(time.Microsecond)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for start := 0; start < len(recs); start += 500 {
-			part := recs[start:min(start+500, len(recs))]
-			// The ids are not read back: with rows left out they would not line up.
-			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("id").Create(&part)
-			if res.Error != nil {
-				return res.Error
+		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+		if !ok {
+			return fmt.Errorf("not in an SQL transaction")
+		}
+		per := s.dialect.rowsPerInsert()
+		var stmt *sql.Stmt
+		stmtRows := 0
+		defer func() {
+			if stmt != nil {
+				stmt.Close()
 			}
-			added += res.RowsAffected
+		}()
+		one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(suspenseInsertColumns)), ",") + "),"
+		args := make([]any, 0, per*len(suspenseInsertColumns))
+		for start := 0; start < len(recs); start += per {
+			part := recs[start:min(start+per, len(recs))]
+			if len(part) != stmtRows {
+				if stmt != nil {
+					stmt.Close()
+				}
+				q := "INSERT INTO suspense_records (" + strings.Join(suspenseInsertColumns, ", ") + ") VALUES " +
+					strings.TrimSuffix(strings.Repeat(one, len(part)), ",") + s.dialect.insertOrSkip()
+				var err error
+				if stmt, err = sqlTx.PrepareContext(ctx, q); err != nil {
+					stmt = nil
+					return err
+				}
+				stmtRows = len(part)
+			}
+			args = args[:0]
+			for i := range part {
+				r := &part[i]
+				args = append(args, r.FacilityID, r.RowKey, r.Source, r.MRN, r.NameLast, r.NameFirst, r.DateOfBirth, r.Sex,
+					r.FirstContact, r.Codes, r.Text, r.Screening, r.RulePattern, clampRunes(r.RuleLabel, 255), r.RuleCode,
+					r.MatchKind, r.MatchScore, r.MatchReasons, r.MatchPatient, r.MatchTumor, r.Status, r.Reason, r.DecisionNote,
+					r.ImportedBy, max(r.Version, 1), now, now)
+			}
+			res, err := stmt.ExecContext(ctx, args...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			added += n
 		}
 		if m, ok := e.Details.(map[string]any); ok {
 			m["added"] = added
