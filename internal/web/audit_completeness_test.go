@@ -37,6 +37,7 @@ func TestEveryActionIsAudited(t *testing.T) {
 		var reg, rev, admin *client
 		var patientID, tumorID, commentID, samplePath, batchPath, intakeID string
 		var batchFile []byte
+		var suspenseRef string
 		var cedar *store.Facility
 
 		steps := []struct {
@@ -234,6 +235,22 @@ func TestEveryActionIsAudited(t *testing.T) {
 			{"audit CSV export", func(t *testing.T) wantEvent {
 				admin.get(t, "/admin/audit.csv?action=case.update").wantStatus(http.StatusOK)
 				return wantEvent{audit.AuditExport, "audit", "", adminID, local, "case.update"}
+			}},
+			{"casefinding import", func(t *testing.T) wantEvent {
+				reg.uploadCasefinding(t, reg.csrf(t), f.facA, "week48.csv", []byte(webCasefindingCSV)).wantStatus(http.StatusOK)
+				return wantEvent{audit.CasefindingImport, "facility", idString(f.facA), regA, local, `"added":3`}
+			}},
+			{"casefinding view", func(t *testing.T) wantEvent {
+				p := reg.get(t, "/casefinding?facility="+idString(f.facA))
+				p.wantStatus(http.StatusOK)
+				suspenseRef, _ = suspenseRow(t, p, "MR200002").Find(`[data-testid="choose"]`).Attr("value")
+				return wantEvent{audit.CasefindingView, "facility", idString(f.facA), regA, local, `"records":2`}
+			}},
+			{"casefinding decision", func(t *testing.T) wantEvent {
+				reg.post(t, "/casefinding/decide", url.Values{"_csrf": {reg.csrf(t)}, "do": {"not_reportable"}, "ref": {suspenseRef},
+					"reason": {"not_cancer"}, "note": {"rule-out only"}}).wantStatus(http.StatusOK)
+				id, _, _ := strings.Cut(suspenseRef, ":")
+				return wantEvent{audit.CasefindingDecide, "suspense", id, regA, local, "rule-out only"}
 			}},
 		}
 		// Every action of the trail has a step, but those only the command line takes (cara export

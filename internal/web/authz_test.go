@@ -141,6 +141,12 @@ var authzMatrix = map[string]access{
 	"GET /intake/:id/report.html":   everyone.on("intake"),
 	"POST /intake/:id/retry":        everyone.on("intake"),
 	"POST /intake/:id/accept":       everyone.on("intake"),
+
+	// Casefinding: the suspense list for every role within their facilities; imports and
+	// decisions by registrars (records are named in the form and scoped by the service).
+	"GET /casefinding":         everyone,
+	"POST /casefinding/import": registrarsEnter,
+	"POST /casefinding/decide": registrarsEnter,
 }
 
 // recordParams give a route's path parameters for a record of facility A (own) or B (other).

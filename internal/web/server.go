@@ -16,6 +16,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casefinding"
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
@@ -44,6 +45,7 @@ type Store interface {
 	reabstractionStore
 	casework.Store
 	quality.Store
+	casefinding.Store
 	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
@@ -76,6 +78,9 @@ type Deps struct {
 	// Hasher hashes new passwords (and upgrades old hashes at sign-in); nil is argon2id at
 	// auth.DefaultArgon2.
 	Hasher *auth.Hasher
+	// Casefinding is the casefinding data (screening rules, sources, reasons); nil loads it
+	// from schemas.FS.
+	Casefinding *casefinding.Lists
 }
 
 // New builds the Echo server with every route and middleware.
@@ -93,6 +98,13 @@ func New(d Deps) *echo.Echo {
 		}
 		d.Passwords = p
 	}
+	if d.Casefinding == nil {
+		l, err := casefinding.Load(schemas.FS)
+		if err != nil {
+			panic(err) // the lists are embedded: only a broken build lacks them
+		}
+		d.Casefinding = l
+	}
 	if d.Hasher == nil {
 		h, err := auth.NewHasher(auth.DefaultArgon2)
 		if err != nil {
@@ -109,7 +121,9 @@ func New(d Deps) *echo.Echo {
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	// Uploads to the intake have their own limit (IntakeConfig.MaxBytes), checked as they stream.
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: intakeBodyLimited}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: func(c echo.Context) bool {
+		return intakeBodyLimited(c) || casefindingBodyLimited(c)
+	}}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",
 		ContentTypeNosniff:    "nosniff",
@@ -230,5 +244,13 @@ func New(d Deps) *echo.Echo {
 	e.GET("/intake/:id/report.html", intake.report("html"), guard...)
 	e.POST("/intake/:id/retry", intake.retry, guard...)
 	e.POST("/intake/:id/accept", intake.accept, guard...)
+
+	// Casefinding: a facility's suspense list (every role, within their facilities), the upload
+	// of casefinding files and the decisions (registrars and administrators; the handlers check).
+	// Records are named in the form and scoped by the service.
+	cf := &casefindingHandler{store: d.Store, service: casefinding.New(d.Store, d.Casefinding, cases, d.Now), now: d.Now}
+	e.GET("/casefinding", cf.list, guard...)
+	e.POST("/casefinding/import", cf.upload, append([]echo.MiddlewareFunc{middleware.BodyLimit(casefindingBodyLimit)}, guard...)...)
+	e.POST("/casefinding/decide", cf.decide, guard...)
 	return e
 }

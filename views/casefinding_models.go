@@ -1,0 +1,72 @@
+package views
+
+// CasefindingView is a facility's suspense list: the possible cases waiting for a decision, the
+// upload of casefinding files and the decisions.
+type CasefindingView struct {
+	Page
+	FacilityID   string
+	FacilityName string
+	Facilities   []Option // offered when the user works for several
+	CanDecide    bool
+	// The filters as chosen, and the choices.
+	Status, Screening, Match, Source string
+	Statuses, Screenings, Matches    []Option
+	Sources                          []Option
+	Reasons                          []Option
+	Rows                             []SuspenseRow
+	Total                            int64
+	Shown                            int
+	// Import is the summary of the file just imported, if any.
+	Import *CasefindingImport
+	// Outcome is what the decision just taken did, if any.
+	Outcome *CasefindingOutcome
+	Error   string
+}
+
+// SuspenseRow is one possible case as the list shows it.
+type SuspenseRow struct {
+	ID, Ref        string // Ref is "id:version", what a decision names
+	MRN, Name      string
+	DateOfBirth    string
+	Sex            string
+	FirstContact   string
+	DaysWaiting    int
+	Source         string
+	Codes          string
+	Screening      string // reportable, not_reportable, review
+	ScreeningLabel string
+	Rule           string // the pattern and its label
+	Match          string // the kind
+	MatchLabel     string
+	Score          int
+	Reasons        []string
+	MatchCaseURL   string
+	MatchPatient   string // URL of the patient matched
+	Status         string
+	StatusLabel    string
+	CaseURL        string // the case started from it, or the one it duplicates
+	Decided        string // who decided, when, why
+	Open           bool   // waiting or set aside: it can be decided
+}
+
+// CasefindingImport is the summary of one import.
+type CasefindingImport struct {
+	FileName                       string
+	Read, Added, Already, SetAside int
+	Ignored                        string
+	Errors                         []string
+	MoreErrors                     int
+}
+
+// CasefindingOutcome is what a decision did.
+type CasefindingOutcome struct {
+	Message string
+	Cases   []Link
+	Refused []string
+	Problem string
+}
+
+// Link is a labelled URL.
+type Link struct {
+	URL, Label string
+}
