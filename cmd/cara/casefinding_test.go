@@ -89,3 +89,19 @@ func TestCasefindingRefusesBadCommandLines(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoHasASuspenseList(t *testing.T) {
+	e := testEnv(t, "sqlite")
+	if out, err := runCmd(t, e, "", "demo"); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	out, err := runCmd(t, e, "", "casefinding", "list", "--facility", "DEMO")
+	if err != nil {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	for _, want := range []string{"8 suspense records", "already_abstracted", "known_patient", "set_aside", "Z85*"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo's suspense list lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -112,6 +112,9 @@ func loadDemo(ctx context.Context, a *app) (int, error) {
 	if err := demoRegistry(ctx, s, &a.cat, e, f, ids["reviewer"], hash); err != nil {
 		return 0, err
 	}
+	if err := demoSuspense(ctx, s, f, ids["registrar"], e.Now()); err != nil {
+		return 0, err
+	}
 	return len(patients), nil
 }
 
