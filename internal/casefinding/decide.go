@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/cara-registry/cara/internal/abstract"
+	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/store"
 )
 
@@ -242,7 +244,7 @@ func (s *Service) startCase(ctx context.Context, a Actor, rec *store.SuspenseRec
 			return 0, err
 		}
 		in.PatientID = pid
-		patient = map[string]string(pr.Patient.Items)
+		patient = maps.Clone(map[string]string(pr.Patient.Items))
 		for _, t := range pr.Tumors {
 			existing = append(existing, t.SequenceNumber)
 		}
@@ -255,8 +257,27 @@ func (s *Service) startCase(ctx context.Context, a Actor, rec *store.SuspenseRec
 		tumor["sequenceNumberHospital"] = seq
 	}
 	base.Details["source"] = src.Code
-	if s.derive != nil {
-		s.derive.Derive(patient, tumor)
+	if s.checks != nil {
+		s.checks.Derive(patient, tumor)
+		cs := &store.Case{Patient: store.Patient{ID: in.PatientID, FacilityID: rec.FacilityID, Items: patient}, Tumor: store.Tumor{Items: tumor}}
+		if in.PatientID != 0 {
+			others, err := s.store.PatientTumors(ctx, in.PatientID, a.Scope)
+			if err != nil {
+				return 0, err
+			}
+			cs.Tumors = others
+		}
+		res, err := s.checks.Edits(cs)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range res {
+			if r.Severity == edits.SeverityError {
+				in.EditErrors++
+			} else {
+				in.EditWarnings++
+			}
+		}
 	}
 	in.PatientItems, in.TumorItems, in.Decision = patient, tumor, base
 	t, err := s.store.StartSuspenseCase(ctx, in)

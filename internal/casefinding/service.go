@@ -11,6 +11,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/store"
 )
 
@@ -24,13 +25,16 @@ type Store interface {
 	DecideSuspense(ctx context.Context, sc store.Scope, by store.Actor, ds []store.SuspenseDecision) ([]uint, error)
 	StartSuspenseCase(ctx context.Context, in store.SuspenseCase) (*store.Tumor, error)
 	LoadPatient(ctx context.Context, id uint, sc store.Scope) (*store.PatientRecord, error)
+	PatientTumors(ctx context.Context, patientID uint, sc store.Scope) ([]store.Tumor, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
 }
 
-// Deriver computes a new case's derived items (casework.Service is one); nil leaves them to the
-// first save of the case.
-type Deriver interface {
+// Checker derives a new case's items and runs its edits, so that a case started from the
+// suspense list enters the worklist with its edit counts, as one started by hand does
+// (casework.Service is one); nil leaves both to the first save of the case.
+type Checker interface {
 	Derive(patient, tumor map[string]string)
+	Edits(cs *store.Case) ([]edits.Result, error)
 }
 
 // Actor is who asks: the user (nil for a command-line job), their role, the facilities they
@@ -60,16 +64,16 @@ var (
 type Service struct {
 	store  Store
 	lists  *Lists
-	derive Deriver
+	checks Checker
 	now    func() time.Time
 }
 
-// New makes the casefinding service; derive may be nil.
-func New(st Store, lists *Lists, derive Deriver, now func() time.Time) *Service {
+// New makes the casefinding service; checks may be nil.
+func New(st Store, lists *Lists, checks Checker, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, lists: lists, derive: derive, now: now}
+	return &Service{store: st, lists: lists, checks: checks, now: now}
 }
 
 // Lists are the casefinding data the service screens with.

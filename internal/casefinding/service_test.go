@@ -10,6 +10,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/casefinding"
+	"github.com/cara-registry/cara/internal/edits"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
@@ -277,4 +278,42 @@ func TestDuplicateLinksARecordOrACase(t *testing.T) {
 			t.Errorf("stale version: %+v %v, want refused as changed", out, err)
 		}
 	})
+}
+
+// fakeChecks derives one item and finds one error and two warnings, whatever the case.
+type fakeChecks struct{ seen *store.Case }
+
+func (f *fakeChecks) Derive(patient, tumor map[string]string) { tumor["schemaId"] = "00500" }
+
+func (f *fakeChecks) Edits(cs *store.Case) ([]edits.Result, error) {
+	f.seen = cs
+	return []edits.Result{{Severity: edits.SeverityError}, {Severity: edits.SeverityWarning}, {Severity: edits.SeverityWarning}}, nil
+}
+
+// TestStartedCasesAreDerivedAndCountTheirEdits: a case started from the suspense list enters the
+// worklist with its derived items and its edit counts, as one started by hand.
+func TestStartedCasesAreDerivedAndCountTheirEdits(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newFixture(t, s)
+	ctx := context.Background()
+	checks := &fakeChecks{}
+	svc := casefinding.New(s, loadLists(t), checks, func() time.Time { return time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC) })
+	if _, err := svc.Import(ctx, f.reg, f.fac.ID, strings.NewReader(sampleFile), "list.csv", "other"); err != nil {
+		t.Fatal(err)
+	}
+	lung := recordBy(t, f, "100200", "C34.90;J18.9")
+	out, err := svc.Decide(ctx, f.reg, casefinding.Choice{Action: casefinding.DecideAddToPatient, Refs: []casefinding.Ref{{ID: lung.ID, Version: lung.Version}}})
+	if err != nil || len(out.Decided) != 1 {
+		t.Fatalf("add to patient: %+v %v", out, err)
+	}
+	cs, err := s.LoadCase(ctx, out.Tumors[lung.ID], store.AllFacilities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.Tumor.Items["schemaId"] != "00500" || cs.Tumor.EditErrors != 1 || cs.Tumor.EditWarnings != 2 {
+		t.Errorf("started case: schemaId %q, %d errors, %d warnings; want 00500, 1, 2", cs.Tumor.Items["schemaId"], cs.Tumor.EditErrors, cs.Tumor.EditWarnings)
+	}
+	if checks.seen == nil || len(checks.seen.Tumors) != 1 || checks.seen.Tumors[0].ID != f.haleTum || checks.seen.Tumors[0].Items["primarySite"] != "C504" {
+		t.Errorf("the edits did not see the patient's other tumor with its items: %+v", checks.seen)
+	}
 }
