@@ -153,3 +153,30 @@ func TestSuspensePageImportsShowsMatchesAndDecides(t *testing.T) {
 		}
 	})
 }
+
+// TestSuspenseUploadSaysWhyAFileIsRefusedAndTakesLargeFiles: a file without a required column is
+// refused with the reason and adds nothing; a file past the 2 MB of other forms is taken.
+func TestSuspenseUploadSaysWhyAFileIsRefusedAndTakesLargeFiles(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newFixture(t, s)
+	reg := f.signIn(t, registrarA)
+	p := reg.uploadCasefinding(t, reg.csrf(t), f.facA, "wrong.csv", []byte("mrn,last_name,first_name\n1,A,B\n"))
+	p.wantStatus(http.StatusUnprocessableEntity)
+	if got := p.testid("casefinding-error").Text(); !strings.Contains(got, "wrong.csv: header row: no column date_of_birth, sex, encounter_date, icd10cm_codes") {
+		t.Errorf("refusal %q", got)
+	}
+	var b strings.Builder
+	b.WriteString("mrn,last_name,first_name,date_of_birth,sex,encounter_date,icd10cm_codes,text\n")
+	long := strings.Repeat("pathology text ", 600) // 9,000 characters
+	for i := range 300 {
+		b.WriteString("L" + idString(uint(i)) + ",Long,Text,19500101,F,20260901,C50.911," + long + "\n")
+	}
+	if b.Len() < 2<<20 {
+		t.Fatalf("the file is only %d bytes", b.Len())
+	}
+	p = reg.uploadCasefinding(t, reg.csrf(t), f.facA, "long.csv", []byte(b.String()))
+	p.wantStatus(http.StatusOK)
+	if got := p.testid("import-added").Text(); got != "300" {
+		t.Errorf("added %q of a %d-byte file, want 300", got, b.Len())
+	}
+}
