@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cara-registry/cara/internal/audit"
@@ -20,6 +21,7 @@ type Store interface {
 	SuspenseKeys(ctx context.Context, facilityID uint, keys []string) (map[string]bool, error)
 	AddSuspenseRecords(ctx context.Context, recs []store.SuspenseRecord, e store.AuditEntry) (int, error)
 	MatchPatients(ctx context.Context, facilityID uint) ([]store.MatchPatient, error)
+	SuspenseByMRN(ctx context.Context, facilityID uint, mrns []string) ([]store.SuspenseRecord, error)
 	SuspenseRecords(ctx context.Context, q store.SuspenseQuery) ([]store.SuspenseRecord, int64, error)
 	EachSuspenseRecord(ctx context.Context, q store.SuspenseQuery, fn func(*store.SuspenseRecord) error) error
 	DecideSuspense(ctx context.Context, sc store.Scope, by store.Actor, ds []store.SuspenseDecision) ([]uint, error)
@@ -122,6 +124,10 @@ func (s *Service) Import(ctx context.Context, a Actor, facilityID uint, r io.Rea
 		return nil, err
 	}
 	ix := NewIndex(pats)
+	listed, err := s.listedByMRN(ctx, facilityID, p.Rows)
+	if err != nil {
+		return nil, err
+	}
 	recs := make([]store.SuspenseRecord, 0, len(p.Rows))
 	for i := range p.Rows {
 		row := &p.Rows[i]
@@ -130,7 +136,7 @@ func (s *Service) Import(ctx context.Context, a Actor, facilityID uint, r io.Rea
 			continue
 		}
 		seen[keys[i]] = true
-		rec := s.record(facilityID, row, keys[i], ix)
+		rec := s.record(facilityID, row, keys[i], ix, listed)
 		rec.ImportedBy = a.UserID
 		if rec.Status == store.SuspenseSetAside {
 			sum.SetAside++
@@ -154,10 +160,64 @@ func (s *Service) Import(ctx context.Context, a Actor, facilityID uint, r io.Rea
 	return sum, nil
 }
 
-// record screens and matches a row.
-func (s *Service) record(facilityID uint, row *Row, key string, ix *Index) store.SuspenseRecord {
+// listed is what a facility's list already holds of the MRNs of a file, and the file's own rows
+// as they come: the same patient found twice (a disease index entry and a pathology report of
+// one tumor) is a possible duplicate the registrar should see.
+type listed map[string][]listedEntry
+
+type listedEntry struct {
+	what  string // "possible case #12 (Pathology report, first contact 20260901, Waiting)" or "row 7 of this file"
+	codes []string
+}
+
+func (s *Service) listedByMRN(ctx context.Context, facilityID uint, rows []Row) (listed, error) {
+	var mrns []string
+	seen := map[string]bool{}
+	for i := range rows {
+		if m := rows[i].MRN; !seen[m] {
+			seen[m] = true
+			mrns = append(mrns, m)
+		}
+	}
+	recs, err := s.store.SuspenseByMRN(ctx, facilityID, mrns)
+	if err != nil {
+		return nil, err
+	}
+	l := listed{}
+	for _, r := range recs {
+		l[normMRN(r.MRN)] = append(l[normMRN(r.MRN)], listedEntry{
+			what: fmt.Sprintf("possible case #%d (%s, first contact %s, %s)", r.ID, s.lists.Source(r.Source).Label, r.FirstContact,
+				strings.ToLower(StatusLabel(r.Status))),
+			codes: strings.Split(r.Codes, ";"),
+		})
+	}
+	return l, nil
+}
+
+// sameCategory names a category two lists of codes share, if any.
+func sameCategory(a, b []string) string {
+	for _, x := range a {
+		for _, y := range b {
+			if len(x) >= 3 && len(y) >= 3 && x[:3] == y[:3] {
+				return x[:3]
+			}
+		}
+	}
+	return ""
+}
+
+// record screens and matches a row, and notes the records of the list (and the rows of the
+// file before it) with its MRN and a code of the same category.
+func (s *Service) record(facilityID uint, row *Row, key string, ix *Index, l listed) store.SuspenseRecord {
 	sc := s.lists.Rules.Record(row.Codes)
 	m := ix.Match(row)
+	mrn := normMRN(row.MRN)
+	for _, e := range l[mrn] {
+		if cat := sameCategory(row.Codes, e.codes); cat != "" {
+			m.Reasons = append(m.Reasons, fmt.Sprintf("also on the list: %s, with the same MRN and a code of %s: a duplicate?", e.what, cat))
+		}
+	}
+	l[mrn] = append(l[mrn], listedEntry{what: fmt.Sprintf("row %d of this file", row.Row), codes: row.Codes})
 	reasons, _ := json.Marshal(m.Reasons)
 	rec := store.SuspenseRecord{
 		FacilityID: facilityID, RowKey: key, Source: row.Source, MRN: row.MRN, NameLast: row.NameLast, NameFirst: row.NameFirst,

@@ -317,3 +317,36 @@ func TestStartedCasesAreDerivedAndCountTheirEdits(t *testing.T) {
 		t.Errorf("the edits did not see the patient's other tumor with its items: %+v", checks.seen)
 	}
 }
+
+// TestImportNotesTheSameCaseFoundTwice: a pathology report of a tumor the disease index listed
+// already (same MRN, a code of the same category) says so in its reasons, as does a second row
+// of one file.
+func TestImportNotesTheSameCaseFoundTwice(t *testing.T) {
+	s := storetest.New(t, store.DialectSQLite)
+	f := newFixture(t, s)
+	ctx := context.Background()
+	if _, err := f.svc.Import(ctx, f.reg, f.fac.ID, strings.NewReader(sampleFile), "list.csv", "other"); err != nil {
+		t.Fatal(err)
+	}
+	second := header + "555002,Nakamura,Emi,19710730,F,20260901,Z85.3;C50.911\n555002,Nakamura,Emi,19710730,F,20260902,Z85.3\n"
+	if _, err := f.svc.Import(ctx, f.reg, f.fac.ID, strings.NewReader(second), "path.csv", "pathology"); err != nil {
+		t.Fatal(err)
+	}
+	first := strings.Join(casefinding.Reasons(new(recordBy(t, f, "555002", "Z85.3;C50.911"))), " | ")
+	if !strings.Contains(first, "also on the list: possible case #") || !strings.Contains(first, "(Physician office, first contact 20260820, waiting), with the same MRN and a code of Z85") {
+		t.Errorf("reasons of the report %q", first)
+	}
+	recs, _, err := s.SuspenseRecords(ctx, store.SuspenseQuery{Scope: store.AllFacilities, FacilityID: f.fac.ID, Source: "pathology"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again string
+	for _, r := range recs {
+		if r.MRN == "555002" && r.FirstContact == "20260902" {
+			again = strings.Join(casefinding.Reasons(&r), " | ")
+		}
+	}
+	if !strings.Contains(again, "also on the list: row 2 of this file") {
+		t.Errorf("reasons of the second row %q", again)
+	}
+}

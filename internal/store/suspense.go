@@ -458,3 +458,21 @@ func (s *Store) TumorFacility(ctx context.Context, tumorID uint, sc Scope) (uint
 	}
 	return t.FacilityID, nil
 }
+
+// SuspenseByMRN returns the records of a facility's list with one of the MRNs (exactly as
+// stored), undecided or not, with the columns that tell whether one is the same case: id, mrn,
+// source, first contact, codes and status.
+func (s *Store) SuspenseByMRN(ctx context.Context, facilityID uint, mrns []string) ([]SuspenseRecord, error) {
+	var out []SuspenseRecord
+	db := s.db.WithContext(ctx)
+	for start := 0; start < len(mrns); start += suspenseKeyChunk {
+		var part []SuspenseRecord
+		if err := db.Select("id", "mrn", "source", "first_contact", "codes", "status").
+			Where("facility_id = ? AND mrn IN ?", facilityID, mrns[start:min(start+suspenseKeyChunk, len(mrns))]).
+			Order("id").Find(&part).Error; err != nil {
+			return nil, fmt.Errorf("store: suspense records by MRN of facility %d: %w", facilityID, err)
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
