@@ -228,6 +228,7 @@ func (s *Service) startCase(ctx context.Context, a Actor, rec *store.SuspenseRec
 		in.AssignedTo = a.UserID
 	}
 	var existing []string
+	accession := ""
 	if d.Action == DecideAddToPatient {
 		pid := d.PatientID
 		if pid == 0 && rec.MatchPatient != nil {
@@ -245,8 +246,12 @@ func (s *Service) startCase(ctx context.Context, a Actor, rec *store.SuspenseRec
 		}
 		in.PatientID = pid
 		patient = maps.Clone(map[string]string(pr.Patient.Items))
+		var latest uint
 		for _, t := range pr.Tumors {
 			existing = append(existing, t.SequenceNumber)
+			if t.ID > latest && t.AccessionNumber != "" {
+				latest, accession = t.ID, t.AccessionNumber // a patient keeps one accession number
+			}
 		}
 		base.Status = store.SuspenseAddedToPatient
 		base.Details["patient"] = pid
@@ -255,6 +260,25 @@ func (s *Service) startCase(ctx context.Context, a Actor, rec *store.SuspenseRec
 	}
 	if seq, _ := abstract.NextSequenceNumber(existing); seq != "" {
 		tumor["sequenceNumberHospital"] = seq
+	}
+	// As the new-case form suggests them: the facility's next accession number of the year for
+	// a new patient, and the facility's Reporting Facility [540], which a submission needs.
+	if accession == "" {
+		next, err := s.store.NextAccessionNumber(ctx, rec.FacilityID, s.now().Year())
+		if err != nil {
+			return 0, err
+		}
+		accession = next
+	}
+	if accession != "" {
+		tumor["accessionNumberHosp"] = accession
+	}
+	fac, err := s.store.FacilityByID(ctx, rec.FacilityID)
+	if err != nil {
+		return 0, err
+	}
+	if fac.IDNumber != "" {
+		tumor["reportingFacility"] = fac.IDNumber
 	}
 	base.Details["source"] = src.Code
 	if s.checks != nil {

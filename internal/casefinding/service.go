@@ -28,6 +28,8 @@ type Store interface {
 	StartSuspenseCase(ctx context.Context, in store.SuspenseCase) (*store.Tumor, error)
 	LoadPatient(ctx context.Context, id uint, sc store.Scope) (*store.PatientRecord, error)
 	PatientTumors(ctx context.Context, patientID uint, sc store.Scope) ([]store.Tumor, error)
+	FacilityByID(ctx context.Context, id uint) (*store.Facility, error)
+	NextAccessionNumber(ctx context.Context, facilityID uint, year int) (string, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
 }
 

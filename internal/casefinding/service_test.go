@@ -31,7 +31,7 @@ func newFixture(t *testing.T, s *store.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{s: s}
-	f.fac = &store.Facility{Code: "CF", Name: "Casefinding General"}
+	f.fac = &store.Facility{Code: "CF", Name: "Casefinding General", IDNumber: "0000012345"}
 	f.other = &store.Facility{Code: "OT", Name: "Other"}
 	for _, fc := range []*store.Facility{f.fac, f.other} {
 		if err := s.CreateFacility(ctx, fc); err != nil {
@@ -189,7 +189,8 @@ func TestDecisionsStartCasesAndRecordWhoAndWhy(t *testing.T) {
 				t.Errorf("patient %s = %q, want %q", k, cs.Patient.Items[k], v)
 			}
 		}
-		wantT := map[string]string{"medicalRecordNumber": "555002", "dateOf1stContact": "20260820", "casefindingSource": "30", "sequenceNumberHospital": "00"}
+		wantT := map[string]string{"medicalRecordNumber": "555002", "dateOf1stContact": "20260820", "casefindingSource": "30",
+			"sequenceNumberHospital": "00", "accessionNumberHosp": "202600001", "reportingFacility": "0000012345"}
 		for k, v := range wantT {
 			if cs.Tumor.Items[k] != v {
 				t.Errorf("tumor %s = %q, want %q", k, cs.Tumor.Items[k], v)
