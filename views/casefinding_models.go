@@ -16,6 +16,7 @@ type CasefindingView struct {
 	Rows                             []SuspenseRow
 	Total                            int64
 	Shown                            int
+	Timeliness                       *CasefindingTimeliness
 	// Import is the summary of the file just imported, if any.
 	Import *CasefindingImport
 	// Outcome is what the decision just taken did, if any.
@@ -69,4 +70,11 @@ type CasefindingOutcome struct {
 // Link is a labelled URL.
 type Link struct {
 	URL, Label string
+}
+
+// CasefindingTimeliness is how quickly the cases started from the list were completed.
+type CasefindingTimeliness struct {
+	Months                                    int
+	Started, Completed, InTime, Open, Overdue int
+	Median                                    string // days, or "–"
 }

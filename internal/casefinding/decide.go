@@ -181,17 +181,8 @@ func (s *Service) Decide(ctx context.Context, a Actor, d Choice) (*Outcome, erro
 	return out, nil
 }
 
-// TumorFacilities is what duplicate-of-a-case needs of the store, when it has it.
-type TumorFacilities interface {
-	TumorFacility(ctx context.Context, tumorID uint, sc store.Scope) (uint, error)
-}
-
 func (s *Service) tumorFacility(ctx context.Context, a Actor, tumorID uint) (uint, error) {
-	tf, ok := s.store.(TumorFacilities)
-	if !ok {
-		return 0, errors.New("casefinding: the store cannot look up cases")
-	}
-	return tf.TumorFacility(ctx, tumorID, a.Scope)
+	return s.store.TumorFacility(ctx, tumorID, a.Scope)
 }
 
 func (s *Service) duplicateTarget(ctx context.Context, a Actor, rec *store.SuspenseRecord, of uint) (uint, bool) {

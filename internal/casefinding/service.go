@@ -30,6 +30,8 @@ type Store interface {
 	PatientTumors(ctx context.Context, patientID uint, sc store.Scope) ([]store.Tumor, error)
 	FacilityByID(ctx context.Context, id uint) (*store.Facility, error)
 	NextAccessionNumber(ctx context.Context, facilityID uint, year int) (string, error)
+	TumorFacility(ctx context.Context, tumorID uint, sc store.Scope) (uint, error)
+	SuspenseCaseTimes(ctx context.Context, facilityID uint, sc store.Scope) ([]store.SuspenseCaseTime, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
 }
 

@@ -351,3 +351,38 @@ func TestImportNotesTheSameCaseFoundTwice(t *testing.T) {
 		t.Errorf("reasons of the second row %q", again)
 	}
 }
+
+func TestTimelinessOfCasesStartedFromTheList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		if _, err := f.svc.Import(ctx, f.reg, f.fac.ID, strings.NewReader(sampleFile), "list.csv", "other"); err != nil {
+			t.Fatal(err)
+		}
+		var refs []casefinding.Ref
+		for _, k := range [][2]string{{"555002", "Z85.3"}, {"100200", "C34.90;J18.9"}} {
+			r := recordBy(t, f, k[0], k[1])
+			refs = append(refs, casefinding.Ref{ID: r.ID, Version: r.Version})
+		}
+		out, err := f.svc.Decide(ctx, f.reg, casefinding.Choice{Action: casefinding.DecideStartAbstract, Refs: refs})
+		if err != nil || len(out.Decided) != 2 {
+			t.Fatalf("bulk start: %+v %v", out, err)
+		}
+		// Nakamura's case (first contact 2026-08-20) is approved on 2026-10-19, 60 days on.
+		tumor := out.Tumors[refs[0].ID]
+		at := time.Date(2026, 10, 19, 12, 0, 0, 0, time.UTC)
+		for _, st := range [][2]string{{"draft", "in_review"}, {"in_review", "approved"}} {
+			if _, err := s.ChangeStatus(ctx, store.StatusUpdate{TumorID: tumor, Scope: store.AllFacilities, Action: "step", From: st[0], To: st[1], At: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := f.svc.Timeliness(ctx, f.reg, f.fac.ID, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := casefinding.Timeliness{Started: 2, Completed: 1, InTime: 1, MedianDays: 60, Open: 1}
+		if *got != want {
+			t.Errorf("timeliness %+v, want %+v", *got, want)
+		}
+	})
+}

@@ -476,3 +476,57 @@ func (s *Store) SuspenseByMRN(ctx context.Context, facilityID uint, mrns []strin
 	}
 	return out, nil
 }
+
+// SuspenseCaseTime is a case started from a facility's suspense list: the record's first
+// contact and when the case was first approved (nil while it is not).
+type SuspenseCaseTime struct {
+	SuspenseID   uint
+	TumorID      uint
+	FirstContact string
+	ApprovedAt   *time.Time
+}
+
+// SuspenseCaseTimes lists the cases started from a facility's list (abstract started or added
+// to a patient), with their first approval, in one query.
+func (s *Store) SuspenseCaseTimes(ctx context.Context, facilityID uint, sc Scope) ([]SuspenseCaseTime, error) {
+	if !sc.Contains(facilityID) {
+		return nil, nil
+	}
+	type row struct {
+		SuspenseID   uint
+		TumorID      uint
+		FirstContact string
+		ApprovedAt   *string // MIN() of a DATETIME comes back as text on SQLite
+	}
+	var rows []row
+	err := s.db.WithContext(ctx).Raw(`SELECT sr.id AS suspense_id, sr.tumor_id AS tumor_id, sr.first_contact AS first_contact,
+			(SELECT MIN(sc.at) FROM status_changes sc WHERE sc.tumor_id = sr.tumor_id AND sc.to_status = 'approved') AS approved_at
+		FROM suspense_records sr
+		WHERE sr.facility_id = ? AND sr.status IN ? AND sr.tumor_id IS NOT NULL
+		ORDER BY sr.id`, facilityID, []string{SuspenseAbstractStarted, SuspenseAddedToPatient}).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: case times of facility %d's suspense list: %w", facilityID, err)
+	}
+	out := make([]SuspenseCaseTime, len(rows))
+	for i, r := range rows {
+		out[i] = SuspenseCaseTime{SuspenseID: r.SuspenseID, TumorID: r.TumorID, FirstContact: r.FirstContact}
+		if r.ApprovedAt != nil {
+			t, err := parseDBTime(*r.ApprovedAt)
+			if err != nil {
+				return nil, fmt.Errorf("store: approval time %q of tumor %d: %w", *r.ApprovedAt, r.TumorID, err)
+			}
+			out[i].ApprovedAt = &t
+		}
+	}
+	return out, nil
+}
+
+// parseDBTime reads a time as either database returns it as text.
+func parseDBTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a time")
+}

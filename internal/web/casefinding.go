@@ -153,6 +153,15 @@ func (h *casefindingHandler) view(c echo.Context, fc facilityChoice, f casefindi
 	if err != nil {
 		return v, err
 	}
+	tl, err := h.service.Timeliness(c.Request().Context(), casefindingActor(c), fc.id, h.now())
+	if err != nil {
+		return v, err
+	}
+	v.Timeliness = &views.CasefindingTimeliness{Months: casefinding.TimelinessMonths, Started: tl.Started, Completed: tl.Completed,
+		InTime: tl.InTime, Open: tl.Open, Overdue: tl.Overdue, Median: "–"}
+	if tl.MedianDays >= 0 {
+		v.Timeliness.Median = strconv.Itoa(tl.MedianDays)
+	}
 	v.Total, v.Shown = total, len(recs)
 	var userIDs []uint
 	for _, r := range recs {

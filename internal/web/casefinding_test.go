@@ -113,6 +113,10 @@ func TestSuspensePageImportsShowsMatchesAndDecides(t *testing.T) {
 			t.Errorf("case started: %s, source %q, first contact %q", cs.Patient.NameLast, cs.Tumor.Items["casefindingSource"], cs.Tumor.Items["dateOf1stContact"])
 		}
 
+		if got := reg.get(t, "/casefinding").testid("timeliness").Text(); !strings.Contains(got, "1 case started from this list") {
+			t.Errorf("timeliness %q", got)
+		}
+
 		// Duplicate of the case it already is, through htmx: the fragment comes back.
 		ref, _ = suspenseRow(t, p, "MR100001").Find(`[data-testid="choose"]`).Attr("value")
 		frag := reg.post(t, "/casefinding/decide", url.Values{"_csrf": {reg.csrf(t)}, "facility": {idString(f.facA)}, "do": {"duplicate"},
