@@ -14,7 +14,7 @@ import (
 	"github.com/cara-registry/cara/internal/audit"
 )
 
-// The statuses of a suspense record (migrations/*/00013_casefinding.sql).
+// The statuses of a suspense record (migrations/*/00012_casefinding.sql).
 const (
 	SuspenseWaiting         = "waiting"
 	SuspenseSetAside        = "set_aside" // screened not reportable on import; the rule says why
