@@ -135,7 +135,7 @@ func (d *DataSet) validCode(table, key, value string) bool {
 func (sel Selection) Describe(values map[string]string, item func(key string) string) string {
 	switch {
 	case sel.Schema != nil:
-		return fmt.Sprintf("%s: site %s and histology %s%s select it", sel.Schema.Name, values[KeySite], values[KeyHist], discriminatorText(sel.Schema, values))
+		return fmt.Sprintf("%s: site %s and histology %s%s select it", sel.Schema.Name, values[KeySite], values[KeyHist], discriminatorText(sel.Schema, values, item))
 	case sel.Invalid != "":
 		return fmt.Sprintf("no schema: %s %q is not a valid code", item(sel.Invalid), values[sel.Invalid])
 	case len(sel.Needs) > 0 && len(sel.Candidates) > 0:
@@ -150,11 +150,12 @@ func (sel Selection) Describe(values map[string]string, item func(key string) st
 	return fmt.Sprintf("no EOD schema for site %s with histology %s", values[KeySite], values[KeyHist])
 }
 
-func discriminatorText(s *Schema, values map[string]string) string {
-	var parts []string
+func discriminatorText(s *Schema, values map[string]string, item func(string) string) string {
+	var parts, seen []string
 	for _, k := range s.Discriminators {
-		if v := values[k]; v != "" && !slices.Contains(parts, k) {
-			parts = append(parts, fmt.Sprintf("%s %s", k, v))
+		if v := values[k]; v != "" && !slices.Contains(seen, k) {
+			seen = append(seen, k)
+			parts = append(parts, fmt.Sprintf("%s %s", item(k), v))
 		}
 	}
 	if len(parts) == 0 {

@@ -2,6 +2,7 @@ package staging
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +75,26 @@ func TestSelectPicksTheEODSchemaOfARecord(t *testing.T) {
 				t.Errorf("Select(%v) = %q, %v; want %q, %v", tt.items, got, needs, tt.want, tt.needs)
 			}
 		})
+	}
+}
+
+func TestDescribeNamesTheItemsOfTheSelection(t *testing.T) {
+	d := eod(t)
+	name := func(k string) string { return "<" + d.ItemOf(k) + ">" }
+	tests := []struct {
+		values map[string]string
+		want   string
+	}{
+		{map[string]string{"site": "C504", "hist": "8500"}, "Breast: site C504 and histology 8500 select it"},
+		{map[string]string{"site": "C341", "hist": "8140", "year_dx": "2025"}, "8140 with <dateOfDiagnosis> 2025 select it"},
+		{map[string]string{"site": "C160", "hist": "8140", "year_dx": "2020"}, "fit Esophagus (including GE junction) (excluding Squamous) or Stomach; <schemaDiscriminator1> decides"},
+		{map[string]string{"site": "C507", "hist": "8500"}, `no schema: <primarySite> "C507" is not a valid code`},
+		{map[string]string{"site": "C504"}, "no schema yet: <histologicTypeIcdO3> is blank"},
+	}
+	for _, tt := range tests {
+		got := d.Select(tt.values, d.Context(2026)).Describe(tt.values, name)
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("Describe(%v) = %q, want it to contain %q", tt.values, got, tt.want)
+		}
 	}
 }
