@@ -51,10 +51,14 @@ type Patient struct {
 	NameLast        string
 	NameFirst       string
 	DateOfBirth     string
-	Items           Items
-	Version         int64
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// DateOfLastContact and VitalStatus are the follow-up's (NAACCR #1750 and #1760, Patient
+	// level), copied to each tumor as LastContact and VitalStatus for the due list.
+	DateOfLastContact string
+	VitalStatus       string
+	Items             Items
+	Version           int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // Tumor is one primary of a patient: the unit a registrar abstracts and a reviewer approves.
@@ -79,6 +83,14 @@ type Tumor struct {
 	ReviewedBy          *uint
 	EditErrors          int
 	EditWarnings        int
+	// ClassOfCase, PhysicianFollowUp and NextFollowUpSource are Tumor-level items the follow-up
+	// due list filters on; LastContact and VitalStatus are copies of the patient's (see
+	// migrations/*/00014_followup.sql).
+	ClassOfCase        string
+	PhysicianFollowUp  string
+	NextFollowUpSource string
+	LastContact        string
+	VitalStatus        string
 	// Items are kept in tumor_items, apart from the row (see migrations/*/00008_tumor_items.sql):
 	// the store fills them where a tumor is read whole, and lists leave them nil.
 	Items           Items `gorm:"-"`
@@ -178,11 +190,23 @@ func (p *Patient) promote() {
 	p.NameLast = p.Items["nameLast"]
 	p.NameFirst = p.Items["nameFirst"]
 	p.DateOfBirth = p.Items["dateOfBirth"]
+	p.DateOfLastContact = clip(p.Items["dateOfLastContact"], 8)
+	p.VitalStatus = clip(p.Items["vitalStatus"], 1)
+}
+
+// clip cuts a promoted copy to its column's width (the item itself keeps the whole value), so
+// that a malformed value the edits report cannot fail the write.
+func clip(v string, n int) string {
+	if len(v) > n {
+		return v[:n]
+	}
+	return v
 }
 
 // ofPatient copies the patient's columns a tumor keeps for worklists.
 func (t *Tumor) ofPatient(p *Patient) {
 	t.FacilityID, t.NameLast, t.NameFirst = p.FacilityID, p.NameLast, p.NameFirst
+	t.LastContact, t.VitalStatus = p.DateOfLastContact, p.VitalStatus
 }
 
 func (t *Tumor) promote() {
@@ -193,6 +217,9 @@ func (t *Tumor) promote() {
 	t.Histology = t.Items["histologicTypeIcdO3"]
 	t.Behavior = t.Items["behaviorCodeIcdO3"]
 	t.DateOfDiagnosis = t.Items["dateOfDiagnosis"]
+	t.ClassOfCase = clip(t.Items["classOfCase"], 2)
+	t.PhysicianFollowUp = clip(t.Items["physicianFollowUp"], 8)
+	t.NextFollowUpSource = clip(t.Items["nextFollowUpSource"], 1)
 }
 
 // Intake is one uploaded NAACCR XML submission file and the job that checks it (see

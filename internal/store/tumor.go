@@ -271,11 +271,15 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 		p := Patient{Items: Items(maps.Clone(in.PatientItems))}
 		p.promote()
 		names := p.NameLast != cur.Patient.NameLast || p.NameFirst != cur.Patient.NameFirst
+		// The patient's follow-up columns are copied to its tumors too, for the due list.
+		contact := p.DateOfLastContact != clip(cur.Patient.Items["dateOfLastContact"], 8) ||
+			p.VitalStatus != clip(cur.Patient.Items["vitalStatus"], 1)
 		if len(pch) > 0 {
 			q := in.Scope.apply(tx.Model(&Patient{}).Where("id = ? AND version = ?", cur.Patient.ID, in.PatientVersion), "facility_id")
 			res := q.Updates(map[string]any{
 				"items": p.Items, "patient_id_number": p.PatientIDNumber, "name_last": p.NameLast,
 				"name_first": p.NameFirst, "date_of_birth": p.DateOfBirth,
+				"date_of_last_contact": p.DateOfLastContact, "vital_status": p.VitalStatus,
 				"version": gorm.Expr("version + 1"), "updated_at": now,
 			})
 			if res.Error != nil {
@@ -286,15 +290,23 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			}
 			// The patient's other tumors keep copies of the names for worklists (this one's are
 			// written with it below).
-			if names && (in.Loaded == nil || len(in.Loaded.Tumors) > 1) {
+			if (names || contact) && (in.Loaded == nil || len(in.Loaded.Tumors) > 1) {
+				copies := map[string]any{}
+				if names {
+					copies["name_last"], copies["name_first"] = p.NameLast, p.NameFirst
+				}
+				if contact {
+					copies["last_contact"], copies["vital_status"] = p.DateOfLastContact, p.VitalStatus
+				}
 				if err := tx.Model(&Tumor{}).Where("patient_id = ? AND id <> ?", cur.Patient.ID, cur.Tumor.ID).
-					UpdateColumns(map[string]any{"name_last": p.NameLast, "name_first": p.NameFirst}).Error; err != nil {
+					UpdateColumns(copies).Error; err != nil {
 					return err
 				}
 			}
 			saved.Patient.Items, saved.Patient.Version, saved.Patient.UpdatedAt = p.Items, in.PatientVersion+1, now
 			saved.Patient.PatientIDNumber, saved.Patient.NameLast, saved.Patient.NameFirst, saved.Patient.DateOfBirth =
 				p.PatientIDNumber, p.NameLast, p.NameFirst, p.DateOfBirth
+			saved.Patient.DateOfLastContact, saved.Patient.VitalStatus = p.DateOfLastContact, p.VitalStatus
 		}
 		t := Tumor{Items: Items(maps.Clone(in.TumorItems))}
 		t.promote()
@@ -303,11 +315,16 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			"accession_number":      t.AccessionNumber, "sequence_number": t.SequenceNumber,
 			"primary_site": t.PrimarySite, "histology": t.Histology, "behavior": t.Behavior,
 			"date_of_diagnosis": t.DateOfDiagnosis,
-			"edit_errors":       in.EditErrors, "edit_warnings": in.EditWarnings,
+			"class_of_case":     t.ClassOfCase, "physician_follow_up": t.PhysicianFollowUp,
+			"next_follow_up_source": t.NextFollowUpSource,
+			"edit_errors":           in.EditErrors, "edit_warnings": in.EditWarnings,
 			"version": gorm.Expr("version + 1"), "updated_at": now,
 		}
 		if names {
 			cols["name_last"], cols["name_first"] = p.NameLast, p.NameFirst
+		}
+		if contact {
+			cols["last_contact"], cols["vital_status"] = p.DateOfLastContact, p.VitalStatus
 		}
 		// The tumor's version moves on a patient change too: the case as a whole changed. When
 		// the patient is not written, the tumor is only if the patient is still as loaded.
@@ -338,6 +355,10 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 		st.MedicalRecordNumber, st.AccessionNumber, st.SequenceNumber = t.MedicalRecordNumber, t.AccessionNumber, t.SequenceNumber
 		st.PrimarySite, st.Histology, st.Behavior, st.DateOfDiagnosis = t.PrimarySite, t.Histology, t.Behavior, t.DateOfDiagnosis
 		st.EditErrors, st.EditWarnings = in.EditErrors, in.EditWarnings
+		st.ClassOfCase, st.PhysicianFollowUp, st.NextFollowUpSource = t.ClassOfCase, t.PhysicianFollowUp, t.NextFollowUpSource
+		if contact {
+			st.LastContact, st.VitalStatus = p.DateOfLastContact, p.VitalStatus
+		}
 		if names {
 			st.NameLast, st.NameFirst = p.NameLast, p.NameFirst
 		}
