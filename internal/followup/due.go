@@ -110,11 +110,11 @@ type DueList struct {
 // group); the message says which.
 var ErrBadQuery = fmt.Errorf("followup: bad query")
 
-// Due lists the due list of a facility: the followed cases (Rule) of patients not known dead
+// Due lists the due list of a facility: the followed cases (internal/followed) of patients not known dead
 // whose date of last contact is more than DueMonths old, oldest first, in one indexed query.
 // The view is audited.
 func (s *Service) Due(ctx context.Context, a Actor, q DueQuery) (*DueList, error) {
-	f := store.DueFilter{Scope: q.Scope, Rule: Rule, Physician: strings.TrimSpace(q.Physician), Limit: q.Limit, Offset: q.Offset}
+	f := store.DueFilter{Scope: q.Scope, Physician: strings.TrimSpace(q.Physician), Limit: q.Limit, Offset: q.Offset}
 	now := s.opt.Now()
 	f.ContactBefore = now.AddDate(0, -s.opt.DueMonths, 0).Format("20060102")
 	if q.Lost {
@@ -147,7 +147,7 @@ func (s *Service) Due(ctx context.Context, a Actor, q DueQuery) (*DueList, error
 	}
 	if err := s.store.Audit(ctx, store.AuditEntry{
 		UserID: actorUser(a), Action: audit.FollowUpDue, Entity: "facility", EntityID: scopeID(q.Scope),
-		Details: map[string]any{"month": q.Month, "lost": q.Lost, "physician": q.Physician, "siteGroup": q.SiteGroup, "rows": len(rows), "total": total},
+		Details:    map[string]any{"month": q.Month, "lost": q.Lost, "physician": q.Physician, "siteGroup": q.SiteGroup, "rows": len(rows), "total": total},
 		RemoteAddr: a.RemoteAddr,
 	}); err != nil {
 		return nil, err

@@ -21,10 +21,10 @@ var today = time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 
 // dueCase is one patient with one tumor, named by what it tests.
 type dueCase struct {
-	name                     string
-	dlc, vital, class, site  string
-	hist, behavior, next     string
-	physician                string
+	name                    string
+	dlc, vital, class, site string
+	hist, behavior, next    string
+	physician               string
 }
 
 var dueCases = []dueCase{

@@ -14,101 +14,14 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/followed"
 )
 
-// FollowUpRule says which tumors are followed: those of a class in Classes that no exclusion
-// matches. The rule itself (which classes, which exclusions and why) is internal/followup's;
-// the store only reads it, as SQL for the due list (Conds) and in Go for a report (Exclusion).
-type FollowUpRule struct {
-	Classes    []string
-	Exclusions []FollowUpExclusion
-}
-
-// FollowUpExclusion leaves out the tumors that match every condition it sets (an empty one sets
-// none): sites, a histology range, behaviors, next follow-up sources.
-type FollowUpExclusion struct {
-	Reason           string
-	Sites            []SiteRange
-	HistFrom, HistTo string
-	Behaviors        []string
-	NextFollowUp     []string
-}
-
-// FollowUpCase is what the rule reads of a tumor (its promoted columns).
-type FollowUpCase struct {
-	ClassOfCase, Behavior, PrimarySite, Histology, NextFollowUpSource string
-}
-
-// Matches reports whether the exclusion leaves a case out.
-func (x FollowUpExclusion) Matches(c FollowUpCase) bool {
-	if len(x.Sites) > 0 && !slices.ContainsFunc(x.Sites, func(r SiteRange) bool { return c.PrimarySite >= r.From && c.PrimarySite <= r.To }) {
-		return false
-	}
-	if x.HistFrom != "" && (c.Histology < x.HistFrom || c.Histology > x.HistTo) {
-		return false
-	}
-	if len(x.Behaviors) > 0 && !slices.Contains(x.Behaviors, c.Behavior) {
-		return false
-	}
-	if len(x.NextFollowUp) > 0 && !slices.Contains(x.NextFollowUp, c.NextFollowUpSource) {
-		return false
-	}
-	return true
-}
-
-// Exclusion is the first exclusion that leaves a case out, or "" when the rule follows it; a
-// class not followed is reported as "class".
-func (r FollowUpRule) Exclusion(c FollowUpCase) (reason string, excluded bool) {
-	if !slices.Contains(r.Classes, c.ClassOfCase) {
-		return "class", true
-	}
-	for _, x := range r.Exclusions {
-		if x.Matches(c) {
-			return x.Reason, true
-		}
-	}
-	return "", false
-}
-
-// conds is the rule as SQL conditions on tumors t, the same reading as Exclusion.
-func (r FollowUpRule) conds() ([]string, []any) {
-	conds := []string{"t.class_of_case IN ?"}
-	args := []any{r.Classes}
-	for _, x := range r.Exclusions {
-		var and []string
-		if len(x.Sites) > 0 {
-			ors := make([]string, len(x.Sites))
-			for i, s := range x.Sites {
-				ors[i] = "t.primary_site BETWEEN ? AND ?"
-				args = append(args, s.From, s.To)
-			}
-			and = append(and, "("+strings.Join(ors, " OR ")+")")
-		}
-		if x.HistFrom != "" {
-			and = append(and, "t.histology BETWEEN ? AND ?")
-			args = append(args, x.HistFrom, x.HistTo)
-		}
-		if len(x.Behaviors) > 0 {
-			and = append(and, "t.behavior IN ?")
-			args = append(args, x.Behaviors)
-		}
-		if len(x.NextFollowUp) > 0 {
-			and = append(and, "t.next_follow_up_source IN ?")
-			args = append(args, x.NextFollowUp)
-		}
-		if len(and) > 0 {
-			conds = append(conds, "NOT ("+strings.Join(and, " AND ")+")")
-		}
-	}
-	return conds, args
-}
-
-// DueFilter selects a facility's follow-up due list: the followed tumors (Rule) of patients not
-// known dead whose date of last contact is before ContactBefore (CCYYMMDD) and, when set, on or
+// DueFilter selects a facility's follow-up due list: the followed tumors (internal/followed) of
+// patients not known dead whose date of last contact is before ContactBefore (CCYYMMDD) and, when set, on or
 // after ContactFrom.
 type DueFilter struct {
 	Scope                      Scope
-	Rule                       FollowUpRule
 	ContactBefore, ContactFrom string
 	Physician                  string // Follow-up Physician (#2470); empty for any
 	Sites                      []SiteRange
@@ -141,7 +54,7 @@ func (f DueFilter) where() (string, []any) {
 	if c, a := f.Scope.cond("t.facility_id"); c != "" {
 		conds, args = append(conds, c), append(args, a...)
 	}
-	conds = append(conds, "t.last_contact < ?")
+	conds = append(conds, "t.follow_up_exclusion = ''", "t.last_contact < ?")
 	args = append(args, f.ContactBefore)
 	if f.ContactFrom != "" {
 		conds = append(conds, "t.last_contact >= ?")
@@ -149,8 +62,6 @@ func (f DueFilter) where() (string, []any) {
 	}
 	// Vital status 0 is dead; a blank or unknown one is still followed.
 	conds = append(conds, "t.vital_status <> '0'")
-	rc, ra := f.Rule.conds()
-	conds, args = append(conds, rc...), append(args, ra...)
 	if f.Physician != "" {
 		conds = append(conds, "t.physician_follow_up = ?")
 		args = append(args, f.Physician)
@@ -220,8 +131,9 @@ func (s *Store) FollowUpDue(ctx context.Context, f DueFilter) ([]DueRow, int64, 
 
 // RateRow is what the follow-up rate reads of one tumor.
 type RateRow struct {
-	FollowUpCase
 	TumorID, PatientID uint
+	ClassOfCase        string
+	Exclusion          string // followed.Reason, "" for a followed case
 	DateOfDiagnosis    string
 	LastContact        string
 	VitalStatus        string
@@ -231,7 +143,7 @@ type RateRow struct {
 // all), from the tumors rows alone.
 func (s *Store) FollowUpRateRows(ctx context.Context, sc Scope, dxFrom string) ([]RateRow, error) {
 	q := sc.apply(s.db.WithContext(ctx).Table("tumors"), "facility_id").
-		Select("id, patient_id, class_of_case, behavior, primary_site, histology, next_follow_up_source, date_of_diagnosis, last_contact, vital_status")
+		Select("id, patient_id, class_of_case, follow_up_exclusion, date_of_diagnosis, last_contact, vital_status")
 	if dxFrom != "" {
 		q = q.Where("date_of_diagnosis >= ?", dxFrom)
 	}
@@ -243,8 +155,7 @@ func (s *Store) FollowUpRateRows(ctx context.Context, sc Scope, dxFrom string) (
 	var out []RateRow
 	for rows.Next() {
 		var r RateRow
-		if err := rows.Scan(&r.TumorID, &r.PatientID, &r.ClassOfCase, &r.Behavior, &r.PrimarySite, &r.Histology,
-			&r.NextFollowUpSource, &r.DateOfDiagnosis, &r.LastContact, &r.VitalStatus); err != nil {
+		if err := rows.Scan(&r.TumorID, &r.PatientID, &r.ClassOfCase, &r.Exclusion, &r.DateOfDiagnosis, &r.LastContact, &r.VitalStatus); err != nil {
 			return nil, fmt.Errorf("store: follow-up rate: %w", err)
 		}
 		out = append(out, r)
@@ -353,8 +264,8 @@ func (s *Store) SaveFollowUp(ctx context.Context, in FollowUpSave) error {
 			res := in.Scope.apply(tx.Model(&Tumor{}).Where("id = ? AND version = ?", ft.ID, ft.Version), "facility_id").
 				Updates(map[string]any{
 					"class_of_case": t.ClassOfCase, "physician_follow_up": t.PhysicianFollowUp,
-					"next_follow_up_source": t.NextFollowUpSource,
-					"last_contact":          p.DateOfLastContact, "vital_status": p.VitalStatus,
+					"next_follow_up_source": t.NextFollowUpSource, "follow_up_exclusion": t.FollowUpExclusion,
+					"last_contact": p.DateOfLastContact, "vital_status": p.VitalStatus,
 					"edit_errors": ft.EditErrors, "edit_warnings": ft.EditWarnings,
 					"version": gorm.Expr("version + 1"), "updated_at": now,
 				})
@@ -460,4 +371,27 @@ func (s *Store) LettersSent(ctx context.Context, sc Scope, limit int) ([]FollowU
 		return nil, fmt.Errorf("store: letters sent: %w", err)
 	}
 	return out, nil
+}
+
+// pendingFollowUp is follow_up_exclusion of the tumors stored before migration 00014, which
+// refreshFollowUp computes.
+const pendingFollowUp = "pending"
+
+// refreshFollowUp computes follow_up_exclusion for the tumors still pending, one update per
+// distinct combination of the items the rule reads (a few hundred in a registry).
+func (s *Store) refreshFollowUp(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	var combos []Tumor
+	if err := db.Model(&Tumor{}).Distinct("class_of_case", "behavior", "primary_site", "histology", "next_follow_up_source").
+		Where("follow_up_exclusion = ?", pendingFollowUp).Find(&combos).Error; err != nil {
+		return fmt.Errorf("store: refresh follow-up: %w", err)
+	}
+	for _, c := range combos {
+		if err := db.Model(&Tumor{}).Where("follow_up_exclusion = ? AND class_of_case = ? AND behavior = ? AND primary_site = ? AND histology = ? AND next_follow_up_source = ?",
+			pendingFollowUp, c.ClassOfCase, c.Behavior, c.PrimarySite, c.Histology, c.NextFollowUpSource).
+			UpdateColumn("follow_up_exclusion", followed.Reason(c.followUpCase())).Error; err != nil {
+			return fmt.Errorf("store: refresh follow-up: %w", err)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"time"
+
+	"github.com/cara-registry/cara/internal/followed"
 )
 
 // Facility is a hospital or other reporting facility.
@@ -91,6 +93,8 @@ type Tumor struct {
 	NextFollowUpSource string
 	LastContact        string
 	VitalStatus        string
+	// FollowUpExclusion says why the tumor is not followed (followed.Reason), "" when it is.
+	FollowUpExclusion string
 	// Items are kept in tumor_items, apart from the row (see migrations/*/00008_tumor_items.sql):
 	// the store fills them where a tumor is read whole, and lists leave them nil.
 	Items           Items `gorm:"-"`
@@ -220,6 +224,13 @@ func (t *Tumor) promote() {
 	t.ClassOfCase = clip(t.Items["classOfCase"], 2)
 	t.PhysicianFollowUp = clip(t.Items["physicianFollowUp"], 8)
 	t.NextFollowUpSource = clip(t.Items["nextFollowUpSource"], 1)
+	t.FollowUpExclusion = followed.Reason(t.followUpCase())
+}
+
+// followUpCase is what the follow-up rule reads of a tumor, from its promoted columns.
+func (t *Tumor) followUpCase() followed.Case {
+	return followed.Case{ClassOfCase: t.ClassOfCase, Behavior: t.Behavior, PrimarySite: t.PrimarySite,
+		Histology: t.Histology, NextFollowUpSource: t.NextFollowUpSource}
 }
 
 // Intake is one uploaded NAACCR XML submission file and the job that checks it (see

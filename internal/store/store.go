@@ -85,7 +85,8 @@ func (s *Store) DB() *sql.DB { return s.sqlDB }
 // Close closes the database.
 func (s *Store) Close() error { return s.sqlDB.Close() }
 
-// Migrate applies every pending migration of the store's dialect and returns how many ran. With
+// Migrate applies every pending migration of the store's dialect and returns how many ran, then
+// computes the follow-up column of the tumors stored before it existed (refreshFollowUp). With
 // an audit key it then seals the audit chain when it is not yet sealed (see SealAuditChain).
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	sub, err := fs.Sub(migrations.FS, string(s.dialect))
@@ -99,6 +100,9 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	res, err := p.Up(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("store: migrate %s: %w", s.dialect, err)
+	}
+	if err := s.refreshFollowUp(ctx); err != nil {
+		return len(res), err
 	}
 	if s.key != nil {
 		if _, err := s.SealAuditChain(ctx); err != nil {

@@ -316,8 +316,8 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			"primary_site": t.PrimarySite, "histology": t.Histology, "behavior": t.Behavior,
 			"date_of_diagnosis": t.DateOfDiagnosis,
 			"class_of_case":     t.ClassOfCase, "physician_follow_up": t.PhysicianFollowUp,
-			"next_follow_up_source": t.NextFollowUpSource,
-			"edit_errors":           in.EditErrors, "edit_warnings": in.EditWarnings,
+			"next_follow_up_source": t.NextFollowUpSource, "follow_up_exclusion": t.FollowUpExclusion,
+			"edit_errors": in.EditErrors, "edit_warnings": in.EditWarnings,
 			"version": gorm.Expr("version + 1"), "updated_at": now,
 		}
 		if names {
@@ -356,6 +356,7 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 		st.PrimarySite, st.Histology, st.Behavior, st.DateOfDiagnosis = t.PrimarySite, t.Histology, t.Behavior, t.DateOfDiagnosis
 		st.EditErrors, st.EditWarnings = in.EditErrors, in.EditWarnings
 		st.ClassOfCase, st.PhysicianFollowUp, st.NextFollowUpSource = t.ClassOfCase, t.PhysicianFollowUp, t.NextFollowUpSource
+		st.FollowUpExclusion = t.FollowUpExclusion
 		if contact {
 			st.LastContact, st.VitalStatus = p.DateOfLastContact, p.VitalStatus
 		}

@@ -13,7 +13,10 @@ ALTER TABLE tumors
     ADD COLUMN physician_follow_up VARCHAR(8) NOT NULL DEFAULT '',
     ADD COLUMN next_follow_up_source VARCHAR(1) NOT NULL DEFAULT '',
     ADD COLUMN last_contact VARCHAR(8) NOT NULL DEFAULT '',
-    ADD COLUMN vital_status VARCHAR(1) NOT NULL DEFAULT '';
+    ADD COLUMN vital_status VARCHAR(1) NOT NULL DEFAULT '',
+    -- Why the tumor is not followed (internal/followed), '' when it is: the store computes it
+    -- when it writes a tumor, and Store.Migrate for the rows still 'pending' (those stored before).
+    ADD COLUMN follow_up_exclusion VARCHAR(16) NOT NULL DEFAULT 'pending';
 
 UPDATE patients SET
     date_of_last_contact = LEFT(COALESCE(JSON_UNQUOTE(JSON_EXTRACT(items, '$.dateOfLastContact')), ''), 8),
@@ -25,8 +28,9 @@ UPDATE tumors t JOIN tumor_items ti ON ti.tumor_id = t.id JOIN patients p ON p.i
     t.last_contact = p.date_of_last_contact,
     t.vital_status = p.vital_status;
 
--- The due list: a facility's tumors by date of last contact, with every column it filters on.
-ALTER TABLE tumors ADD INDEX idx_tumors_facility_followup (facility_id, last_contact, vital_status, class_of_case, next_follow_up_source, behavior, primary_site, histology, physician_follow_up, patient_id);
+-- The due list: a facility's followed tumors by date of last contact, with every column it
+-- filters on, so that its count and page are read from the index alone.
+ALTER TABLE tumors ADD INDEX idx_tumors_facility_followup (facility_id, follow_up_exclusion, last_contact, patient_id, vital_status, physician_follow_up, primary_site);
 
 CREATE TABLE follow_up_letters (
     id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -51,6 +55,6 @@ CREATE TABLE follow_up_letters (
 -- +goose Down
 DROP TABLE follow_up_letters;
 ALTER TABLE tumors DROP INDEX idx_tumors_facility_followup,
-    DROP COLUMN vital_status, DROP COLUMN last_contact, DROP COLUMN next_follow_up_source,
+    DROP COLUMN follow_up_exclusion, DROP COLUMN vital_status, DROP COLUMN last_contact, DROP COLUMN next_follow_up_source,
     DROP COLUMN physician_follow_up, DROP COLUMN class_of_case;
 ALTER TABLE patients DROP COLUMN vital_status, DROP COLUMN date_of_last_contact;

@@ -12,6 +12,9 @@ ALTER TABLE tumors ADD COLUMN physician_follow_up TEXT NOT NULL DEFAULT '';
 ALTER TABLE tumors ADD COLUMN next_follow_up_source TEXT NOT NULL DEFAULT '';
 ALTER TABLE tumors ADD COLUMN last_contact TEXT NOT NULL DEFAULT '';
 ALTER TABLE tumors ADD COLUMN vital_status TEXT NOT NULL DEFAULT '';
+-- Why the tumor is not followed (internal/followed), '' when it is: the store computes it when it
+-- writes a tumor, and Store.Migrate for the rows still 'pending' (those stored before).
+ALTER TABLE tumors ADD COLUMN follow_up_exclusion TEXT NOT NULL DEFAULT 'pending';
 
 UPDATE patients SET
     date_of_last_contact = COALESCE(json_extract(items, '$.dateOfLastContact'), ''),
@@ -23,8 +26,9 @@ UPDATE tumors SET
     last_contact = COALESCE((SELECT p.date_of_last_contact FROM patients p WHERE p.id = tumors.patient_id), ''),
     vital_status = COALESCE((SELECT p.vital_status FROM patients p WHERE p.id = tumors.patient_id), '');
 
--- The due list: a facility's tumors by date of last contact, with every column it filters on.
-CREATE INDEX idx_tumors_facility_followup ON tumors (facility_id, last_contact, vital_status, class_of_case, next_follow_up_source, behavior, primary_site, histology, physician_follow_up, patient_id);
+-- The due list: a facility's followed tumors by date of last contact, with every column it
+-- filters on, so that its count and page are read from the index alone.
+CREATE INDEX idx_tumors_facility_followup ON tumors (facility_id, follow_up_exclusion, last_contact, patient_id, vital_status, physician_follow_up, primary_site);
 
 CREATE TABLE follow_up_letters (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,6 +49,7 @@ CREATE INDEX idx_follow_up_letters_sent_by ON follow_up_letters (sent_by);
 -- +goose Down
 DROP TABLE follow_up_letters;
 DROP INDEX idx_tumors_facility_followup;
+ALTER TABLE tumors DROP COLUMN follow_up_exclusion;
 ALTER TABLE tumors DROP COLUMN vital_status;
 ALTER TABLE tumors DROP COLUMN last_contact;
 ALTER TABLE tumors DROP COLUMN next_follow_up_source;
