@@ -164,7 +164,8 @@ func (s *Service) RecordFollowUp(ctx context.Context, a Actor, in FollowUp) (*Fo
 // followUpRules are the checks of a follow-up as a whole, beyond each value's: a date of last
 // contact is not in the future nor earlier than the one recorded (which would lose a contact),
 // and a death has its cause. Alive, the cause of death is 0000 and the ICD revision 0, as NAACCR
-// codes them; a cause coded by the registrar from a death certificate is ICD-10 (revision 1).
+// codes them; a cause coded by the registrar from a death certificate is ICD-10 (revision 1,
+// replacing the 0 of an earlier contact alive).
 func (s *Service) followUpRules(cs *Case, patient map[string]string, sec *abstract.Section) abstract.FieldErrors {
 	var errs abstract.FieldErrors
 	fail := func(item, msg string) {
@@ -205,7 +206,7 @@ func (s *Service) followUpRules(cs *Case, patient map[string]string, sec *abstra
 			if onForm("causeOfDeath") {
 				fail("causeOfDeath", "Cause of Death [1910]: the patient died: enter the underlying cause (ICD-10, such as C349), 7777 if the death certificate is not available")
 			}
-		case cause != "7777" && cause != "7797" && onForm("icdRevisionNumber") && patient["icdRevisionNumber"] == "":
+		case cause != "7777" && cause != "7797" && onForm("icdRevisionNumber") && (patient["icdRevisionNumber"] == "" || patient["icdRevisionNumber"] == "0"):
 			patient["icdRevisionNumber"] = "1"
 		}
 	case "":
