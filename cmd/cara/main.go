@@ -73,6 +73,17 @@ Usage:
                                   the same rows again add nothing; exit status 1 when a row is refused
   cara casefinding list --facility F [--format text|csv] [--status S,...]
                                   print the facility's suspense list
+  cara followup due --facility F [--format text|csv] [--month CCYYMM] [--lost] [--physician P]
+                      [--site-group G]
+                                  list the follow-up due list: followed cases of living patients
+                                  last contacted more than 12 months ago
+  cara followup rate --facility F [--reference-date CCYYMMDD]
+                                  the CoC follow-up rate, since the reference date and the last 5 years
+  cara followup deaths --facility F [--confirm ROW=PATIENT,...] FILE.csv
+                                  match a state death file with the living patients; --confirm
+                                  records the deaths; exit status 1 when the file has bad rows
+  cara followup letters --facility F --month CCYYMM --out FILE.pdf
+                                  print the month's follow-up letters as one PDF and record them sent
   cara audit verify [--checkpoint FILE]...
                                   check the audit trail's keyed hash chain, and against each
                                   checkpoint given; exit status 1 when broken
@@ -167,6 +178,8 @@ func dispatch(ctx context.Context, args []string, env env, stdin io.Reader, stdo
 		return cmdFacility(ctx, env, args[1:], stdout)
 	case "audit":
 		return cmdAudit(ctx, env, args[1:], stdout)
+	case "followup":
+		return cmdFollowUp(ctx, env, args[1:], stdout)
 	case "submission":
 		return cmdSubmission(ctx, env, args[1:], stdout)
 	case "casefinding":

@@ -119,7 +119,10 @@ func (s *Service) RecordFollowUp(ctx context.Context, a Actor, in FollowUp) (*Fo
 	}
 	save := store.FollowUpSave{
 		Scope: a.Scope, Loaded: cs, PatientVersion: in.PatientVersion, PatientItems: patient,
-		UserID: &a.UserID, RemoteAddr: a.RemoteAddr, Comment: in.Comment, Source: in.Source,
+		RemoteAddr: a.RemoteAddr, Comment: in.Comment, Source: in.Source,
+	}
+	if a.UserID != 0 { // user 0 is a command-line job, audited without a user
+		save.UserID = &a.UserID
 	}
 	out.Edits = map[uint][]edits.Result{}
 	for _, t := range cs.Tumors {
@@ -222,4 +225,17 @@ func tumorOf(cs *Case, id uint) bool {
 		}
 	}
 	return false
+}
+
+// OpenPatient opens the first tumor of a patient in scope as a case (with every tumor), for a
+// follow-up recorded from the patient rather than from one of its cases.
+func (s *Service) OpenPatient(ctx context.Context, a Actor, patientID uint) (*Case, error) {
+	ts, err := s.store.PatientTumors(ctx, patientID, a.Scope)
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("casework: patient %d: %w", patientID, ErrNotFound)
+	}
+	return s.Open(ctx, a, ts[0].ID)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/store"
 )
@@ -45,6 +46,7 @@ func (o Options) withDefaults() Options {
 
 // Recorder records a follow-up through the case service (*casework.Service is one).
 type Recorder interface {
+	OpenPatient(ctx context.Context, a Actor, patientID uint) (*casework.Case, error)
 	RecordFollowUp(ctx context.Context, a Actor, in Record) (*Recorded, error)
 }
 

@@ -138,3 +138,34 @@ func TestDueListHoldsTheFollowedCasesOfLivingPatientsNotContactedForAYear(t *tes
 		}
 	})
 }
+
+func TestRateCountsDeadAndCurrentAmongTheFollowedCasesAndSaysWhyOthersAreLeftOut(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fac, _ := seedDue(t, s)
+		svc := followup.New(s, nil, nil, nil, followup.Options{Now: func() time.Time { return today }})
+		a := followup.Actor{Role: auth.RoleRegistrar, Scope: store.FacilityScope(fac)}
+		rep, err := svc.Rate(context.Background(), a, a.Scope, "20200101")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rep.All
+		if r.Cases != 11 || r.Followed != 6 || r.Dead != 1 || r.Current != 3 || r.Lost != 2 {
+			t.Errorf("rate = %+v, want 11 cases, 6 followed: 1 dead, 3 current, 2 lost", r)
+		}
+		if r.Rate < 0.666 || r.Rate > 0.667 || r.Met() {
+			t.Errorf("rate %.3f met %v, want 4/6 under the 80%% target", r.Rate, r.Met())
+		}
+		wantExcluded := map[string]int{"class00": 1, "nonanalytic": 1, "benign": 1, "cervixInSitu": 1, "foreign": 1}
+		for k, v := range wantExcluded {
+			if r.Excluded[k] != v {
+				t.Errorf("excluded %s = %d, want %d (all: %v)", k, r.Excluded[k], v, r.Excluded)
+			}
+		}
+		if rep.FiveYears.From != "20211202" || rep.FiveYears.Cases != 11 {
+			t.Errorf("five years from %s with %d cases", rep.FiveYears.From, rep.FiveYears.Cases)
+		}
+		if later, _ := svc.Rate(context.Background(), a, a.Scope, "20250101"); later.All.Cases != 0 || !later.All.Met() {
+			t.Errorf("cases diagnosed before the reference date counted: %+v", later.All)
+		}
+	})
+}
