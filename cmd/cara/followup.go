@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/cara-registry/cara/internal/abstract"
-	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/csvsafe"
 	"github.com/cara-registry/cara/internal/excerpt"
@@ -172,7 +172,7 @@ func cmdFollowUpRate(ctx context.Context, e env, args []string, stdout io.Writer
 		fmt.Fprintf(stdout, "  cases                      %7d\n", r.Cases)
 		for _, reason := range followup.ExclusionOrder {
 			if n := r.Excluded[reason]; n > 0 {
-				fmt.Fprintf(stdout, "  less %-60s %7d\n", followup.ExclusionLabel(reason), n)
+				fmt.Fprintf(stdout, "  less                       %7d  %s\n", n, followup.ExclusionLabel(reason))
 			}
 		}
 		fmt.Fprintf(stdout, "  A followed cases           %7d\n  B dead                     %7d\n  D alive, current (15 mo.) %7d\n  E lost to follow-up        %7d\n",
@@ -310,5 +310,47 @@ func cmdFollowUpDeaths(ctx context.Context, e env, args []string, stdout io.Writ
 }
 
 func cmdFollowUpLetters(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	return badGroupArgs("followup", "letters are not built yet")
+	fs := newFlags("followup letters")
+	facility := fs.String("facility", "", "facility code (required)")
+	month := fs.String("month", "", "the month due (CCYYMM, required)")
+	out := fs.String("out", "", "the PDF file to write (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *facility == "" || *month == "" || *out == "" {
+		return badArgs(fs, "--facility, --month and --out are required")
+	}
+	ls, err := followup.LoadLetters(schemas.FS)
+	if err != nil {
+		return err
+	}
+	a, svc, fac, err := followUpApp(ctx, e, "followup letters", *facility, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	f, err := createOutFile(*out)
+	if err != nil {
+		return fmt.Errorf("followup letters: %w", err)
+	}
+	run, err := svc.PrintLetters(ctx, cliActor(), ls, followup.LetterQuery{Scope: store.FacilityScope(fac.ID), Facility: fac, Month: *month}, f.W)
+	if err != nil {
+		f.Abort()
+		return fmt.Errorf("followup letters: %w", err)
+	}
+	if _, err := f.Commit(); err != nil {
+		return fmt.Errorf("followup letters: the letters are recorded sent, but the file failed: %w", err)
+	}
+	fmt.Fprintf(stdout, "%d letters for %d cases written to %s and recorded sent\n", run.Letters, run.Cases, *out)
+	for _, d := range run.NoLetter {
+		fmt.Fprintf(stdout, "  no letter: case %d %s, %s (next follow-up source %s)\n", d.TumorID, d.NameLast, d.NameFirst, cmpOr(d.NextSource, "none"))
+	}
+	return nil
+}
+
+func cmpOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
