@@ -140,8 +140,8 @@ type LetterQuery struct {
 
 // LetterRun is what a printing did.
 type LetterRun struct {
-	Letters int   // letters printed (one a patient and recipient)
-	Cases   int   // cases they ask about
+	Letters  int   // letters printed (one a patient and recipient)
+	Cases    int   // cases they ask about
 	NoLetter []Due // cases due whose next follow-up source sends no letter
 }
 
