@@ -147,6 +147,13 @@ var authzMatrix = map[string]access{
 	"GET /casefinding":         everyone,
 	"POST /casefinding/import": registrarsEnter,
 	"POST /casefinding/decide": registrarsEnter,
+	// Follow-up (issue 17): every role sees the due list and the rate of their facilities;
+	// registrars and administrators record follow-up (on a case of theirs) and print letters.
+	"GET /followup":            everyone,
+	"GET /followup/rate":       everyone,
+	"GET /followup/cases/:id":  everyone.on("case"),
+	"POST /followup/cases/:id": registrarsEnter.on("case"),
+	"POST /followup/letters":   registrarsEnter,
 }
 
 // recordParams give a route's path parameters for a record of facility A (own) or B (other).

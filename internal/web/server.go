@@ -20,6 +20,7 @@ import (
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/followup"
 	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/schemas"
@@ -46,6 +47,7 @@ type Store interface {
 	casework.Store
 	quality.Store
 	casefinding.Store
+	followup.Store
 	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
@@ -234,6 +236,16 @@ func New(d Deps) *echo.Echo {
 	// Intake of uploaded submission files: every role, within their facilities (:id is a
 	// facility-scoped intake id; another facility's is a 404). The upload checks its CSRF token
 	// itself, from the form's first field, so that the file streams to disk unparsed.
+	// Follow-up (internal/followup): every role sees the due list and the rate of their
+	// facilities; registrars and administrators record follow-up and print letters (:id is a
+	// facility-scoped case id).
+	fu := newFollowUpHandler(d, cases)
+	e.GET("/followup", fu.due, guard...)
+	e.GET("/followup/cases/:id", fu.recordForm, guard...)
+	e.POST("/followup/cases/:id", fu.record, guard...)
+	e.POST("/followup/letters", fu.printLetters, guard...)
+	e.GET("/followup/rate", fu.rate, guard...)
+
 	intake := newIntakeHandler(d)
 	e.GET("/intake", intake.list, guard...)
 	e.POST("/intake", intake.upload, sess.requireUser)
