@@ -348,3 +348,24 @@ func (s *Service) ConfirmDeath(ctx context.Context, a Actor, form *abstract.Sect
 	}
 	return s.recorder.RecordFollowUp(ctx, a, in)
 }
+
+// DeathColumns are the columns of a death file, the optional ssn_last4 last: what a confirmation
+// form carries of a death, read back by DeathFromFields.
+var DeathColumns = append(slices.Clone(deathColumns), "ssn_last4")
+
+// DeathFromFields reads one death from its columns' values (a confirmation form posting back a
+// row of a file), with the checks of a file's row.
+func DeathFromFields(row int, values map[string]string, today time.Time) (Death, error) {
+	d, rerr := parseDeath(row, func(c string) string { return strings.TrimSpace(values[c]) }, today.Format("20060102"))
+	if rerr != nil {
+		return Death{}, *rerr
+	}
+	return d, nil
+}
+
+// Fields are a death's values by column, as DeathFromFields reads them.
+func (d Death) Fields() map[string]string {
+	sex := map[string]string{"1": "M", "2": "F"}[d.Sex]
+	return map[string]string{"last_name": d.LastName, "first_name": d.FirstName, "date_of_birth": d.DateOfBirth,
+		"sex": sex, "date_of_death": d.DateOfDeath, "underlying_cause": d.UnderlyingCause, "ssn_last4": d.SSNLast4}
+}

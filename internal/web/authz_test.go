@@ -154,6 +154,10 @@ var authzMatrix = map[string]access{
 	"GET /followup/cases/:id":  everyone.on("case"),
 	"POST /followup/cases/:id": registrarsEnter.on("case"),
 	"POST /followup/letters":   registrarsEnter,
+	// Death clearance: the confirmation names its patient in the form, not the path.
+	"GET /followup/deaths":          registrarsEnter,
+	"POST /followup/deaths":         registrarsEnter,
+	"POST /followup/deaths/confirm": registrarsEnter,
 }
 
 // recordParams give a route's path parameters for a record of facility A (own) or B (other).

@@ -1,13 +1,17 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/chromedp"
 
 	"github.com/cara-registry/cara/internal/store"
@@ -124,4 +128,68 @@ func TestBrowserRecordsAFollowUp(t *testing.T) {
 	if got := f.loadCase(t, f.caseA).Patient.Items["dateOfLastContact"]; got != "20261101" {
 		t.Errorf("stored date of last contact %q, want 20261101", got)
 	}
+}
+
+// uploadDeaths posts a death file through the death clearance form.
+func (c *client) uploadDeaths(t testing.TB, csrf string, data string) *page {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("_csrf", csrf)
+	fw, _ := mw.CreateFormFile("file", "deaths.csv")
+	fw.Write([]byte(data))
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, c.base+"/followup/deaths", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(b))
+	return &page{t: t, status: resp.StatusCode, header: resp.Header, body: string(b), doc: doc}
+}
+
+func TestDeathClearanceMatchesAFileAndRecordsAConfirmedDeath(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		reg := f.signIn(t, registrarA)
+		p := reg.uploadDeaths(t, reg.csrf(t), "last_name,first_name,date_of_birth,sex,date_of_death,underlying_cause\n"+
+			"SMITH,Anna,1958-07-04,F,2026-10-20,C34.1\nBrown,Carla,19690930,F,20261001,not-a-code\n")
+		p.wantStatus(http.StatusUnprocessableEntity)
+		if p.testid("death-row-errors").Find("tbody tr").Length() != 1 || !strings.Contains(p.testid("death-row-errors").Text(), "underlying_cause") {
+			t.Errorf("the bad row is not reported with its column\n%s", excerpt(p.body))
+		}
+		pid := idString(f.loadCase(t, f.caseA).Patient.ID)
+		btn := p.testid("confirm-2-" + pid)
+		if btn.Length() != 1 {
+			t.Fatalf("Smith is not a candidate of row 2\n%s", excerpt(p.body))
+		}
+		vals := formValues(btn.Closest("form"))
+		done := reg.post(t, "/followup/deaths/confirm", vals)
+		if done.status != http.StatusSeeOther || !strings.Contains(done.location(), "confirmed=") {
+			t.Fatalf("confirm: %d %s\n%s", done.status, done.location(), excerpt(done.body))
+		}
+		cs := f.loadCase(t, f.caseA)
+		if got := cs.Patient.Items; got["vitalStatus"] != "0" || got["dateOfLastContact"] != "20261020" || got["causeOfDeath"] != "C341" {
+			t.Errorf("death recorded as %v", got)
+		}
+		if cs.Tumor.Items["followUpSource"] != "7" {
+			t.Errorf("follow-up source %q, want 7 (death certificate)", cs.Tumor.Items["followUpSource"])
+		}
+		// Dead now, Smith is no candidate any more.
+		again := reg.uploadDeaths(t, reg.csrf(t), "last_name,first_name,date_of_birth,sex,date_of_death,underlying_cause\nSmith,Anna,19580704,F,20261020,C341\n")
+		again.wantStatus(http.StatusOK)
+		if again.testid("confirm-2-"+pid).Length() != 0 {
+			t.Error("a dead patient is offered again")
+		}
+		// A confirmation of another facility's patient is not found.
+		vals.Set("patient", idString(f.loadCase(t, f.caseB).Patient.ID))
+		reg.post(t, "/followup/deaths/confirm", vals).wantStatus(http.StatusNotFound)
+	})
 }

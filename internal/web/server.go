@@ -237,14 +237,17 @@ func New(d Deps) *echo.Echo {
 	// facility-scoped intake id; another facility's is a 404). The upload checks its CSRF token
 	// itself, from the form's first field, so that the file streams to disk unparsed.
 	// Follow-up (internal/followup): every role sees the due list and the rate of their
-	// facilities; registrars and administrators record follow-up and print letters (:id is a
-	// facility-scoped case id).
+	// facilities; registrars and administrators record follow-up, print letters and clear
+	// deaths (:id is a facility-scoped case id).
 	fu := newFollowUpHandler(d, cases)
 	e.GET("/followup", fu.due, guard...)
 	e.GET("/followup/cases/:id", fu.recordForm, guard...)
 	e.POST("/followup/cases/:id", fu.record, guard...)
 	e.POST("/followup/letters", fu.printLetters, guard...)
 	e.GET("/followup/rate", fu.rate, guard...)
+	e.GET("/followup/deaths", fu.deaths, guard...)
+	e.POST("/followup/deaths", fu.matchDeaths, guard...)
+	e.POST("/followup/deaths/confirm", fu.confirmDeath, guard...)
 
 	intake := newIntakeHandler(d)
 	e.GET("/intake", intake.list, guard...)
