@@ -49,6 +49,11 @@ func demoAbstracts(cat *catalog, patients []naaccr.Patient, facilityNumber strin
 			core = append(core, keys(t.Items))
 		}
 		g.Fill(p)
+		// Who follow-up asks next, so that the demo's due list prints letters of each kind
+		// (cara followup letters); by the patient's place, so the demo stays the same.
+		for _, t := range p.Tumors {
+			t.Items["nextFollowUpSource"] = demoNextFollowUpSources[i%len(demoNextFollowUpSources)]
+		}
 		for k, t := range p.Tumors {
 			dropOutsideSchema(cat, p.Items, t.Items, core[k+1], now.Year())
 			for id, v := range abstract.Derive(p.Items, t.Items, cat.Staging, now.Year()) {
@@ -74,6 +79,10 @@ func demoAbstracts(cat *catalog, patients []naaccr.Patient, facilityNumber strin
 	}
 	return nil
 }
+
+// demoNextFollowUpSources are the demo's Next Follow-up Sources: physician letter, contact
+// letter, other hospital contact, phone call.
+var demoNextFollowUpSources = []string{"1", "2", "1", "4", "3"}
 
 // dropFilled removes the items of a failing edit that the generator filled in (not the demo's
 // core items, nor derived ones) and returns how many it removed.

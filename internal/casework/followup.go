@@ -64,6 +64,9 @@ func (s *Service) RecordFollowUp(ctx context.Context, a Actor, in FollowUp) (*Fo
 	if !ok {
 		return nil, fmt.Errorf("casework: the store cannot record follow-up")
 	}
+	if in.Section == nil {
+		return nil, fmt.Errorf("casework: follow-up: no form section")
+	}
 	cs, err := s.Open(ctx, a, in.TumorID)
 	if err != nil {
 		return nil, err

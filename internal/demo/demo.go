@@ -276,16 +276,8 @@ func (g *generator) patient(p *naaccr.Patient, id int, mrn string, tumors int) {
 		// Grade Clinical 1-3 is a grade of most schemas but not of all (melanoma's are A-D), and
 		// some sites need a discriminator: the abstract follows its schema.
 		FitSchema(g.staging, it, ti, g.today.Year(), true)
-		// Who follow-up asks next, so that the demo's due list prints letters of each kind
-		// (internal/followup). Taken from the patient's number, not the random stream, so that
-		// the rest of the demo stays as it was.
-		ti["nextFollowUpSource"] = nextFollowUpSources[id%len(nextFollowUpSources)]
 	}
 }
-
-// nextFollowUpSources are the demo's Next Follow-up Sources: physician letter, contact letter,
-// other hospital contact, phone call.
-var nextFollowUpSources = []string{"1", "2", "1", "4", "3"}
 
 // randomAge returns an age at diagnosis, skewed to the sixties and seventies as cancer is.
 func randomAge(r *rand.Rand) int {
