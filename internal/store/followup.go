@@ -373,7 +373,7 @@ func (s *Store) LettersSent(ctx context.Context, sc Scope, limit int) ([]FollowU
 	return out, nil
 }
 
-// pendingFollowUp is follow_up_exclusion of the tumors stored before migration 00014, which
+// pendingFollowUp is follow_up_exclusion of the tumors stored before migration 00013, which
 // refreshFollowUp computes.
 const pendingFollowUp = "pending"
 

@@ -70,7 +70,7 @@ func TestFollowUpColumnsFollowTheItemsOnEveryWriteAndMigrate(t *testing.T) {
 		if _, _, ex := followUpColumns(t, s, ts[0].ID); ex != "benign" {
 			t.Errorf("exclusion after save %q, want benign", ex)
 		}
-		// Rows from before migration 00014 are computed by Migrate.
+		// Rows from before migration 00013 are computed by Migrate.
 		if _, err := s.DB().ExecContext(ctx, "UPDATE tumors SET follow_up_exclusion = 'pending'"); err != nil {
 			t.Fatal(err)
 		}

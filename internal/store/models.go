@@ -87,7 +87,7 @@ type Tumor struct {
 	EditWarnings        int
 	// ClassOfCase, PhysicianFollowUp and NextFollowUpSource are Tumor-level items the follow-up
 	// due list filters on; LastContact and VitalStatus are copies of the patient's (see
-	// migrations/*/00014_followup.sql).
+	// migrations/*/00013_followup.sql).
 	ClassOfCase        string
 	PhysicianFollowUp  string
 	NextFollowUpSource string
