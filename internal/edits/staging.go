@@ -209,7 +209,7 @@ func (s *Set) stagingCheck(e *Edit, res *staging.Result, patient, tumor map[stri
 		items := []string{c.Item}
 		var from []string
 		for _, in := range d.InputsOf(res.Schema, c.Output) {
-			from = append(from, s.itemName(in.NAACCRXMLID, in.Name)+" "+quoted(res.Inputs[in.Key]))
+			from = append(from, s.itemName(in.NAACCRXMLID, in.Name)+" "+quoted(res.Input(in.Key)))
 			if in.NAACCRXMLID != "" && !slices.Contains(items, in.NAACCRXMLID) {
 				items = append(items, in.NAACCRXMLID)
 			}

@@ -456,3 +456,14 @@ func TestDeriveStagesAsStage(t *testing.T) {
 		}
 	}
 }
+
+func TestInputIsTheValueAsStagedWithStageAndDerive(t *testing.T) {
+	d := eod(t)
+	items := map[string]string{"primarySite": "C504", "histologicTypeIcdO3": "8500", "behaviorCodeIcdO3": "3", "dateOfDiagnosis": "20240310", "eodPrimaryTumor": "100"}
+	for _, r := range []*Result{d.Stage(recordOf(items), 2026), d.Derive(recordOf(items), 2026)} {
+		// eod_mets is blank and takes the breast schema's default 00.
+		if r.Input("eod_primary_tumor") != "100" || r.Input("eod_mets") != "00" {
+			t.Errorf("Input: eod_primary_tumor %q, eod_mets %q; want 100 and the default 00", r.Input("eod_primary_tumor"), r.Input("eod_mets"))
+		}
+	}
+}

@@ -72,8 +72,13 @@ type Result struct {
 	Errors  []Error
 	Path    []Step
 
-	withPath bool // Path is recorded
+	withPath bool              // Path is recorded
+	values   map[string]string // the working values at the end: inputs, outputs, intermediates
 }
+
+// Input returns the value of an input key as staged (its default for a blank item), with Stage
+// and Derive alike; "" when the tumor was not staged.
+func (r *Result) Input(key string) string { return r.values[key] }
 
 // Output returns the value of the output key, "" when there is none.
 func (r *Result) Output(key string) string { return r.Outputs[key] }
@@ -209,6 +214,7 @@ func (d *DataSet) run(s *Schema, rec Record, ctx map[string]string, r *Result) {
 	for k, v := range ctx {
 		values[k] = v
 	}
+	r.values = values
 	// vals holds each input's value by position, so checking them reads no map.
 	vals := make([]string, len(s.Inputs))
 	for i := range s.Inputs {
