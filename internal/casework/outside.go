@@ -11,7 +11,6 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
-	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/store"
 )
 
@@ -104,20 +103,14 @@ type OutsideChoice struct {
 // which also stops the item from being asked about again while its value and the schema stay.
 // The case as it is afterwards is returned with its failing edits.
 func (s *Service) DecideOutside(ctx context.Context, a Actor, in OutsideChoice) (*Saved, error) {
-	cs, err := s.Open(ctx, a, in.TumorID)
+	out, err := s.openToChange(ctx, a, in.TumorID, in.PatientVersion, in.TumorVersion)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	out := &Saved{Case: cs}
+	cs := out.Case
 	switch {
-	case a.Role == auth.RoleReviewer:
-		return out, ErrReviewerEdits
-	case !abstract.Status(cs.Tumor.Status).Editable():
-		return out, ErrNotEditable
 	case in.Choice != ChoiceClear && in.Choice != ChoiceKeep:
 		return out, ErrBadChoice
-	case in.PatientVersion <= 0 || in.TumorVersion <= 0:
-		return out, ErrNoVersion
 	case in.PatientVersion != cs.Patient.Version || in.TumorVersion != cs.Tumor.Version:
 		out.Edits, err = s.Edits(cs)
 		if err != nil {

@@ -58,19 +58,11 @@ type Conflict struct {
 // and the store writes it, with the edit counts and the audit event, in one transaction that
 // holds only if nobody changed the case since the form was loaded.
 func (s *Service) SaveSection(ctx context.Context, a Actor, in SectionSave) (*Saved, error) {
-	cs, err := s.Open(ctx, a, in.TumorID)
-	if err != nil {
-		return nil, err
+	out, err := s.openToChange(ctx, a, in.TumorID, in.PatientVersion, in.TumorVersion)
+	if err != nil || out.Case == nil {
+		return out, err
 	}
-	out := &Saved{Case: cs}
-	switch {
-	case a.Role == auth.RoleReviewer:
-		return out, ErrReviewerEdits
-	case !abstract.Status(cs.Tumor.Status).Editable():
-		return out, ErrNotEditable
-	case in.PatientVersion <= 0 || in.TumorVersion <= 0:
-		return out, ErrNoVersion
-	}
+	cs := out.Case
 	clean, known, errs := s.checkEntered(in.Section.Fields, in.Entered)
 	patient := maps.Clone(map[string]string(cs.Patient.Items))
 	tumor := maps.Clone(map[string]string(cs.Tumor.Items))
@@ -260,4 +252,24 @@ func ValueOf(cs *Case, def *naaccr.ItemDef) string {
 		return cs.Patient.Items[def.ID]
 	}
 	return cs.Tumor.Items[def.ID]
+}
+
+// openToChange opens a case that a is about to change with a form loaded at the given versions:
+// reviewers do not edit, the case must be in an editable status, and the versions must be given.
+// A refusal returns the opened case in Saved with the error; a failure to open returns no case.
+func (s *Service) openToChange(ctx context.Context, a Actor, tumorID uint, patientVersion, tumorVersion int64) (*Saved, error) {
+	cs, err := s.Open(ctx, a, tumorID)
+	if err != nil {
+		return nil, err
+	}
+	out := &Saved{Case: cs}
+	switch {
+	case a.Role == auth.RoleReviewer:
+		return out, ErrReviewerEdits
+	case !abstract.Status(cs.Tumor.Status).Editable():
+		return out, ErrNotEditable
+	case patientVersion <= 0 || tumorVersion <= 0:
+		return out, ErrNoVersion
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/cara-registry/cara/internal/cputime"
 	"io"
 	"os"
 	"sync"
@@ -94,11 +95,11 @@ func BenchmarkStageOneTumor(b *testing.B) {
 	for i, tc := range benchTumors {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for n := 0; n < b.N; n++ {
 				_ = d.Stage(recs[i], 2026).Items(d)
 			}
-			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "CPU-µs/tumor")
+			b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/float64(b.N), "CPU-µs/tumor")
 		})
 	}
 }
@@ -173,14 +174,14 @@ func BenchmarkStageBatch(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for n := 0; n < b.N; n++ {
 		for _, rec := range recs {
 			r := d.Stage(rec, 2026)
 			_ = r.Items(d)
 		}
 	}
-	cpu := processCPU() - cpu0
+	cpu := cputime.Process() - cpu0
 	b.ReportMetric(float64(len(recs)*b.N)/b.Elapsed().Seconds(), "tumors/s")
 	// On a shared machine the wall clock counts the time other jobs had the core; the CPU time
 	// this process used is the steadier figure (1e6 / CPU-µs/tumor is tumors/s on a core of one's own).

@@ -3,6 +3,7 @@ package submission_test
 import (
 	"bufio"
 	"context"
+	"github.com/cara-registry/cara/internal/cputime"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -87,11 +88,11 @@ func benchIntake(b *testing.B, patients int) {
 		runtime.GC()
 		stop := make(chan struct{})
 		heap := peakHeap(stop)
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		b.StartTimer()
 		runQueued(b, k)
 		b.StopTimer()
-		cpu += processCPU() - cpu0
+		cpu += cputime.Process() - cpu0
 		close(stop)
 		peak = max(peak, <-heap)
 		got := loadIntake(b, s, in.ID)
@@ -133,7 +134,7 @@ func benchEditsOnly(b *testing.B, patients int) {
 	runtime.GC()
 	stop := make(chan struct{})
 	heap := peakHeap(stop)
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		f, err := os.Open(path)
 		if err != nil {
@@ -153,7 +154,7 @@ func benchEditsOnly(b *testing.B, patients int) {
 		}
 	}
 	b.StopTimer()
-	cpu := processCPU() - cpu0
+	cpu := cputime.Process() - cpu0
 	close(stop)
 	b.ReportMetric(float64(tumors)/b.Elapsed().Seconds(), "tumors/s")
 	b.ReportMetric(float64(<-heap)/(1<<20), "peak-heap-MiB")
@@ -239,11 +240,11 @@ func BenchmarkAccept100k(b *testing.B) {
 		runtime.GC()
 		stop := make(chan struct{})
 		heap := peakHeap(stop)
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		b.StartTimer()
 		res, err := k.Accept(ctx, in.ID, store.AllFacilities, nil, "")
 		b.StopTimer()
-		cpu += processCPU() - cpu0
+		cpu += cputime.Process() - cpu0
 		close(stop)
 		peak = max(peak, <-heap)
 		if err != nil {

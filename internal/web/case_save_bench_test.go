@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"github.com/cara-registry/cara/internal/cputime"
 	"net/http"
 	"sort"
 	"strconv"
@@ -24,7 +25,7 @@ func BenchmarkSectionSave(b *testing.B) {
 			page := c.openCase(b, f.caseA, "text")
 			var times []time.Duration
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			for i := 0; b.Loop(); i++ {
 				start := time.Now()
 				p := c.save(b, page, map[string]string{"textDxProcPe": "Examined, save " + strconv.Itoa(i)}, "HX-Request", "true")
@@ -36,7 +37,7 @@ func BenchmarkSectionSave(b *testing.B) {
 			}
 			// The process's CPU time (the client's parsing included): steadier than the wall clock on a
 			// shared machine.
-			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(max(len(times), 1)), "cpu-ms/op")
+			b.ReportMetric(float64((cputime.Process()-cpu).Microseconds())/1000/float64(max(len(times), 1)), "cpu-ms/op")
 			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 			if len(times) > 0 {
 				b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
