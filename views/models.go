@@ -93,6 +93,11 @@ type WorklistRow struct {
 	Assigned    string
 	EditErrors  int
 	Updated     string
+	// Timeliness is the days from first contact to completion, or so far while open ("" when
+	// unknown); Late marks it past the CoC's six months, Done a completed case.
+	Timeliness     string
+	TimelinessNote string // what the days are, for the title
+	Late, Done     bool
 }
 
 // CaseView is the case form, one section at a time.

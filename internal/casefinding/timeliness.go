@@ -32,27 +32,49 @@ func (s *Service) Timeliness(ctx context.Context, a Actor, facilityID uint, now 
 	return timeliness(rows, now), nil
 }
 
+// CaseTime is one case's timeliness: the days from first contact to its completion (first
+// approval), or to now while it is open, and whether that is past TimelinessMonths.
+type CaseTime struct {
+	Days     int
+	Complete bool
+	Late     bool // completed after, or still open past, TimelinessMonths from first contact
+}
+
+// TimeOfCase is the timeliness of a case first contacted on firstContact (CCYYMMDD) and first
+// approved at approvedAt (nil while it is not), at now; false when first contact is not a
+// full date. The suspense list's report and the worklist's column both count with it.
+func TimeOfCase(firstContact string, approvedAt *time.Time, now time.Time) (CaseTime, bool) {
+	first, err := time.Parse("20060102", firstContact)
+	if err != nil {
+		return CaseTime{}, false
+	}
+	due := first.AddDate(0, TimelinessMonths, 0)
+	if approvedAt == nil {
+		return CaseTime{Days: int(now.Sub(first).Hours() / 24), Late: now.After(due)}, true
+	}
+	return CaseTime{Days: int(approvedAt.Sub(first).Hours() / 24), Complete: true, Late: approvedAt.After(due)}, true
+}
+
 func timeliness(rows []store.SuspenseCaseTime, now time.Time) *Timeliness {
 	t := &Timeliness{Started: len(rows), MedianDays: -1}
 	var days []int
 	for _, r := range rows {
-		first, err := time.Parse("20060102", r.FirstContact)
-		if err != nil {
+		ct, ok := TimeOfCase(r.FirstContact, r.ApprovedAt, now)
+		switch {
+		case !ok:
 			continue
-		}
-		due := first.AddDate(0, TimelinessMonths, 0)
-		if r.ApprovedAt == nil {
+		case !ct.Complete:
 			t.Open++
-			if now.After(due) {
+			if ct.Late {
 				t.Overdue++
 			}
 			continue
 		}
 		t.Completed++
-		if !r.ApprovedAt.After(due) {
+		if !ct.Late {
 			t.InTime++
 		}
-		days = append(days, int(r.ApprovedAt.Sub(first).Hours()/24))
+		days = append(days, ct.Days)
 	}
 	if len(days) > 0 {
 		slices.Sort(days)

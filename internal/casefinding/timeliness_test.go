@@ -35,3 +35,31 @@ func TestTimelinessCountsFromFirstContactToApproval(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeOfCaseOpenOrCompleteAndLate(t *testing.T) {
+	at := func(s string) *time.Time {
+		v, _ := time.Parse("20060102", s)
+		return &v
+	}
+	now, _ := time.Parse("20060102", "20261102")
+	cases := []struct {
+		name, first string
+		approved    *time.Time
+		want        CaseTime
+		ok          bool
+	}{
+		{"open, not yet due", "20260901", nil, CaseTime{Days: 62}, true},
+		{"open past six months", "20260301", nil, CaseTime{Days: 246, Late: true}, true},
+		{"complete in time", "20260101", at("20260131"), CaseTime{Days: 30, Complete: true}, true},
+		{"complete on the last day", "20260115", at("20260715"), CaseTime{Days: 181, Complete: true}, true},
+		{"complete late", "20260101", at("20260702"), CaseTime{Days: 182, Complete: true, Late: true}, true},
+		{"partial first contact", "202601", nil, CaseTime{}, false},
+		{"no first contact", "", at("20260131"), CaseTime{}, false},
+	}
+	for _, c := range cases {
+		got, ok := TimeOfCase(c.first, c.approved, now)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: %+v %v, want %+v %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -204,3 +204,12 @@ func (d Dialect) insertOrSkip() string {
 	}
 	return " ON DUPLICATE KEY UPDATE id = id"
 }
+
+// itemText is the text of one item of an items JSON column (NULL when the item is absent); key
+// is a naaccrId, which holds only letters and digits, so it is written into the path as it is.
+func (d Dialect) itemText(col, key string) string {
+	if d == DialectSQLite {
+		return "json_extract(" + col + ", '$." + key + "')"
+	}
+	return "JSON_UNQUOTE(JSON_EXTRACT(" + col + ", '$." + key + "'))"
+}

@@ -500,7 +500,7 @@ func (s *Store) SuspenseCaseTimes(ctx context.Context, facilityID uint, sc Scope
 	}
 	var rows []row
 	err := s.db.WithContext(ctx).Raw(`SELECT sr.id AS suspense_id, sr.tumor_id AS tumor_id, sr.first_contact AS first_contact,
-			(SELECT MIN(sc.at) FROM status_changes sc WHERE sc.tumor_id = sr.tumor_id AND sc.to_status = 'approved') AS approved_at
+			`+firstApproval("sr.tumor_id")+` AS approved_at
 		FROM suspense_records sr
 		WHERE sr.facility_id = ? AND sr.status IN ? AND sr.tumor_id IS NOT NULL
 		ORDER BY sr.id`, facilityID, []string{SuspenseAbstractStarted, SuspenseAddedToPatient}).Scan(&rows).Error
@@ -519,6 +519,14 @@ func (s *Store) SuspenseCaseTimes(ctx context.Context, facilityID uint, sc Scope
 		}
 	}
 	return out, nil
+}
+
+// firstApproval is when the tumor of the column was first approved (NULL while it has not been):
+// when its abstract was complete, for timeliness (the suspense list's and the worklist's). It
+// reads the tumor's few status changes through idx_status_changes_tumor. On SQLite the MIN() of
+// a DATETIME comes back as text: scan it into a string and read it with parseDBTime.
+func firstApproval(tumorCol string) string {
+	return "(SELECT MIN(sc.at) FROM status_changes sc WHERE sc.tumor_id = " + tumorCol + " AND sc.to_status = 'approved')"
 }
 
 // parseDBTime reads a time as either database returns it as text.

@@ -24,6 +24,10 @@ type WorklistRow struct {
 	AssignedTo          *uint
 	EditErrors          int
 	UpdatedAt           time.Time
+	// FirstContact is the Date of 1st Contact [580] (CCYYMMDD, possibly partial or blank) and
+	// ApprovedAt the case's first approval (nil while it has none): its timeliness.
+	FirstContact string
+	ApprovedAt   *time.Time
 }
 
 // WorklistSort is a column a worklist can be sorted by.
@@ -109,15 +113,38 @@ func (s *Store) worklistRows(ctx context.Context, f WorklistFilter) ([]WorklistR
 	order := s.worklistOrder(f)
 	// The page's ids first, read from the index alone (the rows the offset skips are never
 	// read), then the page's rows.
+	// The page's rows alone then read their first contact (from the items) and first approval
+	// (from the status changes), for the timeliness column: 50 look-ups of a key each.
 	sql := `SELECT t.id AS tumor_id, t.patient_id, t.name_last, t.name_first,
 		t.medical_record_number, t.accession_number, t.primary_site, t.histology, t.date_of_diagnosis,
-		t.sequence_number, t.status, t.assigned_to, t.edit_errors, t.updated_at
+		t.sequence_number, t.status, t.assigned_to, t.edit_errors, t.updated_at,
+		(SELECT ` + s.dialect.itemText("ti.items", "dateOf1stContact") + ` FROM tumor_items ti WHERE ti.tumor_id = t.id) AS first_contact_text,
+		` + firstApproval("t.id") + ` AS approved_text
 		FROM (SELECT t.id` + q.from + " ORDER BY " + order +
 		" LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(max(f.Offset, 0)) + `) pg
 		JOIN tumors t ON t.id = pg.id ORDER BY ` + order
-	var rows []WorklistRow
-	if err := s.db.WithContext(ctx).Raw(sql, q.args...).Scan(&rows).Error; err != nil {
+	type scanned struct {
+		WorklistRow
+		FirstContactText *string
+		ApprovedText     *string
+	}
+	var got []scanned
+	if err := s.db.WithContext(ctx).Raw(sql, q.args...).Scan(&got).Error; err != nil {
 		return nil, err
+	}
+	rows := make([]WorklistRow, len(got))
+	for i, g := range got {
+		rows[i] = g.WorklistRow
+		if g.FirstContactText != nil {
+			rows[i].FirstContact = *g.FirstContactText
+		}
+		if g.ApprovedText != nil {
+			t, err := parseDBTime(*g.ApprovedText)
+			if err != nil {
+				return nil, fmt.Errorf("approval time %q of tumor %d: %w", *g.ApprovedText, g.TumorID, err)
+			}
+			rows[i].ApprovedAt = &t
+		}
 	}
 	return rows, nil
 }

@@ -13,7 +13,9 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/casefinding"
 	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/web/hx"
 	"github.com/cara-registry/cara/views"
@@ -318,6 +320,7 @@ func (h *worklistHandler) worklistView(c echo.Context, w worklistQuery, rows []s
 	}
 
 	sites, _ := h.codes.ForItem("primarySite")
+	now := h.now()
 	for _, r := range rows {
 		row := views.WorklistRow{
 			TumorID:     r.TumorID,
@@ -340,6 +343,7 @@ func (h *worklistHandler) worklistView(c echo.Context, w worklistQuery, rows []s
 		if sites != nil {
 			row.SiteLabel = sites.Label(r.PrimarySite)
 		}
+		setTimeliness(&row, &r, now)
 		v.Rows = append(v.Rows, row)
 	}
 	if len(rows) > 0 {
@@ -348,6 +352,47 @@ func (h *worklistHandler) worklistView(c echo.Context, w worklistQuery, rows []s
 	}
 	v.Pages, v.Prev, v.Next = pageLinks(w, pageCount(total))
 	return v
+}
+
+// setTimeliness fills a worklist row's days from first contact, counted as the suspense list's
+// timeliness report counts them (casefinding.TimeOfCase): to the first approval of a completed
+// case, to now for an open one. A received case is the registry's copy of another's abstract,
+// and an approved or submitted case without an approval recorded (imported so) has no known
+// completion: neither shows days.
+func setTimeliness(row *views.WorklistRow, r *store.WorklistRow, now time.Time) {
+	open := r.ApprovedAt == nil
+	switch abstract.Status(r.Status) {
+	case abstract.StatusReceived:
+		return
+	case abstract.StatusApproved, abstract.StatusSubmitted:
+		if open {
+			return
+		}
+	}
+	ct, ok := casefinding.TimeOfCase(r.FirstContact, r.ApprovedAt, now)
+	if !ok {
+		return
+	}
+	row.Timeliness, row.Late, row.Done = plural.Count(ct.Days, "day"), ct.Late, ct.Complete
+	switch {
+	case ct.Complete && ct.Late:
+		row.Timeliness += ", done late"
+	case ct.Complete:
+		row.Timeliness += ", done"
+	case ct.Late:
+		row.Timeliness += ", over six months"
+	}
+	first := showDate(r.FirstContact)
+	switch {
+	case ct.Complete && ct.Late:
+		row.TimelinessNote = "Completed " + r.ApprovedAt.UTC().Format(time.DateOnly) + ", more than six months after first contact (" + first + ")"
+	case ct.Complete:
+		row.TimelinessNote = "Completed " + r.ApprovedAt.UTC().Format(time.DateOnly) + ", within six months of first contact (" + first + ")"
+	case ct.Late:
+		row.TimelinessNote = "Open, and more than six months since first contact (" + first + ")"
+	default:
+		row.TimelinessNote = "Open since first contact (" + first + ")"
+	}
 }
 
 // pageLinks links the first and last pages and those near the current one, with gaps between.

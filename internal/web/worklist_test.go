@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -256,4 +257,52 @@ func TestWorklistOffersOnlyRegistrarsAsAssignees(t *testing.T) {
 	if got := offered(reviewerA); !got["Rita Alder"] || got["Rory Alder"] {
 		t.Errorf("reviewer A is offered %v; want registrar Rita Alder only", got)
 	}
+}
+
+// TestWorklistShowsDaysFromFirstContact: an open case counts the days since its first contact
+// and is marked past six months; an approved case shows the days its abstract took, to its first
+// approval.
+func TestWorklistShowsDaysFromFirstContact(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := s.DB().ExecContext(ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		exec("UPDATE tumor_items SET items = JSON_SET(items, '$.dateOf1stContact', ?) WHERE tumor_id = ?", "20260301", f.caseA)
+		exec("UPDATE tumor_items SET items = JSON_SET(items, '$.dateOf1stContact', ?) WHERE tumor_id = ?", "20260101", f.approvedA)
+		// Approved on 31 January, then reopened and approved again: the first approval counts.
+		for _, at := range []time.Time{time.Date(2026, 1, 31, 15, 0, 0, 0, time.UTC), time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)} {
+			exec("INSERT INTO status_changes (tumor_id, facility_id, action, from_status, to_status, reason, at) VALUES (?, ?, 'approve', 'in_review', 'approved', '', ?)",
+				f.approvedA, f.facA, at)
+		}
+		p := f.signIn(t, registrarA).get(t, "/cases")
+		p.wantStatus(http.StatusOK)
+		for _, c := range []struct {
+			tumor      uint
+			text, late string
+		}{
+			{f.caseA, "246 days, over six months", "late"},
+			{f.approvedA, "30 days, done", ""},
+		} {
+			cell := p.doc.Find(`[data-testid="worklist-row"][data-tumor="` + idString(c.tumor) + `"] [data-testid="timeliness"]`)
+			if got := strings.TrimSpace(cell.Text()); got != c.text {
+				t.Errorf("case %d: timeliness %q, want %q", c.tumor, got, c.text)
+			}
+			if _, late := cell.Find("[data-late]").Attr("data-late"); late != (c.late != "") {
+				t.Errorf("case %d: marked late %v", c.tumor, late)
+			}
+		}
+		// Without a first contact the column is blank, not zero.
+		exec("UPDATE tumor_items SET items = JSON_REMOVE(items, '$.dateOf1stContact') WHERE tumor_id = ?", f.caseA)
+		p = f.signIn(t, registrarA).get(t, "/cases")
+		cell := p.doc.Find(`[data-testid="worklist-row"][data-tumor="` + idString(f.caseA) + `"] [data-testid="timeliness"]`)
+		if got := strings.TrimSpace(cell.Text()); got != "" {
+			t.Errorf("no first contact: timeliness %q", got)
+		}
+	})
 }
