@@ -78,3 +78,31 @@ type CasefindingTimeliness struct {
 	Started, Completed, InTime, Open, Overdue int
 	Median                                    string // days, or "–"
 }
+
+// PatientPickerView is "add to patient" for one possible case: the record, a search of its
+// facility's patients by MRN or name, and the patients found, each a decision to add it there.
+type PatientPickerView struct {
+	Page
+	FacilityID string
+	Ref        string // the record's "id:version", as the decision names it
+	RecordID   string
+	Name, MRN  string
+	Born       string // date of birth and sex
+	Query      string
+	Searched   bool
+	Patients   []PickerPatient
+	// Inline is the picker opened in the suspense page (htmx): a decision swaps the list there;
+	// else it is a page of its own whose decisions are plain posts.
+	Inline bool
+}
+
+// PickerPatient is a patient the possible case may be added to.
+type PickerPatient struct {
+	ID, URL  string
+	Name     string
+	Born     string
+	MRNs     string
+	Tumors   string // sites and diagnosis dates
+	Matched  bool   // the patient the import matched
+	Decision string // the "do" value: add_to_patient and the record's ref
+}

@@ -32,6 +32,7 @@ type Store interface {
 	NextAccessionNumber(ctx context.Context, facilityID uint, year int) (string, error)
 	TumorFacility(ctx context.Context, tumorID uint, sc store.Scope) (uint, error)
 	SuspenseCaseTimes(ctx context.Context, facilityID uint, sc store.Scope) ([]store.SuspenseCaseTime, error)
+	SearchPatients(ctx context.Context, q store.PatientSearch) ([]store.PatientRecord, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
 }
 

@@ -147,6 +147,9 @@ var authzMatrix = map[string]access{
 	"GET /casefinding":         everyone,
 	"POST /casefinding/import": registrarsEnter,
 	"POST /casefinding/decide": registrarsEnter,
+	// The patient picker of "add to patient": the record is named in the query and scoped by
+	// the service (TestSuspensePickerAddsToAPatientOfTheFacility tests another facility's).
+	"GET /casefinding/patients": registrarsEnter,
 	// Follow-up (issue 17): every role sees the due list and the rate of their facilities;
 	// registrars and administrators record follow-up (on a case of theirs) and print letters.
 	"GET /followup":            everyone,

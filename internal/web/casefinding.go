@@ -13,6 +13,7 @@ import (
 
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/casefinding"
+	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/plural"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/web/hx"
@@ -38,6 +39,7 @@ const casefindingErrorsShown = 50
 type casefindingHandler struct {
 	store   casefindingStore
 	service *casefinding.Service
+	codes   *codes.Tables // the patient picker names the sites of a patient's tumors
 	now     func() time.Time
 }
 
@@ -333,6 +335,14 @@ func (h *casefindingHandler) decide(c echo.Context) error {
 	}
 	ch := casefinding.Choice{Action: action, Reason: c.FormValue("reason"), Note: c.FormValue("note")}
 	problem := ""
+	// The patient picker names the patient to add to; without one, each record's matched patient.
+	if s := strings.TrimSpace(c.FormValue("patient")); s != "" && action == casefinding.DecideAddToPatient {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			problem = fmt.Sprintf("Patient: %q is not a patient number.", s)
+		}
+		ch.PatientID = uint(n)
+	}
 	for _, r := range refs {
 		id, ver, ok := strings.Cut(r, ":")
 		n, err1 := strconv.ParseUint(id, 10, 32)

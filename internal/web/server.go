@@ -263,9 +263,10 @@ func New(d Deps) *echo.Echo {
 	// Casefinding: a facility's suspense list (every role, within their facilities), the upload
 	// of casefinding files and the decisions (registrars and administrators; the handlers check).
 	// Records are named in the form and scoped by the service.
-	cf := &casefindingHandler{store: d.Store, service: casefinding.New(d.Store, d.Casefinding, cases, d.Now), now: d.Now}
+	cf := &casefindingHandler{store: d.Store, service: casefinding.New(d.Store, d.Casefinding, cases, d.Now), codes: d.Codes, now: d.Now}
 	e.GET("/casefinding", cf.list, guard...)
 	e.POST("/casefinding/import", cf.upload, append([]echo.MiddlewareFunc{middleware.BodyLimit(casefindingBodyLimit)}, guard...)...)
 	e.POST("/casefinding/decide", cf.decide, guard...)
+	e.GET("/casefinding/patients", cf.picker, guard...)
 	return e
 }

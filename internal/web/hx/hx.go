@@ -9,6 +9,7 @@ const (
 	Request  Header = "HX-Request"  // "true" on every request htmx makes
 	Redirect Header = "HX-Redirect" // tells htmx to load another page
 	Retarget Header = "HX-Retarget"
+	Target   Header = "HX-Target" // the id of the element a request's answer replaces
 	// HistoryRestore is "true" when htmx reloads a page for its history (a whole page is wanted).
 	HistoryRestore Header = "HX-History-Restore-Request"
 )
