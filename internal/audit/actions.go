@@ -81,4 +81,5 @@ var Actions = []string{
 	PasswordReset, PasswordChange, FacilityCreate, FacilityUpdate,
 	AuditExport,
 	CasefindingImport, CasefindingView, CasefindingDecide,
+	FollowUpDue, FollowUpRecord, FollowUpLetters, FollowUpDeaths, FollowUpRate, // actions_followup.go
 }

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,13 +13,40 @@ import (
 	"github.com/cara-registry/cara/internal/audit"
 )
 
-// TestActionsListsEveryAction reads the action constants from actions.go and requires each in
-// audit.Actions, once: the audit log's filter and the completeness test walk that list.
+// TestActionsListsEveryAction reads the action constants from actions.go and the files of a
+// concern's actions beside it (actions_*.go) and requires each in audit.Actions, once: the
+// audit log's filter and the completeness test walk that list.
 func TestActionsListsEveryAction(t *testing.T) {
-	f, err := parser.ParseFile(token.NewFileSet(), "actions.go", nil, 0)
+	files, err := filepath.Glob("actions*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var consts []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		consts = append(consts, actionConsts(f)...)
+	}
+	if len(consts) < 20 {
+		t.Fatalf("found %d action constants in actions*.go; the parse went wrong", len(consts))
+	}
+	for _, c := range consts {
+		if n := countOf(audit.Actions, c); n != 1 {
+			t.Errorf("action %q is in audit.Actions %d times, want once", c, n)
+		}
+	}
+	if len(audit.Actions) != len(consts) {
+		t.Errorf("audit.Actions has %d actions, actions*.go declare %d", len(audit.Actions), len(consts))
+	}
+}
+
+// actionConsts are the string constants a file declares.
+func actionConsts(f *ast.File) []string {
 	var consts []string
 	for _, d := range f.Decls {
 		g, ok := d.(*ast.GenDecl)
@@ -34,17 +62,7 @@ func TestActionsListsEveryAction(t *testing.T) {
 			}
 		}
 	}
-	if len(consts) < 20 {
-		t.Fatalf("found %d action constants in actions.go; the parse went wrong", len(consts))
-	}
-	for _, c := range consts {
-		if n := countOf(audit.Actions, c); n != 1 {
-			t.Errorf("action %q is in audit.Actions %d times, want once", c, n)
-		}
-	}
-	if len(audit.Actions) != len(consts) {
-		t.Errorf("audit.Actions has %d actions, actions.go declares %d", len(audit.Actions), len(consts))
-	}
+	return consts
 }
 
 func countOf(list []string, v string) int {

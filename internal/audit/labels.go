@@ -41,6 +41,11 @@ var actionLabels = map[string]string{
 	CasefindingImport:   "Casefinding list imported",
 	CasefindingView:     "Suspense list viewed",
 	CasefindingDecide:   "Casefinding decision",
+	FollowUpDue:         "Follow-up due list viewed",
+	FollowUpRecord:      "Follow-up recorded",
+	FollowUpLetters:     "Follow-up letters printed",
+	FollowUpDeaths:      "Death file matched",
+	FollowUpRate:        "Follow-up rate viewed",
 }
 
 // Label is an action as a person reads it; an action cara does not know (an old trail's) shows

@@ -252,6 +252,38 @@ func TestEveryActionIsAudited(t *testing.T) {
 				id, _, _ := strings.Cut(suspenseRef, ":")
 				return wantEvent{audit.CasefindingDecide, "suspense", id, regA, local, "rule-out only"}
 			}},
+			{"follow-up due list", func(t *testing.T) wantEvent {
+				makeDue(t, f, f.caseA)
+				reg.get(t, "/followup").wantStatus(http.StatusOK)
+				return wantEvent{audit.FollowUpDue, "facility", idString(f.facA), regA, local, `"rows":1`}
+			}},
+			{"follow-up letters", func(t *testing.T) wantEvent {
+				// A letter to the patient (Next Follow-up Source 2): a case with no source gets none.
+				if _, err := s.DB().ExecContext(ctx, "UPDATE tumors SET next_follow_up_source = '2' WHERE id = ?", f.caseA); err != nil {
+					t.Fatal(err)
+				}
+				reg.post(t, "/followup/letters", url.Values{"_csrf": {reg.csrf(t)}, "month": {"202609"}}).wantStatus(http.StatusOK)
+				return wantEvent{audit.FollowUpLetters, "facility", idString(f.facA), regA, local, `"dueMonth":"202609"`}
+			}},
+			{"follow-up rate", func(t *testing.T) wantEvent {
+				reg.get(t, "/followup/rate").wantStatus(http.StatusOK)
+				return wantEvent{audit.FollowUpRate, "facility", idString(f.facA), regA, local, `"cases":`}
+			}},
+			{"death clearance", func(t *testing.T) wantEvent {
+				reg.uploadDeaths(t, reg.csrf(t), "last_name,first_name,date_of_birth,sex,date_of_death,underlying_cause\nSmith,Anna,19580704,F,20261020,C341\n").
+					wantStatus(http.StatusOK)
+				return wantEvent{audit.FollowUpDeaths, "facility", idString(f.facA), regA, local, `"deaths":1`}
+			}},
+			{"follow-up recorded", func(t *testing.T) wantEvent {
+				form := reg.get(t, "/followup/cases/"+idString(f.caseA))
+				form.wantStatus(http.StatusOK)
+				reg.post(t, "/followup/cases/"+idString(f.caseA), url.Values{"_csrf": {reg.csrf(t)},
+					"patientVersion":               {followUpInput(t, form, "patientVersion")},
+					"version." + idString(f.caseA): {followUpInput(t, form, "version."+idString(f.caseA))},
+					"dateOfLastContact":            {"20261101"}, "vitalStatus": {"1"}, "cancerStatus": {"1"}, "followUpSource": {"2"}}).
+					wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.FollowUpRecord, "tumor", idString(f.caseA), regA, local, "20261101"}
+			}},
 		}
 		// Every action of the trail has a step, but those only the command line takes (cara export
 		// and cara import; cmd/cara's tests check their events).
