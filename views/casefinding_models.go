@@ -34,6 +34,8 @@ type SuspenseRow struct {
 	DaysWaiting    int
 	Source         string
 	Codes          string
+	Text           string // the text that flagged it (a diagnosis, a pathology line), shortened
+	FullText       string // all of it, when shortened
 	Screening      string // reportable, not_reportable, review
 	ScreeningLabel string
 	Rule           string // the pattern and its label

@@ -207,3 +207,26 @@ func countStatus(t *testing.T, s *store.Store, facility uint, status string) int
 	}
 	return n
 }
+
+// The demo shows casefinding and follow-up at work: its facility's suspense list has possible
+// cases waiting, and its due list cases to follow up.
+func TestDemoHasASuspenseListAndFollowUpDueCases(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	if out, err := runCmd(t, e, "", "demo"); err != nil {
+		t.Fatalf("demo: %q, %v", out, err)
+	}
+	list, err := runCmd(t, e, "", "casefinding", "list", "--facility", demoFacilityCode, "--status", "waiting", "--format", "csv")
+	if err != nil {
+		t.Fatalf("casefinding list: %q, %v", list, err)
+	}
+	if n := strings.Count(strings.TrimSpace(list), "\n"); n < 5 {
+		t.Errorf("the demo's suspense list has %d waiting, want 5 or more:\n%s", n, list)
+	}
+	due, err := runCmd(t, e, "", "followup", "due", "--facility", demoFacilityCode, "--format", "csv")
+	if err != nil {
+		t.Fatalf("followup due: %q, %v", due, err)
+	}
+	if n := strings.Count(strings.TrimSpace(due), "\n"); n < 3 {
+		t.Errorf("the demo's due list has %d cases, want 3 or more:\n%s", n, due)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -198,6 +199,7 @@ func (h *casefindingHandler) row(r *store.SuspenseRecord, names map[uint]string,
 		Status: r.Status, StatusLabel: casefinding.StatusLabel(r.Status),
 		Open: r.Status == store.SuspenseWaiting || r.Status == store.SuspenseSetAside,
 	}
+	row.Text, row.FullText = shortText(r.Text, suspenseTextShown)
 	if r.MatchPatient != nil {
 		row.MatchPatient = patientPath(*r.MatchPatient)
 	}
@@ -224,6 +226,36 @@ func (h *casefindingHandler) row(r *store.SuspenseRecord, names map[uint]string,
 		}
 	}
 	return row
+}
+
+// suspenseTextShown is how much of a record's text the list shows, suspenseTitleShown how much
+// its title holds (a page of 200 records stays small); the case holds it all once started.
+const (
+	suspenseTextShown  = 160
+	suspenseTitleShown = 1000
+)
+
+// shortText is a text cut to n characters (at a space where one is near) with an ellipsis, and
+// up to suspenseTitleShown characters of it when it was cut.
+func shortText(s string, n int) (short, full string) {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s, ""
+	}
+	return cutText(s, n), cutText(s, suspenseTitleShown)
+}
+
+// cutText cuts a text to n characters, at a space where one is near, with an ellipsis.
+func cutText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
 }
 
 func ruleText(r *store.SuspenseRecord) string {

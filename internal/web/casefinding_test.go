@@ -183,4 +183,12 @@ func TestSuspenseUploadSaysWhyAFileIsRefusedAndTakesLargeFiles(t *testing.T) {
 	if got := p.testid("import-added").Text(); got != "300" {
 		t.Errorf("added %q of a %d-byte file, want 300", got, b.Len())
 	}
+	// The list shows the start of each text, and a little more in its title.
+	text := p.testid("flag-text").First()
+	if got := []rune(text.Text()); len(got) > 161 || !strings.HasPrefix(string(got), "pathology text pathology") || !strings.HasSuffix(string(got), "…") {
+		t.Errorf("a long text shows as %q", string(got))
+	}
+	if title := []rune(text.AttrOr("title", "")); len(title) < 900 || len(title) > 1001 {
+		t.Errorf("a long text's title holds %d characters, want up to 1,000", len(title))
+	}
 }
