@@ -386,3 +386,58 @@ func TestTimelinessOfCasesStartedFromTheList(t *testing.T) {
 		}
 	})
 }
+
+// TestPickerSearchesTheRecordsFacilityOnly: the picker finds the record's facility's patients
+// by MRN or last name (the record's last name when no query is given) and audits the search;
+// another facility's patient is not found, and a reviewer or another facility's registrar gets
+// nothing.
+func TestPickerSearchesTheRecordsFacilityOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		if _, err := s.CreatePatient(ctx, f.other.ID, naaccr.Patient{
+			Items:  map[string]string{"nameLast": "Ortiz", "nameFirst": "Luis", "dateOfBirth": "19600102", "sexAssignedAtBirth": "2"},
+			Tumors: []naaccr.Tumor{{Items: map[string]string{"medicalRecordNumber": "100201", "primarySite": "C509", "sequenceNumberHospital": "00"}}},
+		}, "draft"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Import(ctx, f.reg, f.fac.ID, strings.NewReader(sampleFile), "list.csv", "other"); err != nil {
+			t.Fatal(err)
+		}
+		var ortiz uint
+		if err := s.DB().QueryRowContext(ctx, "SELECT id FROM suspense_records WHERE mrn = '555001'").Scan(&ortiz); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			q, query string
+			found    int
+		}{
+			{"", "Ortiz", 0},    // the record's name: Ortiz is a patient of the other facility only
+			{"1002", "1002", 1}, // Hale's MRN 100200; 100201 is the other facility's
+			{"hale", "hale", 1},
+			{"Zed", "Zed", 0},
+		} {
+			rec, pats, query, err := f.svc.Picker(ctx, f.reg, ortiz, c.q)
+			if err != nil {
+				t.Fatalf("q=%q: %v", c.q, err)
+			}
+			if rec.ID != ortiz || query != c.query || len(pats) != c.found || (c.found == 1 && pats[0].Patient.ID != f.hale.ID) {
+				t.Errorf("q=%q: record %d, query %q, %d patients, want %q and %d", c.q, rec.ID, query, len(pats), c.query, c.found)
+			}
+		}
+		var searches int
+		if err := s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_events WHERE action = 'patient.search'").Scan(&searches); err != nil || searches != 4 {
+			t.Errorf("%d patient searches audited (%v), want 4", searches, err)
+		}
+		rev := f.reg
+		rev.Role = auth.RoleReviewer
+		if _, _, _, err := f.svc.Picker(ctx, rev, ortiz, "hale"); !errors.Is(err, casefinding.ErrForbidden) {
+			t.Errorf("a reviewer: %v, want ErrForbidden", err)
+		}
+		other := f.reg
+		other.Scope = store.FacilityScope(f.other.ID)
+		if _, _, _, err := f.svc.Picker(ctx, other, ortiz, "hale"); !errors.Is(err, casefinding.ErrNotFound) {
+			t.Errorf("another facility's registrar: %v, want ErrNotFound", err)
+		}
+	})
+}
