@@ -41,8 +41,8 @@ func TestLoginRedirectsToWorklistOfOwnFacility(t *testing.T) {
 			got = append(got, cells)
 		})
 		want := [][]string{
-			{"Smith, Anna", "MR100001", "202500001", "00", "C341 Upper lobe, bronchus or lung", "2025-03-14", "Draft", "", "", "2026-11-02"},
-			{"Jones, Robert", "MR100002", "202400007", "00", "C619 Prostate", "2024-01-20", "Approved", "", "", "2026-11-02"},
+			{"Smith, Anna", "MR100001", "202500001", "00", "C341 Upper lobe, bronchus or lung", "2025-03-14", "Draft", "", "", "", "2026-11-02"}, // no first contact: no days
+			{"Jones, Robert", "MR100002", "202400007", "00", "C619 Prostate", "2024-01-20", "Approved", "", "", "", "2026-11-02"},
 		}
 		if len(got) != len(want) {
 			t.Fatalf("worklist rows %q, want %q", got, want)
