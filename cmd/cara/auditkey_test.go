@@ -330,6 +330,12 @@ func TestADatabaseFromBeforeTheKeyIsSealedAndItsOlderEventsReported(t *testing.T
 			t.Fatal(err)
 		}
 		// Migrations after 00010 go too: such a database has none of them.
+		// 00014 (EHR reports).
+		for _, q := range []string{"DROP TABLE ehr_suggestions", "DROP TABLE ehr_reports"} {
+			if _, err := s.DB().Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
 		// 00013 (follow-up): its index first, which SQLite and MySQL drop in their own words.
 		if _, err := s.DB().Exec("DROP INDEX idx_tumors_facility_followup"); err != nil {
 			if _, err := s.DB().Exec("DROP INDEX idx_tumors_facility_followup ON tumors"); err != nil {

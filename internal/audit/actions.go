@@ -67,6 +67,9 @@ const (
 	CasefindingDecide = "casefinding.decide"
 )
 
+// EHR intake (issue 18): an electronic report received (file or MLLP), stored or refused.
+const EHRReceive = "ehr.receive"
+
 // Actions lists every action, in the order of the trail's story: what the audit log's filter
 // offers and what the audit completeness test walks.
 var Actions = []string{
@@ -82,4 +85,5 @@ var Actions = []string{
 	AuditExport,
 	CasefindingImport, CasefindingView, CasefindingDecide,
 	FollowUpDue, FollowUpRecord, FollowUpLetters, FollowUpDeaths, FollowUpRate, // actions_followup.go
+	EHRReceive,
 }

@@ -46,6 +46,7 @@ var actionLabels = map[string]string{
 	FollowUpLetters:     "Follow-up letters printed",
 	FollowUpDeaths:      "Death file matched",
 	FollowUpRate:        "Follow-up rate viewed",
+	EHRReceive:          "Electronic report received",
 }
 
 // Label is an action as a person reads it; an action cara does not know (an old trail's) shows

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// EHRReport is an electronic report as received (migrations/*/00014_ehr_reports.sql).
+type EHRReport struct {
+	ID               uint
+	FacilityID       uint
+	Format           string // "hl7v2"
+	Sender           string // MSH-3 and MSH-4
+	ControlID        string // MSH-10, unique per sender
+	MessageType      string
+	SHA256           string `gorm:"column:sha256"`
+	Raw              []byte
+	Accession        string
+	CollectedAt      string
+	OrderingProvider string
+	SuspenseID       *uint
+	RemoteAddr       string
+	ReceivedAt       time.Time
+}
+
+// EHRSuggestion is an item value suggested from a report, with where it came from.
+type EHRSuggestion struct {
+	ID         uint
+	ReportID   uint
+	NaaccrID   string `gorm:"column:naaccr_id"`
+	Value      string
+	Source     string
+	SourceText string
+}
+
+// AddEHRReport stores a report received, the suspense record it becomes and the values it
+// suggests, with the audit event, in one transaction. A report whose sender and control id the
+// facility already holds is not stored again: AddEHRReport returns the stored one's id and
+// duplicate true. rec's RowKey must be unique to the report (its sender and control id).
+func (s *Store) AddEHRReport(ctx context.Context, rep *EHRReport, rec *SuspenseRecord, sugg []EHRSuggestion, e AuditEntry) (duplicate bool, err error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	find := func(db *gorm.DB) (uint, error) {
+		var ids []uint
+		err := db.Model(&EHRReport{}).Where("facility_id = ? AND sender = ? AND control_id = ?", rep.FacilityID, rep.Sender, rep.ControlID).
+			Limit(1).Pluck("id", &ids).Error
+		if err != nil || len(ids) == 0 {
+			return 0, err
+		}
+		return ids[0], nil
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		id, err := find(tx)
+		if err != nil {
+			return err
+		}
+		if id != 0 {
+			rep.ID, duplicate = id, true
+			return nil
+		}
+		rec.CreatedAt, rec.UpdatedAt = now, now
+		rec.Version = max(rec.Version, 1)
+		rec.RuleLabel = clampRunes(rec.RuleLabel, 255)
+		if err := tx.Create(rec).Error; err != nil {
+			return fmt.Errorf("suspense record: %w", err)
+		}
+		rep.SuspenseID = &rec.ID
+		rep.ReceivedAt = now
+		if err := tx.Create(rep).Error; err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		for i := range sugg {
+			sugg[i].ReportID = rep.ID
+		}
+		if len(sugg) > 0 {
+			if err := tx.Create(&sugg).Error; err != nil {
+				return fmt.Errorf("suggestions: %w", err)
+			}
+		}
+		if m, ok := e.Details.(map[string]any); ok {
+			m["report"], m["suspense"] = rep.ID, rec.ID
+		}
+		e.EntityID = fmt.Sprint(rep.ID)
+		return s.audit(tx, e)
+	})
+	if err != nil {
+		// The same message taken in at the same moment on another connection: the unique key
+		// refused the second one, which is then a duplicate like any other.
+		if id, ferr := find(s.db.WithContext(ctx)); ferr == nil && id != 0 {
+			rep.ID = id
+			return true, nil
+		}
+		return false, fmt.Errorf("store: add EHR report %s from %s: %w", rep.ControlID, rep.Sender, err)
+	}
+	return duplicate, nil
+}
+
+// EHRReportOf returns the report a suspense record came from, with its suggestions
+// (ErrNotFound when the record is not from one).
+func (s *Store) EHRReportOf(ctx context.Context, suspenseID uint) (*EHRReport, []EHRSuggestion, error) {
+	db := s.db.WithContext(ctx)
+	var rep EHRReport
+	if err := db.Where("suspense_id = ?", suspenseID).First(&rep).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, nil, ErrNotFound
+		}
+		return nil, nil, fmt.Errorf("store: report of suspense record %d: %w", suspenseID, err)
+	}
+	var sugg []EHRSuggestion
+	if err := db.Where("report_id = ?", rep.ID).Order("id").Find(&sugg).Error; err != nil {
+		return nil, nil, fmt.Errorf("store: suggestions of report %d: %w", rep.ID, err)
+	}
+	return &rep, sugg, nil
+}
+
+// CountEHRReports counts a facility's reports (0: every facility).
+func (s *Store) CountEHRReports(ctx context.Context, facilityID uint) (int64, error) {
+	db := s.db.WithContext(ctx).Model(&EHRReport{})
+	if facilityID != 0 {
+		db = db.Where("facility_id = ?", facilityID)
+	}
+	var n int64
+	if err := db.Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("store: count EHR reports: %w", err)
+	}
+	return n, nil
+}
+
+func (EHRReport) TableName() string     { return "ehr_reports" }
+func (EHRSuggestion) TableName() string { return "ehr_suggestions" }
