@@ -16,7 +16,7 @@ var commands = []struct {
 	name  string
 	flags []string
 }{
-	{"serve", nil},
+	{"serve", []string{"--mllp-addr", "--mllp-facility"}},
 	{"migrate", nil},
 	{"demo", nil},
 	{"export", []string{"--out", "--status", "--facility", "--from", "--to", "--version", "--registry-id"}},
@@ -38,6 +38,7 @@ var commands = []struct {
 	{"submission list", []string{"--facility"}},
 	{"casefinding import", []string{"--facility", "--source"}},
 	{"casefinding list", []string{"--facility", "--format", "--status"}},
+	{"ehr import", []string{"--facility"}},
 	{"audit verify", []string{"--checkpoint FILE"}},
 	{"audit checkpoint", []string{"--out"}},
 }

@@ -16,7 +16,9 @@ import (
 const usage = `cara: cancer registry abstraction
 
 Usage:
-  cara serve                      run the web server (migrates the database first)
+  cara serve [--mllp-addr ADDR --mllp-facility F]
+                                  run the web server (migrates the database first); with an MLLP
+                                  address, also take in HL7 v2 pathology reports there (ACK each)
   cara migrate                    apply database migrations
   cara demo                       create the demo facility, users and cases (once)
   cara export --out FILE [--status S] [--facility F] [--from D] [--to D] [--version V]
@@ -73,6 +75,11 @@ Usage:
                                   the same rows again add nothing; exit status 1 when a row is refused
   cara casefinding list --facility F [--format text|csv] [--status S,...]
                                   print the facility's suspense list
+  cara ehr import --facility F FILE
+                                  read HL7 v2 pathology reports (ORU^R01, one or many, CR or LF
+                                  segment ends) onto the facility's suspense list; each message is
+                                  accepted, a duplicate (same sender and MSH-10), or refused with
+                                  the segment, field and reason; exit status 1 when one is refused
   cara followup due --facility F [--format text|csv] [--month CCYYMM] [--lost] [--physician P]
                       [--site-group G]
                                   list the follow-up due list: followed cases of living patients
@@ -102,6 +109,10 @@ Configuration (environment):
   CARA_AUDIT_KEY_FILE the audit key's file (default ./data/audit.key, made when missing)
   CARA_AUDIT_KEY      the audit key itself (base64), instead of a file; every cara process of
                       one installation needs the same key
+  CARA_MLLP_ADDR      serve: listen for HL7 v2 pathology reports (MLLP) here, as --mllp-addr
+  CARA_MLLP_FACILITY  serve: the facility whose suspense list MLLP reports join
+  CARA_MLLP_MAX_BYTES limit of one MLLP message in bytes (default 16777216, 16 MiB)
+  CARA_MLLP_READ_TIMEOUT  seconds an MLLP sender may stay silent before it is disconnected (default 60)
 `
 
 func main() {
@@ -184,6 +195,8 @@ func dispatch(ctx context.Context, args []string, env env, stdin io.Reader, stdo
 		return cmdSubmission(ctx, env, args[1:], stdout)
 	case "casefinding":
 		return cmdCasefinding(ctx, env, args[1:], stdout)
+	case "ehr":
+		return cmdEHR(ctx, env, args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -18,7 +18,14 @@ import (
 )
 
 func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error {
-	if err := parseFlags(newFlags("serve"), args); err != nil {
+	mllp, err := mllpFromEnv()
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	fs := newFlags("serve")
+	fs.StringVar(&mllp.Addr, "mllp-addr", mllp.Addr, "listen for HL7 v2 pathology reports (MLLP) on this address, such as :2575 (CARA_MLLP_ADDR); none by default")
+	fs.StringVar(&mllp.Facility, "mllp-facility", mllp.Facility, "facility code whose suspense list the MLLP reports join (CARA_MLLP_FACILITY)")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	proxies, err := e.trustedProxies()
@@ -93,13 +100,29 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 		}
 	}()
 
+	// The MLLP listener stops with ctx, as the web server does.
+	var mllpDone <-chan error
+	if mllp.Addr != "" {
+		if _, mllpDone, err = startMLLP(ctx, a, mllp, cat.Codes, log); err != nil {
+			return err
+		}
+	}
+
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.ListenAndServe() }()
 	log.Info("cara is serving", "url", "http://"+e.Addr, "database", string(s.Dialect()))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve on %s: %w", e.Addr, err)
+	case err := <-mllpDone:
+		if ctx.Err() == nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		mllpDone = nil
 	case <-ctx.Done():
+	}
+	if mllpDone != nil {
+		<-mllpDone // the messages being stored are stored, and answered, before cara stops
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

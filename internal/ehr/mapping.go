@@ -49,8 +49,8 @@ type FieldRule struct {
 	Label   string `yaml:"label"`
 	Convert string `yaml:"convert"`
 
-	seg        string
-	n, c       int
+	seg  string
+	n, c int
 }
 
 // LoadMapping reads the mapping from the schemas file system.

@@ -174,6 +174,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 			if errors.As(err, &fe) {
 				s.logger().Warn("mllp: refused a frame", "remote", remote, "reason", fe.Reason)
 				s.write(c, Ack(nil, AR, fe.Reason, &AckError{Code: ErrApplication, Reason: fe.Reason}, s.controlID(), s.now()))
+				lingerClose(c)
 			} else if !errors.Is(err, io.EOF) {
 				s.logger().Info("mllp: connection ended", "remote", remote, "err", err)
 			}
@@ -185,6 +186,17 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 			return
 		}
 	}
+}
+
+// lingerClose ends a connection whose sender may still be sending (a frame too large): what it
+// sends for a moment more is read and dropped, so that closing does not reset the connection
+// before the sender has read the rejection.
+func lingerClose(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	io.Copy(io.Discard, io.LimitReader(c, 64<<20))
 }
 
 func (s *Server) handle(ctx context.Context, remote string, msg []byte) (ack []byte) {

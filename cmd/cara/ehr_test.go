@@ -1,0 +1,70 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+// ehrMessage is a small pathology report with control id id.
+func ehrMessage(id, mrn, dob string) string {
+	return strings.Join([]string{
+		`MSH|^~\&|COPATH|STATE LAB^12D3456789^CLIA|CARA|REG|20261101093000||ORU^R01^ORU_R01|` + id + `|P|2.5.1`,
+		`PID|1||` + mrn + `^^^GEN^MR||HALE^ANNE||` + dob + `|F`,
+		`OBR|1||S26-77^COPATH|60568-3^Synoptic^LN|||20261028`,
+		`OBX|1|TX|22637-3^Final diagnosis^LN||RIGHT LUNG, UPPER LOBE, WEDGE:~ADENOCARCINOMA||||||F`,
+	}, "\n") + "\n"
+}
+
+func TestEHRImportSaysWhatBecameOfEachMessage(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e env) {
+		if out, err := runCmd(t, e, "", "facility", "add", "--code", "F1", "--name", "General Hospital"); err != nil {
+			t.Fatalf("facility add: %q %v", out, err)
+		}
+		file := ehrMessage("A1", "M1", "19550304") + ehrMessage("A2", "M2", "19551304") +
+			strings.Replace(ehrMessage("A3", "M3", "19600101"), "ORU^R01^ORU_R01", "ADT^A01", 1) + ehrMessage("A1", "M1", "19550304")
+		if err := os.WriteFile("path.hl7", []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runCmd(t, e, "", "ehr", "import", "--facility", "F1", "path.hl7")
+		if !errors.Is(err, errProblems) {
+			t.Fatalf("import with refused messages: %v, want problems\n%s", err, out)
+		}
+		for _, want := range []string{
+			`message 1 (line 1, control id "A1"): accepted, possible case #`,
+			`message 2 (line 5, control id "A2"): error: PID-7: date of birth "19551304": want CCYYMMDD`,
+			`message 3 (line 9, control id "A3"): rejected: MSH-9: message type "ADT^A01"`,
+			`message 4 (line 13, control id "A1"): duplicate, stored before as report #`,
+			"4 messages: 1 accepted, 1 duplicate, 1 error, 1 rejected",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+		out, err = runCmd(t, e, "", "casefinding", "list", "--facility", "F1", "--format", "csv")
+		if err != nil || strings.Count(out, "\n") != 2 || !strings.Contains(out, "pathology") {
+			t.Errorf("suspense list after import: %v\n%s", err, out)
+		}
+		if out, err := runCmd(t, e, "", "ehr", "import", "--facility", "F1", "path.hl7"); !errors.Is(err, errProblems) ||
+			!strings.Contains(out, "0 accepted, 2 duplicate") {
+			t.Errorf("second import: %v\n%s", err, out)
+		}
+	})
+}
+
+func TestEHRImportRefusesBadCommandLines(t *testing.T) {
+	e := testEnv(t, "sqlite")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ehr", "import", "x.hl7"}, "--facility is required"},
+		{[]string{"ehr", "import", "--facility", "F1"}, "name one file"},
+		{[]string{"ehr", "send"}, "unknown subcommand"},
+	} {
+		if _, err := runCmd(t, e, "", c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
