@@ -55,7 +55,9 @@ func exchange(t testing.TB, c net.Conn, r *bufio.Reader, raw []byte) *hl7.Messag
 	return m
 }
 
-func frame(s string) []byte { return append(append([]byte{hl7.StartBlock}, s...), hl7.EndBlock, hl7.CR) }
+func frame(s string) []byte {
+	return append(append([]byte{hl7.StartBlock}, s...), hl7.EndBlock, hl7.CR)
+}
 
 func msa(m *hl7.Message) (code, id, text string) {
 	s, _ := m.Segment("MSA")
