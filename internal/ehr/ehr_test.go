@@ -166,7 +166,7 @@ type fixture struct {
 	pat *store.Patient
 }
 
-func newFixture(t *testing.T, s *store.Store) *fixture {
+func newFixture(t testing.TB, s *store.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{s: s, fac: &store.Facility{Code: "EH", Name: "EHR General"}}

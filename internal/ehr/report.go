@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/cara-registry/cara/internal/codes"
@@ -62,16 +63,31 @@ func problem(ack, seg string, seq, field int, code, format string, a ...any) *Pr
 	return &Problem{Ack: ack, Detail: hl7.AckError{Segment: seg, Sequence: seq, Field: field, Code: code, Reason: reason}}
 }
 
-// Mapper reads pathology messages with a mapping and the ICD-O-3 look-up.
+// Mapper reads pathology messages with a mapping and the ICD-O-3 look-up. It is safe for use
+// by many goroutines.
 type Mapper struct {
 	m          *Mapping
 	topography *codes.List
 	histology  *codes.List
+
+	// The look-up is made for a registrar typing, about 0.1 ms a search; a report asks it of
+	// each phrase of its diagnosis twice, and labs write the same phrases over and over
+	// ("INVASIVE DUCTAL CARCINOMA"), so its answers are kept, a bounded number of them.
+	mu     sync.Mutex
+	looked map[lookKey]codes.Match
 }
+
+type lookKey struct {
+	histology bool
+	phrase    string
+}
+
+// maxLooked bounds the look-up answers kept; past it they are dropped and gathered again.
+const maxLooked = 20000
 
 // NewMapper makes a mapper; tables may be nil (no site or histology is then suggested).
 func NewMapper(m *Mapping, tables *codes.Tables) *Mapper {
-	mp := &Mapper{m: m}
+	mp := &Mapper{m: m, looked: map[lookKey]codes.Match{}}
 	if tables != nil {
 		mp.topography, _ = tables.List(codes.SchemeTopography)
 		mp.histology, _ = tables.List(codes.SchemeHistology)
@@ -372,11 +388,11 @@ func (mp *Mapper) diagnosis(r *Report) {
 		if len(p) < 4 || len(p) > 80 {
 			continue
 		}
-		if ms := mp.topography.Search(p, 1); len(ms) > 0 && ms[0].Score >= lookupThreshold && ms[0].Score > site.Score {
-			site, sitePhrase = ms[0], p
+		if m := mp.lookUp(false, p); m.Score >= lookupThreshold && m.Score > site.Score {
+			site, sitePhrase = m, p
 		}
-		if ms := mp.histology.Search(p, 1); len(ms) > 0 && ms[0].Score >= lookupThreshold && ms[0].Score > hist.Score {
-			hist, histPhrase = ms[0], p
+		if m := mp.lookUp(true, p); m.Score >= lookupThreshold && m.Score > hist.Score {
+			hist, histPhrase = m, p
 		}
 	}
 	src := "final diagnosis (look-up)"
@@ -394,6 +410,32 @@ func (mp *Mapper) diagnosis(r *Report) {
 		}
 		r.add(Suggestion{Item: "behaviorCodeIcdO3", Value: beh, Source: "final diagnosis", SourceText: histPhrase})
 	}
+}
+
+// lookUp is the best match of a phrase in the topography or histology list (a zero Match when
+// none).
+func (mp *Mapper) lookUp(histology bool, phrase string) codes.Match {
+	k := lookKey{histology, strings.ToLower(phrase)}
+	mp.mu.Lock()
+	m, ok := mp.looked[k]
+	mp.mu.Unlock()
+	if ok {
+		return m
+	}
+	l := mp.topography
+	if histology {
+		l = mp.histology
+	}
+	if ms := l.Search(phrase, 1); len(ms) > 0 {
+		m = ms[0]
+	}
+	mp.mu.Lock()
+	if len(mp.looked) >= maxLooked {
+		clear(mp.looked)
+	}
+	mp.looked[k] = m
+	mp.mu.Unlock()
+	return m
 }
 
 // add keeps the first suggestion of an item: a synoptic value read before the text wins.
