@@ -162,9 +162,6 @@ func mllpFromEnv() (mllpConfig, error) {
 // startMLLP listens for pathology messages on c.Addr for the facility c.Facility and answers
 // each with its ACK, until ctx ends; the returned channel gets the listener's end.
 func startMLLP(ctx context.Context, a *app, c mllpConfig, tables *codes.Tables, log *slog.Logger) (net.Addr, <-chan error, error) {
-	if c.Facility == "" {
-		return nil, nil, fmt.Errorf("serve: --mllp-facility (or CARA_MLLP_FACILITY) is required with an MLLP address: whose suspense list the reports join")
-	}
 	fac, err := a.facility(ctx, c.Facility)
 	if err != nil {
 		return nil, nil, err

@@ -1,10 +1,18 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"errors"
+	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cara-registry/cara/internal/hl7"
+	"github.com/cara-registry/cara/internal/store"
 )
 
 // ehrMessage is a small pathology report with control id id.
@@ -65,6 +73,55 @@ func TestEHRImportRefusesBadCommandLines(t *testing.T) {
 	} {
 		if _, err := runCmd(t, e, "", c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+func TestServeTakesPathologyReportsOverMLLP(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	e.Addr = "127.0.0.1:0"
+	if out, err := runCmd(t, e, "", "facility", "add", "--code", "F1", "--name", "General Hospital"); err != nil {
+		t.Fatalf("facility add: %q %v", out, err)
+	}
+	if err := cmdServe(context.Background(), e, []string{"--mllp-addr", "127.0.0.1:0"}, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "--mllp-facility") {
+		t.Errorf("serve with an MLLP address and no facility: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cmdServe(ctx, e, []string{"--mllp-addr", addr, "--mllp-facility", "F1"}, io.Discard) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	var c net.Conn
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if c, err = net.Dial("tcp", addr); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the MLLP listener is not up: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for _, want := range []string{"MSA|AA|S1", "MSA|AA|S1|duplicate"} {
+		if err := hl7.WriteFrame(c, []byte(ehrMessage("S1", "M9", "19550304"))); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		ack, err := hl7.ReadFrame(r, 0)
+		if err != nil || !strings.Contains(string(ack), want) {
+			t.Errorf("ACK %q, %v; want %s", ack, err, want)
 		}
 	}
 }

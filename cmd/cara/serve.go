@@ -28,6 +28,9 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if mllp.Addr != "" && mllp.Facility == "" {
+		return badArgs(fs, "--mllp-facility (or CARA_MLLP_FACILITY) is required with an MLLP address: whose suspense list the reports join")
+	}
 	proxies, err := e.trustedProxies()
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
