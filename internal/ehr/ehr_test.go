@@ -2,11 +2,13 @@ package ehr_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/casefinding"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/ehr"
@@ -235,6 +237,23 @@ func TestReceiveStoresOnceJoinsTheKnownPatientAndKeepsTheRawMessage(t *testing.T
 		}
 		if n, _ := s.CountEHRReports(ctx, f.fac.ID); n != 1 {
 			t.Errorf("reports stored: %d, want 1", n)
+		}
+		// Every message received is audited: accepted, duplicate and rejected.
+		page, err := s.SearchAudit(ctx, store.AuditFilter{Action: audit.EHRReceive, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var outcomes []string
+		for _, e := range page.Events {
+			for _, o := range []string{ehr.Accepted, ehr.Duplicate, ehr.Rejected} {
+				if strings.Contains(e.Details, `"outcome":"`+o+`"`) {
+					outcomes = append(outcomes, o)
+				}
+			}
+		}
+		slices.Sort(outcomes)
+		if want := []string{ehr.Accepted, ehr.Duplicate, ehr.Rejected}; !slices.Equal(outcomes, want) {
+			t.Errorf("audited outcomes %v, want %v", outcomes, want)
 		}
 	})
 }

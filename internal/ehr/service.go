@@ -89,8 +89,9 @@ const maxText = 16000
 // an error (AE, application error) like any other, and the message can be sent again.
 func (s *Service) Receive(ctx context.Context, in Input) Result {
 	res := s.receive(ctx, in)
-	if res.Outcome == Error || res.Outcome == Rejected {
-		// The refused message is audited with why, not stored: it is not a report.
+	if res.Outcome != Accepted {
+		// A refused message is audited with why, not stored: it is not a report; a duplicate is
+		// audited as received again. (An accepted one is audited with the report it became.)
 		_ = s.store.Audit(ctx, store.AuditEntry{UserID: in.UserID, Action: audit.EHRReceive, Entity: "ehr_message",
 			EntityID: clip(res.ControlID), RemoteAddr: in.RemoteAddr, Details: map[string]any{
 				"facility": in.FacilityID, "via": in.Via, "outcome": res.Outcome, "reason": res.Reason(), "sha256": sum(in.Raw), "bytes": len(in.Raw),
