@@ -21,6 +21,7 @@ type Store interface {
 	SuspenseKeys(ctx context.Context, facilityID uint, keys []string) (map[string]bool, error)
 	AddSuspenseRecords(ctx context.Context, recs []store.SuspenseRecord, e store.AuditEntry) (int, error)
 	MatchPatients(ctx context.Context, facilityID uint) ([]store.MatchPatient, error)
+	MatchCandidates(ctx context.Context, facilityID uint, mrn, dob, last string) ([]store.MatchPatient, error)
 	SuspenseByMRN(ctx context.Context, facilityID uint, mrns []string) ([]store.SuspenseRecord, error)
 	SuspenseRecords(ctx context.Context, q store.SuspenseQuery) ([]store.SuspenseRecord, int64, error)
 	EachSuspenseRecord(ctx context.Context, q store.SuspenseQuery, fn func(*store.SuspenseRecord) error) error

@@ -285,3 +285,32 @@ func TestReceiveStoresTheSameMessageOnceWhenSentAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// A report for a patient the facility knows by another MRN still finds them by name and date
+// of birth, among many other patients (the candidates are looked up, not all loaded).
+func TestReceiveFindsTheKnownPatientAmongOthers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s)
+		for i := 0; i < 30; i++ {
+			if _, err := s.CreatePatient(ctx, f.fac.ID, naaccr.Patient{
+				Items:  map[string]string{"nameLast": "Other", "nameFirst": "Pat", "dateOfBirth": "19700101", "sexAssignedAtBirth": "1"},
+				Tumors: []naaccr.Tumor{{Items: map[string]string{"medicalRecordNumber": "X" + strings.Repeat("9", i%5+1), "primarySite": "C619", "sequenceNumberHospital": "00"}}},
+			}, "approved"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := f.svc.Receive(ctx, ehr.Input{FacilityID: f.fac.ID, Raw: []byte(pathMessage("K1", "777777", "HALE", "ANNE", "19550304"))})
+		if r.Outcome != ehr.Accepted || r.MatchKind != casefinding.MatchKnownPatient {
+			t.Fatalf("%+v (%s)", r, r.Reason())
+		}
+		recs, _, err := s.SuspenseRecords(ctx, store.SuspenseQuery{Scope: store.AllFacilities, IDs: []uint{r.SuspenseID}})
+		if err != nil || len(recs) != 1 || recs[0].MatchPatient == nil || *recs[0].MatchPatient != f.pat.ID {
+			t.Fatalf("record %+v, %v", recs, err)
+		}
+		r = f.svc.Receive(ctx, ehr.Input{FacilityID: f.fac.ID, Raw: []byte(pathMessage("K2", "123", "NEWMAN", "NORA", "19991231"))})
+		if r.Outcome != ehr.Accepted || r.MatchKind != casefinding.MatchNewPatient {
+			t.Fatalf("new patient: %+v", r)
+		}
+	})
+}

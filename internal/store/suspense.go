@@ -423,22 +423,56 @@ type MatchTumor struct {
 // MatchPatients loads every patient of a facility with its tumors' identifying columns, for the
 // matching of a casefinding import: two queries, whatever the size of the file.
 func (s *Store) MatchPatients(ctx context.Context, facilityID uint) ([]MatchPatient, error) {
+	return s.matchPatients(ctx, facilityID, nil)
+}
+
+// MatchCandidates loads the patients of a facility that one possible case could be, for
+// matching a single record (an electronic pathology report) without loading them all: those
+// with a tumor of its MRN, its date of birth, or its last name (the index's case rules). A
+// patient that shares none of them scores below PossiblePatient anyway.
+func (s *Store) MatchCandidates(ctx context.Context, facilityID uint, mrn, dob, last string) ([]MatchPatient, error) {
+	return s.matchPatients(ctx, facilityID, func(db *gorm.DB) *gorm.DB {
+		mrnPatients := s.db.Model(&Tumor{}).Select("patient_id").Where("facility_id = ? AND medical_record_number = ?", facilityID, mrn)
+		cond := s.db.Where("id IN (?)", mrnPatients)
+		if dob != "" {
+			cond = cond.Or("date_of_birth = ?", dob)
+		}
+		if last != "" {
+			cond = cond.Or("name_last = ?", last)
+		}
+		return db.Where(cond)
+	})
+}
+
+func (s *Store) matchPatients(ctx context.Context, facilityID uint, narrow func(*gorm.DB) *gorm.DB) ([]MatchPatient, error) {
 	db := s.db.WithContext(ctx)
 	var pats []Patient
-	if err := db.Select("id", "patient_id_number", "name_last", "name_first", "date_of_birth", "items").
-		Where("facility_id = ?", facilityID).Order("id").Find(&pats).Error; err != nil {
+	q := db.Select("id", "patient_id_number", "name_last", "name_first", "date_of_birth", "items").Where("facility_id = ?", facilityID)
+	if narrow != nil {
+		q = narrow(q)
+	}
+	if err := q.Order("id").Find(&pats).Error; err != nil {
 		return nil, fmt.Errorf("store: patients of facility %d: %w", facilityID, err)
 	}
 	out := make([]MatchPatient, len(pats))
 	index := make(map[uint]int, len(pats))
+	ids := make([]uint, len(pats))
 	for i, p := range pats {
 		out[i] = MatchPatient{ID: p.ID, PatientIDNumber: p.PatientIDNumber, NameLast: p.NameLast, NameFirst: p.NameFirst,
 			DateOfBirth: p.DateOfBirth, Sex: p.Items["sexAssignedAtBirth"]}
 		index[p.ID] = i
+		ids[i] = p.ID
+	}
+	if narrow != nil && len(ids) == 0 {
+		return out, nil
 	}
 	var tumors []Tumor
-	if err := db.Select("id", "patient_id", "medical_record_number", "primary_site", "histology", "date_of_diagnosis", "status").
-		Where("facility_id = ?", facilityID).Order("id").Find(&tumors).Error; err != nil {
+	tq := db.Select("id", "patient_id", "medical_record_number", "primary_site", "histology", "date_of_diagnosis", "status").
+		Where("facility_id = ?", facilityID)
+	if narrow != nil {
+		tq = tq.Where("patient_id IN ?", ids)
+	}
+	if err := tq.Order("id").Find(&tumors).Error; err != nil {
 		return nil, fmt.Errorf("store: tumors of facility %d: %w", facilityID, err)
 	}
 	for _, t := range tumors {
