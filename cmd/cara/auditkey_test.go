@@ -331,7 +331,7 @@ func TestADatabaseFromBeforeTheKeyIsSealedAndItsOlderEventsReported(t *testing.T
 		}
 		// Migrations after 00010 go too: such a database has none of them.
 		// 00014 (EHR reports).
-		for _, q := range []string{"DROP TABLE ehr_suggestions", "DROP TABLE ehr_reports"} {
+		for _, q := range []string{"DROP TABLE ehr_senders", "DROP TABLE ehr_suggestions", "DROP TABLE ehr_reports"} {
 			if _, err := s.DB().Exec(q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}

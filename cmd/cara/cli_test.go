@@ -39,6 +39,8 @@ var commands = []struct {
 	{"casefinding import", []string{"--facility", "--source"}},
 	{"casefinding list", []string{"--facility", "--format", "--status"}},
 	{"ehr import", []string{"--facility"}},
+	{"ehr sender add", []string{"--facility", "--name"}},
+	{"ehr sender list", []string{"--facility"}},
 	{"audit verify", []string{"--checkpoint FILE"}},
 	{"audit checkpoint", []string{"--out"}},
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/casefinding"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/ehr"
@@ -25,13 +27,15 @@ const maxEHRFile = 512 << 20
 
 func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return badGroupArgs("ehr", "say import")
+		return badGroupArgs("ehr", "say import or sender")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
 		return &helpRequest{name: "ehr"}
 	case "import":
 		return cmdEHRImport(ctx, e, args[1:], stdout)
+	case "sender":
+		return cmdEHRSender(ctx, e, args[1:], stdout)
 	}
 	return badGroupArgs("ehr", "unknown subcommand %s", excerpt.Quote(args[0]))
 }
@@ -126,6 +130,104 @@ func cmdEHRImport(ctx context.Context, e env, args []string, stdout io.Writer) e
 	return nil
 }
 
+// cmdEHRSender manages the senders allowed on the MLLP listener: add (prints the token, once),
+// list, revoke.
+func cmdEHRSender(ctx context.Context, e env, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return badGroupArgs("ehr sender", "say add, list or revoke")
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags("ehr sender " + sub)
+	var facility, name *string
+	switch sub {
+	case "-h", "-help", "--help", "help":
+		return &helpRequest{name: "ehr sender"}
+	case "add":
+		facility = fs.String("facility", "", "facility code whose suspense list the sender's reports join (required)")
+		name = fs.String("name", "", "who the sender is, such as the lab's name (required)")
+	case "list":
+		facility = fs.String("facility", "", "only the senders of this facility")
+	case "revoke":
+	default:
+		return badGroupArgs("ehr sender", "unknown subcommand %s", excerpt.Quote(sub))
+	}
+	if err := parseFlagsArgs(fs, args); err != nil {
+		return err
+	}
+	var id uint64
+	switch sub {
+	case "add":
+		if *facility == "" || *name == "" {
+			return badArgs(fs, "--facility and --name are required")
+		}
+		if len([]rune(*name)) > 100 {
+			return badArgs(fs, "--name: at most 100 characters")
+		}
+	case "revoke":
+		var err error
+		if fs.NArg() != 1 {
+			return badArgs(fs, "name the id of one sender (see cara ehr sender list)")
+		}
+		if id, err = strconv.ParseUint(fs.Arg(0), 10, 32); err != nil || id == 0 {
+			return badArgs(fs, "sender id %s: a whole number above 0", excerpt.Quote(fs.Arg(0)))
+		}
+	}
+	a, err := newApp(ctx, e, "ehr sender "+sub, withStore)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch sub {
+	case "add":
+		fac, err := a.facility(ctx, *facility)
+		if err != nil {
+			return err
+		}
+		tok, err := ehr.NewToken()
+		if err != nil {
+			return err
+		}
+		snd := &store.EHRSender{FacilityID: fac.ID, Name: *name, TokenHash: ehr.HashToken(tok)}
+		if err := a.store.AddEHRSender(ctx, snd, store.AuditEntry{Action: audit.EHRSenderAdd, Entity: "ehr_sender",
+			Details: map[string]any{"facility": fac.ID, "name": *name}}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sender #%d (%s) of facility %s\ntoken: %s\n"+
+			"The sender puts the token in MSH-8 (Security) of each message; cara keeps only its hash, so this is the only time it is shown.\n",
+			snd.ID, *name, fac.Code, tok)
+	case "list":
+		var facID uint
+		if *facility != "" {
+			fac, err := a.facility(ctx, *facility)
+			if err != nil {
+				return err
+			}
+			facID = fac.ID
+		}
+		list, err := a.store.EHRSenders(ctx, facID)
+		if err != nil {
+			return err
+		}
+		for _, snd := range list {
+			state := "active"
+			if snd.RevokedAt != nil {
+				state = "revoked " + snd.RevokedAt.UTC().Format(time.DateOnly)
+			}
+			fmt.Fprintf(stdout, "#%d\tfacility %d\t%s\tadded %s\t%s\n", snd.ID, snd.FacilityID, snd.Name, snd.CreatedAt.UTC().Format(time.DateOnly), state)
+		}
+		fmt.Fprintln(stdout, plural.Count(len(list), "sender"))
+	case "revoke":
+		if err := a.store.RevokeEHRSender(ctx, uint(id), store.AuditEntry{Action: audit.EHRSenderRevoke, Entity: "ehr_sender"}); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("ehr sender revoke: no active sender #%d", id)
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "sender #%d revoked\n", id)
+	}
+	return nil
+}
+
 // mllpConfig is the MLLP listener's: where it listens, whose suspense list it fills, its limits.
 type mllpConfig struct {
 	Addr        string
@@ -162,9 +264,15 @@ func mllpFromEnv() (mllpConfig, error) {
 // startMLLP listens for pathology messages on c.Addr for the facility c.Facility and answers
 // each with its ACK, until ctx ends; the returned channel gets the listener's end.
 func startMLLP(ctx context.Context, a *app, c mllpConfig, tables *codes.Tables, log *slog.Logger) (net.Addr, <-chan error, error) {
-	fac, err := a.facility(ctx, c.Facility)
-	if err != nil {
-		return nil, nil, err
+	// With a facility, every message joins its list (a listener on a network that only its
+	// senders reach); without one, each message names its sender by its token in MSH-8.
+	var fac store.Facility
+	if c.Facility != "" {
+		f, err := a.facility(ctx, c.Facility)
+		if err != nil {
+			return nil, nil, err
+		}
+		fac = *f
 	}
 	svc, err := newEHRService(a.store, tables, a.env.Now)
 	if err != nil {
@@ -185,6 +293,10 @@ func startMLLP(ctx context.Context, a *app, c mllpConfig, tables *codes.Tables, 
 		}}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	log.Info("cara is listening for HL7 v2 (MLLP)", "addr", ln.Addr().String(), "facility", fac.Code)
+	who := "senders with a token (cara ehr sender add)"
+	if fac.ID != 0 {
+		who = "facility " + fac.Code
+	}
+	log.Info("cara is listening for HL7 v2 (MLLP)", "addr", ln.Addr().String(), "for", who)
 	return ln.Addr(), done, nil
 }

@@ -83,10 +83,6 @@ func TestServeTakesPathologyReportsOverMLLP(t *testing.T) {
 	if out, err := runCmd(t, e, "", "facility", "add", "--code", "F1", "--name", "General Hospital"); err != nil {
 		t.Fatalf("facility add: %q %v", out, err)
 	}
-	if err := cmdServe(context.Background(), e, []string{"--mllp-addr", "127.0.0.1:0"}, io.Discard); err == nil ||
-		!strings.Contains(err.Error(), "--mllp-facility") {
-		t.Errorf("serve with an MLLP address and no facility: %v", err)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -123,5 +119,66 @@ func TestServeTakesPathologyReportsOverMLLP(t *testing.T) {
 		if err != nil || !strings.Contains(string(ack), want) {
 			t.Errorf("ACK %q, %v; want %s", ack, err, want)
 		}
+	}
+}
+
+func TestEHRSendersAndTheListenerThatTakesTheirTokens(t *testing.T) {
+	e := testEnv(t, store.DialectSQLite)
+	if out, err := runCmd(t, e, "", "facility", "add", "--code", "F1", "--name", "General Hospital"); err != nil {
+		t.Fatalf("facility add: %q %v", out, err)
+	}
+	out, err := runCmd(t, e, "", "ehr", "sender", "add", "--facility", "F1", "--name", "State lab")
+	_, tok, ok := strings.Cut(out, "token: ")
+	tok, _, _ = strings.Cut(tok, "\n")
+	if err != nil || !ok || !strings.HasPrefix(tok, "cara-mllp-") {
+		t.Fatalf("sender add: %v\n%s", err, out)
+	}
+	if out, err := runCmd(t, e, "", "ehr", "sender", "list"); err != nil || !strings.Contains(out, "State lab") || strings.Contains(out, tok) ||
+		!strings.Contains(out, "active") {
+		t.Errorf("sender list: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cmdServe(ctx, e, []string{"--mllp-addr", addr}, io.Discard) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	var c net.Conn
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if c, err = net.Dial("tcp", addr); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the MLLP listener is not up: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for _, tt := range []struct{ token, want string }{{"", "MSA|AR|T1|MSH-8: no sender token"}, {tok, "MSA|AA|T1"}} {
+		msg := strings.Replace(ehrMessage("T1", "M9", "19550304"), "||ORU^R01", "|"+tt.token+"|ORU^R01", 1)
+		if err := hl7.WriteFrame(c, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		ack, err := hl7.ReadFrame(r, 0)
+		if err != nil || !strings.Contains(string(ack), tt.want) {
+			t.Errorf("ACK %q, %v; want %s", ack, err, tt.want)
+		}
+	}
+	if out, err := runCmd(t, e, "", "ehr", "sender", "revoke", "1"); err != nil || !strings.Contains(out, "sender #1 revoked") {
+		t.Errorf("revoke: %v %s", err, out)
+	}
+	if _, err := runCmd(t, e, "", "ehr", "sender", "revoke", "1"); err == nil || !strings.Contains(err.Error(), "no active sender #1") {
+		t.Errorf("revoke twice: %v", err)
 	}
 }

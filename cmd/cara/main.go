@@ -16,9 +16,10 @@ import (
 const usage = `cara: cancer registry abstraction
 
 Usage:
-  cara serve [--mllp-addr ADDR --mllp-facility F]
+  cara serve [--mllp-addr ADDR [--mllp-facility F]]
                                   run the web server (migrates the database first); with an MLLP
-                                  address, also take in HL7 v2 pathology reports there (ACK each)
+                                  address, also take in HL7 v2 pathology reports there (ACK each),
+                                  for the facility, or from senders with a token in MSH-8
   cara migrate                    apply database migrations
   cara demo                       create the demo facility, users and cases (once)
   cara export --out FILE [--status S] [--facility F] [--from D] [--to D] [--version V]
@@ -80,6 +81,13 @@ Usage:
                                   segment ends) onto the facility's suspense list; each message is
                                   accepted, a duplicate (same sender and MSH-10), or refused with
                                   the segment, field and reason; exit status 1 when one is refused
+  cara ehr sender add --facility F --name NAME
+                                  allow a sender on the MLLP listener (serve without --mllp-facility):
+                                  prints its token once, for MSH-8; cara keeps the token's hash
+  cara ehr sender list [--facility F]
+                                  list the MLLP senders
+  cara ehr sender revoke ID
+                                  end a sender's token
   cara followup due --facility F [--format text|csv] [--month CCYYMM] [--lost] [--physician P]
                       [--site-group G]
                                   list the follow-up due list: followed cases of living patients
@@ -110,7 +118,8 @@ Configuration (environment):
   CARA_AUDIT_KEY      the audit key itself (base64), instead of a file; every cara process of
                       one installation needs the same key
   CARA_MLLP_ADDR      serve: listen for HL7 v2 pathology reports (MLLP) here, as --mllp-addr
-  CARA_MLLP_FACILITY  serve: the facility whose suspense list MLLP reports join
+  CARA_MLLP_FACILITY  serve: the facility whose suspense list MLLP reports join (none: senders'
+                      tokens name it)
   CARA_MLLP_MAX_BYTES limit of one MLLP message in bytes (default 16777216, 16 MiB)
   CARA_MLLP_READ_TIMEOUT  seconds an MLLP sender may stay silent before it is disconnected (default 60)
 `

@@ -24,12 +24,9 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	}
 	fs := newFlags("serve")
 	fs.StringVar(&mllp.Addr, "mllp-addr", mllp.Addr, "listen for HL7 v2 pathology reports (MLLP) on this address, such as :2575 (CARA_MLLP_ADDR); none by default")
-	fs.StringVar(&mllp.Facility, "mllp-facility", mllp.Facility, "facility code whose suspense list the MLLP reports join (CARA_MLLP_FACILITY)")
+	fs.StringVar(&mllp.Facility, "mllp-facility", mllp.Facility, "facility code whose suspense list every MLLP report joins (CARA_MLLP_FACILITY); without one, each message must carry a sender token in MSH-8 (cara ehr sender add)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if mllp.Addr != "" && mllp.Facility == "" {
-		return badArgs(fs, "--mllp-facility (or CARA_MLLP_FACILITY) is required with an MLLP address: whose suspense list the reports join")
 	}
 	proxies, err := e.trustedProxies()
 	if err != nil {

@@ -67,8 +67,13 @@ const (
 	CasefindingDecide = "casefinding.decide"
 )
 
-// EHR intake (issue 18): an electronic report received (file or MLLP), stored or refused.
-const EHRReceive = "ehr.receive"
+// EHR intake (issue 18): an electronic report received (file or MLLP), stored or refused; a
+// sender allowed on the MLLP listener, and one revoked.
+const (
+	EHRReceive      = "ehr.receive"
+	EHRSenderAdd    = "ehr.sender_add"
+	EHRSenderRevoke = "ehr.sender_revoke"
+)
 
 // Actions lists every action, in the order of the trail's story: what the audit log's filter
 // offers and what the audit completeness test walks.
@@ -85,5 +90,5 @@ var Actions = []string{
 	AuditExport,
 	CasefindingImport, CasefindingView, CasefindingDecide,
 	FollowUpDue, FollowUpRecord, FollowUpLetters, FollowUpDeaths, FollowUpRate, // actions_followup.go
-	EHRReceive,
+	EHRReceive, EHRSenderAdd, EHRSenderRevoke,
 }

@@ -314,3 +314,47 @@ func TestReceiveFindsTheKnownPatientAmongOthers(t *testing.T) {
 		}
 	})
 }
+
+func TestReceiveWithoutAFacilityTakesRegisteredSendersOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s)
+		tok, err := ehr.NewToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		snd := &store.EHRSender{FacilityID: f.fac.ID, Name: "State lab", TokenHash: ehr.HashToken(tok)}
+		if err := s.AddEHRSender(ctx, snd, store.AuditEntry{Action: audit.EHRSenderAdd, Entity: "ehr_sender"}); err != nil {
+			t.Fatal(err)
+		}
+		withToken := func(id, token string) []byte {
+			return []byte(strings.Replace(pathMessage(id, "100200", "HALE", "ANNE", "19550304"), "||ORU^R01", "|"+token+"|ORU^R01", 1))
+		}
+		for _, tt := range []struct {
+			name, token, outcome, reason string
+		}{
+			{"no token", "", ehr.Rejected, "MSH-8: no sender token"},
+			{"wrong token", "cara-mllp-guess", ehr.Rejected, "MSH-8: unknown or revoked sender token"},
+			{"token", tok, ehr.Accepted, ""},
+		} {
+			r := f.svc.Receive(ctx, ehr.Input{Raw: withToken("T-"+tt.name, tt.token), Via: "mllp"})
+			if r.Outcome != tt.outcome || !strings.Contains(r.Reason(), tt.reason) {
+				t.Errorf("%s: %s %q", tt.name, r.Outcome, r.Reason())
+			}
+		}
+		recs, _, _ := s.SuspenseRecords(ctx, store.SuspenseQuery{Scope: store.AllFacilities})
+		if len(recs) != 1 || recs[0].FacilityID != f.fac.ID {
+			t.Fatalf("records %+v", recs)
+		}
+		rep, _, err := s.EHRReportOf(ctx, recs[0].ID)
+		if err != nil || strings.Contains(string(rep.Raw), tok) || !strings.Contains(string(rep.Raw), "|REDACTED|ORU^R01") {
+			t.Errorf("the token is kept in the raw message: %v\n%s", err, rep.Raw)
+		}
+		if err := s.RevokeEHRSender(ctx, snd.ID, store.AuditEntry{Action: audit.EHRSenderRevoke, Entity: "ehr_sender"}); err != nil {
+			t.Fatal(err)
+		}
+		if r := f.svc.Receive(ctx, ehr.Input{Raw: withToken("T-after", tok)}); r.Outcome != ehr.Rejected {
+			t.Errorf("revoked token: %s", r.Outcome)
+		}
+	})
+}

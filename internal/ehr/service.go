@@ -3,8 +3,11 @@ package ehr
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,6 +22,7 @@ import (
 // Store is what the intake needs of the database.
 type Store interface {
 	AddEHRReport(ctx context.Context, rep *store.EHRReport, rec *store.SuspenseRecord, sugg []store.EHRSuggestion, e store.AuditEntry) (bool, error)
+	EHRSenderByToken(ctx context.Context, hash string) (*store.EHRSender, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
 }
 
@@ -54,6 +58,9 @@ const (
 
 // Input is one message received and from where.
 type Input struct {
+	// FacilityID is whose suspense list the report joins; 0 when the sender names itself by
+	// its token in MSH-8 (the MLLP listener without a fixed facility), which must then be the
+	// token of a sender not revoked.
 	FacilityID uint
 	Raw        []byte
 	RemoteAddr string // the MLLP peer, or "" for a file
@@ -106,6 +113,7 @@ func sum(b []byte) string {
 }
 
 func (s *Service) receive(ctx context.Context, in Input) Result {
+	received := sum(in.Raw)
 	msg, err := hl7.Parse(in.Raw)
 	if err != nil {
 		pe, _ := err.(*hl7.ParseError)
@@ -120,6 +128,18 @@ func (s *Service) receive(ctx context.Context, in Input) Result {
 		return Result{Outcome: outcomeOf(p), Problem: p}
 	}
 	res := Result{ControlID: msg.ControlID(), message: msg}
+	if in.FacilityID == 0 {
+		fac, p, err := s.sender(ctx, msg)
+		if err != nil {
+			return s.failed(res, err)
+		}
+		if p != nil {
+			res.Outcome, res.Problem = Rejected, p
+			return res
+		}
+		in.FacilityID = fac
+		in.Raw = redactSecurity(in.Raw, msg.Delimiters.Field)
+	}
 	rep, p := s.mapper.Map(msg)
 	if p != nil {
 		res.Outcome, res.Problem = outcomeOf(p), p
@@ -135,7 +155,7 @@ func (s *Service) receive(ctx context.Context, in Input) Result {
 	}
 	rec.ImportedBy = in.UserID
 	stored := &store.EHRReport{FacilityID: in.FacilityID, Format: "hl7v2", Sender: clip255(rep.Sender), ControlID: clip255(rep.ControlID),
-		MessageType: rep.MessageType, SHA256: sum(in.Raw), Raw: bytes.Clone(in.Raw), Accession: clip255(rep.Accession),
+		MessageType: rep.MessageType, SHA256: received, Raw: bytes.Clone(in.Raw), Accession: clip255(rep.Accession),
 		CollectedAt: rep.CollectedAt, OrderingProvider: clip255(rep.OrderingProvider), RemoteAddr: in.RemoteAddr}
 	sugg := make([]store.EHRSuggestion, len(rep.Suggestions))
 	for i, g := range rep.Suggestions {
@@ -156,6 +176,51 @@ func (s *Service) receive(ctx context.Context, in Input) Result {
 	}
 	res.Outcome, res.SuspenseID, res.MatchKind = Accepted, rec.ID, rec.MatchKind
 	return res
+}
+
+// sender is the facility of the token in MSH-8.
+func (s *Service) sender(ctx context.Context, msg *hl7.Message) (uint, *Problem, error) {
+	msh, _ := msg.Segment("MSH")
+	tok := msh.Text(8)
+	if tok == "" {
+		return 0, problem(hl7.AR, "MSH", 1, 8, hl7.ErrApplication, "no sender token: this listener takes messages from registered senders only"), nil
+	}
+	snd, err := s.store.EHRSenderByToken(ctx, HashToken(tok))
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, problem(hl7.AR, "MSH", 1, 8, hl7.ErrApplication, "unknown or revoked sender token"), nil
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return snd.FacilityID, nil, nil
+}
+
+// HashToken is how a sender token is stored: its SHA-256 (the token is 256 random bits).
+func HashToken(tok string) string { return sum([]byte(tok)) }
+
+// NewToken makes a sender token.
+func NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("ehr: sender token: %w", err)
+	}
+	return "cara-mllp-" + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// redactSecurity blanks MSH-8 (the sender token) in the message kept: the token is a secret,
+// stored only as its hash; the SHA-256 kept is of the message as received.
+func redactSecurity(raw []byte, fs byte) []byte {
+	end := bytes.IndexAny(raw, "\r\n")
+	if end < 0 {
+		end = len(raw)
+	}
+	parts := bytes.Split(raw[:end], []byte{fs})
+	if len(parts) < 8 || len(parts[7]) == 0 {
+		return raw
+	}
+	parts[7] = []byte("REDACTED")
+	out := bytes.Join(parts, []byte{fs})
+	return append(out, raw[end:]...)
 }
 
 func (s *Service) failed(res Result, err error) Result {

@@ -131,3 +131,78 @@ func (s *Store) CountEHRReports(ctx context.Context, facilityID uint) (int64, er
 
 func (EHRReport) TableName() string     { return "ehr_reports" }
 func (EHRSuggestion) TableName() string { return "ehr_suggestions" }
+
+// EHRSender is a sender allowed on the MLLP listener, known by its token's hash.
+type EHRSender struct {
+	ID         uint
+	FacilityID uint
+	Name       string
+	TokenHash  string
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+}
+
+func (EHRSender) TableName() string { return "ehr_senders" }
+
+// AddEHRSender stores a sender with its audit event.
+func (s *Store) AddEHRSender(ctx context.Context, snd *EHRSender, e AuditEntry) error {
+	snd.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(snd).Error; err != nil {
+			return err
+		}
+		e.EntityID = fmt.Sprint(snd.ID)
+		return s.audit(tx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("store: add EHR sender %q: %w", snd.Name, notFound(err))
+	}
+	return nil
+}
+
+// EHRSenderByToken returns the sender, not revoked, of a token hash (ErrNotFound for none).
+func (s *Store) EHRSenderByToken(ctx context.Context, hash string) (*EHRSender, error) {
+	var snd EHRSender
+	err := s.db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL", hash).First(&snd).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: EHR sender: %w", err)
+	}
+	return &snd, nil
+}
+
+// EHRSenders lists the senders, of one facility or all (facilityID 0).
+func (s *Store) EHRSenders(ctx context.Context, facilityID uint) ([]EHRSender, error) {
+	db := s.db.WithContext(ctx).Order("id")
+	if facilityID != 0 {
+		db = db.Where("facility_id = ?", facilityID)
+	}
+	var out []EHRSender
+	if err := db.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: EHR senders: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeEHRSender ends a sender's token, with its audit event (ErrNotFound when there is no
+// such sender not yet revoked).
+func (s *Store) RevokeEHRSender(ctx context.Context, id uint, e AuditEntry) error {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&EHRSender{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		e.EntityID = fmt.Sprint(id)
+		return s.audit(tx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("store: revoke EHR sender %d: %w", id, err)
+	}
+	return nil
+}

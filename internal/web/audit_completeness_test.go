@@ -287,8 +287,10 @@ func TestEveryActionIsAudited(t *testing.T) {
 		}
 		// Every action of the trail has a step, but those only the command line takes (cara export
 		// and cara import; cmd/cara's tests check their events), and the EHR intake's, whose
-		// messages come by file or MLLP (internal/ehr's tests check its events).
-		covered := map[string]bool{audit.Export: true, audit.Import: true, audit.EHRReceive: true}
+		// messages come by file or MLLP (internal/ehr's tests check its events), and its senders',
+		// managed by cara ehr sender (cmd/cara's tests).
+		covered := map[string]bool{audit.Export: true, audit.Import: true, audit.EHRReceive: true,
+			audit.EHRSenderAdd: true, audit.EHRSenderRevoke: true}
 		for _, step := range steps {
 			t.Run(step.name, func(t *testing.T) {
 				want := step.do(t)

@@ -33,6 +33,18 @@ CREATE TABLE ehr_suggestions (
     CONSTRAINT fk_ehr_suggestions_report FOREIGN KEY (report_id) REFERENCES ehr_reports (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE ehr_senders (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    facility_id BIGINT UNSIGNED NOT NULL,
+    name VARCHAR(100) NOT NULL,
+    token_hash CHAR(64) NOT NULL,
+    created_at DATETIME(6) NOT NULL,
+    revoked_at DATETIME(6) NULL,
+    UNIQUE INDEX idx_ehr_senders_token (token_hash),
+    CONSTRAINT fk_ehr_senders_facility FOREIGN KEY (facility_id) REFERENCES facilities (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- +goose Down
+DROP TABLE ehr_senders;
 DROP TABLE ehr_suggestions;
 DROP TABLE ehr_reports;
