@@ -27,7 +27,7 @@ const maxEHRFile = 512 << 20
 
 func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return badGroupArgs("ehr", "say import or sender")
+		return badGroupArgs("ehr", "say import, sender or fhir")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -36,6 +36,8 @@ func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 		return cmdEHRImport(ctx, e, args[1:], stdout)
 	case "sender":
 		return cmdEHRSender(ctx, e, args[1:], stdout)
+	case "fhir":
+		return cmdEHRFHIR(ctx, e, args[1:], stdout)
 	}
 	return badGroupArgs("ehr", "unknown subcommand %s", excerpt.Quote(args[0]))
 }

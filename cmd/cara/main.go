@@ -88,6 +88,10 @@ Usage:
                                   list the MLLP senders
   cara ehr sender revoke ID
                                   end a sender's token
+  cara ehr fhir --facility F [--outcome] FILE.json
+                                  take a FHIR R4 bundle (transaction or collection, mCODE) into the
+                                  facility's suspense list with the item values it suggests; the
+                                  same bundle again adds nothing; exit status 1 when refused
   cara followup due --facility F [--format text|csv] [--month CCYYMM] [--lost] [--physician P]
                       [--site-group G]
                                   list the follow-up due list: followed cases of living patients
