@@ -27,7 +27,7 @@ const maxEHRFile = 512 << 20
 
 func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return badGroupArgs("ehr", "say import, sender or fhir")
+		return badGroupArgs("ehr", "say import, sender, fhir or token")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -38,6 +38,11 @@ func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 		return cmdEHRSender(ctx, e, args[1:], stdout)
 	case "fhir":
 		return cmdEHRFHIR(ctx, e, args[1:], stdout)
+	case "token":
+		if len(args) < 2 || args[1] != "add" {
+			return badGroupArgs("ehr", "say token add")
+		}
+		return cmdEHRTokenAdd(ctx, e, args[2:], stdout)
 	}
 	return badGroupArgs("ehr", "unknown subcommand %s", excerpt.Quote(args[0]))
 }

@@ -92,6 +92,9 @@ Usage:
                                   take a FHIR R4 bundle (transaction or collection, mCODE) into the
                                   facility's suspense list with the item values it suggests; the
                                   same bundle again adds nothing; exit status 1 when refused
+  cara ehr token add --facility F [--label L]
+                                  make a bearer token for the facility's FHIR sender (POST
+                                  /fhir/r4/Bundle); printed once, kept hashed
   cara followup due --facility F [--format text|csv] [--month CCYYMM] [--lost] [--physician P]
                       [--site-group G]
                                   list the follow-up due list: followed cases of living patients

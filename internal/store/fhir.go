@@ -72,3 +72,55 @@ func (s *Store) AddFHIRBundle(ctx context.Context, rec SuspenseRecord, b FHIRBun
 	}
 	return suspenseID, added, nil
 }
+
+// FHIRToken is the bearer token of a FHIR sender: its hash, and the facility its bundles go to.
+type FHIRToken struct {
+	ID         uint
+	FacilityID uint
+	TokenHash  string
+	Label      string
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+}
+
+// AddFHIRToken stores a sender's token (its hash) with the audit event.
+func (s *Store) AddFHIRToken(ctx context.Context, t *FHIRToken, e AuditEntry) error {
+	t.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(t).Error; err != nil {
+			return err
+		}
+		e.EntityID = fmt.Sprint(t.FacilityID)
+		if m, ok := e.Details.(map[string]any); ok {
+			m["token"] = t.ID
+		}
+		return s.audit(tx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("store: add fhir token of facility %d: %w", t.FacilityID, err)
+	}
+	return nil
+}
+
+// FHIRTokenByHash returns the token of a hash, unless revoked; else ErrNotFound.
+func (s *Store) FHIRTokenByHash(ctx context.Context, hash string) (*FHIRToken, error) {
+	var t FHIRToken
+	err := s.db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL", hash).Take(&t).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: fhir token: %w", notFound(err))
+	}
+	return &t, nil
+}
+
+// FHIRTokens lists a facility's tokens (0: every facility's), newest first.
+func (s *Store) FHIRTokens(ctx context.Context, facilityID uint) ([]FHIRToken, error) {
+	db := s.db.WithContext(ctx).Order("id DESC")
+	if facilityID != 0 {
+		db = db.Where("facility_id = ?", facilityID)
+	}
+	var out []FHIRToken
+	if err := db.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: fhir tokens: %w", err)
+	}
+	return out, nil
+}

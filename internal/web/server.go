@@ -48,6 +48,7 @@ type Store interface {
 	quality.Store
 	casefinding.Store
 	followup.Store
+	fhirStore
 	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
@@ -124,7 +125,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(middleware.Recover())
 	// Uploads to the intake have their own limit (IntakeConfig.MaxBytes), checked as they stream.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: func(c echo.Context) bool {
-		return intakeBodyLimited(c) || casefindingBodyLimited(c)
+		return intakeBodyLimited(c) || casefindingBodyLimited(c) || fhirBodyLimited(c)
 	}}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",
@@ -268,5 +269,11 @@ func New(d Deps) *echo.Echo {
 	e.POST("/casefinding/import", cf.upload, append([]echo.MiddlewareFunc{middleware.BodyLimit(casefindingBodyLimit)}, guard...)...)
 	e.POST("/casefinding/decide", cf.decide, guard...)
 	e.GET("/casefinding/patients", cf.picker, guard...)
+
+	// FHIR R4 intake (internal/fhirintake): a bundle posted with a facility's bearer token, or by
+	// a signed-in registrar or administrator with the CSRF header; the handler authenticates and
+	// answers every refusal with an OperationOutcome (401, not the login page).
+	fh := newFHIRHandler(d, cf)
+	e.POST(fhirBundlePath, fh.post)
 	return e
 }
