@@ -7,13 +7,18 @@ import (
 	"github.com/cara-registry/cara/schemas"
 )
 
-func testMapping(t testing.TB) *Mapping {
+func testDict(t testing.TB) *naaccr.Dictionary {
 	t.Helper()
 	d, err := naaccr.LoadBaseDictionary(schemas.FS, naaccr.CurrentVersion)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := LoadMapping(schemas.FS, d)
+	return d
+}
+
+func testMapping(t testing.TB) *Mapping {
+	t.Helper()
+	m, err := LoadMapping(schemas.FS, testDict(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,10 @@
 package fhirintake_test
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -108,4 +110,31 @@ func TestReceivePutsABundleOnTheSuspenseListOnce(t *testing.T) {
 			t.Error("a reviewer's bundle was taken")
 		}
 	})
+}
+
+// BenchmarkReceive takes distinct bundles (the example, each with its own identifier) into a
+// facility's suspense list on SQLite: mapping, screening, matching and the stored bundle.
+func BenchmarkReceive(b *testing.B) {
+	raw, err := os.ReadFile("testdata/breast.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := storetest.New(b, store.DialectSQLite)
+	ctx := context.Background()
+	fac := &store.Facility{Code: "FH", Name: "FHIR General"}
+	if err := s.CreateFacility(ctx, fac); err != nil {
+		b.Fatal(err)
+	}
+	svc := newService(b, s)
+	a := casefinding.Actor{Role: auth.RoleAdmin, Scope: store.AllFacilities}
+	n := 0
+	for b.Loop() {
+		n++
+		one := bytes.Replace(raw, []byte(`"bundle-0001"`), []byte(`"bundle-`+strconv.Itoa(n)+`"`), 1)
+		rc, err := svc.Receive(ctx, a, fac.ID, one, "bench")
+		if err != nil || !rc.Added {
+			b.Fatalf("bundle %d: %v (added %v)", n, err, rc != nil && rc.Added)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bundles/s")
 }
