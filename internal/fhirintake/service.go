@@ -30,6 +30,7 @@ type Store interface {
 	MatchPatients(ctx context.Context, facilityID uint) ([]store.MatchPatient, error)
 	FHIRBundleByKey(ctx context.Context, facilityID uint, key string) (*store.FHIRBundle, error)
 	AddFHIRBundle(ctx context.Context, rec store.SuspenseRecord, b store.FHIRBundle, e store.AuditEntry) (uint, bool, error)
+	Audit(ctx context.Context, e store.AuditEntry) error
 }
 
 // Errors a caller tells apart.
@@ -96,18 +97,18 @@ func (s *Service) Receive(ctx context.Context, a casefinding.Actor, facilityID u
 	if len(raw) > MaxBytes {
 		rc.Result = &Result{Issues: Issues{{Severity: SeverityError, Code: "too-long", Path: "Bundle",
 			Reason: fmt.Sprintf("the bundle is %d bytes, more than the %d cara takes", len(raw), MaxBytes)}}}
-		return rc, nil
+		return rc, s.auditNotAdded(ctx, a, facilityID, name, rc, "refused")
 	}
 	rc.Result = s.mapping.Map(raw, s.now())
 	r := rc.Result
 	if r.Issues.Fatal() {
-		return rc, nil
+		return rc, s.auditNotAdded(ctx, a, facilityID, name, rc, "refused")
 	}
 	if have, err := s.store.FHIRBundleByKey(ctx, facilityID, r.Key); err == nil {
 		if have.SuspenseRecordID != nil {
 			rc.SuspenseID = *have.SuspenseRecordID
 		}
-		return rc, nil
+		return rc, s.auditNotAdded(ctx, a, facilityID, name, rc, "already")
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -154,6 +155,32 @@ func (s *Service) Receive(ctx context.Context, a casefinding.Actor, facilityID u
 	}
 	rc.SuspenseID, rc.Added, rc.Screening, rc.MatchKind = id, added, string(sc.Decision), m.Kind
 	return rc, nil
+}
+
+// auditNotAdded records a bundle received and not added (refused, or there already): every
+// bundle received is in the audit trail, with its SHA-256 and why.
+func (s *Service) auditNotAdded(ctx context.Context, a casefinding.Actor, facilityID uint, name string, rc *Receipt, outcome string) error {
+	r := rc.Result
+	d := map[string]any{"facility": facilityID, "source": Source, "file": name, "bundle": r.Identifier, "sha256": r.SHA256,
+		"added": 0, "outcome": outcome}
+	if outcome == "refused" {
+		var first string
+		for _, is := range r.Issues {
+			if is.Severity == SeverityError {
+				first = is.String()
+				break
+			}
+		}
+		d["error"] = first
+	} else {
+		d["suspense_record"] = rc.SuspenseID
+	}
+	err := s.store.Audit(ctx, store.AuditEntry{UserID: a.UserID, Action: audit.CasefindingImport, Entity: "facility",
+		EntityID: strconv.FormatUint(uint64(facilityID), 10), Details: d, RemoteAddr: a.RemoteAddr})
+	if err != nil {
+		return fmt.Errorf("fhirintake: audit: %w", err)
+	}
+	return nil
 }
 
 // Suggestions decodes the suggestions of a stored bundle.

@@ -138,3 +138,41 @@ func BenchmarkReceive(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bundles/s")
 }
+
+func TestTheSameBundleSentAtOnceIsStoredOnce(t *testing.T) {
+	raw, err := os.ReadFile("testdata/breast.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		fac := &store.Facility{Code: "FH", Name: "FHIR General"}
+		if err := s.CreateFacility(ctx, fac); err != nil {
+			t.Fatal(err)
+		}
+		svc := newService(t, s)
+		a := casefinding.Actor{Role: auth.RoleAdmin, Scope: store.AllFacilities}
+		const senders = 8
+		errs := make(chan error, senders)
+		added := make(chan bool, senders)
+		for range senders {
+			go func() {
+				rc, err := svc.Receive(ctx, a, fac.ID, raw, "at once")
+				errs <- err
+				added <- err == nil && rc.Added
+			}()
+		}
+		n := 0
+		for range senders {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+			if <-added {
+				n++
+			}
+		}
+		if _, total, _ := s.SuspenseRecords(ctx, store.SuspenseQuery{Scope: store.AllFacilities}); total != 1 || n != 1 {
+			t.Errorf("%d records, %d receipts saying added; want 1 and 1", total, n)
+		}
+	})
+}

@@ -68,6 +68,10 @@ func (s *Store) AddFHIRBundle(ctx context.Context, rec SuspenseRecord, b FHIRBun
 		return s.audit(tx, e)
 	})
 	if err != nil {
+		// The same bundle sent twice at once: the other request's row holds the key.
+		if have, err2 := s.FHIRBundleByKey(ctx, b.FacilityID, b.BundleKey); err2 == nil && have.SuspenseRecordID != nil {
+			return *have.SuspenseRecordID, false, nil
+		}
 		return 0, false, fmt.Errorf("store: add fhir bundle of facility %d: %w", b.FacilityID, err)
 	}
 	return suspenseID, added, nil

@@ -161,6 +161,11 @@ func TestFHIRBundleRefusedWithAnOperationOutcome(t *testing.T) {
 	if _, total, _ := f.store.SuspenseRecords(context.Background(), store.SuspenseQuery{Scope: store.AllFacilities}); total != 0 {
 		t.Errorf("%d records stored from refused bundles", total)
 	}
+	// Each refused bundle is in the audit trail, with its first error.
+	events := f.auditEvents(t, "casefinding.import", "facility", strconv.FormatUint(uint64(f.facA), 10))
+	if len(events) != len(cases) || !strings.Contains(events[0].Details, `"outcome":"refused"`) {
+		t.Errorf("%d audit events (%+v), want %d refusals", len(events), events, len(cases))
+	}
 }
 
 func TestFHIRBundleUploadBySignedInUsers(t *testing.T) {
