@@ -79,6 +79,12 @@ func issueType(code string) fhir.IssueType {
 		return fhir.IssueTypeTooLong
 	case "security":
 		return fhir.IssueTypeSecurity
+	case "throttled":
+		return fhir.IssueTypeThrottled
+	case "not-found":
+		return fhir.IssueTypeNotFound
+	case "forbidden":
+		return fhir.IssueTypeForbidden
 	}
 	return fhir.IssueTypeInvalid
 }

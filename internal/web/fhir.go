@@ -9,8 +9,10 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/casefinding"
@@ -81,6 +83,35 @@ func fhirError(c echo.Context, status int, code, reason string) error {
 	}
 	is := fhirintake.Issues{{Severity: fhirintake.SeverityError, Code: code, Path: "Bundle", Reason: reason}}
 	return fhirOutcome(c, status, is.OperationOutcome(""))
+}
+
+// The rate of bundles one sender (a bearer token, else an address) may post: an EHR's interface
+// engine sends a few a second at its busiest; more is a loop gone wrong or an attack.
+const (
+	fhirRate  = 50  // bundles a second, sustained
+	fhirBurst = 200 // at once
+)
+
+// fhirRateLimit refuses a sender over fhirRate with 429 and an OperationOutcome. Each server has
+// its own counts.
+func fhirRateLimit() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: fhirRate, Burst: fhirBurst, ExpiresIn: 5 * time.Minute}),
+		IdentifierExtractor: func(c echo.Context) (string, error) {
+			if bearer, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer "); ok {
+				return "token:" + auth.HashToken(strings.TrimSpace(bearer)), nil
+			}
+			return "addr:" + c.RealIP(), nil
+		},
+		ErrorHandler: func(c echo.Context, err error) error {
+			return fhirError(c, http.StatusForbidden, "security", "the sender could not be told apart")
+		},
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", "1")
+			return fhirError(c, http.StatusTooManyRequests, "throttled", fmt.Sprintf("more than %d bundles a second from this sender: send again in a moment", fhirRate))
+		},
+	})
 }
 
 // post takes one bundle: 201 and an OperationOutcome of the warnings when it is added, 200 when

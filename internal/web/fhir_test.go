@@ -206,3 +206,21 @@ func TestFHIRBundleUploadBySignedInUsers(t *testing.T) {
 		t.Errorf("audit events %+v, want one naming the file and its SHA-256", events)
 	}
 }
+
+func TestFHIRSendersAreRateLimited(t *testing.T) {
+	f := newFixture(t, storetest.New(t, store.DialectSQLite))
+	c := f.newClient()
+	throttled := 0
+	for range 260 {
+		if status, _ := c.postFHIR(t, "", []byte(`{}`), "Authorization", "Bearer flood"); status == http.StatusTooManyRequests {
+			throttled++
+		}
+	}
+	if throttled == 0 {
+		t.Error("260 posts at once: none throttled")
+	}
+	// Another sender is not held back by the first.
+	if status, _ := c.postFHIR(t, "", []byte(`{}`), "Authorization", "Bearer other"); status != http.StatusUnauthorized {
+		t.Errorf("another sender: %d, want 401 (its own count)", status)
+	}
+}

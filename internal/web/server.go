@@ -272,8 +272,9 @@ func New(d Deps) *echo.Echo {
 
 	// FHIR R4 intake (internal/fhirintake): a bundle posted with a facility's bearer token, or by
 	// a signed-in registrar or administrator with the CSRF header; the handler authenticates and
-	// answers every refusal with an OperationOutcome (401, not the login page).
+	// answers every refusal with an OperationOutcome (401, not the login page); rate-limited per
+	// sender.
 	fh := newFHIRHandler(d, cf)
-	e.POST(fhirBundlePath, fh.post)
+	e.POST(fhirBundlePath, fh.post, fhirRateLimit())
 	return e
 }
