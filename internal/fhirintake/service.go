@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/casefinding"
+	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/store"
 )
 
@@ -116,11 +118,11 @@ func (s *Service) Receive(ctx context.Context, a casefinding.Actor, facilityID u
 	if err != nil {
 		return nil, err
 	}
-	row := casefinding.Row{MRN: r.MRN, NameLast: r.NameLast, NameFirst: r.NameFirst, DateOfBirth: r.DateOfBirth, Sex: r.Sex,
+	// The record's columns hold 64 characters of an MRN and 100 of a name (migration 00012); a
+	// longer one was warned of, and the bundle is kept whole.
+	row := casefinding.Row{MRN: clampRunes(r.MRN, 64), NameLast: clampRunes(r.NameLast, 100), NameFirst: clampRunes(r.NameFirst, 100), DateOfBirth: r.DateOfBirth, Sex: r.Sex,
 		FirstContact: r.FirstContact, Codes: r.Codes, Source: Source, Text: r.Text()}
-	if len(row.Text) > maxText {
-		row.Text = row.Text[:maxText]
-	}
+	row.Text, _ = excerpt.HeadN(row.Text, maxText) // whole UTF-8 sequences: MySQL refuses half of one
 	sc := s.lists.Rules.Record(row.Codes)
 	m := casefinding.NewIndex(pats).Match(&row)
 	reasons, _ := json.Marshal(m.Reasons)
@@ -201,4 +203,11 @@ func joinCodes(cs []string) string {
 		out += c
 	}
 	return out
+}
+
+func clampRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }

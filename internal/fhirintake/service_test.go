@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,6 +174,31 @@ func TestTheSameBundleSentAtOnceIsStoredOnce(t *testing.T) {
 		}
 		if _, total, _ := s.SuspenseRecords(ctx, store.SuspenseQuery{Scope: store.AllFacilities}); total != 1 || n != 1 {
 			t.Errorf("%d records, %d receipts saying added; want 1 and 1", total, n)
+		}
+	})
+}
+
+func TestALongNameIsWarnedOfAndStoredShortened(t *testing.T) {
+	long := strings.Repeat("Ñ", 150)
+	raw := []byte(`{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Patient",
+		"name": [{"family": "` + long + `", "given": ["Ada"]}]}}]}`)
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		fac := &store.Facility{Code: "FH", Name: "FHIR General"}
+		if err := s.CreateFacility(ctx, fac); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := newService(t, s).Receive(ctx, casefinding.Actor{Role: auth.RoleAdmin, Scope: store.AllFacilities}, fac.ID, raw, "long")
+		if err != nil || !rc.Added {
+			t.Fatalf("receive: %v %+v", err, rc)
+		}
+		warned := false
+		for _, is := range rc.Result.Issues {
+			warned = warned || is.Code == "too-long" && is.Path == "Bundle.entry[0].resource(Patient).name[0].family"
+		}
+		recs, _, _ := s.SuspenseRecords(ctx, store.SuspenseQuery{Scope: store.AllFacilities})
+		if !warned || len(recs) != 1 || recs[0].NameLast != strings.Repeat("Ñ", 100) {
+			t.Errorf("warned %v, records %d; want a too-long warning and the name's first 100 characters", warned, len(recs))
 		}
 	})
 }
