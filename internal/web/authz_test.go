@@ -58,19 +58,16 @@ func (a access) on(record string) access { a.record = record; return a }
 // authzMatrix lists every route of cara. A route registered in web.New without a row here fails
 // TestAuthorizationMatrix: whoever adds a route decides who may use it.
 var authzMatrix = map[string]access{
-	"GET /healthz": {public: true},
-	"GET /static*": {public: true},
-	"GET /login":   {public: true},
-	"POST /login":  {public: true},
-	// FHIR R4 intake: a sender's bearer token or a session, checked by the handler, which answers
-	// a visitor with a 401 OperationOutcome; its roles are tested in fhir_test.go.
-	"POST /fhir/r4/Bundle": {public: true},
-	"POST /logout":         everyone,
-	"GET /":                everyone,
-	"GET /cases":           everyone,
-	"GET /edits":           everyone,
-	"GET /patients":        everyone,
-	"POST /patients":       registrarsEnter,
+	"GET /healthz":   {public: true},
+	"GET /static*":   {public: true},
+	"GET /login":     {public: true},
+	"POST /login":    {public: true},
+	"POST /logout":   everyone,
+	"GET /":          everyone,
+	"GET /cases":     everyone,
+	"GET /edits":     everyone,
+	"GET /patients":  everyone,
+	"POST /patients": registrarsEnter,
 
 	// Signing out everywhere ends the shared clients' sessions too: the test signs them in again.
 	"POST /logout/everywhere": everyone,
@@ -164,6 +161,10 @@ var authzMatrix = map[string]access{
 	"GET /followup/deaths":          registrarsEnter,
 	"POST /followup/deaths":         registrarsEnter,
 	"POST /followup/deaths/confirm": registrarsEnter,
+
+	// FHIR R4 intake: a sender's bearer token or a session, checked by the handler, which answers
+	// a visitor with a 401 OperationOutcome (not the login page); its roles are tested in fhir_test.go.
+	"POST /fhir/r4/Bundle": {public: true},
 }
 
 // recordParams give a route's path parameters for a record of facility A (own) or B (other).
