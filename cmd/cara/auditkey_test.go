@@ -343,7 +343,7 @@ func TestADatabaseFromBeforeTheKeyIsSealedAndItsOlderEventsReported(t *testing.T
 			}
 		}
 		// 00015 (FHIR bundles) before the suspense records its rows name.
-		for _, q := range []string{"DROP TABLE fhir_tokens", "DROP TABLE fhir_bundles", "DROP TABLE follow_up_letters",
+		for _, q := range []string{"DROP TABLE fhir_bundles", "DROP TABLE follow_up_letters",
 			"ALTER TABLE patients DROP COLUMN date_of_last_contact", "ALTER TABLE patients DROP COLUMN vital_status",
 			"ALTER TABLE tumors DROP COLUMN class_of_case", "ALTER TABLE tumors DROP COLUMN physician_follow_up",
 			"ALTER TABLE tumors DROP COLUMN next_follow_up_source", "ALTER TABLE tumors DROP COLUMN last_contact",

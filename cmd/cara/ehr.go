@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cara-registry/cara/internal/auth"
 	"io"
 	"log/slog"
 	"net"
@@ -27,7 +28,7 @@ const maxEHRFile = 512 << 20
 
 func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return badGroupArgs("ehr", "say import, sender, fhir or token")
+		return badGroupArgs("ehr", "say import, sender or fhir")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -38,11 +39,6 @@ func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 		return cmdEHRSender(ctx, e, args[1:], stdout)
 	case "fhir":
 		return cmdEHRFHIR(ctx, e, args[1:], stdout)
-	case "token":
-		if len(args) < 2 || args[1] != "add" {
-			return badGroupArgs("ehr", "say token add")
-		}
-		return cmdEHRTokenAdd(ctx, e, args[2:], stdout)
 	}
 	return badGroupArgs("ehr", "unknown subcommand %s", excerpt.Quote(args[0]))
 }
@@ -194,7 +190,7 @@ func cmdEHRSender(ctx context.Context, e env, args []string, stdout io.Writer) e
 		if err != nil {
 			return err
 		}
-		snd := &store.EHRSender{FacilityID: fac.ID, Name: *name, TokenHash: ehr.HashToken(tok)}
+		snd := &store.EHRSender{FacilityID: fac.ID, Name: *name, TokenHash: auth.HashToken(tok)}
 		if err := a.store.AddEHRSender(ctx, snd, store.AuditEntry{Action: audit.EHRSenderAdd, Entity: "ehr_sender",
 			Details: map[string]any{"facility": fac.ID, "name": *name}}); err != nil {
 			return err

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/cara-registry/cara/internal/audit"
-	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/casefinding"
 	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/fhirintake"
@@ -121,39 +119,4 @@ func writeFHIRReceipt(w io.Writer, rc *fhirintake.Receipt) {
 			fmt.Fprintf(w, "  %s [%d] = %s  from %s (%s)\n", s.Name, s.Item, s.Value, s.Path, s.From)
 		}
 	}
-}
-
-// cmdEHRTokenAdd makes a bearer token for a facility's FHIR sender and prints it, once: cara
-// keeps only its SHA-256.
-func cmdEHRTokenAdd(ctx context.Context, e env, args []string, stdout io.Writer) error {
-	fs := newFlags("ehr token add")
-	facility := fs.String("facility", "", "facility code (required)")
-	label := fs.String("label", "", "who the token is for (the EHR, its interface engine)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *facility == "" {
-		return badArgs(fs, "--facility is required")
-	}
-	a, err := newApp(ctx, e, "ehr token add", withStore)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	fac, err := a.facility(ctx, *facility)
-	if err != nil {
-		return err
-	}
-	tok, err := auth.NewToken()
-	if err != nil {
-		return err
-	}
-	t := &store.FHIRToken{FacilityID: fac.ID, TokenHash: auth.HashToken(tok), Label: *label}
-	if err := a.store.AddFHIRToken(ctx, t, store.AuditEntry{Action: audit.FacilityUpdate, Entity: "facility",
-		Details: map[string]any{"facility": fac.Code, "fhir_token_added": *label}}); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "token %d for %s (%s): %s\nIt is shown only now: give it to the sender, who sends it as Authorization: Bearer TOKEN.\n",
-		t.ID, fac.Code, fac.Name, tok)
-	return nil
 }

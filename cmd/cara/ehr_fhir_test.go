@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/store"
 )
 
@@ -37,37 +35,5 @@ func TestEHRFHIRTakesABundleOnceAndRefusesABadOne(t *testing.T) {
 	out, err = runCmd(t, e, "", "ehr", "fhir", "--facility", "FH", "--outcome", bad)
 	if err == nil || !strings.Contains(out, `"severity": "error"`) || !strings.Contains(out, "not a Bundle") {
 		t.Errorf("a Patient: %q %v; want an OperationOutcome error and exit status 1", out, err)
-	}
-}
-
-func TestEHRTokenAddPrintsTheTokenOnceAndKeepsItsHash(t *testing.T) {
-	e := testEnv(t, store.DialectSQLite)
-	if out, err := runCmd(t, e, "", "facility", "add", "--code", "FH", "--name", "FHIR General"); err != nil {
-		t.Fatalf("facility add: %q %v", out, err)
-	}
-	out, err := runCmd(t, e, "", "ehr", "token", "add", "--facility", "FH", "--label", "Epic bridge")
-	if err != nil {
-		t.Fatalf("token add: %q %v", out, err)
-	}
-	_, rest, ok := strings.Cut(out, "(FHIR General): ")
-	tok, _, _ := strings.Cut(rest, "\n")
-	if !ok || len(tok) < 32 {
-		t.Fatalf("no token in %q", out)
-	}
-	s, err := store.Open(context.Background(), store.Config{SQLitePath: defaultSQLitePath})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	got, err := s.FHIRTokenByHash(context.Background(), auth.HashToken(tok))
-	if err != nil || got.Label != "Epic bridge" {
-		t.Fatalf("the token's hash: %+v %v", got, err)
-	}
-	var n int
-	if err := s.DB().QueryRow("SELECT COUNT(*) FROM fhir_tokens WHERE token_hash = ?", tok).Scan(&n); err != nil || n != 0 {
-		t.Errorf("the token itself is stored (%d rows, %v)", n, err)
-	}
-	if out, err := runCmd(t, e, "", "ehr", "token", "add"); err == nil {
-		t.Errorf("token add without --facility: %q", out)
 	}
 }

@@ -82,19 +82,17 @@ Usage:
                                   accepted, a duplicate (same sender and MSH-10), or refused with
                                   the segment, field and reason; exit status 1 when one is refused
   cara ehr sender add --facility F --name NAME
-                                  allow a sender on the MLLP listener (serve without --mllp-facility):
-                                  prints its token once, for MSH-8; cara keeps the token's hash
+                                  allow a sender of electronic reports: prints its token once, for
+                                  MSH-8 on the MLLP listener (serve without --mllp-facility) or as
+                                  the FHIR endpoint's bearer token; cara keeps the token's hash
   cara ehr sender list [--facility F]
-                                  list the MLLP senders
+                                  list the senders of electronic reports
   cara ehr sender revoke ID
                                   end a sender's token
   cara ehr fhir --facility F [--outcome] FILE.json
                                   take a FHIR R4 bundle (transaction or collection, mCODE) into the
                                   facility's suspense list with the item values it suggests; the
                                   same bundle again adds nothing; exit status 1 when refused
-  cara ehr token add --facility F [--label L]
-                                  make a bearer token for the facility's FHIR sender (POST
-                                  /fhir/r4/Bundle); printed once, kept hashed
   cara followup due --facility F [--format text|csv] [--month CCYYMM] [--lost] [--physician P]
                       [--site-group G]
                                   list the follow-up due list: followed cases of living patients

@@ -2,6 +2,7 @@ package ehr_test
 
 import (
 	"context"
+	"github.com/cara-registry/cara/internal/auth"
 	"slices"
 	"strings"
 	"sync"
@@ -323,7 +324,7 @@ func TestReceiveWithoutAFacilityTakesRegisteredSendersOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		snd := &store.EHRSender{FacilityID: f.fac.ID, Name: "State lab", TokenHash: ehr.HashToken(tok)}
+		snd := &store.EHRSender{FacilityID: f.fac.ID, Name: "State lab", TokenHash: auth.HashToken(tok)}
 		if err := s.AddEHRSender(ctx, snd, store.AuditEntry{Action: audit.EHRSenderAdd, Entity: "ehr_sender"}); err != nil {
 			t.Fatal(err)
 		}

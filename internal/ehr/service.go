@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/cara-registry/cara/internal/auth"
 	"strconv"
 	"strings"
 	"time"
@@ -185,7 +186,7 @@ func (s *Service) sender(ctx context.Context, msg *hl7.Message) (uint, *Problem,
 	if tok == "" {
 		return 0, problem(hl7.AR, "MSH", 1, 8, hl7.ErrApplication, "no sender token: this listener takes messages from registered senders only"), nil
 	}
-	snd, err := s.store.EHRSenderByToken(ctx, HashToken(tok))
+	snd, err := s.store.EHRSenderByToken(ctx, auth.HashToken(tok))
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, problem(hl7.AR, "MSH", 1, 8, hl7.ErrApplication, "unknown or revoked sender token"), nil
 	}
@@ -194,9 +195,6 @@ func (s *Service) sender(ctx context.Context, msg *hl7.Message) (uint, *Problem,
 	}
 	return snd.FacilityID, nil, nil
 }
-
-// HashToken is how a sender token is stored: its SHA-256 (the token is 256 random bits).
-func HashToken(tok string) string { return sum([]byte(tok)) }
 
 // NewToken makes a sender token.
 func NewToken() (string, error) {

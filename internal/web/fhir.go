@@ -28,7 +28,7 @@ const fhirBundlePath = "/fhir/r4/Bundle"
 // fhirStore is what the FHIR endpoint needs of the database.
 type fhirStore interface {
 	fhirintake.Store
-	FHIRTokenByHash(ctx context.Context, hash string) (*store.FHIRToken, error)
+	EHRSenderByToken(ctx context.Context, hash string) (*store.EHRSender, error)
 }
 
 // fhirBodyLimited: the endpoint reads its body within fhirintake.MaxBytes itself, so that a
@@ -126,7 +126,7 @@ func (h *fhirHandler) post(c echo.Context) error {
 		session    bool
 	)
 	if bearer, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer "); ok {
-		t, err := h.store.FHIRTokenByHash(req.Context(), auth.HashToken(strings.TrimSpace(bearer)))
+		t, err := h.store.EHRSenderByToken(req.Context(), auth.HashToken(strings.TrimSpace(bearer)))
 		if errors.Is(err, store.ErrNotFound) {
 			return fhirError(c, http.StatusUnauthorized, "security", "the bearer token is not one cara knows, or it was revoked")
 		}
@@ -134,7 +134,7 @@ func (h *fhirHandler) post(c echo.Context) error {
 			return err
 		}
 		a = casefinding.Actor{Scope: store.FacilityScope(t.FacilityID), RemoteAddr: c.RealIP()}
-		facilityID, name = t.FacilityID, fmt.Sprintf("%s (sender token %d)", name, t.ID)
+		facilityID, name = t.FacilityID, fmt.Sprintf("%s (sender %d, %s)", name, t.ID, t.Name)
 	} else {
 		su := currentUser(c)
 		if su == nil {

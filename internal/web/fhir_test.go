@@ -89,8 +89,8 @@ func TestFHIRBundleRoundTripWithABearerToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.AddFHIRToken(ctx, &store.FHIRToken{FacilityID: f.facA, TokenHash: auth.HashToken(tok), Label: "EHR"},
-			store.AuditEntry{Action: "facility.update", Entity: "facility", Details: map[string]any{}}); err != nil {
+		if err := s.AddEHRSender(ctx, &store.EHRSender{FacilityID: f.facA, Name: "EHR", TokenHash: auth.HashToken(tok)},
+			store.AuditEntry{Action: "ehr.sender_add", Entity: "ehr_sender", Details: map[string]any{}}); err != nil {
 			t.Fatal(err)
 		}
 		c := f.newClient()

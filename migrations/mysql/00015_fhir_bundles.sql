@@ -24,20 +24,5 @@ CREATE TABLE fhir_bundles (
     CONSTRAINT fk_fhir_bundles_user FOREIGN KEY (received_by) REFERENCES users (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- The bearer tokens of FHIR senders (an EHR's interface engine), one facility each: a bundle
--- posted with a token goes to its facility's suspense list. Only the SHA-256 of a token is kept
--- (cara ehr token add prints the token once); revoked_at ends a token.
-CREATE TABLE fhir_tokens (
-    id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
-    facility_id BIGINT UNSIGNED NOT NULL,
-    token_hash CHAR(64) NOT NULL,
-    label VARCHAR(255) NOT NULL DEFAULT '',
-    created_at DATETIME(6) NOT NULL,
-    revoked_at DATETIME(6) NULL,
-    UNIQUE INDEX idx_fhir_tokens_hash (token_hash),
-    CONSTRAINT fk_fhir_tokens_facility FOREIGN KEY (facility_id) REFERENCES facilities (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-
 -- +goose Down
-DROP TABLE fhir_tokens;
 DROP TABLE fhir_bundles;

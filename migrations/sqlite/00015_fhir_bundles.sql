@@ -21,19 +21,5 @@ CREATE TABLE fhir_bundles (
 );
 CREATE UNIQUE INDEX idx_fhir_bundles_key ON fhir_bundles (facility_id, bundle_key);
 
--- The bearer tokens of FHIR senders (an EHR's interface engine), one facility each: a bundle
--- posted with a token goes to its facility's suspense list. Only the SHA-256 of a token is kept
--- (cara ehr token add prints the token once); revoked_at ends a token.
-CREATE TABLE fhir_tokens (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    facility_id INTEGER NOT NULL REFERENCES facilities (id),
-    token_hash TEXT NOT NULL,
-    label TEXT NOT NULL DEFAULT '',
-    created_at DATETIME NOT NULL,
-    revoked_at DATETIME NULL
-);
-CREATE UNIQUE INDEX idx_fhir_tokens_hash ON fhir_tokens (token_hash);
-
 -- +goose Down
-DROP TABLE fhir_tokens;
 DROP TABLE fhir_bundles;
