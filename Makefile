@@ -29,17 +29,19 @@ run: build
 	./$(BIN) demo
 	./$(BIN) serve
 
-# Every test: unit, SQLite and MySQL integration (MySQL is skipped when unreachable, except with
-# CI=true), handler and browser tests (browser tests skip without chromium, except with CI=true).
+# Every test but the browser tests (make e2e): unit, SQLite and MySQL integration (MySQL is
+# skipped when unreachable, except with CI=true) and handler tests. The browser tests are the
+# slowest suite, so they have their own target; .ci/run runs both.
 # The tests that skip say why in a temporary folder (internal/testskip); after go test's own
 # output a summary lists those reasons, and the exit code stays go test's. TEST_PKGS narrows
 # the run (make test TEST_PKGS=./internal/store/...).
 TEST_PKGS ?= ./...
+TEST_FLAGS ?= -skip '^TestBrowser'
 test: $(HTMX)
 	go vet ./...
-	@echo "go test $(RACE) -count=1 -timeout 20m $(TEST_PKGS)"; \
+	@echo "go test $(RACE) -count=1 -timeout 20m $(TEST_FLAGS) $(TEST_PKGS)"; \
 	  skips=$$(mktemp -d); \
-	  CARA_TEST_SKIP_DIR=$$skips go test $(RACE) -count=1 -timeout 20m $(TEST_PKGS); rc=$$?; \
+	  CARA_TEST_SKIP_DIR=$$skips go test $(RACE) -count=1 -timeout 20m $(TEST_FLAGS) $(TEST_PKGS); rc=$$?; \
 	  if ls $$skips/* >/dev/null 2>&1; then \
 	    echo; echo "Skipped, so this was not the whole suite (CI=true makes these failures):"; \
 	    cat $$skips/* | sort | uniq -c | sort -rn | sed 's/^ *\([0-9]*\) /  \1 tests: /'; \
@@ -48,8 +50,10 @@ test: $(HTMX)
 	  fi; \
 	  rm -rf $$skips; exit $$rc
 
+# The browser tests (chromedp, headless chromium; skipped without it, except with CI=true), with
+# make test's skip summary.
 e2e: $(HTMX)
-	go test -count=1 -run Browser -v ./internal/web/
+	@$(MAKE) --no-print-directory test TEST_FLAGS="-run '^TestBrowser'" TEST_PKGS=./internal/web/
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
