@@ -60,7 +60,11 @@ func loadDemo(ctx context.Context, a *app) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	patients, err := demo.Patients(schemas.FS, demoSeed, demoPatients, e.Now())
+	stg, err := a.cat.staging()
+	if err != nil {
+		return 0, err
+	}
+	patients, err := demo.Patients(schemas.FS, stg, demoSeed, demoPatients, e.Now())
 	if err != nil {
 		return 0, err
 	}

@@ -36,7 +36,7 @@ func demoAbstracts(cat *catalog, patients []naaccr.Patient, facilityNumber strin
 			onForm = append(onForm, f.Def.ID)
 		}
 	}
-	g, err := synth.NewGenerator(synth.Options{Dictionary: cat.Dict, Seed: demoSeed, Today: now, TextItems: true, FS: schemas.FS, FillFrom: onForm})
+	g, err := synth.NewGenerator(synth.Options{Dictionary: cat.Dict, Staging: cat.Staging, Seed: demoSeed, Today: now, TextItems: true, FS: schemas.FS, FillFrom: onForm})
 	if err != nil {
 		return fmt.Errorf("demo: abstracts: %w", err)
 	}

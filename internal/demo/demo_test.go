@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,11 +17,17 @@ import (
 var (
 	schemasFS = os.DirFS("../../schemas")
 	testToday = time.Date(2026, time.March, 15, 14, 30, 0, 0, time.UTC)
+	// testStaging is loaded once for the many generations of these tests.
+	testStaging = sync.OnceValues(func() (*staging.DataSet, error) { return staging.Load(schemasFS) })
 )
 
 func generate(t *testing.T, seed int64, n int, today time.Time) []naaccr.Patient {
 	t.Helper()
-	ps, err := Patients(schemasFS, seed, n, today)
+	stg, err := testStaging()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := Patients(schemasFS, stg, seed, n, today)
 	if err != nil {
 		t.Fatalf("Patients(seed %d, n %d, %s): %v", seed, n, today.Format(time.DateOnly), err)
 	}
@@ -82,7 +89,7 @@ func TestZeroAndErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Patients(tt.fsys, 1, tt.n, tt.today); err == nil {
+			if _, err := Patients(tt.fsys, nil, 1, tt.n, tt.today); err == nil {
 				t.Errorf("no error")
 			}
 		})
@@ -393,7 +400,7 @@ func TestLaterality(t *testing.T) {
 		{"C569", true}, {"C620", true}, {"C079", true}, {"C444", false}, {"C445", true},
 		{"C180", false}, {"C619", false}, {"C339", false}, {"C739", false}, {"C541", false},
 	}
-	g, err := newGenerator(os.DirFS("../../schemas"), 1, testToday)
+	g, err := newGenerator(os.DirFS("../../schemas"), nil, 1, testToday)
 	if err != nil {
 		t.Fatal(err)
 	}

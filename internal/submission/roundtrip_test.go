@@ -36,7 +36,7 @@ func TestBatchToIntakeRoundTrip(t *testing.T) {
 func roundTrip(t *testing.T, hospital *store.Store, gz bool) {
 	ctx := context.Background()
 	env := newBatchEnv(t, hospital, 0)
-	pats, err := demo.Patients(schemas.FS, 11, 12, storetest.Clock)
+	pats, err := demo.Patients(schemas.FS, nil, 11, 12, storetest.Clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,8 @@ type Options struct {
 	TextItems bool
 	// FS is the schemas file system (default schemas.FS).
 	FS fs.FS
+	// Staging is FS's staging data when the caller has it loaded (nil: loaded from FS).
+	Staging *staging.DataSet
 	// FillFrom, when set, limits the items filled at random (text items included) to these
 	// naaccrIds: the demo fills the items of its abstract form, which its pages show.
 	FillFrom []string
@@ -188,15 +190,18 @@ func NewGenerator(opt Options) (*Generator, error) {
 			return nil, fmt.Errorf("synth: %w", err)
 		}
 	}
-	stream, err := demo.NewStream(opt.FS, opt.Seed, opt.Today)
+	stg := opt.Staging
+	if stg == nil {
+		var err error
+		if stg, err = staging.Load(opt.FS); err != nil {
+			return nil, fmt.Errorf("synth: %w", err)
+		}
+	}
+	stream, err := demo.NewStream(opt.FS, stg, opt.Seed, opt.Today)
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
 	tables, err := codes.Load(opt.FS)
-	if err != nil {
-		return nil, fmt.Errorf("synth: %w", err)
-	}
-	stg, err := staging.Load(opt.FS)
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}

@@ -95,11 +95,7 @@ var loadCatalog = sync.OnceValues(func() (*catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := staging.Load(schemas.FS)
-	if err != nil {
-		return nil, err
-	}
-	return &catalog{codes: tables, form: form, fields: set.Fields, edits: set, siteGroups: groups, newCase: newCase, staging: st}, nil
+	return &catalog{codes: tables, form: form, fields: set.Fields, edits: set, siteGroups: groups, newCase: newCase, staging: stg}, nil
 })
 
 // passwordHash is the fixture users' hash of testPassword: bcrypt, as auth.HashPassword makes,
@@ -231,7 +227,7 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 	}
 
 	// B gets a few synthetic patients besides Brown, so that scoping is tested on more than one row.
-	synthetic, err := demo.Patients(schemas.FS, 7, 3, clock)
+	synthetic, err := demo.Patients(schemas.FS, cat.staging, 7, 3, clock)
 	if err != nil {
 		t.Fatalf("demo patients: %v", err)
 	}

@@ -118,7 +118,7 @@ func TestWorklistPagesAndHtmxFragment(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := newFixture(t, s)
 		ctx := context.Background()
-		more, err := demo.Patients(schemas.FS, 11, 100, clock)
+		more, err := demo.Patients(schemas.FS, nil, 11, 100, clock)
 		if err != nil {
 			t.Fatal(err)
 		}
