@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/cara-registry/cara/internal/identity"
 	"io"
 	"slices"
 	"strings"
@@ -219,7 +220,7 @@ func (l *Lists) parseRow(rowNo int, get func(string) string, def *Source, today 
 	row.Text = text("text", maxText, false)
 	var ok bool
 	if v := get("date_of_birth"); strings.TrimSpace(v) != "" {
-		if row.DateOfBirth, ok = parseDate(v); !ok {
+		if row.DateOfBirth, ok = identity.ParseDate(v); !ok {
 			bad("date_of_birth", v, "not a date (CCYYMMDD, CCYY-MM-DD or MM/DD/CCYY)")
 		} else if row.DateOfBirth > today {
 			bad("date_of_birth", v, "after today")
@@ -227,7 +228,7 @@ func (l *Lists) parseRow(rowNo int, get func(string) string, def *Source, today 
 	}
 	if v := get("encounter_date"); strings.TrimSpace(v) == "" {
 		bad("encounter_date", v, "required: the date of first contact")
-	} else if row.FirstContact, ok = parseDate(v); !ok {
+	} else if row.FirstContact, ok = identity.ParseDate(v); !ok {
 		bad("encounter_date", v, "not a date (CCYYMMDD, CCYY-MM-DD or MM/DD/CCYY)")
 	} else if row.FirstContact > today {
 		bad("encounter_date", v, "after today")
@@ -235,7 +236,7 @@ func (l *Lists) parseRow(rowNo int, get func(string) string, def *Source, today 
 		bad("encounter_date", v, "before the date of birth "+row.DateOfBirth)
 	}
 	if v := get("sex"); true {
-		if row.Sex, ok = parseSex(v); !ok {
+		if row.Sex, ok = identity.ParseSex(v); !ok {
 			bad("sex", v, "use M, F or U (or the codes 1, 2, 9)")
 		}
 	}
@@ -274,30 +275,4 @@ func (l *Lists) sourceKeys() string {
 		keys[i] = s.Key
 	}
 	return strings.Join(keys, ", ")
-}
-
-// parseDate reads CCYYMMDD, CCYY-MM-DD or MM/DD/CCYY (M/D/CCYY too) as CCYYMMDD; the date must exist.
-func parseDate(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{"20060102", "2006-01-02", "01/02/2006", "1/2/2006"} {
-		if t, err := time.Parse(layout, s); err == nil && t.Year() >= 1850 {
-			return t.Format("20060102"), true
-		}
-	}
-	return "", false
-}
-
-// parseSex reads the sex column as the code of Sex Assigned at Birth [225]: blank stays blank.
-func parseSex(s string) (string, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "":
-		return "", true
-	case "m", "male", "1":
-		return "1", true
-	case "f", "female", "2":
-		return "2", true
-	case "u", "unknown", "9":
-		return "9", true
-	}
-	return "", false
 }

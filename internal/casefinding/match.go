@@ -2,10 +2,10 @@ package casefinding
 
 import (
 	"fmt"
+	"github.com/cara-registry/cara/internal/identity"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/cara-registry/cara/internal/store"
@@ -77,8 +77,8 @@ func NewIndex(pats []store.MatchPatient) *Index {
 	ix := &Index{patients: make([]indexed, len(pats)), byMRN: map[string][]int32{}, byDOB: map[string][]int32{}, byName: map[string][]int32{}}
 	for i := range pats {
 		p := &pats[i]
-		e := indexed{p: p, last: normName(p.NameLast), first: normName(p.NameFirst)}
-		e.lastSoundex = soundex(e.last)
+		e := indexed{p: p, last: identity.NormName(p.NameLast), first: identity.NormName(p.NameFirst)}
+		e.lastSoundex = identity.Soundex(e.last)
 		for _, t := range p.Tumors {
 			if m := normMRN(t.MRN); m != "" && !slices.Contains(e.mrns, m) {
 				e.mrns = append(e.mrns, m)
@@ -108,8 +108,8 @@ type probe struct {
 // same patient, with a tumor at the site of one of its codes), a new primary for a known
 // patient (the same patient, or a possible one), or a new patient.
 func (ix *Index) Match(r *Row) Match {
-	pr := probe{r: r, mrn: normMRN(r.MRN), last: normName(r.NameLast), first: normName(r.NameFirst)}
-	pr.lastSoundex = soundex(pr.last)
+	pr := probe{r: r, mrn: normMRN(r.MRN), last: identity.NormName(r.NameLast), first: identity.NormName(r.NameFirst)}
+	pr.lastSoundex = identity.Soundex(pr.last)
 	best, bestScore := int32(-1), 0
 	try := func(is []int32) {
 		for _, i := range is {
@@ -201,7 +201,7 @@ func scorePatient(pr *probe, e *indexed, reasons *[]string) int {
 		switch {
 		case pr.last == e.last:
 			note(wLastAgree, "last name %s agrees", r.NameLast)
-		case pr.lastSoundex == e.lastSoundex || jaroWinkler(pr.last, e.last) >= 0.9:
+		case pr.lastSoundex == e.lastSoundex || identity.JaroWinkler(pr.last, e.last) >= 0.9:
 			note(wLastNear, "last name %s is like %s", r.NameLast, p.NameLast)
 		default:
 			note(wLastDiffer, "last name %s differs from %s", r.NameLast, p.NameLast)
@@ -211,7 +211,7 @@ func scorePatient(pr *probe, e *indexed, reasons *[]string) int {
 		switch {
 		case pr.first == e.first:
 			note(wFirstAgree, "first name %s agrees", r.NameFirst)
-		case strings.HasPrefix(pr.first, e.first) || strings.HasPrefix(e.first, pr.first) || jaroWinkler(pr.first, e.first) >= 0.9:
+		case strings.HasPrefix(pr.first, e.first) || strings.HasPrefix(e.first, pr.first) || identity.JaroWinkler(pr.first, e.first) >= 0.9:
 			note(wFirstNear, "first name %s is like %s", r.NameFirst, p.NameFirst)
 		default:
 			note(wFirstDiffer, "first name %s differs from %s", r.NameFirst, p.NameFirst)
@@ -265,27 +265,6 @@ func normMRN(s string) string {
 	return strings.TrimLeft(strings.ToUpper(strings.TrimSpace(s)), "0")
 }
 
-// normName is a name as compared: upper case letters only (O'Brien, OBRIEN and O BRIEN agree).
-func normName(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= 'A' && c <= 'Z') {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		if unicode.IsLetter(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // blockKey is the blocking key of a name: the Soundex of the last name and the first initial
 // of the first name (both normalized).
 func blockKey(lastSoundex, first string) string {
@@ -313,96 +292,4 @@ func nearDate(a, b string) bool {
 	}
 	swapped := a[:4] == b[:4] && a[4:6] == b[6:8] && a[6:8] == b[4:6]
 	return diff == 1 || swapped
-}
-
-// soundex is the American Soundex code of an upper-case name of letters.
-func soundex(s string) string {
-	if s == "" {
-		return ""
-	}
-	code := func(r byte) byte {
-		switch r {
-		case 'B', 'F', 'P', 'V':
-			return '1'
-		case 'C', 'G', 'J', 'K', 'Q', 'S', 'X', 'Z':
-			return '2'
-		case 'D', 'T':
-			return '3'
-		case 'L':
-			return '4'
-		case 'M', 'N':
-			return '5'
-		case 'R':
-			return '6'
-		case 'H', 'W':
-			return 'h'
-		}
-		return '0' // vowels, and letters beyond A–Z
-	}
-	out := []byte{s[0]}
-	last := code(s[0])
-	for i := 1; i < len(s) && len(out) < 4; i++ {
-		c := code(s[i])
-		switch {
-		case c == 'h': // H and W do not separate letters of the same code
-		case c == '0':
-			last = '0'
-		case c != last:
-			out = append(out, c)
-			last = c
-		}
-	}
-	for len(out) < 4 {
-		out = append(out, '0')
-	}
-	return string(out)
-}
-
-// jaroWinkler is the Jaro–Winkler similarity of two strings, 0 to 1.
-func jaroWinkler(a, b string) float64 {
-	if a == b {
-		return 1
-	}
-	ra, rb := []rune(a), []rune(b)
-	la, lb := len(ra), len(rb)
-	if la == 0 || lb == 0 {
-		return 0
-	}
-	window := max(la, lb)/2 - 1
-	window = max(window, 0)
-	ma, mb := make([]bool, la), make([]bool, lb)
-	matches := 0
-	for i := range ra {
-		lo, hi := max(0, i-window), min(lb-1, i+window)
-		for j := lo; j <= hi; j++ {
-			if !mb[j] && ra[i] == rb[j] {
-				ma[i], mb[j] = true, true
-				matches++
-				break
-			}
-		}
-	}
-	if matches == 0 {
-		return 0
-	}
-	trans, j := 0, 0
-	for i := range ra {
-		if !ma[i] {
-			continue
-		}
-		for !mb[j] {
-			j++
-		}
-		if ra[i] != rb[j] {
-			trans++
-		}
-		j++
-	}
-	m := float64(matches)
-	jaro := (m/float64(la) + m/float64(lb) + (m-float64(trans)/2)/m) / 3
-	prefix := 0
-	for prefix < min(4, la, lb) && ra[prefix] == rb[prefix] {
-		prefix++
-	}
-	return jaro + float64(prefix)*0.1*(1-jaro)
 }

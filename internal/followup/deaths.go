@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/cara-registry/cara/internal/identity"
 	"io"
 	"regexp"
 	"slices"
@@ -148,11 +149,11 @@ func parseDeath(row int, cell func(string) string, today string) (Death, *RowErr
 		}
 	}
 	var ok bool
-	if d.DateOfBirth, ok = parseDate(cell("date_of_birth")); !ok {
-		return bad("date_of_birth", fmt.Sprintf("%s is not a date (CCYYMMDD or CCYY-MM-DD)", excerpt.Quote(cell("date_of_birth"))))
+	if d.DateOfBirth, ok = identity.ParseDate(cell("date_of_birth")); !ok {
+		return bad("date_of_birth", fmt.Sprintf("%s is not a date (CCYYMMDD, CCYY-MM-DD or MM/DD/CCYY)", excerpt.Quote(cell("date_of_birth"))))
 	}
-	if d.DateOfDeath, ok = parseDate(cell("date_of_death")); !ok {
-		return bad("date_of_death", fmt.Sprintf("%s is not a date (CCYYMMDD or CCYY-MM-DD)", excerpt.Quote(cell("date_of_death"))))
+	if d.DateOfDeath, ok = identity.ParseDate(cell("date_of_death")); !ok {
+		return bad("date_of_death", fmt.Sprintf("%s is not a date (CCYYMMDD, CCYY-MM-DD or MM/DD/CCYY)", excerpt.Quote(cell("date_of_death"))))
 	}
 	if d.DateOfDeath < d.DateOfBirth {
 		return bad("date_of_death", "before the date of birth")
@@ -160,15 +161,11 @@ func parseDeath(row int, cell func(string) string, today string) (Death, *RowErr
 	if d.DateOfDeath > today {
 		return bad("date_of_death", "in the future")
 	}
-	switch s := strings.ToUpper(cell("sex")); s {
-	case "1", "M", "MALE":
-		d.Sex = "1"
-	case "2", "F", "FEMALE":
-		d.Sex = "2"
-	case "", "9", "U", "UNKNOWN":
-		d.Sex = "9"
-	default:
+	if d.Sex, ok = identity.ParseSex(cell("sex")); !ok {
 		return bad("sex", fmt.Sprintf("%s is not a sex (1 or M, 2 or F, 9 or U)", excerpt.Quote(cell("sex"))))
+	}
+	if d.Sex == "" {
+		d.Sex = "9" // unknown: a death file's blank sex neither adds to nor takes from a match
 	}
 	if s := cell("ssn_last4"); s != "" {
 		if len(s) != 4 || strings.Trim(s, "0123456789") != "" {
@@ -182,16 +179,6 @@ func parseDeath(row int, cell func(string) string, today string) (Death, *RowErr
 	}
 	d.UnderlyingCause = cause
 	return d, nil
-}
-
-// parseDate reads CCYYMMDD or CCYY-MM-DD, a real calendar date.
-func parseDate(s string) (string, bool) {
-	for _, layout := range []string{"20060102", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil && t.Year() >= 1850 {
-			return t.Format("20060102"), true
-		}
-	}
-	return "", false
 }
 
 // Candidate is a living patient a death may be, with the match's score and its reasons.
@@ -260,7 +247,7 @@ func score(d Death, p store.Patient) Candidate {
 	switch pl := p.NameLast; {
 	case strings.EqualFold(pl, d.LastName):
 		add(35, "same last name")
-	case soundex(pl) == soundex(d.LastName):
+	case identity.Soundex(pl) == identity.Soundex(d.LastName):
 		add(20, "last name sounds alike ("+pl+")")
 	}
 	switch pf := p.NameFirst; {
@@ -292,37 +279,6 @@ func score(d Death, p store.Patient) Candidate {
 		}
 	}
 	return c
-}
-
-// soundex is the American Soundex code of a name, for names spelled differently.
-func soundex(s string) string {
-	const codes = "01230120022455012623010202" // a..z
-	var out []byte
-	var last byte
-	for _, r := range strings.ToLower(s) {
-		if r < 'a' || r > 'z' {
-			continue
-		}
-		code := codes[r-'a']
-		if len(out) == 0 {
-			out = append(out, byte(r-'a'+'A'))
-			last = code
-			continue
-		}
-		if code != '0' && code != last {
-			out = append(out, code)
-		}
-		if r != 'h' && r != 'w' {
-			last = code
-		}
-		if len(out) == 4 {
-			break
-		}
-	}
-	for len(out) > 0 && len(out) < 4 {
-		out = append(out, '0')
-	}
-	return string(out)
 }
 
 // ConfirmDeath records a death the registrar confirmed as a follow-up of the patient, through
