@@ -207,3 +207,33 @@ func blankAs(s string) string {
 	}
 	return s
 }
+
+// AdminSendersView lists the senders allowed to send reports (HL7 over MLLP, FHIR bundles)
+// and adds one. Token is a sender's token just made: shown this once.
+type AdminSendersView struct {
+	Page
+	Rows       []AdminSenderRow
+	Facilities []Option // code: the facility's id
+	Facility   string
+	Name       string
+	Errors     map[string]string
+	Notice     string
+	Token      string
+	TokenFor   string
+}
+
+// AdminSenderRow is one sender of the list.
+type AdminSenderRow struct {
+	ID        string
+	Name      string
+	Facility  string
+	Added     string
+	Revoked   string // the date, or "" while active
+	RevokeURL string
+}
+
+// AdminSenderRevokeView asks to confirm the revocation of a sender.
+type AdminSenderRevokeView struct {
+	Page
+	ID, Name, Facility, URL string
+}

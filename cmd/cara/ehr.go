@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"github.com/cara-registry/cara/internal/auth"
 	"io"
 	"log/slog"
 	"net"
@@ -12,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/casefinding"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/ehr"
@@ -24,7 +21,7 @@ import (
 )
 
 // maxEHRFile bounds the file `cara ehr import` reads into memory.
-const maxEHRFile = 512 << 20
+const maxEHRFile = ehr.MaxFileBytes
 
 func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
@@ -101,30 +98,16 @@ func cmdEHRImport(ctx context.Context, e env, args []string, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
-	msgs, lines := ehr.Split(data)
-	var results []ehr.Result
+	results := svc.ReceiveFile(ctx, ehr.Input{FacilityID: fac.ID, Raw: data, Via: "file"})
 	bad := 0
-	for i, m := range msgs {
-		r := svc.Receive(ctx, ehr.Input{FacilityID: fac.ID, Raw: m, Via: "file"})
-		results = append(results, r)
-		id := r.ControlID
-		if id == "" {
-			id = "?"
-		}
-		fmt.Fprintf(stdout, "message %d (line %d, control id %s): %s", i+1, lines[i], excerpt.Quote(id), r.Outcome)
-		switch r.Outcome {
-		case ehr.Accepted:
-			fmt.Fprintf(stdout, ", possible case #%d (%s)", r.SuspenseID, casefinding.MatchLabel(r.MatchKind))
-		case ehr.Duplicate:
-			fmt.Fprintf(stdout, ", stored before as report #%d", r.ReportID)
-		default:
+	for _, r := range results {
+		if r.Refused() {
 			bad++
-			fmt.Fprintf(stdout, ": %s", r.Reason())
 		}
-		fmt.Fprintln(stdout)
+		fmt.Fprintln(stdout, r.Describe())
 	}
-	fmt.Fprintln(stdout, ehr.Summary(results))
-	if len(msgs) == 0 {
+	fmt.Fprintln(stdout, ehr.FileSummary(results))
+	if len(results) == 0 {
 		return fmt.Errorf("ehr import: %s: no message (no MSH segment): %w", path, errProblems)
 	}
 	if bad > 0 {
@@ -180,24 +163,20 @@ func cmdEHRSender(ctx context.Context, e env, args []string, stdout io.Writer) e
 		return err
 	}
 	defer a.Close()
+	senders := ehr.NewSenders(a.store)
 	switch sub {
 	case "add":
 		fac, err := a.facility(ctx, *facility)
 		if err != nil {
 			return err
 		}
-		tok, err := ehr.NewToken()
+		snd, tok, err := senders.Add(ctx, store.Actor{}, fac.ID, *name)
 		if err != nil {
-			return err
-		}
-		snd := &store.EHRSender{FacilityID: fac.ID, Name: *name, TokenHash: auth.HashToken(tok)}
-		if err := a.store.AddEHRSender(ctx, snd, store.AuditEntry{Action: audit.EHRSenderAdd, Entity: "ehr_sender",
-			Details: map[string]any{"facility": fac.ID, "name": *name}}); err != nil {
-			return err
+			return fmt.Errorf("ehr sender add: %w", err)
 		}
 		fmt.Fprintf(stdout, "sender #%d (%s) of facility %s\ntoken: %s\n"+
-			"The sender puts the token in MSH-8 (Security) of each message; cara keeps only its hash, so this is the only time it is shown.\n",
-			snd.ID, *name, fac.Code, tok)
+			"The sender puts the token in MSH-8 (Security) of each HL7 message, or sends it as the bearer token to the FHIR endpoint; cara keeps only its hash, so this is the only time it is shown.\n",
+			snd.ID, snd.Name, fac.Code, tok)
 	case "list":
 		var facID uint
 		if *facility != "" {
@@ -207,7 +186,7 @@ func cmdEHRSender(ctx context.Context, e env, args []string, stdout io.Writer) e
 			}
 			facID = fac.ID
 		}
-		list, err := a.store.EHRSenders(ctx, facID)
+		list, err := senders.List(ctx, facID)
 		if err != nil {
 			return err
 		}
@@ -220,11 +199,8 @@ func cmdEHRSender(ctx context.Context, e env, args []string, stdout io.Writer) e
 		}
 		fmt.Fprintln(stdout, plural.Count(len(list), "sender"))
 	case "revoke":
-		if err := a.store.RevokeEHRSender(ctx, uint(id), store.AuditEntry{Action: audit.EHRSenderRevoke, Entity: "ehr_sender"}); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("ehr sender revoke: no active sender #%d", id)
-			}
-			return err
+		if err := senders.Revoke(ctx, store.Actor{}, uint(id)); err != nil {
+			return fmt.Errorf("ehr sender revoke: %w", err)
 		}
 		fmt.Fprintf(stdout, "sender #%d revoked\n", id)
 	}

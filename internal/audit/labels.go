@@ -47,8 +47,8 @@ var actionLabels = map[string]string{
 	FollowUpDeaths:      "Death file matched",
 	FollowUpRate:        "Follow-up rate viewed",
 	EHRReceive:          "Electronic report received",
-	EHRSenderAdd:        "MLLP sender added",
-	EHRSenderRevoke:     "MLLP sender revoked",
+	EHRSenderAdd:        "EHR sender added",
+	EHRSenderRevoke:     "EHR sender revoked",
 }
 
 // Label is an action as a person reads it; an action cara does not know (an old trail's) shows

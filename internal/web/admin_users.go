@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cara-registry/cara/internal/auth"
+	"github.com/cara-registry/cara/internal/ehr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/views"
 )
@@ -40,6 +41,7 @@ type adminStore interface {
 	Usernames(ctx context.Context, ids []uint) (map[uint]string, error)
 	AccountThrottles(ctx context.Context, username string) ([]store.LoginThrottle, error)
 	ClearAccountThrottles(ctx context.Context, userID uint, by store.Actor) (int64, error)
+	ehr.SenderStore
 }
 
 // adminHandler serves the administration pages: users, facilities and the audit log.

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -51,7 +53,7 @@ var (
 )
 
 // unscopedRecords are record kinds that belong to no facility: the same for own and other.
-var unscopedRecords = map[string]bool{"user": true, "facility": true, "lookup": true}
+var unscopedRecords = map[string]bool{"user": true, "facility": true, "lookup": true, "sender": true}
 
 func (a access) on(record string) access { a.record = record; return a }
 
@@ -100,6 +102,9 @@ var authzMatrix = map[string]access{
 	"POST /admin/facilities":         adminsOnly,
 	"GET /admin/facilities/:id":      adminsOnly.on("facility"),
 	"POST /admin/facilities/:id":     adminsOnly.on("facility"),
+	"GET /admin/senders":             adminsOnly,
+	"POST /admin/senders":            adminsOnly,
+	"POST /admin/senders/:id/revoke": adminsOnly.on("sender"),
 	"GET /admin/audit":               adminsOnly,
 	"GET /admin/audit.csv":           adminsOnly,
 	"GET /account/password":          everyone,
@@ -185,6 +190,14 @@ var recordParams = map[string]func(t *testing.T, f *fixture, own bool) map[strin
 	},
 	"facility": func(_ *testing.T, f *fixture, _ bool) map[string]string {
 		return map[string]string{"id": idString(f.facA)}
+	},
+	// A sender of facility A (the revoke route without confirm=1 only asks).
+	"sender": func(t *testing.T, f *fixture, _ bool) map[string]string {
+		snd := &store.EHRSender{FacilityID: f.facA, Name: "Lab", TokenHash: fmt.Sprintf("authz-%d", time.Now().UnixNano())}
+		if err := f.store.AddEHRSender(context.Background(), snd, store.AuditEntry{Action: "ehr.sender_add", Entity: "ehr_sender"}); err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"id": idString(snd.ID)}
 	},
 	// An unresolved comment on the facility's draft case, which goes to review for it.
 	"comment": func(t *testing.T, f *fixture, own bool) map[string]string {

@@ -207,6 +207,9 @@ func New(d Deps) *echo.Echo {
 	e.POST("/admin/facilities", admin.createFacility, adminOnly...)
 	e.GET("/admin/facilities/:id", admin.showFacility, adminOnly...)
 	e.POST("/admin/facilities/:id", admin.updateFacility, adminOnly...)
+	e.GET("/admin/senders", admin.listSenders, adminOnly...)
+	e.POST("/admin/senders", admin.createSender, adminOnly...)
+	e.POST("/admin/senders/:id/revoke", admin.revokeSender, adminOnly...)
 	e.GET("/admin/audit", admin.auditLog, adminOnly...)
 	e.GET("/admin/audit.csv", admin.auditCSV, adminOnly...)
 	account := &accountHandler{store: d.Store, passwords: d.Passwords, hasher: d.Hasher}
