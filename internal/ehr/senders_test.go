@@ -24,7 +24,9 @@ func (f *fakeSenders) AddEHRSender(_ context.Context, snd *store.EHRSender, e st
 	return nil
 }
 
-func (f *fakeSenders) EHRSenders(context.Context, uint) ([]store.EHRSender, error) { return f.added, nil }
+func (f *fakeSenders) EHRSenders(context.Context, uint) ([]store.EHRSender, error) {
+	return f.added, nil
+}
 
 func (f *fakeSenders) RevokeEHRSender(_ context.Context, id uint, e store.AuditEntry) error {
 	if int(id) > len(f.added) || f.revoked[id] {
