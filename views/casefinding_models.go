@@ -19,6 +19,8 @@ type CasefindingView struct {
 	Timeliness                       *CasefindingTimeliness
 	// Import is the summary of the file just imported, if any.
 	Import *CasefindingImport
+	// Reports is what became of the electronic reports just uploaded, if any.
+	Reports *CasefindingReports
 	// Outcome is what the decision just taken did, if any.
 	Outcome *CasefindingOutcome
 	Error   string
@@ -107,4 +109,20 @@ type PickerPatient struct {
 	Tumors   string // sites and diagnosis dates
 	Matched  bool   // the patient the import matched
 	Decision string // the "do" value: add_to_patient and the record's ref
+}
+
+// CasefindingReports is what became of an uploaded file of electronic reports (HL7 v2
+// pathology messages, or a FHIR bundle): one line a message.
+type CasefindingReports struct {
+	FileName string
+	Kind     string // "HL7 v2" or "FHIR R4"
+	Summary  string
+	Lines    []ReportLine
+	More     int // lines not shown
+}
+
+// ReportLine is one message's outcome.
+type ReportLine struct {
+	Text    string
+	Refused bool
 }

@@ -149,9 +149,10 @@ var authzMatrix = map[string]access{
 
 	// Casefinding: the suspense list for every role within their facilities; imports and
 	// decisions by registrars (records are named in the form and scoped by the service).
-	"GET /casefinding":         everyone,
-	"POST /casefinding/import": registrarsEnter,
-	"POST /casefinding/decide": registrarsEnter,
+	"GET /casefinding":          everyone,
+	"POST /casefinding/import":  registrarsEnter,
+	"POST /casefinding/reports": registrarsEnter,
+	"POST /casefinding/decide":  registrarsEnter,
 	// The patient picker of "add to patient": the record is named in the query and scoped by
 	// the service (TestSuspensePickerAddsToAPatientOfTheFacility tests another facility's).
 	"GET /casefinding/patients": registrarsEnter,

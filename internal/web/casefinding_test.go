@@ -27,15 +27,21 @@ MR200004,Brown,Tom,19800230,M,20260820,C61,
 // uploadCasefinding posts a file through the suspense page's upload form.
 func (c *client) uploadCasefinding(t testing.TB, csrf string, facility uint, name string, data []byte) *page {
 	t.Helper()
+	return c.postFile(t, "/casefinding/import", map[string]string{"_csrf": csrf, "facility": idString(facility), "source": "other"}, name, data)
+}
+
+// postFile posts a multipart form of fields and one file (the field "file").
+func (c *client) postFile(t testing.TB, path string, fields map[string]string, name string, data []byte) *page {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	mw.WriteField("_csrf", csrf)
-	mw.WriteField("facility", idString(facility))
-	mw.WriteField("source", "other")
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
 	fw, _ := mw.CreateFormFile("file", name)
 	fw.Write(data)
 	mw.Close()
-	req, err := http.NewRequest(http.MethodPost, c.base+"/casefinding/import", &body)
+	req, err := http.NewRequest(http.MethodPost, c.base+path, &body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/ehr"
 	"github.com/cara-registry/cara/internal/followup"
 	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/store"
@@ -49,6 +50,7 @@ type Store interface {
 	casefinding.Store
 	followup.Store
 	fhirStore
+	ehr.Store
 	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
@@ -125,7 +127,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(middleware.Recover())
 	// Uploads to the intake have their own limit (IntakeConfig.MaxBytes), checked as they stream.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: func(c echo.Context) bool {
-		return intakeBodyLimited(c) || casefindingBodyLimited(c) || fhirBodyLimited(c)
+		return intakeBodyLimited(c) || casefindingBodyLimited(c) || fhirBodyLimited(c) || reportsBodyLimited(c)
 	}}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",
@@ -279,5 +281,9 @@ func New(d Deps) *echo.Echo {
 	// sender.
 	fh := newFHIRHandler(d, cf)
 	e.POST(fhirBundlePath, fh.post, fhirRateLimit())
+	// A file of electronic reports (HL7 v2 messages or a FHIR bundle) uploaded on the suspense
+	// list page by a registrar or administrator (the handler checks).
+	rh := newReportsHandler(d, cf, fh)
+	e.POST(reportsUploadPath, rh.upload, append([]echo.MiddlewareFunc{middleware.BodyLimit(reportsBodyLimit)}, guard...)...)
 	return e
 }
