@@ -16,6 +16,7 @@ import (
 	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/hl7"
 	"github.com/cara-registry/cara/internal/plural"
+	"github.com/cara-registry/cara/internal/ratelimit"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/schemas"
 )
@@ -209,31 +210,52 @@ func cmdEHRSender(ctx context.Context, e env, args []string, stdout io.Writer) e
 
 // mllpConfig is the MLLP listener's: where it listens, whose suspense list it fills, its limits.
 type mllpConfig struct {
-	Addr        string
-	Facility    string
-	MaxBytes    int
-	ReadTimeout time.Duration
+	Addr            string
+	Facility        string
+	MaxBytes        int
+	ReadTimeout     time.Duration
+	MaxConns        int
+	MaxConnsPerHost int
+	Rate            int // messages a second from one sender
 }
 
-// defaultMLLPMaxBytes bounds one message: a pathology report with an embedded PDF is a few MB.
-const defaultMLLPMaxBytes = 16 << 20
+// The MLLP listener's defaults: a pathology report with an embedded PDF is a few MB; a lab's
+// interface engine keeps one or a few connections open; 100 messages a second from one sender
+// is more than a state laboratory's peak (the listener keeps up with 1,200 a second from 10).
+const (
+	defaultMLLPMaxBytes        = 16 << 20
+	defaultMLLPMaxConns        = 200
+	defaultMLLPMaxConnsPerHost = 20
+	defaultMLLPRate            = 100
+)
 
-// mllpFromEnv reads CARA_MLLP_ADDR, CARA_MLLP_FACILITY, CARA_MLLP_MAX_BYTES and
-// CARA_MLLP_READ_TIMEOUT (seconds).
+// mllpFromEnv reads CARA_MLLP_ADDR, CARA_MLLP_FACILITY, CARA_MLLP_MAX_BYTES,
+// CARA_MLLP_READ_TIMEOUT (seconds), CARA_MLLP_MAX_CONNS, CARA_MLLP_MAX_CONNS_PER_HOST and
+// CARA_MLLP_RATE (messages a second from one sender).
 func mllpFromEnv() (mllpConfig, error) {
 	c := mllpConfig{Addr: os.Getenv("CARA_MLLP_ADDR"), Facility: os.Getenv("CARA_MLLP_FACILITY"), MaxBytes: defaultMLLPMaxBytes,
-		ReadTimeout: time.Minute}
-	if v := os.Getenv("CARA_MLLP_MAX_BYTES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return c, fmt.Errorf("CARA_MLLP_MAX_BYTES: give the limit of one message in bytes, a whole number above 0")
+		ReadTimeout: time.Minute, MaxConns: defaultMLLPMaxConns, MaxConnsPerHost: defaultMLLPMaxConnsPerHost, Rate: defaultMLLPRate}
+	for _, v := range []struct {
+		name, what string
+		to         *int
+	}{
+		{"CARA_MLLP_MAX_BYTES", "the limit of one message in bytes", &c.MaxBytes},
+		{"CARA_MLLP_MAX_CONNS", "how many connections may be open at once", &c.MaxConns},
+		{"CARA_MLLP_MAX_CONNS_PER_HOST", "how many connections one address may have open at once", &c.MaxConnsPerHost},
+		{"CARA_MLLP_RATE", "how many messages a second one sender may send", &c.Rate},
+	} {
+		if s := os.Getenv(v.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n <= 0 {
+				return c, fmt.Errorf("%s: give %s, a whole number above 0; got %s", v.name, v.what, excerpt.Quote(s))
+			}
+			*v.to = n
 		}
-		c.MaxBytes = n
 	}
 	if v := os.Getenv("CARA_MLLP_READ_TIMEOUT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			return c, fmt.Errorf("CARA_MLLP_READ_TIMEOUT: give the seconds a sender may stay silent, a whole number above 0")
+			return c, fmt.Errorf("CARA_MLLP_READ_TIMEOUT: give the seconds a sender may stay silent, a whole number above 0; got %s", excerpt.Quote(v))
 		}
 		c.ReadTimeout = time.Duration(n) * time.Second
 	}
@@ -257,11 +279,14 @@ func startMLLP(ctx context.Context, a *app, c mllpConfig, tables *codes.Tables, 
 	if err != nil {
 		return nil, nil, err
 	}
+	// A burst of a few seconds' worth: a sender catching up after an outage sends its backlog.
+	svc.Limit(ratelimit.New(float64(c.Rate), 5*c.Rate, 10*time.Minute))
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("serve: MLLP listener on %s: %w", c.Addr, err)
 	}
 	srv := &hl7.Server{MaxMessage: c.MaxBytes, ReadTimeout: c.ReadTimeout, WriteTimeout: 30 * time.Second, Log: log, Now: a.env.Now,
+		MaxConns: c.MaxConns, MaxConnsPerHost: c.MaxConnsPerHost,
 		Handler: func(ctx context.Context, remote string, msg []byte) []byte {
 			host, _, _ := net.SplitHostPort(remote)
 			r := svc.Receive(ctx, ehr.Input{FacilityID: fac.ID, Raw: msg, RemoteAddr: host, Via: "mllp"})

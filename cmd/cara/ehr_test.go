@@ -182,3 +182,27 @@ func TestEHRSendersAndTheListenerThatTakesTheirTokens(t *testing.T) {
 		t.Errorf("revoke twice: %v", err)
 	}
 }
+
+func TestMLLPSettingsAreCheckedByName(t *testing.T) {
+	for _, tt := range []struct {
+		name, value, want string
+	}{
+		{"CARA_MLLP_MAX_CONNS", "0", "CARA_MLLP_MAX_CONNS: give how many connections may be open at once, a whole number above 0; got \"0\""},
+		{"CARA_MLLP_MAX_CONNS_PER_HOST", "ten", "CARA_MLLP_MAX_CONNS_PER_HOST: give how many connections one address may have open at once"},
+		{"CARA_MLLP_RATE", "-5", "CARA_MLLP_RATE: give how many messages a second one sender may send"},
+		{"CARA_MLLP_MAX_BYTES", "1.5", "CARA_MLLP_MAX_BYTES: give the limit of one message in bytes"},
+		{"CARA_MLLP_READ_TIMEOUT", "soon", "CARA_MLLP_READ_TIMEOUT: give the seconds a sender may stay silent"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(tt.name, tt.value)
+			if _, err := mllpFromEnv(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("mllpFromEnv = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	t.Setenv("CARA_MLLP_RATE", "250")
+	c, err := mllpFromEnv()
+	if err != nil || c.Rate != 250 || c.MaxConns != defaultMLLPMaxConns || c.MaxConnsPerHost != defaultMLLPMaxConnsPerHost {
+		t.Fatalf("mllpFromEnv = %+v, %v; want rate 250 and the default caps", c, err)
+	}
+}

@@ -15,7 +15,7 @@ import (
 )
 
 // listen serves the fixture's intake over MLLP on a loopback port until the test ends.
-func listen(t testing.TB, f *fixture, maxBytes int) string {
+func listen(t testing.TB, f *fixture, maxBytes int, opts ...func(*hl7.Server)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -26,6 +26,9 @@ func listen(t testing.TB, f *fixture, maxBytes int) string {
 		Handler: func(ctx context.Context, remote string, msg []byte) []byte {
 			return f.svc.Ack(f.svc.Receive(ctx, ehr.Input{FacilityID: f.fac.ID, Raw: msg, RemoteAddr: remote, Via: "mllp"}))
 		}}
+	for _, o := range opts {
+		o(srv)
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {

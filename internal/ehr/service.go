@@ -39,7 +39,19 @@ type Service struct {
 	mapper *Mapper
 	now    func() time.Time
 	ids    hl7.IDs
+	limit  Limiter
 }
+
+// Limiter says whether a sender (a key) may send one more message now (ratelimit.Keyed is one).
+type Limiter interface {
+	Allow(key string) (bool, error)
+	Rate() float64
+}
+
+// Limit makes the service refuse, with AE, a message over the limiter's rate from its sender:
+// the sender token of MSH-8 when there is one, else the remote address. Only messages that came
+// from the network (Input.RemoteAddr set) are limited; a file is not.
+func (s *Service) Limit(l Limiter) { s.limit = l }
 
 // New makes the intake service.
 func New(st Store, cf Casefinding, mapper *Mapper, now func() time.Time) *Service {
@@ -129,6 +141,10 @@ func (s *Service) receive(ctx context.Context, in Input) Result {
 		return Result{Outcome: outcomeOf(p), Problem: p}
 	}
 	res := Result{ControlID: msg.ControlID(), message: msg}
+	if p := s.throttled(msg, in); p != nil {
+		res.Outcome, res.Problem = Error, p
+		return res
+	}
 	if in.FacilityID == 0 {
 		fac, p, err := s.sender(ctx, msg)
 		if err != nil {
@@ -177,6 +193,22 @@ func (s *Service) receive(ctx context.Context, in Input) Result {
 	}
 	res.Outcome, res.SuspenseID, res.MatchKind = Accepted, rec.ID, rec.MatchKind
 	return res
+}
+
+// throttled is the problem of a message over its sender's rate, or nil.
+func (s *Service) throttled(msg *hl7.Message, in Input) *Problem {
+	if s.limit == nil || in.RemoteAddr == "" {
+		return nil
+	}
+	key := "addr:" + in.RemoteAddr
+	if msh, ok := msg.Segment("MSH"); ok && msh.Text(8) != "" {
+		key = "token:" + auth.HashToken(msh.Text(8))
+	}
+	if ok, _ := s.limit.Allow(key); ok {
+		return nil
+	}
+	return problem(hl7.AE, "", 0, 0, hl7.ErrApplication,
+		"rate limit: more than %g messages a second from this sender; nothing was stored, send it again in a moment", s.limit.Rate())
 }
 
 // sender is the facility of the token in MSH-8.

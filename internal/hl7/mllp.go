@@ -98,18 +98,24 @@ type Server struct {
 	WriteTimeout time.Duration
 	Log          *slog.Logger
 	Now          func() time.Time
+	// MaxConns and MaxConnsPerHost cap the connections open at once, in all and from one
+	// remote address (0: no cap). A connection over a cap is closed at once: an HL7 sender
+	// reconnects and sends again, and a flood of connections cannot take every goroutine.
+	MaxConns        int
+	MaxConnsPerHost int
 
-	mu    sync.Mutex
-	conns map[net.Conn]bool
-	ids   IDs
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	conns  map[net.Conn]bool
+	byHost map[string]int
+	ids    IDs
+	wg     sync.WaitGroup
 }
 
 // Serve accepts connections until ctx is done or the listener fails; it then closes the
 // connections and waits for their goroutines.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
-	s.conns = map[net.Conn]bool{}
+	s.conns, s.byHost = map[net.Conn]bool{}, map[string]int{}
 	s.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
@@ -120,9 +126,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		if err != nil {
 			break
 		}
-		s.mu.Lock()
-		s.conns[c] = true
-		s.mu.Unlock()
+		if why := s.admit(c); why != "" {
+			s.logger().Warn("mllp: connection refused", "remote", c.RemoteAddr().String(), "reason", why)
+			c.Close()
+			continue
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -139,6 +147,30 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return nil
 	}
 	return fmt.Errorf("mllp: accept: %w", err)
+}
+
+func hostOf(c net.Conn) string {
+	h, _, err := net.SplitHostPort(c.RemoteAddr().String())
+	if err != nil {
+		return c.RemoteAddr().String()
+	}
+	return h
+}
+
+// admit counts a new connection in, or says which cap it is over.
+func (s *Server) admit(c net.Conn) string {
+	h := hostOf(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.MaxConns > 0 && len(s.conns) >= s.MaxConns:
+		return fmt.Sprintf("%d connections open, the most allowed", len(s.conns))
+	case s.MaxConnsPerHost > 0 && s.byHost[h] >= s.MaxConnsPerHost:
+		return fmt.Sprintf("%d connections open from %s, the most allowed from one address", s.byHost[h], h)
+	}
+	s.conns[c] = true
+	s.byHost[h]++
+	return ""
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -158,8 +190,12 @@ func (s *Server) now() time.Time {
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	defer func() {
 		c.Close()
+		h := hostOf(c)
 		s.mu.Lock()
 		delete(s.conns, c)
+		if s.byHost[h]--; s.byHost[h] <= 0 {
+			delete(s.byHost, h)
+		}
 		s.mu.Unlock()
 	}()
 	remote := c.RemoteAddr().String()

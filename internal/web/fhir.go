@@ -18,6 +18,7 @@ import (
 	"github.com/cara-registry/cara/internal/casefinding"
 	"github.com/cara-registry/cara/internal/fhirintake"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/ratelimit"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/schemas"
 )
@@ -96,8 +97,7 @@ const (
 // its own counts.
 func fhirRateLimit() echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: fhirRate, Burst: fhirBurst, ExpiresIn: 5 * time.Minute}),
+		Store: ratelimit.New(fhirRate, fhirBurst, 5*time.Minute),
 		IdentifierExtractor: func(c echo.Context) (string, error) {
 			if bearer, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer "); ok {
 				return "token:" + auth.HashToken(strings.TrimSpace(bearer)), nil
