@@ -103,6 +103,11 @@ type WorklistRow struct {
 // CaseView is the case form, one section at a time.
 type CaseView struct {
 	Page
+	// Reports are the electronic reports the case came from (the split view), Unplaced their
+	// suggestions for items this form has no field for, DismissURL where a suggestion is set aside.
+	Reports        []ReportView
+	Unplaced       []UnplacedSuggestion
+	DismissURL     string
 	TumorID        uint
 	Action         string // where the form posts
 	PatientName    string
@@ -275,6 +280,24 @@ type FieldView struct {
 	CodesCaption string
 	SchemaNotes  string
 	Asked        string
+	// Electronic reports (issue 18): Suggested is the report's value pre-filled in a blank field,
+	// a suggestion until the section is saved; FromReport the report a stored value agrees with;
+	// ReportSays the reports' values that differ from the field's (or are no code of it).
+	Suggested  *SuggestionView
+	FromReport *SuggestionView
+	ReportSays []SuggestionView
+}
+
+// SuggestionView is a value an electronic report suggests for an item and where it came from.
+type SuggestionView struct {
+	Value      string
+	CodeLabel  string
+	Source     string // the segment or resource path
+	SourceText string // the text it was read from
+	Report     string // the report's title and when it was received
+	Invalid    string // why the value cannot go in the field, if it cannot
+	Dismiss    string // the button's value ("item=value"), when it may be dismissed
+	DismissURL string
 }
 
 // Option is one choice of a select.
@@ -297,4 +320,23 @@ type ErrorView struct {
 	Status  int
 	Heading string
 	Message string
+}
+
+// ReportView is a report a case came from, as the split view beside the form shows it.
+type ReportView struct {
+	Key      string
+	Title    string
+	Received string
+	Sections []ReportSectionView
+	RawURL   string // the message as received, when it is still kept
+}
+
+// ReportSectionView is a part of a report's text.
+type ReportSectionView struct {
+	Label, Text string
+}
+
+// UnplacedSuggestion is a suggestion for an item the form has no field for.
+type UnplacedSuggestion struct {
+	Item, Label, Value, Source, Report string
 }

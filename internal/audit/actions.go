@@ -73,6 +73,10 @@ const (
 	EHRReceive      = "ehr.receive"
 	EHRSenderAdd    = "ehr.sender_add"
 	EHRSenderRevoke = "ehr.sender_revoke"
+	// EHRReportView is a report read beside the case it pre-filled (its text, or its raw
+	// message downloaded); SuggestionDismiss a suggested value a registrar set aside.
+	EHRReportView     = "ehr.report_view"
+	SuggestionDismiss = "case.suggestion_dismiss"
 )
 
 // Actions lists every action, in the order of the trail's story: what the audit log's filter
@@ -90,5 +94,5 @@ var Actions = []string{
 	AuditExport,
 	CasefindingImport, CasefindingView, CasefindingDecide,
 	FollowUpDue, FollowUpRecord, FollowUpLetters, FollowUpDeaths, FollowUpRate, // actions_followup.go
-	EHRReceive, EHRSenderAdd, EHRSenderRevoke,
+	EHRReceive, EHRSenderAdd, EHRSenderRevoke, EHRReportView, SuggestionDismiss,
 }

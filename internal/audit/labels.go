@@ -49,6 +49,8 @@ var actionLabels = map[string]string{
 	EHRReceive:          "Electronic report received",
 	EHRSenderAdd:        "EHR sender added",
 	EHRSenderRevoke:     "EHR sender revoked",
+	EHRReportView:       "Electronic report read",
+	SuggestionDismiss:   "Suggested value dismissed",
 }
 
 // Label is an action as a person reads it; an action cara does not know (an old trail's) shows

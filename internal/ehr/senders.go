@@ -27,8 +27,8 @@ type Senders struct{ store SenderStore }
 // NewSenders makes the sender service.
 func NewSenders(st SenderStore) *Senders { return &Senders{store: st} }
 
-// maxSenderName is the longest name a sender is given (the column is TEXT; a name is a label).
-const maxSenderName = 200
+// maxSenderName is the longest name a sender is given (VARCHAR(100) on MySQL).
+const maxSenderName = 100
 
 // ErrNoSender is revoking a sender that does not exist or is revoked already.
 var ErrNoSender = errors.New("no active sender")

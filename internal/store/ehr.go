@@ -206,3 +206,73 @@ func (s *Store) RevokeEHRSender(ctx context.Context, id uint, e AuditEntry) erro
 	}
 	return nil
 }
+
+// SuspenseRecordsOfTumor are the suspense records a case was started from or added with,
+// oldest first: the reports a case's suggested values come from.
+func (s *Store) SuspenseRecordsOfTumor(ctx context.Context, tumorID uint) ([]SuspenseRecord, error) {
+	var out []SuspenseRecord
+	if err := s.db.WithContext(ctx).Where("tumor_id = ?", tumorID).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: suspense records of tumor %d: %w", tumorID, err)
+	}
+	return out, nil
+}
+
+// FHIRBundleOf returns the bundle a suspense record came from (ErrNotFound when none).
+func (s *Store) FHIRBundleOf(ctx context.Context, suspenseID uint) (*FHIRBundle, error) {
+	var b FHIRBundle
+	if err := s.db.WithContext(ctx).Where("suspense_record_id = ?", suspenseID).Take(&b).Error; err != nil {
+		return nil, fmt.Errorf("store: FHIR bundle of suspense record %d: %w", suspenseID, notFound(err))
+	}
+	return &b, nil
+}
+
+// SuggestionDismissal is a suggested value a registrar dismissed for a case.
+type SuggestionDismissal struct {
+	ID          uint
+	TumorID     uint
+	NaaccrID    string
+	Value       string
+	DismissedBy *uint
+	DismissedAt time.Time
+}
+
+func (SuggestionDismissal) TableName() string { return "suggestion_dismissals" }
+
+// DismissSuggestion records that a case's suggested value of an item is not to be shown again,
+// with its audit event; dismissing it twice is one dismissal.
+func (s *Store) DismissSuggestion(ctx context.Context, d SuggestionDismissal, e AuditEntry) error {
+	d.ID, d.DismissedAt = 0, s.now().UTC().Truncate(time.Microsecond)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&SuggestionDismissal{}).Where("tumor_id = ? AND naaccr_id = ? AND value = ?", d.TumorID, d.NaaccrID, d.Value).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if err := tx.Create(&d).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("store: dismiss suggestion %s of tumor %d: %w", d.NaaccrID, d.TumorID, err)
+	}
+	return nil
+}
+
+// DismissedSuggestions are a case's dismissed values: item → value → true.
+func (s *Store) DismissedSuggestions(ctx context.Context, tumorID uint) (map[string]map[string]bool, error) {
+	var ds []SuggestionDismissal
+	if err := s.db.WithContext(ctx).Where("tumor_id = ?", tumorID).Find(&ds).Error; err != nil {
+		return nil, fmt.Errorf("store: dismissed suggestions of tumor %d: %w", tumorID, err)
+	}
+	out := map[string]map[string]bool{}
+	for _, d := range ds {
+		if out[d.NaaccrID] == nil {
+			out[d.NaaccrID] = map[string]bool{}
+		}
+		out[d.NaaccrID][d.Value] = true
+	}
+	return out, nil
+}

@@ -31,7 +31,7 @@ func TestAdminAddsASenderWhoseTokenIsShownOnceAndRevokesIt(t *testing.T) {
 			{"no facility", "", "State lab", "facility", "Facility: choose the facility"},
 			{"unknown facility", "99999", "State lab", "facility", "Facility: no facility “99999”"},
 			{"no name", facA, "  ", "name", "Name: say who the sender is"},
-			{"long name", facA, strings.Repeat("x", 201), "name", "Name: at most 200 characters"},
+			{"long name", facA, strings.Repeat("x", 101), "name", "Name: at most 100 characters"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				p := admin.post(t, "/admin/senders", url.Values{"_csrf": {vals.Get("_csrf")}, "facility": {tt.facility}, "name": {tt.sender}})

@@ -80,7 +80,11 @@ var authzMatrix = map[string]access{
 	"POST /cases/:id":         {registrar: allow, reviewer: forbid, admin: allow, record: "case"},
 	"POST /cases/:id/edits":   everyone.on("case"),
 	"POST /cases/:id/outside": {registrar: allow, reviewer: forbid, admin: allow, record: "case"},
-	"GET /cases/:id/items":    everyone.on("case"),
+	// The reports a case came from: set a suggestion aside (not reviewers), the message as
+	// received (whoever sees the case; a case from no report has none: 404).
+	"POST /cases/:id/suggestions/dismiss": {registrar: allow, reviewer: forbid, admin: allow, record: "case"},
+	"GET /cases/:id/reports/:key/raw":     everyone.on("report"),
+	"GET /cases/:id/items":                everyone.on("case"),
 
 	"GET /patients/:id":            everyone.on("patient"),
 	"GET /patients/:id/tumors/new": registrarsEnter.on("patient"),
@@ -191,6 +195,22 @@ var recordParams = map[string]func(t *testing.T, f *fixture, own bool) map[strin
 	},
 	"facility": func(_ *testing.T, f *fixture, _ bool) map[string]string {
 		return map[string]string{"id": idString(f.facA)}
+	},
+	// A pathology report the facility's case came from.
+	"report": func(t *testing.T, f *fixture, own bool) map[string]string {
+		id := pick(own, f.caseA, f.caseB)
+		cs := f.loadCase(t, id)
+		rec := &store.SuspenseRecord{FacilityID: cs.Patient.FacilityID, RowKey: fmt.Sprintf("authz-%d", time.Now().UnixNano()),
+			Source: "pathology", Status: store.SuspenseAbstractStarted, Screening: "reportable", MatchKind: "new_patient"}
+		rep := &store.EHRReport{FacilityID: cs.Patient.FacilityID, Format: "hl7v2", Sender: "LAB", ControlID: rec.RowKey,
+			MessageType: "ORU^R01", SHA256: strings.Repeat("0", 64), Raw: []byte("MSH|^~\\&|LAB\r")}
+		if _, err := f.store.AddEHRReport(context.Background(), rep, rec, nil, store.AuditEntry{Action: "ehr.receive", Entity: "ehr_report"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.DB().Exec("UPDATE suspense_records SET tumor_id = ? WHERE id = ?", id, rec.ID); err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"id": idString(id), "key": "hl7v2-" + idString(rep.ID)}
 	},
 	// A sender of facility A (the revoke route without confirm=1 only asks).
 	"sender": func(t *testing.T, f *fixture, _ bool) map[string]string {

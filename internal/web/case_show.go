@@ -12,6 +12,7 @@ import (
 	"github.com/cara-registry/cara/internal/casework"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/edits"
+	"github.com/cara-registry/cara/internal/ehr"
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/staging"
 	"github.com/cara-registry/cara/views"
@@ -28,6 +29,8 @@ type caseViews struct {
 	// staging selects a case's schema for the schema section and the derived items' help; nil
 	// shows the schema section's pool as it is.
 	staging *staging.DataSet
+	// sources are the electronic reports a case came from and their suggestions; nil shows none.
+	sources *ehr.Sources
 }
 
 // caseFormHandler is a case's form: a section shown and saved, the edits re-run while editing,
@@ -139,6 +142,9 @@ func (h *caseViews) caseView(c echo.Context, cs *casework.Case, sec *abstract.Se
 		}
 	}
 	h.flagUnusualHistology(&v, cs, entered)
+	if err := h.withSources(c, &v, cs, entered); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 

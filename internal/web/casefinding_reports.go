@@ -43,6 +43,11 @@ type reportsHandler struct {
 }
 
 func newReportsHandler(d Deps, cf *casefindingHandler, fh *fhirHandler) *reportsHandler {
+	return &reportsHandler{cf: cf, hl7: ehr.New(d.Store, cf.service, hl7Mapper(d), d.Now), fhir: fh.service}
+}
+
+// hl7Mapper reads pathology messages with the embedded mapping and the server's code tables.
+func hl7Mapper(d Deps) *ehr.Mapper {
 	m, err := ehr.LoadMapping(schemas.FS)
 	if err != nil {
 		panic(err) // the mapping is embedded: only a broken build lacks it
@@ -53,8 +58,10 @@ func newReportsHandler(d Deps, cf *casefindingHandler, fh *fhirHandler) *reports
 			panic(err)
 		}
 	}
-	return &reportsHandler{cf: cf, hl7: ehr.New(d.Store, cf.service, ehr.NewMapper(m, tables), d.Now), fhir: fh.service}
+	return ehr.NewMapper(m, tables)
 }
+
+func newSources(d Deps) *ehr.Sources { return ehr.NewSources(d.Store, hl7Mapper(d)) }
 
 // isFHIR says whether a file is JSON (a FHIR bundle) rather than HL7 v2 text: HL7 starts with
 // MSH (or a batch header), JSON with "{" after any byte order mark and white space.

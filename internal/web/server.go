@@ -51,6 +51,7 @@ type Store interface {
 	followup.Store
 	fhirStore
 	ehr.Store
+	ehr.SourceStore
 	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 }
 
@@ -160,7 +161,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/cases") }, guard...)
 
 	cases := casework.New(d.Store, d.Form, d.Edits, d.Staging)
-	pages := &caseViews{form: d.Form, codes: d.Codes, edits: d.Edits, cases: cases, staging: d.Staging}
+	pages := &caseViews{form: d.Form, codes: d.Codes, edits: d.Edits, cases: cases, staging: d.Staging, sources: newSources(d)}
 	worklist := &worklistHandler{store: d.Store, codes: d.Codes, siteGroups: d.SiteGroups, now: d.Now}
 	form := &caseFormHandler{caseViews: pages, store: d.Store}
 	workflow := &workflowHandler{caseViews: pages}
@@ -169,6 +170,8 @@ func New(d Deps) *echo.Echo {
 	e.POST("/cases/:id", form.save, guard...)
 	e.POST("/cases/:id/edits", form.checkEdits, guard...)
 	e.POST("/cases/:id/outside", form.decideOutside, guard...)
+	e.POST("/cases/:id/suggestions/dismiss", form.dismissSuggestion, guard...)
+	e.GET("/cases/:id/reports/:key/raw", form.reportRaw, guard...)
 	e.GET("/cases/:id/items", form.items, guard...)
 	e.GET("/edits", (&editListHandler{store: d.Store, edits: d.Edits}).editList, guard...)
 
