@@ -83,7 +83,10 @@ func sampleMode(mode string) string {
 // sourceLine says where a suggested value came from: the report, the place in it and the text
 // read ("Pathology report S26-1 from LAB (received 2026-11-01), OBX 4 (LN 85337-4): “Positive”").
 func sourceLine(s SuggestionView) string {
-	line := s.Report + ", " + s.Source
+	line := s.Source
+	if s.Report != "" {
+		line = s.Report + ", " + s.Source
+	}
 	if s.SourceText != "" {
 		line += ": " + Quoted(s.SourceText)
 	}

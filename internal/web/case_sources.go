@@ -47,6 +47,9 @@ func (h *caseViews) withSources(c echo.Context, v *views.CaseView, cs *casework.
 	view := func(f *abstract.Field, g ehr.CaseSuggestion) views.SuggestionView {
 		sv := views.SuggestionView{Value: g.Value, Source: g.Source, SourceText: g.SourceText,
 			Report: g.Report + " (received " + g.Received.UTC().Format(time.DateOnly) + ")"}
+		if len(src.Reports) == 1 {
+			sv.Report = "" // the one report beside the form: the place in it is enough
+		}
 		if f != nil {
 			sv.Invalid = suggestionProblem(f, g.Value)
 			if f.Codes != nil {
