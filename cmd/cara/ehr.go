@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/casefinding"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/ehr"
@@ -26,7 +27,7 @@ const maxEHRFile = ehr.MaxFileBytes
 
 func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return badGroupArgs("ehr", "say import, sender or fhir")
+		return badGroupArgs("ehr", "say import, sender, fhir or purge")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -37,6 +38,8 @@ func cmdEHR(ctx context.Context, e env, args []string, stdout io.Writer) error {
 		return cmdEHRSender(ctx, e, args[1:], stdout)
 	case "fhir":
 		return cmdEHRFHIR(ctx, e, args[1:], stdout)
+	case "purge":
+		return cmdEHRPurge(ctx, e, args[1:], stdout)
 	}
 	return badGroupArgs("ehr", "unknown subcommand %s", excerpt.Quote(args[0]))
 }
@@ -303,4 +306,69 @@ func startMLLP(ctx context.Context, a *app, c mllpConfig, tables *codes.Tables, 
 	}
 	log.Info("cara is listening for HL7 v2 (MLLP)", "addr", ln.Addr().String(), "for", who)
 	return ln.Addr(), done, nil
+}
+
+// defaultEHRRetentionYears is how long an electronic report is kept as received: the raw
+// message is the registry's evidence of what the laboratory sent, and HIPAA keeps the records of
+// a disclosure six years; seven covers that with the year a report may wait on the suspense list.
+const defaultEHRRetentionYears = 7
+
+// ehrRetentionFromEnv reads CARA_EHR_RETENTION_YEARS.
+func ehrRetentionFromEnv() (int, error) {
+	v := os.Getenv("CARA_EHR_RETENTION_YEARS")
+	if v == "" {
+		return defaultEHRRetentionYears, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 100 {
+		return 0, fmt.Errorf("CARA_EHR_RETENTION_YEARS: give how many years electronic reports are kept as received, a whole number from 1 to 100; got %s", excerpt.Quote(v))
+	}
+	return n, nil
+}
+
+// cmdEHRPurge blanks the raw messages of the HL7 reports and FHIR bundles received before the
+// retention period (or --before), keeping their SHA-256, suggestions and suspense records.
+func cmdEHRPurge(ctx context.Context, e env, args []string, stdout io.Writer) error {
+	fs := newFlags("ehr purge")
+	before := fs.String("before", "", "purge what was received before this date (CCYYMMDD); default: the retention period ago (CARA_EHR_RETENTION_YEARS, 7)")
+	dry := fs.Bool("dry-run", false, "say what would be purged, purge nothing")
+	if err := parseFlagsArgs(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return badArgs(fs, "takes no file; say --before CCYYMMDD or nothing")
+	}
+	years, err := ehrRetentionFromEnv()
+	if err != nil {
+		return err
+	}
+	now := e.Now().UTC()
+	limit := now.AddDate(-years, 0, 0)
+	if *before != "" {
+		t, err := time.Parse("20060102", *before)
+		if err != nil {
+			return badArgs(fs, "--before %s: a date CCYYMMDD", excerpt.Quote(*before))
+		}
+		if t.After(limit) {
+			return badArgs(fs, "--before %s: within the retention period of %d years (messages received since %s are kept); set CARA_EHR_RETENTION_YEARS to shorten it",
+				excerpt.Quote(*before), years, limit.Format(time.DateOnly))
+		}
+		limit = t
+	}
+	a, err := newApp(ctx, e, "ehr purge", withStore)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	p, err := a.store.PurgeEHRRaw(ctx, limit, *dry, store.AuditEntry{Action: audit.EHRPurge, Entity: "ehr_report", EntityID: "*"})
+	if err != nil {
+		return err
+	}
+	verb := "purged"
+	if p.DryRun {
+		verb = "would purge"
+	}
+	fmt.Fprintf(stdout, "received before %s: %s the raw messages of %s (%d bytes) and %s (%d bytes); their SHA-256, suggestions and suspense records are kept\n",
+		p.Before.Format(time.DateOnly), verb, plural.Count(int(p.Reports), "HL7 report"), p.ReportBytes, plural.Count(int(p.Bundles), "FHIR bundle"), p.BundleBytes)
+	return nil
 }

@@ -206,3 +206,59 @@ func TestMLLPSettingsAreCheckedByName(t *testing.T) {
 		t.Fatalf("mllpFromEnv = %+v, %v; want rate 250 and the default caps", c, err)
 	}
 }
+
+func TestEHRPurgeBlanksRawMessagesPastTheRetentionPeriod(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e env) {
+		received := time.Date(2018, 3, 1, 9, 0, 0, 0, time.UTC)
+		e.Now = func() time.Time { return received }
+		if out, err := runCmd(t, e, "", "facility", "add", "--code", "F1", "--name", "General Hospital"); err != nil {
+			t.Fatalf("facility add: %q %v", out, err)
+		}
+		if err := os.WriteFile("path.hl7", []byte(ehrMessage("P1", "M1", "19550304")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := runCmd(t, e, "", "ehr", "import", "--facility", "F1", "path.hl7"); err != nil {
+			t.Fatalf("import: %v\n%s", err, out)
+		}
+		e.Now = func() time.Time { return received.AddDate(7, 0, 1) } // one day past 7 years
+		for _, tt := range []struct{ args, want string }{
+			{"--before 20260101", "--before \"20260101\": within the retention period of 7 years"},
+			{"--before 2025-01-01", "--before \"2025-01-01\": a date CCYYMMDD"},
+			{"extra", "takes no file"},
+		} {
+			if _, err := runCmd(t, e, "", append([]string{"ehr", "purge"}, strings.Fields(tt.args)...)...); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ehr purge %s: %v, want %q", tt.args, err, tt.want)
+			}
+		}
+		out, err := runCmd(t, e, "", "ehr", "purge", "--dry-run")
+		if err != nil || !strings.Contains(out, "would purge the raw messages of 1 HL7 report") {
+			t.Fatalf("dry run: %v\n%s", err, out)
+		}
+		s, err := store.Open(context.Background(), store.Config{MySQLDSN: e.DatabaseURL, SQLitePath: defaultSQLitePath})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var size int
+		var sum string
+		if err := s.DB().QueryRow("SELECT LENGTH(raw), sha256 FROM ehr_reports").Scan(&size, &sum); err != nil || size == 0 {
+			t.Fatalf("after a dry run raw is %d bytes (%v): want it kept", size, err)
+		}
+		if out, err := runCmd(t, e, "", "ehr", "purge"); err != nil || !strings.Contains(out, "purged the raw messages of 1 HL7 report") {
+			t.Fatalf("purge: %v\n%s", err, out)
+		}
+		var after int
+		var sumAfter string
+		if err := s.DB().QueryRow("SELECT LENGTH(raw), sha256 FROM ehr_reports").Scan(&after, &sumAfter); err != nil || after != 0 || sumAfter != sum {
+			t.Fatalf("after the purge raw is %d bytes, sha256 %q (%v): want blank and the hash kept", after, sumAfter, err)
+		}
+		var events int
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM audit_events WHERE action = 'ehr.purge'").Scan(&events); err != nil || events != 1 {
+			t.Errorf("%d ehr.purge events (%v), want 1", events, err)
+		}
+		t.Setenv("CARA_EHR_RETENTION_YEARS", "0")
+		if _, err := runCmd(t, e, "", "ehr", "purge"); err == nil || !strings.Contains(err.Error(), "CARA_EHR_RETENTION_YEARS: give how many years") {
+			t.Errorf("retention 0: %v", err)
+		}
+	})
+}

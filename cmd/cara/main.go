@@ -89,6 +89,10 @@ Usage:
                                   list the senders of electronic reports
   cara ehr sender revoke ID
                                   end a sender's token
+  cara ehr purge [--dry-run] [--before CCYYMMDD]
+                                  blank the raw messages of the electronic reports received before
+                                  the retention period (CARA_EHR_RETENTION_YEARS, 7), keeping their
+                                  SHA-256, suggestions and suspense records
   cara ehr fhir --facility F [--outcome] FILE.json
                                   take a FHIR R4 bundle (transaction or collection, mCODE) into the
                                   facility's suspense list with the item values it suggests; the

@@ -77,6 +77,8 @@ const (
 	// message downloaded); SuggestionDismiss a suggested value a registrar set aside.
 	EHRReportView     = "ehr.report_view"
 	SuggestionDismiss = "case.suggestion_dismiss"
+	// EHRPurge is the raw messages past their retention period blanked (cara ehr purge).
+	EHRPurge = "ehr.purge"
 )
 
 // Actions lists every action, in the order of the trail's story: what the audit log's filter
@@ -94,5 +96,5 @@ var Actions = []string{
 	AuditExport,
 	CasefindingImport, CasefindingView, CasefindingDecide,
 	FollowUpDue, FollowUpRecord, FollowUpLetters, FollowUpDeaths, FollowUpRate, // actions_followup.go
-	EHRReceive, EHRSenderAdd, EHRSenderRevoke, EHRReportView, SuggestionDismiss,
+	EHRReceive, EHRSenderAdd, EHRSenderRevoke, EHRReportView, SuggestionDismiss, EHRPurge,
 }

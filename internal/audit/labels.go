@@ -51,6 +51,7 @@ var actionLabels = map[string]string{
 	EHRSenderRevoke:     "EHR sender revoked",
 	EHRReportView:       "Electronic report read",
 	SuggestionDismiss:   "Suggested value dismissed",
+	EHRPurge:            "Electronic reports' raw messages purged",
 }
 
 // Label is an action as a person reads it; an action cara does not know (an old trail's) shows

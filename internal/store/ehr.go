@@ -276,3 +276,51 @@ func (s *Store) DismissedSuggestions(ctx context.Context, tumorID uint) (map[str
 	}
 	return out, nil
 }
+
+// EHRPurge is what a purge of raw messages did (or would do, dry).
+type EHRPurge struct {
+	Before      time.Time
+	Reports     int64 // HL7 messages whose raw bytes were blanked
+	Bundles     int64 // FHIR bundles whose raw bytes were blanked
+	ReportBytes int64
+	BundleBytes int64
+	DryRun      bool
+}
+
+// PurgeEHRRaw blanks the raw bytes of the HL7 messages and FHIR bundles received before a time
+// (the end of their retention period), keeping their SHA-256, suggestions and suspense records,
+// with one audit event of the counts; dry only counts.
+func (s *Store) PurgeEHRRaw(ctx context.Context, before time.Time, dry bool, e AuditEntry) (EHRPurge, error) {
+	out := EHRPurge{Before: before.UTC(), DryRun: dry}
+	count := func(db *gorm.DB, model any, col string, n, size *int64) error {
+		var r struct{ N, Size int64 }
+		err := db.Model(model).Select("COUNT(*) AS n, COALESCE(SUM(LENGTH(raw)), 0) AS size").
+			Where(col+" < ? AND LENGTH(raw) > 0", out.Before).Scan(&r).Error
+		*n, *size = r.N, r.Size
+		return err
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := count(tx, &EHRReport{}, "received_at", &out.Reports, &out.ReportBytes); err != nil {
+			return err
+		}
+		if err := count(tx, &FHIRBundle{}, "created_at", &out.Bundles, &out.BundleBytes); err != nil {
+			return err
+		}
+		if dry || out.Reports+out.Bundles == 0 {
+			return nil
+		}
+		if err := tx.Model(&EHRReport{}).Where("received_at < ? AND LENGTH(raw) > 0", out.Before).UpdateColumn("raw", []byte{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&FHIRBundle{}).Where("created_at < ? AND LENGTH(raw) > 0", out.Before).UpdateColumn("raw", []byte{}).Error; err != nil {
+			return err
+		}
+		e.Details = map[string]any{"before": out.Before.Format(time.RFC3339), "reports": out.Reports, "bundles": out.Bundles,
+			"bytes": out.ReportBytes + out.BundleBytes}
+		return s.audit(tx, e)
+	})
+	if err != nil {
+		return out, fmt.Errorf("store: purge EHR messages received before %s: %w", out.Before.Format(time.DateOnly), err)
+	}
+	return out, nil
+}
