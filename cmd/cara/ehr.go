@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
@@ -220,6 +222,36 @@ type mllpConfig struct {
 	MaxConns        int
 	MaxConnsPerHost int
 	Rate            int // messages a second from one sender
+	// TLS: the listener's certificate and key (PEM files); with ClientCA, only senders with a
+	// client certificate signed by it may connect.
+	TLSCert, TLSKey, ClientCA string
+}
+
+// tlsConfig is the listener's TLS configuration, or nil for plain TCP.
+func (c mllpConfig) tlsConfig() (*tls.Config, error) {
+	switch {
+	case c.TLSCert == "" && c.TLSKey == "" && c.ClientCA == "":
+		return nil, nil
+	case c.TLSCert == "" || c.TLSKey == "":
+		return nil, fmt.Errorf("MLLP TLS: give both --mllp-tls-cert and --mllp-tls-key (CARA_MLLP_TLS_CERT, CARA_MLLP_TLS_KEY)")
+	}
+	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("MLLP TLS: certificate %s and key %s: %w", c.TLSCert, c.TLSKey, err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if c.ClientCA != "" {
+		pem, err := os.ReadFile(c.ClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("MLLP TLS: client CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("MLLP TLS: client CA %s: no PEM certificate in it", c.ClientCA)
+		}
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
 }
 
 // The MLLP listener's defaults: a pathology report with an embedded PDF is a few MB; a lab's
@@ -237,6 +269,7 @@ const (
 // CARA_MLLP_RATE (messages a second from one sender).
 func mllpFromEnv() (mllpConfig, error) {
 	c := mllpConfig{Addr: os.Getenv("CARA_MLLP_ADDR"), Facility: os.Getenv("CARA_MLLP_FACILITY"), MaxBytes: defaultMLLPMaxBytes,
+		TLSCert: os.Getenv("CARA_MLLP_TLS_CERT"), TLSKey: os.Getenv("CARA_MLLP_TLS_KEY"), ClientCA: os.Getenv("CARA_MLLP_CLIENT_CA"),
 		ReadTimeout: time.Minute, MaxConns: defaultMLLPMaxConns, MaxConnsPerHost: defaultMLLPMaxConnsPerHost, Rate: defaultMLLPRate}
 	for _, v := range []struct {
 		name, what string
@@ -284,9 +317,18 @@ func startMLLP(ctx context.Context, a *app, c mllpConfig, tables *codes.Tables, 
 	}
 	// A burst of a few seconds' worth: a sender catching up after an outage sends its backlog.
 	svc.Limit(ratelimit.New(float64(c.Rate), 5*c.Rate, 10*time.Minute))
+	tlsCfg, err := c.tlsConfig()
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve: %w", err)
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("serve: MLLP listener on %s: %w", c.Addr, err)
+	}
+	if tlsCfg != nil {
+		// The handshake runs on the connection's first read, under the listener's read timeout;
+		// a sender without a valid client certificate fails it and is disconnected.
+		ln = tls.NewListener(ln, tlsCfg)
 	}
 	srv := &hl7.Server{MaxMessage: c.MaxBytes, ReadTimeout: c.ReadTimeout, WriteTimeout: 30 * time.Second, Log: log, Now: a.env.Now,
 		MaxConns: c.MaxConns, MaxConnsPerHost: c.MaxConnsPerHost,
@@ -304,7 +346,8 @@ func startMLLP(ctx context.Context, a *app, c mllpConfig, tables *codes.Tables, 
 	if fac.ID != 0 {
 		who = "facility " + fac.Code
 	}
-	log.Info("cara is listening for HL7 v2 (MLLP)", "addr", ln.Addr().String(), "for", who)
+	log.Info("cara is listening for HL7 v2 (MLLP)", "addr", ln.Addr().String(), "for", who, "tls", tlsCfg != nil,
+		"client_certificates", tlsCfg != nil && tlsCfg.ClientAuth == tls.RequireAndVerifyClientCert)
 	return ln.Addr(), done, nil
 }
 

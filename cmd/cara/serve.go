@@ -25,6 +25,9 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	fs := newFlags("serve")
 	fs.StringVar(&mllp.Addr, "mllp-addr", mllp.Addr, "listen for HL7 v2 pathology reports (MLLP) on this address, such as :2575 (CARA_MLLP_ADDR); none by default")
 	fs.StringVar(&mllp.Facility, "mllp-facility", mllp.Facility, "facility code whose suspense list every MLLP report joins (CARA_MLLP_FACILITY); without one, each message must carry a sender token in MSH-8 (cara ehr sender add)")
+	fs.StringVar(&mllp.TLSCert, "mllp-tls-cert", mllp.TLSCert, "serve MLLP over TLS with this certificate (PEM; CARA_MLLP_TLS_CERT)")
+	fs.StringVar(&mllp.TLSKey, "mllp-tls-key", mllp.TLSKey, "the TLS certificate's private key (PEM; CARA_MLLP_TLS_KEY)")
+	fs.StringVar(&mllp.ClientCA, "mllp-client-ca", mllp.ClientCA, "take only MLLP senders with a client certificate signed by this CA (PEM; CARA_MLLP_CLIENT_CA)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
