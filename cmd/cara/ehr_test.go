@@ -83,22 +83,9 @@ func TestServeTakesPathologyReportsOverMLLP(t *testing.T) {
 	if out, err := runCmd(t, e, "", "facility", "add", "--code", "F1", "--name", "General Hospital"); err != nil {
 		t.Fatalf("facility add: %q %v", out, err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- cmdServe(ctx, e, []string{"--mllp-addr", addr, "--mllp-facility", "F1"}, io.Discard) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	addr := serveMLLP(t, e, "--mllp-facility", "F1")
 	var c net.Conn
+	var err error
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if c, err = net.Dial("tcp", addr); err == nil {
 			break
@@ -137,21 +124,7 @@ func TestEHRSendersAndTheListenerThatTakesTheirTokens(t *testing.T) {
 		!strings.Contains(out, "active") {
 		t.Errorf("sender list: %v\n%s", err, out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- cmdServe(ctx, e, []string{"--mllp-addr", addr}, io.Discard) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	addr := serveMLLP(t, e)
 	var c net.Conn
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if c, err = net.Dial("tcp", addr); err == nil {
@@ -261,4 +234,26 @@ func TestEHRPurgeBlanksRawMessagesPastTheRetentionPeriod(t *testing.T) {
 			t.Errorf("retention 0: %v", err)
 		}
 	})
+}
+
+// serveMLLP runs cara serve with an MLLP listener on a free loopback port (and args) until the
+// test ends, and returns the listener's address.
+func serveMLLP(t *testing.T, e env, args ...string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cmdServe(ctx, e, append([]string{"--mllp-addr", addr}, args...), io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return addr
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net"
 	"os"
@@ -101,24 +99,7 @@ func TestServeTakesMLLPOverTLSFromSendersWithAClientCertificate(t *testing.T) {
 		t.Errorf("a key as client CA: %v", err)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- cmdServe(ctx, e, []string{"--mllp-addr", addr, "--mllp-facility", "F1", "--mllp-tls-cert", srvCert, "--mllp-tls-key", srvKey,
-			"--mllp-client-ca", caFile}, io.Discard)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	addr := serveMLLP(t, e, "--mllp-facility", "F1", "--mllp-tls-cert", srvCert, "--mllp-tls-key", srvKey, "--mllp-client-ca", caFile)
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.cert)
 	send := func(client *testCert) (string, error) {
