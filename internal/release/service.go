@@ -398,7 +398,7 @@ func (s *Service) Run(ctx context.Context, a Actor, id uint, format string) (*st
 	rel := &store.Release{
 		RequestID: id, RunBy: &uid, Format: format, Filters: req.Filters, Items: encodeJSON(items),
 		PrivacyLevel: string(req.Level), Patients: len(links), Tumors: nTumors, SHA256: hex.EncodeToString(h.Sum(nil)),
-		FileName: fmt.Sprintf("release-%d-%s-%s%s", id, req.Level, now.UTC().Format("20060102-150405"), ext),
+		FileName:  fmt.Sprintf("release-%d-%s-%s%s", id, req.Level, now.UTC().Format("20060102-150405"), ext),
 		KeptUntil: keep.UTC().Truncate(time.Microsecond),
 	}
 	rel.FilePath = filepath.Join(s.opt.Dir, rel.SHA256+ext)
