@@ -344,6 +344,9 @@ func (s *Service) Run(ctx context.Context, a Actor, id uint, format string) (*st
 	if len(items) == 0 {
 		return nil, FieldErrors{"items": fmt.Sprintf("the %s level drops every item picked", req.Level.Label())}
 	}
+	if s.opt.Dir == "" {
+		return nil, errors.New("release: no directory for extract files is configured (CARA_RELEASE_DIR)")
+	}
 	if err := tempfile.MkdirAll(s.opt.Dir); err != nil {
 		return nil, fmt.Errorf("release: files directory: %w", err)
 	}

@@ -280,6 +280,7 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 		Logger:     slog.New(slog.NewTextHandler(f.log, nil)),
 		Now:        f.now,
 		Hasher:     mustTestHasher(t),
+		ReleaseDir: filepath.Join(t.TempDir(), "releases"),
 	})
 	f.server = httptest.NewServer(handler)
 	t.Cleanup(f.server.Close)
