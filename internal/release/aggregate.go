@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/store"
 )
 
@@ -75,7 +76,7 @@ func (s *Service) Aggregate(ctx context.Context, a Actor, id uint) (Suppressed, 
 	if err != nil {
 		return Suppressed{}, err
 	}
-	e := a.entry("release.aggregate", "data_request", map[string]any{"rows": len(t.Rows), "cols": len(t.Cols)})
+	e := a.entry(audit.ReleaseAggregate, "data_request", map[string]any{"rows": len(t.Rows), "cols": len(t.Cols)})
 	e.EntityID = fmt.Sprint(id)
 	if err := s.store.Audit(ctx, e); err != nil {
 		return Suppressed{}, err

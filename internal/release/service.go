@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/codes"
 	"github.com/cara-registry/cara/internal/naaccr"
@@ -41,6 +42,7 @@ var (
 	ErrForbidden  = errors.New("release: only an administrator approves or denies a request")
 	ErrNotRunning = errors.New("release: the request is not approved, or its approval has expired")
 	ErrPurged     = errors.New("release: the file has expired and was purged; run the extract again while the request is approved")
+	ErrNoDir      = errors.New("release: no directory for extract files is configured (CARA_RELEASE_DIR)")
 )
 
 // Formats an extract is written in.
@@ -145,7 +147,7 @@ func (s *Service) Draft(ctx context.Context, a Actor, in RequestInput) (*Request
 		LegalBasis: in.LegalBasis, LegalReference: in.LegalReference, PrivacyLevel: in.PrivacyLevel,
 		Items: encodeJSON(in.Items), Filters: encodeJSON(in.Filters), Status: StatusDraft, CreatedBy: &uid,
 	}
-	e := a.entry("release.request_draft", "data_request", map[string]any{
+	e := a.entry(audit.ReleaseDraft, "data_request", map[string]any{
 		"requester": in.RequesterName, "legal_basis": in.LegalBasis, "privacy_level": in.PrivacyLevel, "items": len(in.Items)})
 	if err := s.store.AddDataRequest(ctx, r, e); err != nil {
 		return nil, fmt.Errorf("release: draft: %w", err)
@@ -215,7 +217,7 @@ func (s *Service) Approve(ctx context.Context, a Actor, id uint, expires time.Ti
 	}
 	uid, exp := a.UserID, expires.UTC().Truncate(time.Microsecond)
 	r.Status, r.ApproverID, r.ApprovedAt, r.ExpiresAt, r.DecisionNote = StatusApproved, &uid, &now, &exp, strings.TrimSpace(note)
-	e := a.entry("release.request_approve", "data_request", map[string]any{"expires_at": exp.Format(time.RFC3339)})
+	e := a.entry(audit.ReleaseApprove, "data_request", map[string]any{"expires_at": exp.Format(time.RFC3339)})
 	if err := s.store.UpdateDataRequest(ctx, r, StatusDraft, e); err != nil {
 		return nil, err
 	}
@@ -240,7 +242,7 @@ func (s *Service) Deny(ctx context.Context, a Actor, id uint, note string) (*Req
 	}
 	uid, now := a.UserID, s.opt.Now().UTC().Truncate(time.Microsecond)
 	r.Status, r.ApproverID, r.ApprovedAt, r.DecisionNote = StatusDenied, &uid, &now, note
-	e := a.entry("release.request_deny", "data_request", map[string]any{"note": note})
+	e := a.entry(audit.ReleaseDeny, "data_request", map[string]any{"note": note})
 	if err := s.store.UpdateDataRequest(ctx, r, StatusDraft, e); err != nil {
 		return nil, err
 	}
@@ -345,7 +347,7 @@ func (s *Service) Run(ctx context.Context, a Actor, id uint, format string) (*st
 		return nil, FieldErrors{"items": fmt.Sprintf("the %s level drops every item picked", req.Level.Label())}
 	}
 	if s.opt.Dir == "" {
-		return nil, errors.New("release: no directory for extract files is configured (CARA_RELEASE_DIR)")
+		return nil, ErrNoDir
 	}
 	if err := tempfile.MkdirAll(s.opt.Dir); err != nil {
 		return nil, fmt.Errorf("release: files directory: %w", err)
@@ -408,7 +410,7 @@ func (s *Service) Run(ctx context.Context, a Actor, id uint, format string) (*st
 	if err := tmp.Rename(rel.FilePath); err != nil {
 		return nil, fmt.Errorf("release: keep file: %w", err)
 	}
-	e := a.entry("release.run", "release", map[string]any{"request": id, "format": format,
+	e := a.entry(audit.ReleaseRun, "release", map[string]any{"request": id, "format": format,
 		"privacy_level": string(req.Level), "items": items, "dropped": dropped, "filters": req.Filter})
 	if err := s.store.AddRelease(ctx, rel, links, e); err != nil {
 		_ = os.Remove(rel.FilePath)
@@ -441,7 +443,7 @@ func (s *Service) Open(ctx context.Context, a Actor, id uint) (*store.Release, *
 	if err != nil {
 		return nil, nil, fmt.Errorf("release: file of release %d: %w", id, err)
 	}
-	e := a.entry("release.download", "release", map[string]any{"sha256": rel.SHA256, "file": rel.FileName})
+	e := a.entry(audit.ReleaseDownload, "release", map[string]any{"sha256": rel.SHA256, "file": rel.FileName})
 	e.EntityID = fmt.Sprint(rel.ID)
 	if err := s.store.Audit(ctx, e); err != nil {
 		f.Close()
@@ -456,9 +458,9 @@ func (s *Service) purge(ctx context.Context, a Actor, rel *store.Release) error 
 	}
 	var e store.AuditEntry
 	if a.UserID != 0 {
-		e = a.entry("release.purge", "release", map[string]any{"sha256": rel.SHA256})
+		e = a.entry(audit.ReleasePurge, "release", map[string]any{"sha256": rel.SHA256})
 	} else {
-		e = store.AuditEntry{Action: "release.purge", Entity: "release", Details: map[string]any{"sha256": rel.SHA256}}
+		e = store.AuditEntry{Action: audit.ReleasePurge, Entity: "release", Details: map[string]any{"sha256": rel.SHA256}}
 	}
 	if err := s.store.MarkReleasePurged(ctx, rel.ID, e); err != nil {
 		return err
@@ -488,7 +490,7 @@ func (s *Service) Disclosures(ctx context.Context, a Actor, patientID uint) ([]s
 	if err != nil {
 		return nil, err
 	}
-	e := a.entry("release.disclosures_view", "patient", map[string]any{"releases": len(ds)})
+	e := a.entry(audit.ReleaseDisclosures, "patient", map[string]any{"releases": len(ds)})
 	e.EntityID = fmt.Sprint(patientID)
 	if err := s.store.Audit(ctx, e); err != nil {
 		return nil, err

@@ -365,6 +365,8 @@ func (h *releaseHandler) run(c echo.Context) error {
 	switch {
 	case errors.Is(err, release.ErrNotRunning):
 		return h.renderShow(c, r, http.StatusConflict, "", map[string]string{"form": "This request is not approved, or its approval has expired: no extract can run."})
+	case errors.Is(err, release.ErrNoDir):
+		return h.renderShow(c, r, http.StatusServiceUnavailable, "", map[string]string{"form": "No directory for extract files is configured (CARA_RELEASE_DIR): tell your administrator. Nothing was written."})
 	case errors.As(err, &fe):
 		return h.renderShow(c, r, http.StatusUnprocessableEntity, "", map[string]string{"form": fe.Error()})
 	case err != nil:
