@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The data files the policy is read from, in schemas.FS.
@@ -329,4 +330,20 @@ func (p *Policy) Zip3(v string) string {
 		return "000"
 	}
 	return z
+}
+
+// Over89 reports whether a patient is 90 or older by any of their ages at diagnosis (999 is
+// unknown) or by their birth year and the year now. Safe Harbor removes "all elements of dates
+// (including year) indicative of" an age over 89: a de-identified extract leaves out such a
+// patient's year of birth, which would tell the age the grouping hides.
+func Over89(birthDate string, agesAtDx []string, now time.Time) bool {
+	for _, a := range agesAtDx {
+		if n, err := strconv.Atoi(strings.TrimSpace(a)); err == nil && n > 89 && n != 999 {
+			return true
+		}
+	}
+	if y, err := strconv.Atoi(DateYear(birthDate)); err == nil && y != 9999 && now.Year()-y > 89 {
+		return true
+	}
+	return false
 }

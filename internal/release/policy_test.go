@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/schemas"
@@ -250,4 +251,27 @@ func FuzzPolicyValue(f *testing.F) {
 			t.Fatalf("Zip3(%q) = %q", v, z)
 		}
 	})
+}
+
+func TestOver89(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		dob  string
+		ages []string
+		want bool
+	}{
+		{"19500101", []string{"073"}, false},
+		{"19360101", []string{"089"}, true}, // 89 at diagnosis but 90 this year: the year would tell it
+		{"19370101", []string{"089"}, false},
+		{"19600101", []string{"090"}, true},
+		{"", []string{"999"}, false},
+		{"", []string{"091", "999"}, true},
+		{"19300101", nil, true},
+		{"99999999", []string{"999"}, false},
+		{"", nil, false},
+	} {
+		if got := Over89(tt.dob, tt.ages, now); got != tt.want {
+			t.Errorf("Over89(%q, %v) = %v, want %v", tt.dob, tt.ages, got, tt.want)
+		}
+	}
 }

@@ -379,8 +379,13 @@ func (s *Service) Run(ctx context.Context, a Actor, id uint, format string) (*st
 	nTumors := 0
 	err = s.eachCase(ctx, a.Scope, req.Filter, func(p *store.Patient, ts []store.Tumor) error {
 		np := naaccr.Patient{Items: s.policy.Apply(req.Level, picked, p.Items)}
+		ages := make([]string, 0, len(ts))
 		for _, t := range ts {
 			np.Tumors = append(np.Tumors, naaccr.Tumor{Items: s.policy.Apply(req.Level, picked, t.Items)})
+			ages = append(ages, t.Items["ageAtDiagnosis"])
+		}
+		if req.Level == Deidentified && Over89(p.Items["dateOfBirth"], ages, now) {
+			delete(np.Items, "dateOfBirth") // the year of birth of a patient over 89 tells the age
 		}
 		if err := out.write(&np); err != nil {
 			return fmt.Errorf("patient %d: %w", p.ID, err)
