@@ -42,6 +42,7 @@ var (
 	ErrForbidden  = errors.New("release: only an administrator approves or denies a request")
 	ErrNotRunning = errors.New("release: the request is not approved, or its approval has expired")
 	ErrPurged     = errors.New("release: the file has expired and was purged; run the extract again while the request is approved")
+	ErrChanged    = errors.New("the file's SHA-256 is not the one logged: it was changed after the extract ran")
 	ErrNoDir      = errors.New("release: no directory for extract files is configured (CARA_RELEASE_DIR)")
 )
 
@@ -446,6 +447,20 @@ func (s *Service) Open(ctx context.Context, a Actor, id uint) (*store.Release, *
 	}
 	f, err := os.Open(rel.FilePath)
 	if err != nil {
+		return nil, nil, fmt.Errorf("release: file of release %d: %w", id, err)
+	}
+	// The file sent must be the one logged: a file changed on disk is refused, not released.
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("release: file of release %d: %w", id, err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != rel.SHA256 {
+		f.Close()
+		return nil, nil, fmt.Errorf("release: file of release %d: %w", id, ErrChanged)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
 		return nil, nil, fmt.Errorf("release: file of release %d: %w", id, err)
 	}
 	e := a.entry(audit.ReleaseDownload, "release", map[string]any{"sha256": rel.SHA256, "file": rel.FileName})

@@ -171,6 +171,13 @@ func TestReleaseRequestApproveRunDownloadAndAccounting(t *testing.T) {
 				t.Errorf("de-identified extract lacks %q:\n%s", good, body)
 			}
 		}
+		// A file changed on disk is not released.
+		if err := os.WriteFile(rel.FilePath, []byte("tampered"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.Open(ctx, f.reg, rel.ID); !errors.Is(err, release.ErrChanged) {
+			t.Fatalf("download of a changed file: %v", err)
+		}
 		// The accounting of disclosures lists the release for A1 and not for B1.
 		ds, err := f.svc.Disclosures(ctx, f.admin, f.patA1)
 		if err != nil || len(ds) != 1 || ds[0].Request.RequesterName != "Dr. Lee" || ds[0].Tumors != 2 {
