@@ -33,7 +33,7 @@ type ReleaseSection struct {
 // ReleaseRequestRow is one data request in a list.
 type ReleaseRequestRow struct {
 	ID, URL, Requester, Organization, Purpose string
-	Basis, Level, Status, Expires, Created   string
+	Basis, Level, Status, Expires, Created    string
 }
 
 // ReleaseLogRow is one extract run of the release log.
