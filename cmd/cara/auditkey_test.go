@@ -339,6 +339,12 @@ func TestADatabaseFromBeforeTheKeyIsSealedAndItsOlderEventsReported(t *testing.T
 				t.Fatalf("drop %s: %v", col, err)
 			}
 		}
+		// 00017 (release of information), children first.
+		for _, q := range []string{"DROP TABLE release_patients", "DROP TABLE releases", "DROP TABLE data_requests"} {
+			if _, err := s.DB().Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
 		// 00018 (dismissed suggestions; its indexes go with their tables), 00014 (EHR reports).
 		for _, q := range []string{"DROP TABLE suggestion_dismissals", "DROP TABLE ehr_senders", "DROP TABLE ehr_suggestions", "DROP TABLE ehr_reports"} {
 			if _, err := s.DB().Exec(q); err != nil {

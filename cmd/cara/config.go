@@ -24,6 +24,9 @@ type env struct {
 	Now           func() time.Time
 	// SubmissionDir keeps submission batch files (CARA_SUBMISSION_DIR; default beside the SQLite file).
 	SubmissionDir string
+	// ReleaseDir keeps release extracts until they expire (CARA_RELEASE_DIR; default beside the
+	// SQLite file).
+	ReleaseDir string
 	// IntakeDir keeps uploaded intake files (CARA_INTAKE_DIR; default data/intake) and
 	// IntakeMaxBytes limits an upload (CARA_INTAKE_MAX_BYTES; default 2 GiB).
 	IntakeDir      string
@@ -50,6 +53,7 @@ func envFromOS() env {
 		SecureCookies: os.Getenv("CARA_SECURE_COOKIES") == "true",
 		Now:           time.Now,
 		SubmissionDir: os.Getenv("CARA_SUBMISSION_DIR"),
+		ReleaseDir:    os.Getenv("CARA_RELEASE_DIR"),
 		IntakeDir:     os.Getenv("CARA_INTAKE_DIR"),
 		AuditKey:      os.Getenv("CARA_AUDIT_KEY"),
 		AuditKeyFile:  os.Getenv("CARA_AUDIT_KEY_FILE"),
@@ -143,6 +147,14 @@ func (e env) trustedProxies() ([]*net.IPNet, error) {
 		nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
 	}
 	return nets, nil
+}
+
+// releaseDir is where release extracts go: CARA_RELEASE_DIR, else data/releases.
+func (e env) releaseDir() string {
+	if e.ReleaseDir != "" {
+		return e.ReleaseDir
+	}
+	return "data/releases"
 }
 
 // defaultSubmissionDir is beside the default SQLite database.

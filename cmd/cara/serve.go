@@ -68,7 +68,12 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 
 	srv := web.New(web.Deps{Store: s, Form: cat.Form, Edits: cat.Edits, Staging: cat.Staging, Codes: cat.Codes,
 		SiteGroups: siteGroups, NewCase: newCase, Logger: log, Now: e.Now, SecureCookies: e.SecureCookies,
-		TrustedProxies: proxies, SubmissionDir: e.submissionDir(), Intake: intake})
+		TrustedProxies: proxies, SubmissionDir: e.submissionDir(), ReleaseDir: e.releaseDir(), Intake: intake})
+	// Release extracts past their time are purged hourly too (a download of one purges it at once).
+	releases, err := releaseService(s, cat.Form, siteGroups, e)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	httpSrv := &http.Server{Addr: e.Addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute}
 
 	go func() {
@@ -78,6 +83,11 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 		for first := true; ; first = false {
 			if !first {
 				sweepTemporaries(log, dirs...)
+			}
+			if n, err := releases.PurgeExpired(ctx); err != nil {
+				log.Error("purge expired release files", "err", err)
+			} else if n > 0 {
+				log.Info("purged expired release files", "count", n)
 			}
 			if n, err := s.DeleteExpiredSessions(ctx, e.Now()); err != nil {
 				log.Error("delete expired sessions", "err", err)

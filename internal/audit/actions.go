@@ -97,4 +97,5 @@ var Actions = []string{
 	CasefindingImport, CasefindingView, CasefindingDecide,
 	FollowUpDue, FollowUpRecord, FollowUpLetters, FollowUpDeaths, FollowUpRate, // actions_followup.go
 	EHRReceive, EHRSenderAdd, EHRSenderRevoke, EHRReportView, SuggestionDismiss, EHRPurge,
+	ReleaseDraft, ReleaseApprove, ReleaseDeny, ReleaseRun, ReleaseAggregate, ReleaseDownload, ReleasePurge, ReleaseDisclosures, // actions_release.go
 }

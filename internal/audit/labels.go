@@ -52,6 +52,14 @@ var actionLabels = map[string]string{
 	EHRReportView:       "Electronic report read",
 	SuggestionDismiss:   "Suggested value dismissed",
 	EHRPurge:            "Electronic reports' raw messages purged",
+	ReleaseDraft:        "Data request drafted",
+	ReleaseApprove:      "Data request approved",
+	ReleaseDeny:         "Data request denied",
+	ReleaseRun:          "Release extract written",
+	ReleaseAggregate:    "Release aggregate viewed",
+	ReleaseDownload:     "Release extract downloaded",
+	ReleasePurge:        "Expired release file purged",
+	ReleaseDisclosures:  "Accounting of disclosures viewed",
 }
 
 // Label is an action as a person reads it; an action cara does not know (an old trail's) shows

@@ -38,6 +38,7 @@ func TestEveryActionIsAudited(t *testing.T) {
 		var patientID, tumorID, commentID, samplePath, batchPath, intakeID string
 		var batchFile []byte
 		var suspenseRef, senderID, reportCase, reportKey string
+		var releasePath, releaseID string
 		var cedar *store.Facility
 
 		steps := []struct {
@@ -327,10 +328,55 @@ func TestEveryActionIsAudited(t *testing.T) {
 					wantStatus(http.StatusSeeOther)
 				return wantEvent{audit.SuggestionDismiss, "tumor", reportCase, regA, local, "tumorSizeSummary"}
 			}},
+			// Release of information: a draft, its approval, a run, the aggregate, the download,
+			// a patient's accounting of disclosures, and a second draft denied.
+			{"release request drafted", func(t *testing.T) wantEvent {
+				p := reg.post(t, "/releases", url.Values{"_csrf": {reg.csrf(t)}, "requester_name": {"Dr. Lee"}, "purpose": {"Study"},
+					"legal_basis": {"irb"}, "legal_reference": {"IRB-1"}, "privacy_level": {"deidentified"}, "items": {"primarySite, dateOfDiagnosis"}})
+				p.wantStatus(http.StatusSeeOther)
+				releasePath, _, _ = strings.Cut(p.location(), "?")
+				return wantEvent{audit.ReleaseDraft, "data_request", strings.TrimPrefix(releasePath, "/releases/"), regA, local, `"privacy_level":"deidentified"`}
+			}},
+			{"release request approved", func(t *testing.T) wantEvent {
+				admin.post(t, releasePath+"/approve", url.Values{"_csrf": {admin.csrf(t)}, "expires": {clock.AddDate(0, 1, 0).Format("2006-01-02")}}).
+					wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.ReleaseApprove, "data_request", strings.TrimPrefix(releasePath, "/releases/"), adminID, local, `"expires_at"`}
+			}},
+			{"release run", func(t *testing.T) wantEvent {
+				admin.post(t, releasePath+"/run", url.Values{"_csrf": {admin.csrf(t)}, "format": {"csv"}}).wantStatus(http.StatusOK)
+				page, err := s.SearchAudit(ctx, store.AuditFilter{Action: audit.ReleaseRun, Limit: 1})
+				if err != nil || len(page.Events) != 1 {
+					t.Fatalf("release run event: %v", err)
+				}
+				releaseID = page.Events[0].EntityID
+				return wantEvent{audit.ReleaseRun, "release", releaseID, adminID, local, `"sha256"`}
+			}},
+			{"release aggregate", func(t *testing.T) wantEvent {
+				admin.get(t, releasePath+"/aggregate").wantStatus(http.StatusOK)
+				return wantEvent{audit.ReleaseAggregate, "data_request", strings.TrimPrefix(releasePath, "/releases/"), adminID, local, `"rows"`}
+			}},
+			{"release download", func(t *testing.T) wantEvent {
+				admin.get(t, "/releases/files/"+releaseID).wantStatus(http.StatusOK)
+				return wantEvent{audit.ReleaseDownload, "release", releaseID, adminID, local, `"sha256"`}
+			}},
+			{"accounting of disclosures", func(t *testing.T) wantEvent {
+				reg.get(t, "/patients/"+patientID+"/disclosures").wantStatus(http.StatusOK)
+				return wantEvent{audit.ReleaseDisclosures, "patient", patientID, regA, local, `"releases"`}
+			}},
+			{"release request denied", func(t *testing.T) wantEvent {
+				p := reg.post(t, "/releases", url.Values{"_csrf": {reg.csrf(t)}, "requester_name": {"Curious"}, "purpose": {"Looking"},
+					"legal_basis": {"dua"}, "legal_reference": {"DUA-9"}, "privacy_level": {"limited"}, "items": {"primarySite"}})
+				p.wantStatus(http.StatusSeeOther)
+				path, _, _ := strings.Cut(p.location(), "?")
+				admin.post(t, path+"/deny", url.Values{"_csrf": {admin.csrf(t)}, "note": {"Not the minimum necessary"}}).wantStatus(http.StatusSeeOther)
+				return wantEvent{audit.ReleaseDeny, "data_request", strings.TrimPrefix(path, "/releases/"), adminID, local, "minimum necessary"}
+			}},
 		}
 		// Every action of the trail has a step, but those only the command line takes (cara export
-		// and cara import, cara ehr purge; cmd/cara's tests check their events).
-		covered := map[string]bool{audit.Export: true, audit.Import: true, audit.EHRPurge: true}
+		// and cara import, cara ehr purge; cmd/cara's tests check their events). The purge of an
+		// expired extract's file runs on the server's hourly tick or at a download past expiry
+		// (internal/release's TestReleaseRequestApproveRunDownloadAndAccounting).
+		covered := map[string]bool{audit.Export: true, audit.Import: true, audit.EHRPurge: true, audit.ReleasePurge: true}
 		for _, step := range steps {
 			t.Run(step.name, func(t *testing.T) {
 				want := step.do(t)

@@ -53,7 +53,7 @@ var (
 )
 
 // unscopedRecords are record kinds that belong to no facility: the same for own and other.
-var unscopedRecords = map[string]bool{"user": true, "facility": true, "lookup": true, "sender": true}
+var unscopedRecords = map[string]bool{"user": true, "facility": true, "lookup": true, "sender": true, "data request": true, "release": true}
 
 func (a access) on(record string) access { a.record = record; return a }
 
@@ -172,6 +172,20 @@ var authzMatrix = map[string]access{
 	"POST /followup/deaths":         registrarsEnter,
 	"POST /followup/deaths/confirm": registrarsEnter,
 
+	// Release of information (issue 19): requests and the log for every role; registrars and
+	// administrators draft, run approved extracts, see the aggregate and download; administrators
+	// approve and deny. Requests and releases are the registry's (no facility); the accounting of
+	// disclosures is the patient's.
+	"GET /releases":                 everyone,
+	"POST /releases":                registrarsEnter,
+	"GET /releases/:id":             everyone.on("data request"),
+	"POST /releases/:id/approve":    adminsOnly.on("data request"),
+	"POST /releases/:id/deny":       adminsOnly.on("data request"),
+	"POST /releases/:id/run":        registrarsEnter.on("data request"),
+	"GET /releases/:id/aggregate":   registrarsEnter.on("data request"),
+	"GET /releases/files/:id":       registrarsEnter.on("release"),
+	"GET /patients/:id/disclosures": everyone.on("patient"),
+
 	// FHIR R4 intake: a sender's bearer token or a session, checked by the handler, which answers
 	// a visitor with a 401 OperationOutcome (not the login page); its roles are tested in fhir_test.go.
 	"POST /fhir/r4/Bundle": {public: true},
@@ -251,6 +265,19 @@ var recordParams = map[string]func(t *testing.T, f *fixture, own bool) map[strin
 			t.Fatal(err)
 		}
 		return map[string]string{"id": idString(sub.ID)}
+	},
+	// A draft request: approving it without a date, running it, are refused past authorization.
+	"data request": func(t *testing.T, f *fixture, _ bool) map[string]string {
+		return map[string]string{"id": idString(authzDataRequest(t, f).ID)}
+	},
+	// A logged release whose file does not exist: a download is a 500 past authorization.
+	"release": func(t *testing.T, f *fixture, _ bool) map[string]string {
+		r := &store.Release{RequestID: authzDataRequest(t, f).ID, Format: "csv", Items: "[]", Filters: "{}", PrivacyLevel: "deidentified",
+			SHA256: strings.Repeat("0", 64), FileName: "x.csv", FilePath: filepath.Join(t.TempDir(), "missing.csv"), KeptUntil: clock.Add(time.Hour)}
+		if err := f.store.AddRelease(context.Background(), r, nil, store.AuditEntry{Action: "release.run", Entity: "release"}); err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"id": idString(r.ID)}
 	},
 	"intake": func(t *testing.T, f *fixture, own bool) map[string]string {
 		in := &store.Intake{FacilityID: pick(own, f.facA, f.facB), FileName: "upload.xml",
@@ -446,4 +473,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		})
 	}
+}
+
+func authzDataRequest(t *testing.T, f *fixture) *store.DataRequest {
+	t.Helper()
+	r := &store.DataRequest{RequesterName: "Authz", Purpose: "test", LegalBasis: "irb", LegalReference: "1",
+		PrivacyLevel: "deidentified", Items: `["primarySite"]`, Filters: "{}", Status: "draft"}
+	if err := f.store.AddDataRequest(context.Background(), r, store.AuditEntry{Action: "release.request_draft", Entity: "data_request"}); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

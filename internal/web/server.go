@@ -23,6 +23,7 @@ import (
 	"github.com/cara-registry/cara/internal/ehr"
 	"github.com/cara-registry/cara/internal/followup"
 	"github.com/cara-registry/cara/internal/quality"
+	"github.com/cara-registry/cara/internal/release"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/schemas"
 	"github.com/cara-registry/cara/views"
@@ -49,6 +50,7 @@ type Store interface {
 	quality.Store
 	casefinding.Store
 	followup.Store
+	release.Store
 	fhirStore
 	ehr.Store
 	ehr.SourceStore
@@ -84,6 +86,8 @@ type Deps struct {
 	// Hasher hashes new passwords (and upgrades old hashes at sign-in); nil is argon2id at
 	// auth.DefaultArgon2.
 	Hasher *auth.Hasher
+	// ReleaseDir is where release extracts are kept until they expire; empty refuses to run them.
+	ReleaseDir string
 	// Casefinding is the casefinding data (screening rules, sources, reasons); nil loads it
 	// from schemas.FS.
 	Casefinding *casefinding.Lists
@@ -257,6 +261,21 @@ func New(d Deps) *echo.Echo {
 	e.GET("/followup/deaths", fu.deaths, guard...)
 	e.POST("/followup/deaths", fu.matchDeaths, guard...)
 	e.POST("/followup/deaths/confirm", fu.confirmDeath, guard...)
+
+	// Release of information (internal/release): every role sees the requests and the log;
+	// registrars and administrators draft requests, run approved extracts and download them (the
+	// handlers check); administrators approve or deny. :id is a request id, files/:id a release
+	// id (neither facility-scoped: an extract holds only the runner's facilities' cases).
+	rel := newReleaseHandler(d)
+	e.GET("/releases", rel.index, guard...)
+	e.POST("/releases", rel.create, guard...)
+	e.GET("/releases/:id", rel.show, guard...)
+	e.POST("/releases/:id/approve", rel.approve, adminOnly...)
+	e.POST("/releases/:id/deny", rel.deny, adminOnly...)
+	e.POST("/releases/:id/run", rel.run, guard...)
+	e.GET("/releases/:id/aggregate", rel.aggregate, guard...)
+	e.GET("/releases/files/:id", rel.download, guard...)
+	e.GET("/patients/:id/disclosures", rel.disclosures, guard...)
 
 	intake := newIntakeHandler(d)
 	e.GET("/intake", intake.list, guard...)

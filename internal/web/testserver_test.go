@@ -280,6 +280,7 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 		Logger:     slog.New(slog.NewTextHandler(f.log, nil)),
 		Now:        f.now,
 		Hasher:     mustTestHasher(t),
+		ReleaseDir: filepath.Join(t.TempDir(), "releases"),
 	})
 	f.server = httptest.NewServer(handler)
 	t.Cleanup(f.server.Close)
@@ -612,8 +613,8 @@ func withSubmissionsAndIntake(t testing.TB, f *fixture) *submission.Intaker {
 	f.server.Close()
 	f.server = httptest.NewServer(web.New(web.Deps{Store: f.store, Form: cat.form, Edits: cat.edits, Codes: cat.codes, SiteGroups: cat.siteGroups, NewCase: cat.newCase, Staging: cat.staging,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)), Now: func() time.Time { return clock }, Hasher: mustTestHasher(t),
-		SubmissionDir: filepath.Join(t.TempDir(), "submissions"),
-		Intake:        web.IntakeConfig{Dir: t.TempDir(), MaxBytes: 10 << 20, Intaker: k}}))
+		SubmissionDir: filepath.Join(t.TempDir(), "submissions"), ReleaseDir: filepath.Join(t.TempDir(), "releases"),
+		Intake: web.IntakeConfig{Dir: t.TempDir(), MaxBytes: 10 << 20, Intaker: k}}))
 	t.Cleanup(f.server.Close)
 	return k
 }
