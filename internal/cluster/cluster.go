@@ -210,7 +210,9 @@ func (c Config) startNode(ctx context.Context, st *State, i int) error {
 	if os.Geteuid() == 0 {
 		user = []string{"--user=root"}
 	}
-	if _, err := os.Stat(filepath.Join(d, "data", "mysql")); err != nil {
+	// Only the bootstrap node gets a fresh system database; a joiner's data directory stays
+	// empty and SST fills it (files left by install-db would refuse rsync's writes).
+	if _, err := os.Stat(filepath.Join(d, "data", "mysql")); i == 0 && err != nil {
 		args := append([]string{"--defaults-file=" + cnf, "--auth-root-authentication-method=normal", "--skip-test-db"}, user...)
 		install := exec.CommandContext(ctx, InstallDB, args...)
 		if out, err := install.CombinedOutput(); err != nil {
