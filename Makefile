@@ -67,3 +67,15 @@ lint:
 
 clean:
 	rm -rf bin $(HTMX)
+
+# A three-node Galera cluster, three cara serve processes and haproxy on loopback ports
+# (cmd/cara-cluster; needs galera-4, mariadb-server, haproxy, rsync). State in $(CLUSTER_DIR).
+CLUSTER_DIR ?= /tmp/cara-cluster
+.PHONY: cluster-up cluster-down cluster-test
+cluster-up: build
+	go run ./cmd/cara-cluster up -dir $(CLUSTER_DIR) -cara $(BIN)
+cluster-down:
+	go run ./cmd/cara-cluster down -dir $(CLUSTER_DIR)
+# The cluster tests (build tag cluster), which make test does not run.
+cluster-test:
+	go test -tags cluster -count=1 -timeout 10m ./internal/cluster/
