@@ -12,7 +12,7 @@ import (
 
 func TestAuditVerifyPassesOnADemoDatabaseAndNamesATamperedEvent(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e env) {
-		if out, err := runCmd(t, e, "", "demo"); err != nil {
+		if out, err := runDemo(t, e); err != nil {
 			t.Fatalf("demo: %q, %v", out, err)
 		}
 		out, err := runCmd(t, e, "", "audit", "verify")

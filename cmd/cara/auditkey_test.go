@@ -103,7 +103,7 @@ func TestMigrateMakesTheAuditKeyFileOnceWithMode0600(t *testing.T) {
 
 func TestServeAndDemoMakeTheAuditKeyToo(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
-	out, err := runCmd(t, e, "", "demo")
+	out, err := runDemo(t, e)
 	if err != nil || !strings.Contains(out, "created the audit key") {
 		t.Fatalf("demo: %q, %v", out, err)
 	}
@@ -151,7 +151,7 @@ func TestAuditKeyConfigurationErrorsNameTheVariable(t *testing.T) {
 
 func TestAuditKeyFromTheEnvironmentOrAFileIsTheSame(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
-	if out, err := runCmd(t, e, "", "demo"); err != nil {
+	if out, err := runDemo(t, e); err != nil {
 		t.Fatalf("demo: %q, %v", out, err)
 	}
 	b, _ := os.ReadFile("data/audit.key")
@@ -192,7 +192,7 @@ func TestAuditVerifyFailsOnAChainRecomputedWithoutTheKey(t *testing.T) {
 
 func TestAuditVerifyWithAnotherKeyFailsAndOtherCommandsRefuseIt(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
-	if out, err := runCmd(t, e, "", "demo"); err != nil {
+	if out, err := runDemo(t, e); err != nil {
 		t.Fatalf("demo: %q, %v", out, err)
 	}
 	secret, _ := audit.NewSecret()
@@ -216,7 +216,7 @@ func TestAuditVerifyWithAnotherKeyFailsAndOtherCommandsRefuseIt(t *testing.T) {
 
 func TestAuditCheckpointShowsTheTrailCutAfterIt(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e env) {
-		if out, err := runCmd(t, e, "", "demo"); err != nil {
+		if out, err := runDemo(t, e); err != nil {
 			t.Fatalf("demo: %q, %v", out, err)
 		}
 		out, err := runCmd(t, e, "", "audit", "checkpoint", "--out", "cp1.txt")
@@ -268,7 +268,7 @@ func TestAuditCheckpointShowsTheTrailCutAfterIt(t *testing.T) {
 
 func TestAuditVerifyRefusesATamperedCheckpoint(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
-	if out, err := runCmd(t, e, "", "demo"); err != nil {
+	if out, err := runDemo(t, e); err != nil {
 		t.Fatalf("demo: %q, %v", out, err)
 	}
 	cp, err := runCmd(t, e, "", "audit", "checkpoint")
@@ -291,7 +291,7 @@ func TestAuditVerifyRefusesATamperedCheckpoint(t *testing.T) {
 
 func TestAuditCheckpointRefusesABrokenTrail(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
-	if out, err := runCmd(t, e, "", "demo"); err != nil {
+	if out, err := runDemo(t, e); err != nil {
 		t.Fatalf("demo: %q, %v", out, err)
 	}
 	s := attack(t, e)
@@ -319,7 +319,7 @@ func envAuditKey(t *testing.T, e env) *audit.Key {
 
 func TestADatabaseFromBeforeTheKeyIsSealedAndItsOlderEventsReported(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e env) {
-		if out, err := runCmd(t, e, "", "demo"); err != nil {
+		if out, err := runDemo(t, e); err != nil {
 			t.Fatalf("demo: %q, %v", out, err)
 		}
 		// Made a database from before migration 00010: its events hashed with plain SHA-256.

@@ -92,7 +92,7 @@ func TestCasefindingRefusesBadCommandLines(t *testing.T) {
 
 func TestDemoHasASuspenseList(t *testing.T) {
 	e := testEnv(t, "sqlite")
-	if out, err := runCmd(t, e, "", "demo"); err != nil {
+	if out, err := runDemo(t, e); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	out, err := runCmd(t, e, "", "casefinding", "list", "--facility", "DEMO")

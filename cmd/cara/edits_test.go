@@ -380,7 +380,7 @@ func TestEditsRunRefusesAnOlderVersionAndSaysToConvert(t *testing.T) {
 func TestEditsRunStoreUpdatesTheTumorsEditCounts(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e env) {
 		ctx := context.Background()
-		if out, err := runCmd(t, e, "", "demo"); err != nil {
+		if out, err := runDemo(t, e); err != nil {
 			t.Fatalf("demo: %v\n%s", err, out)
 		}
 		s, err := store.Open(ctx, store.Config{MySQLDSN: e.DatabaseURL, SQLitePath: defaultSQLitePath, AuditKey: envAuditKey(t, e)})

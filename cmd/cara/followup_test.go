@@ -11,7 +11,7 @@ import (
 
 func TestFollowUpCommandsListRateMatchAndPrint(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e env) {
-		if out, err := runCmd(t, e, "", "demo"); err != nil {
+		if out, err := runDemo(t, e); err != nil {
 			t.Fatalf("demo: %q, %v", out, err)
 		}
 		out, err := runCmd(t, e, "", "followup", "due", "--facility", "DEMO", "--format", "csv")

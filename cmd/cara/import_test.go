@@ -192,7 +192,7 @@ func diagnosisDates(t *testing.T, path string) []string {
 
 func TestExportSelectsTumorsByDateOfDiagnosis(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e env) {
-		if out, err := runCmd(t, e, "", "demo"); err != nil {
+		if out, err := runDemo(t, e); err != nil {
 			t.Fatalf("demo: %v\n%s", err, out)
 		}
 		if out, err := runCmd(t, e, "", "export", "--out", "all.xml"); err != nil {
@@ -246,7 +246,7 @@ func TestExportSelectsTumorsByDateOfDiagnosis(t *testing.T) {
 
 func TestExportWritesANAACCR25File(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
-	if out, err := runCmd(t, e, "", "demo"); err != nil {
+	if out, err := runDemo(t, e); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	out, err := runCmd(t, e, "", "export", "--out", "v250.xml", "--version", "250")

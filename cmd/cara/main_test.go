@@ -91,7 +91,7 @@ func TestDemoLoadsOnceAndExportWritesNAACCRXML(t *testing.T) {
 
 func TestExportFiltersByStatusAndWritesGzip(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
-	if _, err := runCmd(t, e, "", "demo"); err != nil {
+	if _, err := runDemo(t, e); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := runCmd(t, e, "", "export", "--out", "approved.xml.gz", "--status", "approved", "--registry-id", "0000012345"); err != nil {

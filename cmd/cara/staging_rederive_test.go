@@ -24,7 +24,7 @@ func runRederive(t *testing.T, e env, args ...string) (string, error) {
 func TestStagingRederiveWritesStaleDerivedItemsAudited(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e env) {
 		ctx := context.Background()
-		if out, err := runCmd(t, e, "", "demo"); err != nil {
+		if out, err := runDemo(t, e); err != nil {
 			t.Fatalf("demo: %v\n%s", err, out)
 		}
 		// Whatever the demo left to derive is derived first, so that what follows counts only the
