@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds every data file cara needs at run time, so the binary never reads ../shared.
 //
-//go:embed auth/*.txt dictionaries/*.xml dictionaries/*.csv forms/*.yaml forms/*.csv codes/*.csv codes/items/*.csv edits/*.yaml edits/tables/*.csv staging/*.zip ehr/*.yaml
+//go:embed auth/*.txt dictionaries/*.xml dictionaries/*.csv forms/*.yaml forms/*.csv codes/*.csv codes/items/*.csv edits/*.yaml edits/tables/*.csv staging/*.zip ehr/*.yaml reports/*.yaml reports/*.csv
 var FS embed.FS

@@ -213,3 +213,23 @@ func (d Dialect) itemText(col, key string) string {
 	}
 	return "JSON_UNQUOTE(JSON_EXTRACT(" + col + ", '$." + key + "'))"
 }
+
+// daysBetween is the number of days from the CCYYMMDD date in column from to the one in to
+// (NULL when either is not a date).
+func (d Dialect) daysBetween(from, to string) string {
+	if d == DialectSQLite {
+		iso := func(c string) string {
+			return "SUBSTR(" + c + ", 1, 4) || '-' || SUBSTR(" + c + ", 5, 2) || '-' || SUBSTR(" + c + ", 7, 2)"
+		}
+		return "CAST(julianday(" + iso(to) + ") - julianday(" + iso(from) + ") AS INTEGER)"
+	}
+	return "DATEDIFF(STR_TO_DATE(" + to + ", '%Y%m%d'), STR_TO_DATE(" + from + ", '%Y%m%d'))"
+}
+
+// concat joins text expressions.
+func (d Dialect) concat(parts []string) string {
+	if d == DialectSQLite {
+		return "(" + strings.Join(parts, " || ") + ")"
+	}
+	return "CONCAT(" + strings.Join(parts, ", ") + ")"
+}

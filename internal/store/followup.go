@@ -245,6 +245,7 @@ func (s *Store) SaveFollowUp(ctx context.Context, in FollowUpSave) error {
 		cols := map[string]any{"version": gorm.Expr("version + 1"), "updated_at": now}
 		if len(pch) > 0 {
 			cols["items"], cols["date_of_last_contact"], cols["vital_status"] = p.Items, p.DateOfLastContact, p.VitalStatus
+			cols["sex"] = p.Sex
 		}
 		res := q.Updates(cols)
 		if res.Error != nil {
@@ -262,13 +263,13 @@ func (s *Store) SaveFollowUp(ctx context.Context, in FollowUpSave) error {
 			t.promote()
 			tch := diffItems("tumor", old.Items, ft.Items)
 			res := in.Scope.apply(tx.Model(&Tumor{}).Where("id = ? AND version = ?", ft.ID, ft.Version), "facility_id").
-				Updates(map[string]any{
+				Updates(t.ReportItems.columns(map[string]any{
 					"class_of_case": t.ClassOfCase, "physician_follow_up": t.PhysicianFollowUp,
 					"next_follow_up_source": t.NextFollowUpSource, "follow_up_exclusion": t.FollowUpExclusion,
 					"last_contact": p.DateOfLastContact, "vital_status": p.VitalStatus,
 					"edit_errors": ft.EditErrors, "edit_warnings": ft.EditWarnings,
 					"version": gorm.Expr("version + 1"), "updated_at": now,
-				})
+				}))
 			if res.Error != nil {
 				return res.Error
 			}

@@ -57,10 +57,12 @@ type Patient struct {
 	// level), copied to each tumor as LastContact and VitalStatus for the due list.
 	DateOfLastContact string
 	VitalStatus       string
-	Items             Items
-	Version           int64
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Sex is Sex Assigned at Birth (#225, else the older Sex #220), for reports.
+	Sex       string
+	Items     Items
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Tumor is one primary of a patient: the unit a registrar abstracts and a reviewer approves.
@@ -95,6 +97,7 @@ type Tumor struct {
 	VitalStatus        string
 	// FollowUpExclusion says why the tumor is not followed (followed.Reason), "" when it is.
 	FollowUpExclusion string
+	ReportItems       `gorm:"embedded"`
 	// Items are kept in tumor_items, apart from the row (see migrations/*/00008_tumor_items.sql):
 	// the store fills them where a tumor is read whole, and lists leave them nil.
 	Items           Items `gorm:"-"`
@@ -102,6 +105,76 @@ type Tumor struct {
 	StatusChangedAt *time.Time // when the case entered its status
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+}
+
+// ReportItems are the Tumor-level items registry reports (internal/reports) count by, copied to
+// columns of their own (see migrations/*/00016_report_columns.sql, whose backfill follows the
+// same choices as reportItemsOf).
+type ReportItems struct {
+	AgeAtDiagnosis     string `gorm:"column:age_at_diagnosis"`
+	SummaryStage2018   string `gorm:"column:summary_stage_2018"`
+	AJCCStageGroup     string `gorm:"column:ajcc_stage_group"`
+	CountyAtDx         string `gorm:"column:county_at_dx"`
+	DateFirstContact   string `gorm:"column:date_first_contact"`
+	DateFirstTreatment string `gorm:"column:date_first_treatment"`
+	DateCaseCompleted  string `gorm:"column:date_case_completed"`
+	RxSurgery          string `gorm:"column:rx_surgery"`
+	RxRadiation        string `gorm:"column:rx_radiation"`
+	RxChemo            string `gorm:"column:rx_chemo"`
+	RxHormone          string `gorm:"column:rx_hormone"`
+	RxImmuno           string `gorm:"column:rx_immuno"`
+	RxOther            string `gorm:"column:rx_other"`
+}
+
+// reportItemsOf picks the report columns out of a tumor's items. Where NAACCR has a newer and an
+// older item for one fact (the 2023 surgery codes, phase 1 radiation, the CoC dates), the newer
+// wins when given; the AJCC stage group is the pathological one unless it is blank, 88 (not
+// applicable) or 99 (unknown), then the clinical one.
+func reportItemsOf(items Items) ReportItems {
+	either := func(newer, older string) string {
+		if v := items[newer]; v != "" {
+			return v
+		}
+		return items[older]
+	}
+	ajcc := items["ajccTnmPathStageGroup"]
+	if ajcc == "" || ajcc == "88" || ajcc == "99" {
+		ajcc = items["ajccTnmClinStageGroup"]
+	}
+	return ReportItems{
+		AgeAtDiagnosis:     clip(items["ageAtDiagnosis"], 3),
+		SummaryStage2018:   clip(items["summaryStage2018"], 1),
+		AJCCStageGroup:     clip(ajcc, 15),
+		CountyAtDx:         clip(items["countyAtDx"], 3),
+		DateFirstContact:   clip(items["dateOf1stContact"], 8),
+		DateFirstTreatment: clip(either("date1stCrsRxCoc", "dateInitialRxSeer"), 8),
+		DateCaseCompleted:  clip(either("dateCaseCompletedCoc", "dateCaseCompleted"), 8),
+		RxSurgery:          clip(either("rxSummSurgPrimSite2023", "rxSummSurgPrimSite"), 4),
+		RxRadiation:        clip(either("phase1RadiationTreatmentModality", "rxSummRadiation"), 2),
+		RxChemo:            clip(items["rxSummChemo"], 2),
+		RxHormone:          clip(items["rxSummHormone"], 2),
+		RxImmuno:           clip(items["rxSummBrm"], 2),
+		RxOther:            clip(items["rxSummOther"], 1),
+	}
+}
+
+// columns adds the report columns to the column map of an update, so that every path that
+// rewrites a tumor's items rewrites their copies with them.
+func (r ReportItems) columns(m map[string]any) map[string]any {
+	m["age_at_diagnosis"], m["summary_stage_2018"], m["ajcc_stage_group"] = r.AgeAtDiagnosis, r.SummaryStage2018, r.AJCCStageGroup
+	m["county_at_dx"], m["date_first_contact"] = r.CountyAtDx, r.DateFirstContact
+	m["date_first_treatment"], m["date_case_completed"] = r.DateFirstTreatment, r.DateCaseCompleted
+	m["rx_surgery"], m["rx_radiation"], m["rx_chemo"] = r.RxSurgery, r.RxRadiation, r.RxChemo
+	m["rx_hormone"], m["rx_immuno"], m["rx_other"] = r.RxHormone, r.RxImmuno, r.RxOther
+	return m
+}
+
+// sexOf is a patient's sex for reports: Sex Assigned at Birth (#225), else the older Sex (#220).
+func sexOf(items Items) string {
+	if v := items["sexAssignedAtBirth"]; v != "" {
+		return clip(v, 1)
+	}
+	return clip(items["sex"], 1)
 }
 
 // UserFacility is one facility a user works for.
@@ -196,6 +269,7 @@ func (p *Patient) promote() {
 	p.DateOfBirth = p.Items["dateOfBirth"]
 	p.DateOfLastContact = clip(p.Items["dateOfLastContact"], 8)
 	p.VitalStatus = clip(p.Items["vitalStatus"], 1)
+	p.Sex = sexOf(p.Items)
 }
 
 // clip cuts a promoted copy to its column's width (the item itself keeps the whole value), so
@@ -225,6 +299,7 @@ func (t *Tumor) promote() {
 	t.PhysicianFollowUp = clip(t.Items["physicianFollowUp"], 8)
 	t.NextFollowUpSource = clip(t.Items["nextFollowUpSource"], 1)
 	t.FollowUpExclusion = followed.Reason(t.followUpCase())
+	t.ReportItems = reportItemsOf(t.Items)
 }
 
 // followUpCase is what the follow-up rule reads of a tumor, from its promoted columns.

@@ -279,7 +279,7 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			res := q.Updates(map[string]any{
 				"items": p.Items, "patient_id_number": p.PatientIDNumber, "name_last": p.NameLast,
 				"name_first": p.NameFirst, "date_of_birth": p.DateOfBirth,
-				"date_of_last_contact": p.DateOfLastContact, "vital_status": p.VitalStatus,
+				"date_of_last_contact": p.DateOfLastContact, "vital_status": p.VitalStatus, "sex": p.Sex,
 				"version": gorm.Expr("version + 1"), "updated_at": now,
 			})
 			if res.Error != nil {
@@ -307,6 +307,7 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			saved.Patient.PatientIDNumber, saved.Patient.NameLast, saved.Patient.NameFirst, saved.Patient.DateOfBirth =
 				p.PatientIDNumber, p.NameLast, p.NameFirst, p.DateOfBirth
 			saved.Patient.DateOfLastContact, saved.Patient.VitalStatus = p.DateOfLastContact, p.VitalStatus
+			saved.Patient.Sex = p.Sex
 		}
 		t := Tumor{Items: Items(maps.Clone(in.TumorItems))}
 		t.promote()
@@ -320,6 +321,7 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			"edit_errors": in.EditErrors, "edit_warnings": in.EditWarnings,
 			"version": gorm.Expr("version + 1"), "updated_at": now,
 		}
+		t.ReportItems.columns(cols)
 		if names {
 			cols["name_last"], cols["name_first"] = p.NameLast, p.NameFirst
 		}
@@ -357,6 +359,7 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 		st.EditErrors, st.EditWarnings = in.EditErrors, in.EditWarnings
 		st.ClassOfCase, st.PhysicianFollowUp, st.NextFollowUpSource = t.ClassOfCase, t.PhysicianFollowUp, t.NextFollowUpSource
 		st.FollowUpExclusion = t.FollowUpExclusion
+		st.ReportItems = t.ReportItems
 		if contact {
 			st.LastContact, st.VitalStatus = p.DateOfLastContact, p.VitalStatus
 		}
