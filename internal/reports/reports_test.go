@@ -38,7 +38,7 @@ func TestSiteGroupsFollowTheFirstMatchingRule(t *testing.T) {
 		{"C510", "8070", "other-female-genital"},
 		{"C340", "8140", "lung"},
 		{"C349", "8041", "lung"},
-		{"C340", "9680", "nhl"},         // a lymphoma of the lung is a lymphoma
+		{"C340", "9680", "nhl"},          // a lymphoma of the lung is a lymphoma
 		{"C384", "9050", "mesothelioma"}, // histology before site
 		{"C440", "8720", "melanoma"},
 		{"C440", "8090", "other-skin"},
