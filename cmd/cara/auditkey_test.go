@@ -342,6 +342,18 @@ func TestADatabaseFromBeforeTheKeyIsSealedAndItsOlderEventsReported(t *testing.T
 				t.Fatal(err)
 			}
 		}
+		// 00016 (report columns).
+		for _, q := range []string{"ALTER TABLE patients DROP COLUMN sex", "ALTER TABLE tumors DROP COLUMN age_at_diagnosis",
+			"ALTER TABLE tumors DROP COLUMN summary_stage_2018", "ALTER TABLE tumors DROP COLUMN ajcc_stage_group",
+			"ALTER TABLE tumors DROP COLUMN county_at_dx", "ALTER TABLE tumors DROP COLUMN date_first_contact",
+			"ALTER TABLE tumors DROP COLUMN date_first_treatment", "ALTER TABLE tumors DROP COLUMN date_case_completed",
+			"ALTER TABLE tumors DROP COLUMN rx_surgery", "ALTER TABLE tumors DROP COLUMN rx_radiation",
+			"ALTER TABLE tumors DROP COLUMN rx_chemo", "ALTER TABLE tumors DROP COLUMN rx_hormone",
+			"ALTER TABLE tumors DROP COLUMN rx_immuno", "ALTER TABLE tumors DROP COLUMN rx_other"} {
+			if _, err := s.DB().Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
 		// 00015 (FHIR bundles) before the suspense records its rows name.
 		for _, q := range []string{"DROP TABLE fhir_bundles", "DROP TABLE follow_up_letters",
 			"ALTER TABLE patients DROP COLUMN date_of_last_contact", "ALTER TABLE patients DROP COLUMN vital_status",
