@@ -270,3 +270,41 @@ func TestXLSXReadsBackWithNumbersAndParameters(t *testing.T) {
 		t.Errorf("csv %q", csvBuf.String())
 	}
 }
+
+func TestASavedCaseIsCountedByItsNewItems(t *testing.T) {
+	cat := catalog(t)
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, _ := fixture(t, s)
+		scope := store.FacilityScope(a)
+		var id uint
+		if err := s.DB().QueryRowContext(ctx, "SELECT id FROM tumors WHERE primary_site = 'C504'").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.LoadCase(ctx, id, scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ti := map[string]string{}
+		for k, v := range c.Tumor.Items {
+			ti[k] = v
+		}
+		ti["summaryStage2018"] = "4"
+		pi := map[string]string{}
+		for k, v := range c.Patient.Items {
+			pi[k] = v
+		}
+		pi["sexAssignedAtBirth"] = "1"
+		if _, _, err := s.SaveCase(ctx, store.CaseSave{TumorID: id, Scope: scope, PatientVersion: c.Patient.Version,
+			TumorVersion: c.Tumor.Version, PatientItems: pi, TumorItems: ti}); err != nil {
+			t.Fatal(err)
+		}
+		tab, err := reports.New(cat, s).Run(ctx, "primary-site", reports.Params{Scope: scope, FromYear: 2024, ToYear: 2024})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if value(t, tab, "breast", "ss2018:4") != 1 || value(t, tab, "breast", "ss2018:1") != 0 || value(t, tab, "breast", "sex:1") != 1 {
+			t.Errorf("after the save: %+v %+v", tab.Columns, tab.Rows)
+		}
+	})
+}
