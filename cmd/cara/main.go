@@ -97,6 +97,7 @@ Usage:
                                   take a FHIR R4 bundle (transaction or collection, mCODE) into the
                                   facility's suspense list with the item values it suggests; the
                                   same bundle again adds nothing; exit status 1 when refused
+  cara report NAME [--facility F] [--from YEAR] [--to YEAR] [--class analytic|nonanalytic] [--status S] [--format csv|xlsx|html] --out FILE
   cara followup due --facility F [--format text|csv] [--month CCYYMM] [--lost] [--physician P]
                       [--site-group G]
                                   list the follow-up due list: followed cases of living patients
@@ -215,6 +216,8 @@ func dispatch(ctx context.Context, args []string, env env, stdin io.Reader, stdo
 		return cmdCasefinding(ctx, env, args[1:], stdout)
 	case "ehr":
 		return cmdEHR(ctx, env, args[1:], stdout)
+	case "report":
+		return cmdReport(ctx, env, args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

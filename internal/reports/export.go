@@ -1,0 +1,146 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cara-registry/cara/internal/csvsafe"
+)
+
+// ParamRows are the parameters of a table as label/value pairs, for the downloads.
+func (t *Table) ParamRows() [][2]string {
+	year := func(y int) string {
+		if y == 0 {
+			return "any"
+		}
+		return strconv.Itoa(y)
+	}
+	class, status := t.Params.Class, t.Params.Status
+	if class == "" {
+		class = "all"
+	}
+	if status == "" {
+		status = "all"
+	}
+	fac := t.Params.FacilityLabel
+	if fac == "" {
+		fac = "All my facilities"
+	}
+	return [][2]string{{"Report", t.Title}, {"Facility", fac}, {"Diagnosis year from", year(t.Params.FromYear)},
+		{"Diagnosis year to", year(t.Params.ToYear)}, {"Class of case", class}, {"Status", status}}
+}
+
+// header is the table's header row: the row title, then each column with its block.
+func (t *Table) header() []string {
+	h := []string{t.RowTitle}
+	for _, c := range t.Columns {
+		if c.Group != "" {
+			h = append(h, c.Group+": "+c.Label)
+		} else {
+			h = append(h, c.Label)
+		}
+	}
+	return h
+}
+
+func (t *Table) allRows() []Row {
+	if t.Total == nil {
+		return t.Rows
+	}
+	return append(append([]Row(nil), t.Rows...), *t.Total)
+}
+
+// WriteCSV writes the table as CSV: a header row, a row per table row and the total; a value
+// that cannot be computed is blank. Labels go through csvsafe, so that no cell runs as a formula.
+func (t *Table) WriteCSV(w io.Writer) error {
+	cw := csvsafe.NewWriter(w)
+	if err := cw.Write(t.header()); err != nil {
+		return fmt.Errorf("reports: csv: %w", err)
+	}
+	for _, r := range t.allRows() {
+		rec := []string{r.Label}
+		for i, v := range r.Values {
+			if r.Known[i] {
+				rec = append(rec, strconv.FormatInt(v, 10))
+			} else {
+				rec = append(rec, "")
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("reports: csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("reports: csv: %w", err)
+	}
+	return nil
+}
+
+// Sheet names of the XLSX downloads.
+const (
+	SheetReport     = "Report"
+	SheetParameters = "Parameters"
+)
+
+// WriteXLSX writes the table as an XLSX workbook: the table on the first sheet (header row in
+// bold, numbers as numeric cells, the header and label column frozen), the parameters on the
+// second. The streaming writer keeps memory flat whatever the number of rows.
+func (t *Table) WriteXLSX(w io.Writer) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", SheetReport); err != nil {
+		return fmt.Errorf("reports: xlsx: %w", err)
+	}
+	sw, err := f.NewStreamWriter(SheetReport)
+	if err != nil {
+		return fmt.Errorf("reports: xlsx: %w", err)
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return fmt.Errorf("reports: xlsx: %w", err)
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"}); err != nil {
+		return fmt.Errorf("reports: xlsx: %w", err)
+	}
+	var head []any
+	for _, h := range t.header() {
+		head = append(head, excelize.Cell{StyleID: bold, Value: h})
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return fmt.Errorf("reports: xlsx: %w", err)
+	}
+	for i, r := range t.allRows() {
+		row := make([]any, 0, len(r.Values)+1)
+		row = append(row, r.Label)
+		for j, v := range r.Values {
+			if r.Known[j] {
+				row = append(row, v)
+			} else {
+				row = append(row, nil)
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return fmt.Errorf("reports: xlsx: %w", err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("reports: xlsx: %w", err)
+	}
+	if _, err := f.NewSheet(SheetParameters); err != nil {
+		return fmt.Errorf("reports: xlsx: %w", err)
+	}
+	for i, p := range t.ParamRows() {
+		if err := f.SetSheetRow(SheetParameters, fmt.Sprintf("A%d", i+1), &[]any{p[0], p[1]}); err != nil {
+			return fmt.Errorf("reports: xlsx: %w", err)
+		}
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("reports: xlsx: %w", err)
+	}
+	return nil
+}
