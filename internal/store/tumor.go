@@ -129,6 +129,9 @@ type Case struct {
 	// them (its items are Tumor's): the patient-level edits read them. OpenCase fills them;
 	// LoadCase leaves them nil.
 	Tumors []Tumor
+	// Reports counts the suspense records the case was started from or added with (OpenCase
+	// only): the case form looks up its electronic reports only when there are some.
+	Reports int
 }
 
 // LoadCase returns a tumor and its patient. A tumor outside the scope is ErrNotFound, so that
@@ -157,7 +160,8 @@ const openCaseColumns = "p.id, p.facility_id, p.patient_id_number, p.name_last, 
 	"p.items, p.version, p.created_at, p.updated_at, " +
 	"t.id, t.patient_id, t.facility_id, t.name_last, t.name_first, t.medical_record_number, t.accession_number, " +
 	"t.sequence_number, t.primary_site, t.histology, t.behavior, t.date_of_diagnosis, t.status, t.assigned_to, " +
-	"t.reviewed_by, t.edit_errors, t.edit_warnings, t.version, t.status_changed_at, t.created_at, t.updated_at, ti.items"
+	"t.reviewed_by, t.edit_errors, t.edit_warnings, t.version, t.status_changed_at, t.created_at, t.updated_at, ti.items, " +
+	"(SELECT COUNT(*) FROM suspense_records sr WHERE sr.tumor_id = self.id)"
 
 // OpenCase returns a tumor with its patient and every tumor of the patient (Case.Tumors), in
 // one query: what a case operation reads before it checks and writes. A tumor outside the scope
@@ -187,7 +191,7 @@ func (s *Store) OpenCase(ctx context.Context, tumorID uint, sc Scope) (*Case, er
 			&t.ID, &t.PatientID, &t.FacilityID, &t.NameLast, &t.NameFirst, &t.MedicalRecordNumber, &t.AccessionNumber,
 			&t.SequenceNumber, &t.PrimarySite, &t.Histology, &t.Behavior, &t.DateOfDiagnosis, &t.Status, &t.AssignedTo,
 			&t.ReviewedBy, &t.EditErrors, &t.EditWarnings, &t.Version, &t.StatusChangedAt, &t.CreatedAt, &t.UpdatedAt,
-			&tItems); err != nil {
+			&tItems, &c.Reports); err != nil {
 			return nil, fmt.Errorf("store: open case %d: %w", tumorID, err)
 		}
 		if p.Items == nil {

@@ -22,7 +22,7 @@ import (
 // section pre-filled with the report's value (a suggestion until the section is saved), the
 // report a stored value agrees with, the values that differ; and the reports beside the form.
 func (h *caseViews) withSources(c echo.Context, v *views.CaseView, cs *casework.Case, entered map[string]string) error {
-	if h.sources == nil {
+	if h.sources == nil || cs.Reports == 0 {
 		return nil
 	}
 	src, err := h.sources.Of(c.Request().Context(), cs.Tumor.ID)
