@@ -43,6 +43,9 @@ type Store struct {
 	dialect Dialect
 	now     func() time.Time
 	key     *audit.Key
+	// bulkValues caps the values of one multi-row INSERT (bulkInsert); 0 is bulkValues. Tests
+	// lower it to cross a statement boundary with a few rows.
+	bulkValues int
 }
 
 // Open connects to the configured database. It does not migrate; call Migrate.

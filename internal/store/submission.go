@@ -248,7 +248,7 @@ func (s *Store) RecordSubmission(ctx context.Context, in NewSubmission, place fu
 			return err
 		}
 		sent := sentCases(in.Tumors)
-		if err := insertSubmissionTumors(tx, row.ID, in.Tumors); err != nil {
+		if err := s.insertSubmissionTumors(tx, row.ID, in.Tumors); err != nil {
 			return fmt.Errorf("cases: %w", err)
 		}
 		now := row.CreatedAt
@@ -368,8 +368,8 @@ func SubmissionCasesDigest(links []SubmissionTumor) string {
 }
 
 // insertSubmissionTumors links a batch's cases to it, several thousand rows a statement.
-func insertSubmissionTumors(tx *gorm.DB, submissionID uint, ts []SubmissionTumor) error {
-	ins := newBulkInsert("INSERT INTO submission_tumors (submission_id, tumor_id, tumor_version, held, warnings, failures) VALUES ", 6)
+func (s *Store) insertSubmissionTumors(tx *gorm.DB, submissionID uint, ts []SubmissionTumor) error {
+	ins := s.newBulkInsert("INSERT INTO submission_tumors (submission_id, tumor_id, tumor_version, held, warnings, failures) VALUES ", 6)
 	for _, t := range ts {
 		failures := t.Failures
 		if failures == "" {
@@ -388,6 +388,7 @@ func insertSubmissionTumors(tx *gorm.DB, submissionID uint, ts []SubmissionTumor
 type bulkInsert struct {
 	prefix string
 	cols   int
+	limit  int // values a statement
 	rows   int
 	sql    strings.Builder
 	args   []any
@@ -395,8 +396,12 @@ type bulkInsert struct {
 
 const bulkValues = 30_000
 
-func newBulkInsert(prefix string, cols int) *bulkInsert {
-	return &bulkInsert{prefix: prefix, cols: cols}
+func (s *Store) newBulkInsert(prefix string, cols int) *bulkInsert {
+	limit := s.bulkValues
+	if limit <= 0 {
+		limit = bulkValues
+	}
+	return &bulkInsert{prefix: prefix, cols: cols, limit: max(limit, cols)}
 }
 
 // add adds a row of values (cols of them), executing the statement when it is full.
@@ -418,7 +423,7 @@ func (b *bulkInsert) add(tx *gorm.DB, vals ...any) error {
 	b.sql.WriteByte(')')
 	b.args = append(b.args, vals...)
 	b.rows++
-	if (b.rows+1)*b.cols > bulkValues {
+	if (b.rows+1)*b.cols > b.limit {
 		return b.flush(tx)
 	}
 	return nil

@@ -12,16 +12,17 @@ import (
 )
 
 // TestRecordSubmissionOfManyCasesBindsThemToOneEvent records a batch larger than one statement of
-// the bulk inserts (links go several thousand rows a statement): every case is linked, marked
+// the bulk inserts (lowered to 60 values, ten links, for the test): every case is linked, marked
 // submitted and has the step in its status history and its audit history; the batch's one audit
 // event holds the digest of its cases, so that a link changed afterwards is found. It also reads
 // the cases back through EachPendingPatient first, with its fast items decoder.
 func TestRecordSubmissionOfManyCasesBindsThemToOneEvent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
+		store.SetBulkValues(s, 60)
 		f := addFacility(t, s, "F")
-		const n = 7000
-		pats := make([]naaccr.Patient, 0, 1000)
+		const n = 700
+		pats := make([]naaccr.Patient, 0, 300)
 		for i := range n {
 			pats = append(pats, importPatient(fmt.Sprintf("%08d", i+1), "DOE \"Q\"\\é", "00"))
 			if len(pats) == cap(pats) || i == n-1 {

@@ -68,7 +68,7 @@ func (r *SubmissionTx) AddCases(links []SubmissionTumor) error {
 	if r.finished {
 		return errors.New("store: submission already committed or rolled back")
 	}
-	if err := insertSubmissionTumors(r.tx, r.id, links); err != nil {
+	if err := r.s.insertSubmissionTumors(r.tx, r.id, links); err != nil {
 		return fmt.Errorf("store: submission cases: %w", err)
 	}
 	ids := make([]uint, 0, len(links))

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -54,7 +55,8 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	}
 }
 
-// New returns a migrated, empty store of the given dialect, closed and removed at cleanup.
+// New returns a migrated, empty store of the given dialect, closed and removed at cleanup: a
+// copy of a database migrated once per test process (template.go).
 func New(t testing.TB, d store.Dialect) *store.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -67,14 +69,12 @@ func New(t testing.TB, d store.Dialect) *store.Store {
 	}
 	cfg.Now = func() time.Time { return Clock }
 	cfg.AuditKey = AuditKey
+	fromTemplate(t, d, cfg)
 	s, err := store.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("open %s store: %v", d, err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatalf("migrate %s store: %v", d, err)
-	}
 	return s
 }
 
@@ -82,41 +82,70 @@ func New(t testing.TB, d store.Dialect) *store.Store {
 // returns its DSN. It skips (or fails, with CI=true) when MySQL cannot be reached.
 func MySQLDSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("CARA_TEST_MYSQL_DSN")
-	if base == "" {
-		base = DefaultMySQLDSN
-	}
-	cfg, err := mysqldriver.ParseDSN(base)
+	base, err := baseMySQLConfig()
 	if err != nil {
 		t.Fatalf("CARA_TEST_MYSQL_DSN: %v", err)
 	}
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	admin, err := sql.Open("mysql", base.FormatDSN())
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err = admin.PingContext(ctx)
 		cancel()
+		admin.Close()
 	}
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("MySQL at %s is required in CI: %v", cfg.Addr, err)
+			t.Fatalf("MySQL at %s is required in CI: %v", base.Addr, err)
 		}
-		testskip.Skip(t, "MySQL at %s is not reachable (set CARA_TEST_MYSQL_DSN): %v", cfg.Addr, err)
+		testskip.Skip(t, "MySQL at %s is not reachable (set CARA_TEST_MYSQL_DSN): %v", base.Addr, err)
+	}
+	dsn, drop, err := createMySQLDatabase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return dsn
+}
+
+func baseMySQLConfig() (*mysqldriver.Config, error) {
+	base := os.Getenv("CARA_TEST_MYSQL_DSN")
+	if base == "" {
+		base = DefaultMySQLDSN
+	}
+	return mysqldriver.ParseDSN(base)
+}
+
+// createMySQLDatabase makes an empty database of a new name and returns its DSN and what drops it.
+func createMySQLDatabase() (string, func() error, error) {
+	cfg, err := baseMySQLConfig()
+	if err != nil {
+		return "", nil, fmt.Errorf("CARA_TEST_MYSQL_DSN: %w", err)
+	}
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return "", nil, err
 	}
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
+		admin.Close()
+		return "", nil, err
 	}
 	name := "cara_test_" + hex.EncodeToString(b)
 	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
 		admin.Close()
-		t.Fatalf("create test database: %v", err)
+		return "", nil, fmt.Errorf("create test database: %w", err)
 	}
-	t.Cleanup(func() {
+	drop := func() error {
 		defer admin.Close()
 		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
+			return fmt.Errorf("drop test database %s: %w", name, err)
 		}
-	})
+		return nil
+	}
 	cfg.DBName = name
-	return cfg.FormatDSN()
+	return cfg.FormatDSN(), drop, nil
 }
