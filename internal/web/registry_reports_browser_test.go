@@ -35,6 +35,8 @@ func TestBrowserReportRunShowsTableAndChartAndDownloadsCSV(t *testing.T) {
 		chromedp.SendKeys(testid("param-from"), "2024"),
 		chromedp.SetValue(testid("param-class"), "analytic"),
 		chromedp.Click(testid("run-report")),
+		// The page showed the report for every year before: wait for the one of these parameters.
+		chromedp.WaitVisible(`[data-testid="download-csv"][href*="from=2024"]`),
 		chromedp.WaitVisible(`[data-testid="report-chart"] svg`),
 	)
 	query, err := chromedp.Run(tab, chromedp.Evaluate[string](`location.search`))
@@ -81,5 +83,14 @@ func TestBrowserReportRunShowsTableAndChartAndDownloadsCSV(t *testing.T) {
 	}
 	if evs := f.auditEvents(t, audit.ReportDownload, "report", "primary-site"); len(evs) != 1 || !strings.Contains(evs[0].Details, `"from":"2024"`) {
 		t.Errorf("report.download events %+v", evs)
+	}
+	// A year that is not one is refused by name, and the field still shows what was typed.
+	bt.run("a year that is not one",
+		chromedp.Navigate(f.server.URL+"/reports/primary-site?from=20x5"),
+		chromedp.WaitVisible(testid("report-error")),
+	)
+	kept, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('[data-testid="param-from"]').value`))
+	if err != nil || kept != "20x5" || !strings.Contains(bt.text(testid("report-error")), "Diagnosis year from") {
+		t.Errorf("after a bad year the field holds %q (%v), the error says %q", kept, err, bt.text(testid("report-error")))
 	}
 }
