@@ -98,4 +98,5 @@ var Actions = []string{
 	FollowUpDue, FollowUpRecord, FollowUpLetters, FollowUpDeaths, FollowUpRate, // actions_followup.go
 	EHRReceive, EHRSenderAdd, EHRSenderRevoke, EHRReportView, SuggestionDismiss, EHRPurge,
 	ReleaseDraft, ReleaseApprove, ReleaseDeny, ReleaseRun, ReleaseAggregate, ReleaseDownload, ReleasePurge, ReleaseDisclosures, // actions_release.go
+	ReportDownload, // actions_reports.go
 }

@@ -60,6 +60,7 @@ var actionLabels = map[string]string{
 	ReleaseDownload:     "Release extract downloaded",
 	ReleasePurge:        "Expired release file purged",
 	ReleaseDisclosures:  "Accounting of disclosures viewed",
+	ReportDownload:      "Report downloaded",
 }
 
 // Label is an action as a person reads it; an action cara does not know (an old trail's) shows
@@ -116,6 +117,8 @@ var detailLabels = map[string]string{
 	"patients":        "Patients",
 	"tumors":          "Tumors",
 	"statuses":        "Statuses",
+	"class":           "Class of case",
+	"status":          "Status",
 }
 
 // DetailLabel names a key of an event's details as a person reads it.

@@ -371,6 +371,10 @@ func TestEveryActionIsAudited(t *testing.T) {
 				admin.post(t, path+"/deny", url.Values{"_csrf": {admin.csrf(t)}, "note": {"Not the minimum necessary"}}).wantStatus(http.StatusSeeOther)
 				return wantEvent{audit.ReleaseDeny, "data_request", strings.TrimPrefix(path, "/releases/"), adminID, local, "minimum necessary"}
 			}},
+			{"report download", func(t *testing.T) wantEvent {
+				reg.get(t, "/reports/primary-site/download?format=xlsx&from=2024").wantStatus(http.StatusOK)
+				return wantEvent{audit.ReportDownload, "report", "primary-site", regA, local, `"format":"xlsx"`}
+			}},
 		}
 		// Every action of the trail has a step, but those only the command line takes (cara export
 		// and cara import, cara ehr purge; cmd/cara's tests check their events). The purge of an

@@ -53,7 +53,7 @@ var (
 )
 
 // unscopedRecords are record kinds that belong to no facility: the same for own and other.
-var unscopedRecords = map[string]bool{"user": true, "facility": true, "lookup": true, "sender": true, "data request": true, "release": true}
+var unscopedRecords = map[string]bool{"user": true, "facility": true, "lookup": true, "sender": true, "data request": true, "release": true, "registry report": true}
 
 func (a access) on(record string) access { a.record = record; return a }
 
@@ -186,6 +186,15 @@ var authzMatrix = map[string]access{
 	"GET /releases/files/:id":       registrarsEnter.on("release"),
 	"GET /patients/:id/disclosures": everyone.on("patient"),
 
+	// The registry reports (issue 19): every role, over its own facilities. :name is a report
+	// of schemas/reports, not a facility's record; the facility is a query parameter, and
+	// another facility's is a 404 (TestReportRunsForTheParametersWithinTheUsersFacilities,
+	// TestReportDownloadsAreScopedTypedAndAudited). The download without a format is a 422,
+	// past authorization.
+	"GET /reports":                everyone,
+	"GET /reports/:name":          everyone.on("registry report"),
+	"GET /reports/:name/download": everyone.on("registry report"),
+
 	// FHIR R4 intake: a sender's bearer token or a session, checked by the handler, which answers
 	// a visitor with a 401 OperationOutcome (not the login page); its roles are tested in fhir_test.go.
 	"POST /fhir/r4/Bundle": {public: true},
@@ -206,6 +215,9 @@ var recordParams = map[string]func(t *testing.T, f *fixture, own bool) map[strin
 	// session the matrix uses.
 	"user": func(_ *testing.T, f *fixture, _ bool) map[string]string {
 		return map[string]string{"id": idString(f.users[reviewerB].ID)}
+	},
+	"registry report": func(*testing.T, *fixture, bool) map[string]string {
+		return map[string]string{"name": "primary-site"}
 	},
 	"facility": func(_ *testing.T, f *fixture, _ bool) map[string]string {
 		return map[string]string{"id": idString(f.facA)}

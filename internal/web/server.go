@@ -24,6 +24,7 @@ import (
 	"github.com/cara-registry/cara/internal/followup"
 	"github.com/cara-registry/cara/internal/quality"
 	"github.com/cara-registry/cara/internal/release"
+	"github.com/cara-registry/cara/internal/reports"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/schemas"
 	"github.com/cara-registry/cara/views"
@@ -51,6 +52,7 @@ type Store interface {
 	casefinding.Store
 	followup.Store
 	release.Store
+	reports.Counter
 	fhirStore
 	ehr.Store
 	ehr.SourceStore
@@ -276,6 +278,14 @@ func New(d Deps) *echo.Echo {
 	e.GET("/releases/:id/aggregate", rel.aggregate, guard...)
 	e.GET("/releases/files/:id", rel.download, guard...)
 	e.GET("/patients/:id/disclosures", rel.disclosures, guard...)
+
+	// The registry reports (internal/reports): every role, over the facilities it works for (a
+	// facility outside them is a 404); :name is a report of schemas/reports, not a record. The
+	// downloads are audited.
+	regReports := newRegistryReportsHandler(d)
+	e.GET("/reports", regReports.index, guard...)
+	e.GET("/reports/:name", regReports.show, guard...)
+	e.GET("/reports/:name/download", regReports.download, guard...)
 
 	intake := newIntakeHandler(d)
 	e.GET("/intake", intake.list, guard...)
