@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,16 +130,9 @@ type fixture struct {
 	store  *store.Store
 	server *httptest.Server
 	log    *lockedBuffer
-	users  map[string]*store.User
 	// elapsed is how far the server's clock has moved on from clock (see advance).
 	elapsed *atomic.Int64
-
-	facA, facB uint
-
-	caseA     uint // draft case of Smith, Anna in facility A (the newest case of A)
-	approvedA uint // approved case of Jones, Robert in facility A
-	caseB     uint // draft case of Brown, Carla in facility B
-	mrnsB     []string
+	fixtureIDs
 }
 
 // The fixture's patients, written by hand so that tests know every value.
@@ -190,19 +184,112 @@ func patientBrown() naaccr.Patient {
 	}
 }
 
-// newFixture fills the store and starts cara on it.
+// newFixture fills the store and starts cara on it. The fixture's rows are written through the
+// store once per database and test process (seedFixture) and copied into each later new store.
 func newFixture(t testing.TB, s *store.Store) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	cat, err := loadCatalog()
 	if err != nil {
 		t.Fatalf("load catalog: %v", err)
 	}
+	f := &fixture{store: s, log: &lockedBuffer{}, elapsed: &atomic.Int64{}}
+	f.fixtureIDs = fixtureSeedFor(t, s, cat).restore(t, s)
+	handler := web.New(web.Deps{
+		Store:      s,
+		Form:       cat.form,
+		Edits:      cat.edits,
+		Codes:      cat.codes,
+		SiteGroups: cat.siteGroups,
+		NewCase:    cat.newCase,
+		Staging:    cat.staging,
+		Logger:     slog.New(slog.NewTextHandler(f.log, nil)),
+		Now:        f.now,
+		Hasher:     mustTestHasher(t),
+		ReleaseDir: filepath.Join(t.TempDir(), "releases"),
+	})
+	f.server = httptest.NewServer(handler)
+	t.Cleanup(f.server.Close)
+	return f
+}
+
+// fixtureIDs are what newFixture writes that tests refer to.
+type fixtureIDs struct {
+	users map[string]*store.User
+
+	facA, facB uint
+
+	caseA     uint // draft case of Smith, Anna in facility A (the newest case of A)
+	approvedA uint // approved case of Jones, Robert in facility A
+	caseB     uint // draft case of Brown, Carla in facility B
+	mrnsB     []string
+}
+
+// A fixtureSeed is the fixture as first written on one database: its rows and ids.
+type fixtureSeed struct {
+	once sync.Once
+	ids  fixtureIDs
+	rows *storetest.Snapshot
+	err  string
+}
+
+var fixtureSeeds = map[store.Dialect]*fixtureSeed{store.DialectSQLite: {}, store.DialectMySQL: {}}
+
+// fixtureSeedFor returns the fixture of s's database, written the first time into a store of its
+// own. A store that is not new (a test wrote to it first) gets the fixture written into it.
+func fixtureSeedFor(t testing.TB, s *store.Store, cat *catalog) *fixtureSeed {
+	t.Helper()
+	var n int64
+	if err := s.DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM facilities").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		return &fixtureSeed{ids: seedFixture(t, s, cat)}
+	}
+	fs := fixtureSeeds[s.Dialect()]
+	fs.once.Do(func() {
+		ok := false
+		defer func() {
+			if !ok {
+				fs.err = "the first fixture of " + string(s.Dialect()) + " failed"
+			}
+		}()
+		first := storetest.New(t, s.Dialect())
+		fs.ids = seedFixture(t, first, cat)
+		fs.rows = storetest.TakeSnapshot(t, first)
+		ok = true
+	})
+	if fs.err != "" {
+		t.Fatal(fs.err)
+	}
+	return fs
+}
+
+// restore puts the fixture's rows into s (unless they were written there) and returns a copy of
+// its ids.
+func (fs *fixtureSeed) restore(t testing.TB, s *store.Store) fixtureIDs {
+	t.Helper()
+	if fs.rows != nil {
+		fs.rows.Restore(t, s)
+	}
+	ids := fs.ids
+	ids.users = make(map[string]*store.User, len(fs.ids.users))
+	for k, u := range fs.ids.users {
+		c := *u
+		ids.users[k] = &c
+	}
+	ids.mrnsB = slices.Clone(fs.ids.mrnsB)
+	return ids
+}
+
+// seedFixture writes the fixture's facilities, users and cases through the store.
+func seedFixture(t testing.TB, s *store.Store, cat *catalog) fixtureIDs {
+	t.Helper()
+	ctx := context.Background()
 	hash, err := passwordHash()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: s, log: &lockedBuffer{}, users: map[string]*store.User{}, elapsed: &atomic.Int64{}}
+	f := &fixtureIDs{users: map[string]*store.User{}}
 
 	facA := &store.Facility{Code: "0000001001", Name: "Alder General Hospital"}
 	facB := &store.Facility{Code: "0000002002", Name: "Birch County Medical Center"}
@@ -269,22 +356,7 @@ func newFixture(t testing.TB, s *store.Store) *fixture {
 		}
 	}
 
-	handler := web.New(web.Deps{
-		Store:      s,
-		Form:       cat.form,
-		Edits:      cat.edits,
-		Codes:      cat.codes,
-		SiteGroups: cat.siteGroups,
-		NewCase:    cat.newCase,
-		Staging:    cat.staging,
-		Logger:     slog.New(slog.NewTextHandler(f.log, nil)),
-		Now:        f.now,
-		Hasher:     mustTestHasher(t),
-		ReleaseDir: filepath.Join(t.TempDir(), "releases"),
-	})
-	f.server = httptest.NewServer(handler)
-	t.Cleanup(f.server.Close)
-	return f
+	return *f
 }
 
 // now is the server's clock: clock, moved on by advance.
