@@ -968,3 +968,100 @@ func isName(b []byte) bool {
 	}
 	return true
 }
+
+// The fast path. Nearly every element of a NAACCR file is an Item written plainly, on a line of
+// its own: <Item naaccrId="ID">value</Item>, with an ID of ASCII letters and digits and a value
+// with no reference, CDATA, comment or carriage return. plainItem recognises such an element at
+// pos, whole in the buffer, without going through the token machinery; the reader then treats it
+// exactly as the tokens of start tag, text and end tag (a differential fuzz test holds the two
+// paths to the same results). Anything else, or an item the buffer holds only in part, takes the
+// general path.
+const plainItemStart = `<Item naaccrId="`
+
+// plainItem returns the length of a plain Item element at pos and where its naaccrId and value
+// are, relative to pos; n is 0 when the element is not one. It changes nothing. The element's
+// namespace is the default namespace in scope (defaultSpace).
+func (s *xmlScanner) plainItem() (n, idEnd, valStart, valEnd int) {
+	if s.pendingEnd || len(s.open) == 0 || len(s.open) >= maxElementNesting {
+		return 0, 0, 0, 0
+	}
+	b := s.buf[s.pos:s.end]
+	if len(b) < len(plainItemStart)+len(`x"></Item>`) || string(b[:len(plainItemStart)]) != plainItemStart {
+		return 0, 0, 0, 0
+	}
+	i := len(plainItemStart)
+	for i < len(b) && plainIDByte[b[i]] {
+		i++
+	}
+	if i == len(plainItemStart) || i+1 >= len(b) || b[i] != '"' || b[i+1] != '>' {
+		return 0, 0, 0, 0
+	}
+	idEnd = i
+	j := i + 2
+	valStart = j
+	for j < len(b) {
+		c := b[j]
+		if c < utf8.RuneSelf {
+			if !specialInText[c] {
+				j++
+				continue
+			}
+			if c == '<' {
+				break
+			}
+			return 0, 0, 0, 0 // a reference, ']', a carriage return or a control character
+		}
+		r, size := utf8.DecodeRune(b[j:])
+		if (r == utf8.RuneError && size == 1) || !isXMLChar(r) {
+			return 0, 0, 0, 0 // the general path says what is wrong (or reads a split character)
+		}
+		j += size
+	}
+	if len(b)-j < len("</Item>") || string(b[j:j+len("</Item>")]) != "</Item>" {
+		return 0, 0, 0, 0
+	}
+	return j + len("</Item>"), idEnd, valStart, j
+}
+
+// skipPlain moves past a plain Item element of length n (from plainItem), leaving the scanner as
+// after its end tag; tokOffset is the element's start.
+func (s *xmlScanner) skipPlain(n int) {
+	s.tokOffset = s.pos
+	s.pos += n
+	s.kind = tokEnd
+	s.text = nil
+	s.attrs = s.attrs[:0]
+	s.unbound = false
+}
+
+// defaultSpace is the default namespace in scope.
+func (s *xmlScanner) defaultSpace() string {
+	space, _ := s.lookup(nil)
+	return space
+}
+
+// skipSpaceBeforeTag moves past whitespace when a tag follows it in the buffer: the text token it
+// would make holds only space, which is all the reader checks of text between elements. Anything
+// else is left to the general path, so that errors keep their positions.
+func (s *xmlScanner) skipSpaceBeforeTag() {
+	if s.pendingEnd || len(s.open) == 0 {
+		return
+	}
+	k := s.pos
+	for k < s.end && isSpace(s.buf[k]) {
+		k++
+	}
+	if k < s.end && s.buf[k] == '<' {
+		s.pos = k
+	}
+}
+
+// plainIDByte marks the bytes of a naaccrId the fast path takes: ASCII letters, digits and '_'
+// (every naaccrId of the dictionaries is of letters and digits). Each is a name byte and none
+// needs resolving in an attribute value.
+var plainIDByte = func() (t [256]bool) {
+	for c := 0; c < 128; c++ {
+		t[c] = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+	}
+	return t
+}()
