@@ -762,33 +762,39 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 	return nil
 }
 
-// plainItem reads a plain Item element (xmlScanner.plainItem) of length n at the scanner's
-// position, as item reads it from its tokens.
-func (r *Reader) plainItem(items map[string]string, level Parent, n, idEnd, valStart, valEnd int) {
-	sc := r.sc
-	at := sc.pos
-	b := sc.buf[at : at+n]
-	entry, known, idStr := r.lookupItem(b[len(plainItemStart):idEnd])
-	r.keepItem(items, level, at, entry, known, idStr, b[valStart:valEnd])
-	sc.skipPlain(n)
-}
-
-// tryPlainItem reads the next element if it is a plain Item of the NAACCR namespace; it reports
-// whether it did.
+// tryPlainItem reads the next element if it is a plain Item (xmlScanner.plainItem) of the
+// NAACCR namespace, as item reads it from its tokens; it reports whether it did.
 func (r *Reader) tryPlainItem(items map[string]string, level Parent) bool {
 	sc := r.sc
 	if r.noFastPath {
 		return false
 	}
 	sc.skipSpaceBeforeTag()
-	n, idEnd, valStart, valEnd := sc.plainItem()
+	n, idEnd, valEnd := sc.plainItem()
 	if n == 0 {
 		return false
+	}
+	at := sc.pos
+	b := sc.buf[at : at+n]
+	id := b[len(plainItemStart):idEnd]
+	entry, known := r.schema.lookupPlain(id)
+	var idStr string
+	switch {
+	case known:
+		idStr = entry.def.ID
+	case !plainID(id):
+		return false // an id that needs resolving, or a naaccrId the slot table does not hold
+	default:
+		if _, inMap := r.schema.items[string(id)]; inMap {
+			return false
+		}
+		idStr = clipBytes(id)
 	}
 	if space := sc.defaultSpace(); space != Namespace && !(r.opt.Relaxed && space == "") {
 		return false
 	}
-	r.plainItem(items, level, n, idEnd, valStart, valEnd)
+	r.keepItem(items, level, at, entry, known, idStr, b[idEnd+2:valEnd])
+	sc.skipPlain(n)
 	r.plainItems++
 	return true
 }

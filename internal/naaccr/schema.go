@@ -13,6 +13,69 @@ type Schema struct {
 	User  []*Dictionary
 	items map[string]schemaItem
 	order []*ItemDef
+	// slots finds an item by the bytes of its naaccrId faster than the map: an open-addressing
+	// table (a power of two, at least four times the items) of indexes into order, plus one, by
+	// idHash, of the items whose naaccrId is a plainID (all of the base dictionaries').
+	slots []uint16
+	// entries are the schemaItems by position in order.
+	entries []schemaItem
+}
+
+// idHash mixes a naaccrId's length with its first and last eight bytes: cheap, and enough to
+// tell the items of a dictionary apart in the slot table (which compares the whole id anyway).
+func idHash[T text](id T) uint32 {
+	n := len(id)
+	var a, b uint64
+	if n >= 8 {
+		for i := 0; i < 8; i++ {
+			a |= uint64(id[i]) << (8 * i)
+			b |= uint64(id[n-8+i]) << (8 * i)
+		}
+	} else {
+		for i := 0; i < n; i++ {
+			a |= uint64(id[i]) << (8 * i)
+		}
+	}
+	h := (a * 0x9E3779B97F4A7C15) ^ (b * 0xC2B2AE3D27D4EB4F) + uint64(n)*0x165667B19E3779F9
+	return uint32(h >> 32)
+}
+
+// buildSlots fills the slot table from order.
+func (s *Schema) buildSlots() {
+	n := 64
+	for n < 4*len(s.order) {
+		n *= 2
+	}
+	s.slots = make([]uint16, n)
+	s.entries = make([]schemaItem, len(s.order))
+	for i, def := range s.order {
+		s.entries[i] = s.items[def.ID]
+		if !plainID([]byte(def.ID)) {
+			continue // read through the map (see lookupHashed)
+		}
+		for k := idHash(def.ID) & uint32(n-1); ; k = (k + 1) & uint32(n-1) {
+			if s.slots[k] == 0 {
+				s.slots[k] = uint16(i + 1)
+				break
+			}
+		}
+	}
+}
+
+// lookupPlain finds an item whose naaccrId is a plainID by the bytes of its id; the slot table
+// holds only those.
+func (s *Schema) lookupPlain(id []byte) (schemaItem, bool) {
+	mask := uint32(len(s.slots) - 1)
+	h := idHash(id)
+	for k := h & mask; ; k = (k + 1) & mask {
+		i := s.slots[k]
+		if i == 0 {
+			return schemaItem{}, false
+		}
+		if e := &s.entries[i-1]; e.def.ID == string(id) {
+			return *e, true
+		}
+	}
 }
 
 // schemaItem is an item with its position in the schema, which readers use to track the items
@@ -74,6 +137,10 @@ func NewSchema(base *Dictionary, user ...*Dictionary) (*Schema, error) {
 			s.order = append(s.order, it)
 		}
 	}
+	if len(s.order) >= 1<<16-1 {
+		return nil, fmt.Errorf("naaccr: %d items are more than a schema holds", len(s.order))
+	}
+	s.buildSlots()
 	return s, nil
 }
 
