@@ -1,6 +1,7 @@
 package naaccr
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -23,21 +24,21 @@ type Schema struct {
 
 // idHash mixes a naaccrId's length with its first and last eight bytes: cheap, and enough to
 // tell the items of a dictionary apart in the slot table (which compares the whole id anyway).
-func idHash[T text](id T) uint32 {
+func idHash(id []byte) uint32 {
 	n := len(id)
 	var a, b uint64
 	if n >= 8 {
-		for i := 0; i < 8; i++ {
-			a |= uint64(id[i]) << (8 * i)
-			b |= uint64(id[n-8+i]) << (8 * i)
-		}
+		a, b = binary.LittleEndian.Uint64(id), binary.LittleEndian.Uint64(id[n-8:])
 	} else {
 		for i := 0; i < n; i++ {
 			a |= uint64(id[i]) << (8 * i)
 		}
 	}
-	h := (a * 0x9E3779B97F4A7C15) ^ (b * 0xC2B2AE3D27D4EB4F) + uint64(n)*0x165667B19E3779F9
-	return uint32(h >> 32)
+	// splitmix64's finaliser over the three.
+	h := a ^ (b * 0x9E3779B97F4A7C15) ^ uint64(n)<<56
+	h = (h ^ h>>30) * 0xBF58476D1CE4E5B9
+	h = (h ^ h>>27) * 0x94D049BB133111EB
+	return uint32(h ^ h>>31)
 }
 
 // buildSlots fills the slot table from order.
@@ -53,7 +54,7 @@ func (s *Schema) buildSlots() {
 		if !plainID([]byte(def.ID)) {
 			continue // read through the map (see lookupHashed)
 		}
-		for k := idHash(def.ID) & uint32(n-1); ; k = (k + 1) & uint32(n-1) {
+		for k := idHash([]byte(def.ID)) & uint32(n-1); ; k = (k + 1) & uint32(n-1) {
 			if s.slots[k] == 0 {
 				s.slots[k] = uint16(i + 1)
 				break
