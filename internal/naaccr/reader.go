@@ -33,6 +33,12 @@ type ReaderOptions struct {
 	// Patient.Items and Tumor.Items stay empty (the tumors are there, for counting). A value that
 	// is only checked is never copied out of the read buffer.
 	CheckOnly bool
+	// Workers, when more than 1, parses patients on that many goroutines besides the one that
+	// splits the file, and Next hands them out in file order, with the same problems, positions
+	// and errors (reader_parallel.go). Call Close when the file is not read to the end. Not with
+	// KeepExtensions (which gathers what it keeps as the file is read): such a reader reads on
+	// the caller's goroutine.
+	Workers int
 }
 
 // MaxExtensionBytes is the largest extension element a reader keeps: an extension is held in
@@ -139,6 +145,8 @@ type Reader struct {
 	level       Parent
 	tumor       int
 	rtBit       uint8 // the file's record type, as a schemaItem.types bit
+	// par is set when patients are parsed on several goroutines (reader_parallel.go).
+	par *parallelReader
 	// noFastPath makes every element go through the scanner's tokens (tests compare the paths);
 	// plainItems counts the items the fast path read.
 	noFastPath bool
@@ -170,6 +178,9 @@ func newReader(r io.Reader, opt ReaderOptions, noFastPath bool) (*Reader, error)
 	if err := rd.header(); err != nil {
 		return nil, err
 	}
+	if parallelOK(opt) && !rd.done {
+		rd.startParallel(opt.Workers)
+	}
 	return rd, nil
 }
 
@@ -189,6 +200,9 @@ func (r *Reader) Next(p *Patient) error {
 	}
 	if r.done {
 		return io.EOF
+	}
+	if r.par != nil {
+		return r.nextParallel(p)
 	}
 	if !r.pending {
 		if err := r.seekPatient(); err != nil {

@@ -36,6 +36,7 @@ func readAllWith(t testing.TB, reg *Registry, r io.Reader, opt ReaderOptions, no
 		res.Err = err.Error()
 		return res
 	}
+	defer rd.Close()
 	info := rd.Info()
 	res.Header = fmt.Sprintf("%s|%v|%s|%s|%s|%v|%v|%v|%v", info.BaseDictionaryURI, info.UserDictionaryURIs, info.RecordType,
 		info.SpecificationVersion, info.TimeGenerated, info.RootItems, info.Namespaces, info.Attributes, info.Extensions)
@@ -176,4 +177,109 @@ func testRegistryInternal(t testing.TB) *Registry {
 		t.Fatal(err)
 	}
 	return reg
+}
+
+// manyPatients makes a file of n patients from the seeds' kinds of content, with something odd
+// (a comment, CDATA, an extension, a nested Patient, a data problem) in some of them.
+func manyPatients(n int, odd func(i int) string) string {
+	var b strings.Builder
+	b.WriteString(fastHead)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "    <Patient>\n        <Item naaccrId=\"patientIdNumber\">%08d</Item>\n%s        <Tumor>\n            <Item naaccrId=\"primarySite\">C509</Item>\n        </Tumor>\n    </Patient>\n", i, odd(i))
+	}
+	b.WriteString("</NaaccrData>\n")
+	return b.String()
+}
+
+func parallelSeeds() []string {
+	odd := []string{
+		"", "<!-- </Patient> -->", "<Item naaccrId=\"nameLast\"><![CDATA[</Patient>]]></Item>", "<?pi </Patient>?>",
+		`<o:x xmlns:o="urn:o"><Patient></Patient></o:x>`, `<Item naaccrId="dateOfBirth">19991399</Item>`, `<Item naaccrId="nameLast">A&amp;B</Item>`,
+		`<o:x xmlns:o="urn:o"></Patient>`, `<Item naaccrId="nameLast" x="</Patient>">A</Item>`, "\r\n", `<Item naaccrId="nameLast">A</Item><Item naaccrId="nameLast">B</Item>`,
+	}
+	var seeds []string
+	for k, o := range odd {
+		seeds = append(seeds, manyPatients(12, func(i int) string {
+			if i == 5 || (k%2 == 0 && i == 9) {
+				return o + "\n"
+			}
+			return ""
+		}))
+	}
+	seeds = append(seeds, manyPatients(3, func(int) string { return "" })+"<Patient>", fastHead+"<Patient/><Patient></Patient><n:Patient xmlns:n=\"http://naaccr.org/naaccrxml\"></n:Patient></NaaccrData>")
+	return seeds
+}
+
+// FuzzParallelReaderMatchesOne: a reader with workers gives the same patients, problems (with
+// their positions) and errors, in the same order, as one reading on the caller's goroutine,
+// whether the input arrives whole or a byte at a time.
+func FuzzParallelReaderMatchesOne(f *testing.F) {
+	for _, s := range append(parallelSeeds(), fastPathSeeds()...) {
+		f.Add([]byte(s), false)
+	}
+	paths, _ := filepath.Glob("../../testdata/naaccr/conformance/*/*.xml")
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b, len(b)%2 == 0)
+		}
+	}
+	reg := testRegistryInternal(f)
+	f.Fuzz(func(t *testing.T, data []byte, relaxed bool) {
+		opt := ReaderOptions{Relaxed: relaxed, CheckOnly: len(data)%3 == 0}
+		one := readAllWith(t, reg, bytes.NewReader(data), opt, false)
+		opt.Workers = 3
+		par := readAllWith(t, reg, bytes.NewReader(data), opt, false)
+		if !reflect.DeepEqual(one, par) {
+			t.Fatalf("with workers:\none:     %+v\nworkers: %+v", one, par)
+		}
+		par = readAllWith(t, reg, iotest.OneByteReader(bytes.NewReader(data)), opt, false)
+		if !reflect.DeepEqual(one, par) {
+			t.Fatalf("with workers, a byte at a time:\none:     %+v\nworkers: %+v", one, par)
+		}
+	})
+}
+
+// TestParallelReaderSplitsPatientsOff makes sure the workers get patients at all, and that a
+// reader closed half-way stops.
+func TestParallelReaderSplitsPatientsOff(t *testing.T) {
+	reg := testRegistryInternal(t)
+	file := manyPatients(200, func(i int) string {
+		if i%50 == 7 {
+			return "<!-- a comment: this one is parsed by the splitter -->\n"
+		}
+		return ""
+	})
+	rd, err := NewReader(strings.NewReader(file), ReaderOptions{Registry: reg, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd.par == nil {
+		t.Fatal("no workers started")
+	}
+	var p Patient
+	for i := 0; i < 200; i++ {
+		if err := rd.Next(&p); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("%08d", i); p.Items["patientIdNumber"] != want || len(p.Tumors) != 1 {
+			t.Fatalf("patient %d: %v, %d tumors", i+1, p.Items, len(p.Tumors))
+		}
+	}
+	if err := rd.Next(&p); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the last patient: %v", err)
+	}
+	if n := rd.par.splitOff.Load(); n != 196 {
+		t.Errorf("%d patients went to the workers, want 196 (all but the 4 with a comment)", n)
+	}
+	rd, err = NewReader(strings.NewReader(file), ReaderOptions{Registry: reg, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Next(&p); err != nil {
+		t.Fatal(err)
+	}
+	rd.Close()
+	if err := rd.Next(&p); err == nil {
+		t.Fatal("Next after Close gave a patient")
+	}
 }

@@ -142,6 +142,11 @@ func (s *xmlScanner) errAt(off int, format string, args ...any) error {
 // after it move down by keep (the caller works with offsets relative to pos, which becomes 0).
 func (s *xmlScanner) fill() (bool, error) {
 	if s.eof {
+		if s.srcErr != nil {
+			// Said again: whoever reads on meets the error where it is (the parallel reader's
+			// splitter may have met it first, looking ahead).
+			return false, fmt.Errorf("read: %w", s.srcErr)
+		}
 		return false, nil
 	}
 	// Keep what is unread, and the marked token (whose position may still be asked for).
