@@ -48,26 +48,6 @@ func referenceFile(b *testing.B) []byte {
 	return benchFile
 }
 
-// readFile reads a whole file, returning tumors and data problems.
-func readFile(b *testing.B, reg *naaccr.Registry, r io.Reader) (tumors, problems int) {
-	rd, err := naaccr.NewReader(r, naaccr.ReaderOptions{Registry: reg})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var p naaccr.Patient
-	for {
-		err := rd.Next(&p)
-		if errors.Is(err, io.EOF) {
-			return tumors, problems
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		tumors += len(p.Tumors)
-		problems += len(rd.Problems())
-	}
-}
-
 // BenchmarkRead reads the reference file with full validation, values kept (target: 250 MB/s
 // or more). The read benchmarks also report the process's CPU time per read (cpu-ms/op), the
 // figure to quote on a machine shared with other jobs.
