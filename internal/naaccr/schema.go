@@ -17,9 +17,17 @@ type Schema struct {
 	// slots finds an item by the bytes of its naaccrId faster than the map: an open-addressing
 	// table (a power of two, at least four times the items) of indexes into order, plus one, by
 	// idHash, of the items whose naaccrId is a plainID (all of the base dictionaries').
-	slots []uint16
-	// entries are the schemaItems by position in order.
+	slots []idSlot
+	// entries are the schemaItems by position in order, and ids their naaccrIds.
 	entries []schemaItem
+	ids     []string
+}
+
+// idSlot is a slot of Schema.slots: the idHash of an item's naaccrId (most misses end there) and
+// its position in order, plus one (0 for an empty slot).
+type idSlot struct {
+	hash uint32
+	pos  uint16
 }
 
 // idHash mixes a naaccrId's length with its first and last eight bytes: cheap, and enough to
@@ -47,16 +55,18 @@ func (s *Schema) buildSlots() {
 	for n < 4*len(s.order) {
 		n *= 2
 	}
-	s.slots = make([]uint16, n)
+	s.slots = make([]idSlot, n)
 	s.entries = make([]schemaItem, len(s.order))
+	s.ids = make([]string, len(s.order))
 	for i, def := range s.order {
-		s.entries[i] = s.items[def.ID]
+		s.entries[i], s.ids[i] = s.items[def.ID], def.ID
 		if !plainID([]byte(def.ID)) {
-			continue // read through the map (see lookupHashed)
+			continue // read through the map (see lookupPlain)
 		}
-		for k := idHash([]byte(def.ID)) & uint32(n-1); ; k = (k + 1) & uint32(n-1) {
-			if s.slots[k] == 0 {
-				s.slots[k] = uint16(i + 1)
+		h := idHash([]byte(def.ID))
+		for k := h & uint32(n-1); ; k = (k + 1) & uint32(n-1) {
+			if s.slots[k].pos == 0 {
+				s.slots[k] = idSlot{hash: h, pos: uint16(i + 1)}
 				break
 			}
 		}
@@ -69,12 +79,12 @@ func (s *Schema) lookupPlain(id []byte) (schemaItem, bool) {
 	mask := uint32(len(s.slots) - 1)
 	h := idHash(id)
 	for k := h & mask; ; k = (k + 1) & mask {
-		i := s.slots[k]
-		if i == 0 {
+		sl := s.slots[k]
+		if sl.pos == 0 {
 			return schemaItem{}, false
 		}
-		if e := &s.entries[i-1]; e.def.ID == string(id) {
-			return *e, true
+		if sl.hash == h && s.ids[sl.pos-1] == string(id) {
+			return s.entries[sl.pos-1], true
 		}
 	}
 }
