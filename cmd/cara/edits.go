@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/cara-registry/cara/internal/edits"
@@ -84,10 +85,16 @@ func cmdEditsRun(ctx context.Context, e env, args []string, stdout io.Writer) er
 		return err
 	}
 	path := fs.Arg(0)
-	rd, f, err := openNAACCR(path, reg, rf.relaxed)
+	// The reader parses patients on as many goroutines as the edits run on.
+	readers := *workers
+	if readers <= 0 {
+		readers = runtime.GOMAXPROCS(0)
+	}
+	rd, f, err := openNAACCRWith(path, naaccr.ReaderOptions{Registry: reg, Relaxed: rf.relaxed, Workers: readers})
 	if err != nil {
 		return fmt.Errorf("edits run: %s: %w", path, err)
 	}
+	defer rd.Close()
 	defer f.Close()
 	if v := rd.Info().Schema.Base.NaaccrVersion; v != naaccr.CurrentVersion {
 		return fmt.Errorf("edits run: %s is NAACCR version %s; the edits are written for %s (convert it first: cara naaccr convert --to %s)", path, v, naaccr.CurrentVersion, naaccr.CurrentVersion)

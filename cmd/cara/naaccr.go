@@ -202,7 +202,8 @@ type fileSummary struct {
 // validateFile reads a whole file, passing each problem to emit; a structural error is returned.
 func validateFile(ctx context.Context, path string, reg *naaccr.Registry, relaxed bool, emit func(string, *naaccr.Problem, bool)) (fileSummary, error) {
 	var sum fileSummary
-	rd, f, err := openNAACCR(path, reg, relaxed)
+	// Only the problems are wanted: the reader checks every value and keeps none.
+	rd, f, err := openNAACCRWith(path, naaccr.ReaderOptions{Registry: reg, Relaxed: relaxed, CheckOnly: true})
 	if err != nil {
 		return sum, err
 	}

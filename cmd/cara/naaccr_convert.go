@@ -130,15 +130,15 @@ func convertPatients(ctx context.Context, rd *naaccr.Reader, tr *naaccr.Translat
 			return problems, patients, tumors, extensions, err
 		}
 		problems += len(rd.Problems())
-		out, rep := tr.Patient(&p)
-		report.Add(rep)
-		if err := xw.WritePatient(out); err != nil {
+		// In place: a copy to the same version hands the reader's values straight to the writer.
+		tumors += len(p.Tumors)
+		report.Add(tr.PatientInPlace(&p))
+		if err := xw.WritePatient(&p); err != nil {
 			return problems, patients, tumors, extensions, err
 		}
 		patients++
-		tumors += len(p.Tumors)
-		extensions += len(out.Extensions)
-		for _, t := range out.Tumors {
+		extensions += len(p.Extensions)
+		for _, t := range p.Tumors {
 			extensions += len(t.Extensions)
 		}
 	}

@@ -33,8 +33,10 @@ type chunk struct {
 // RunReader streams the patients of rd through the field and inter-field edits on several
 // workers and calls fn for each patient in file order. Memory is bounded by the chunks in flight,
 // not by the file. A structural error of the file ends the run with that error, after fn has
-// seen every patient before it.
+// seen every patient before it. It closes rd (stopping the reader's workers, if it has any) when
+// it ends.
 func (s *Set) RunReader(ctx context.Context, rd *naaccr.Reader, opt BatchOptions, fn func(*PatientResult) error) error {
+	defer rd.Close()
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

@@ -74,11 +74,17 @@ func batchSet(t *testing.T) *edits.Set {
 
 func newReader(t *testing.T, data []byte) *naaccr.Reader {
 	t.Helper()
+	return newReaderWorkers(t, data, 0)
+}
+
+// newReaderWorkers is newReader with the patients parsed on that many reader workers.
+func newReaderWorkers(t *testing.T, data []byte, workers int) *naaccr.Reader {
+	t.Helper()
 	reg, err := naaccr.LoadRegistry(os.DirFS("../../schemas"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd, err := naaccr.NewReader(bytes.NewReader(data), naaccr.ReaderOptions{Registry: reg})
+	rd, err := naaccr.NewReader(bytes.NewReader(data), naaccr.ReaderOptions{Registry: reg, Workers: workers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,8 +126,13 @@ func sequential(t *testing.T, set *edits.Set, data []byte) []delivered {
 // collect runs RunReader and keeps what the callback was given.
 func collect(t *testing.T, set *edits.Set, data []byte, opt edits.BatchOptions) ([]delivered, error) {
 	t.Helper()
+	return collectFrom(t, set, newReader(t, data), opt)
+}
+
+func collectFrom(t *testing.T, set *edits.Set, rd *naaccr.Reader, opt edits.BatchOptions) ([]delivered, error) {
+	t.Helper()
 	var got []delivered
-	err := set.RunReader(context.Background(), newReader(t, data), opt, func(pr *edits.PatientResult) error {
+	err := set.RunReader(context.Background(), rd, opt, func(pr *edits.PatientResult) error {
 		got = append(got, delivered{
 			Index: pr.Index, ID: pr.Patient.Items["patientIdNumber"], Tumors: len(pr.Patient.Tumors),
 			Results: pr.Results, Problems: pr.Problems,
@@ -153,7 +164,8 @@ func TestRunReaderDeliversPatientsInFileOrderWithTheResultsOfASequentialRun(t *t
 	for _, workers := range []int{1, 2, 4} {
 		for _, size := range []int{1, 3, 64} {
 			t.Run(fmt.Sprintf("%d workers, chunks of %d", workers, size), func(t *testing.T) {
-				got, err := collect(t, set, data, edits.BatchOptions{Workers: workers, ChunkSize: size})
+				// The reader parses on as many workers as the edits run on (none for 1).
+				got, err := collectFrom(t, set, newReaderWorkers(t, data, workers), edits.BatchOptions{Workers: workers, ChunkSize: size})
 				if err != nil {
 					t.Fatal(err)
 				}

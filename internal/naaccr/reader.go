@@ -29,6 +29,16 @@ type ReaderOptions struct {
 	// Patient.Extensions, Tumor.Extensions) instead of skipping them, for a conversion to carry
 	// them over. One larger than MaxExtensionBytes is skipped and counted in FileInfo.NotKept.
 	KeepExtensions bool
+	// CheckOnly checks every item as a read that keeps them does, but keeps no value:
+	// Patient.Items and Tumor.Items stay empty (the tumors are there, for counting). A value that
+	// is only checked is never copied out of the read buffer.
+	CheckOnly bool
+	// Workers, when more than 1, parses patients on that many goroutines besides the one that
+	// splits the file, and Next hands them out in file order, with the same problems, positions
+	// and errors (reader_parallel.go). Call Close when the file is not read to the end. Not with
+	// KeepExtensions (which gathers what it keeps as the file is read): such a reader reads on
+	// the caller's goroutine.
+	Workers int
 }
 
 // MaxExtensionBytes is the largest extension element a reader keeps: an extension is held in
@@ -135,11 +145,21 @@ type Reader struct {
 	level       Parent
 	tumor       int
 	rtBit       uint8 // the file's record type, as a schemaItem.types bit
+	// par is set when patients are parsed on several goroutines (reader_parallel.go).
+	par *parallelReader
+	// noFastPath makes every element go through the scanner's tokens (tests compare the paths);
+	// plainItems counts the items the fast path read.
+	noFastPath bool
+	plainItems int
 }
 
 // NewReader reads the file's header up to its first Patient. Gzip input is recognised by its
 // magic bytes and decompressed on the fly.
 func NewReader(r io.Reader, opt ReaderOptions) (*Reader, error) {
+	return newReader(r, opt, false)
+}
+
+func newReader(r io.Reader, opt ReaderOptions, noFastPath bool) (*Reader, error) {
 	if opt.Registry == nil {
 		return nil, errors.New("naaccr: NewReader: no dictionary registry")
 	}
@@ -153,10 +173,13 @@ func NewReader(r io.Reader, opt ReaderOptions) (*Reader, error) {
 	} else {
 		r = br
 	}
-	rd := &Reader{sc: newXMLScanner(r), opt: opt}
+	rd := &Reader{sc: newXMLScanner(r), opt: opt, noFastPath: noFastPath}
 	rd.sc.unboundOK = opt.Relaxed
 	if err := rd.header(); err != nil {
 		return nil, err
+	}
+	if parallelOK(opt) && !rd.done {
+		rd.startParallel(opt.Workers)
 	}
 	return rd, nil
 }
@@ -177,6 +200,9 @@ func (r *Reader) Next(p *Patient) error {
 	}
 	if r.done {
 		return io.EOF
+	}
+	if r.par != nil {
+		return r.nextParallel(p)
 	}
 	if !r.pending {
 		if err := r.seekPatient(); err != nil {
@@ -383,6 +409,9 @@ func (r *Reader) seekPatient() error {
 	sc := r.sc
 	r.level = ParentRoot
 	for {
+		if r.patients == 0 && r.tryPlainItem(r.info.RootItems, ParentRoot) {
+			continue
+		}
 		if err := sc.next(); err != nil {
 			return err
 		}
@@ -591,6 +620,9 @@ func (r *Reader) patient(p *Patient) error {
 		return sc.next()
 	}
 	for {
+		if r.tryPlainItem(p.Items, ParentPatient) {
+			continue
+		}
 		if err := sc.next(); err != nil {
 			return err
 		}
@@ -660,6 +692,9 @@ func (r *Reader) tumorItems(t *Tumor) error {
 		return sc.next()
 	}
 	for {
+		if r.tryPlainItem(t.Items, ParentTumor) {
+			continue
+		}
 		if err := sc.next(); err != nil {
 			return err
 		}
@@ -710,16 +745,9 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 	if !haveID || len(id) == 0 {
 		return r.structural("<Item> without a naaccrId attribute")
 	}
-	entry, known := r.schema.items[string(id)] // no allocation for the lookup
-	def := entry.def
-	var idStr string
-	if known {
-		idStr = def.ID
-	} else {
-		idStr = clipBytes(id) // an unknown id is only quoted, and may be megabytes long
-	}
+	entry, known, idStr := r.lookupItem(id)
 	if len(num) > 0 {
-		if n, err := strconv.Atoi(string(num)); err != nil || (known && n != def.Number) {
+		if n, err := strconv.Atoi(string(num)); err != nil || (known && n != entry.def.Number) {
 			r.problemAt(sc.mark, ProblemNaaccrNum, idStr, clipBytes(num), fmt.Sprintf("naaccrNum %s does not match item %s", clipBytes(num), idStr))
 		}
 	}
@@ -744,39 +772,94 @@ func (r *Reader) item(items map[string]string, level Parent) error {
 			}
 		}
 	}
-	raw := r.value
+	r.keepItem(items, level, sc.mark, entry, known, idStr, r.value)
+	return nil
+}
+
+// tryPlainItem reads the next element if it is a plain Item (xmlScanner.plainItem) of the
+// NAACCR namespace, as item reads it from its tokens; it reports whether it did.
+func (r *Reader) tryPlainItem(items map[string]string, level Parent) bool {
+	sc := r.sc
+	if r.noFastPath {
+		return false
+	}
+	sc.skipSpaceBeforeTag()
+	n, idEnd, valEnd := sc.plainItem()
+	if n == 0 {
+		return false
+	}
+	at := sc.pos
+	b := sc.buf[at : at+n]
+	id := b[len(plainItemStart):idEnd]
+	entry, known := r.schema.lookupPlain(id)
+	var idStr string
+	switch {
+	case known:
+		idStr = entry.def.ID
+	case !plainID(id):
+		return false // an id that needs resolving, or a naaccrId the slot table does not hold
+	default:
+		if _, inMap := r.schema.items[string(id)]; inMap {
+			return false
+		}
+		idStr = clipBytes(id)
+	}
+	if space := sc.defaultSpace(); space != Namespace && !(r.opt.Relaxed && space == "") {
+		return false
+	}
+	r.keepItem(items, level, at, entry, known, idStr, b[idEnd+2:valEnd])
+	sc.skipPlain(n)
+	r.plainItems++
+	return true
+}
+
+// lookupItem finds an item's definition by the bytes of its naaccrId. idStr is the name to use
+// in messages and as the key of the items map: the dictionary's string for a known item (no
+// allocation), the id clipped for an unknown one (it may be megabytes long).
+func (r *Reader) lookupItem(id []byte) (entry schemaItem, known bool, idStr string) {
+	entry, known = r.schema.items[string(id)] // no allocation for the lookup
+	if known {
+		return entry, true, entry.def.ID
+	}
+	return entry, false, clipBytes(id)
+}
+
+// keepItem checks an item's value (raw, as read, untrimmed) against the schema and, unless the
+// reader only checks, keeps it in items. at is the buffer offset of its start tag.
+func (r *Reader) keepItem(items map[string]string, level Parent, at int, entry schemaItem, known bool, idStr string, raw []byte) {
+	def := entry.def
 	if !known || def.Trim != "none" {
 		raw = trimSpace(raw)
 	}
 	if !known {
 		if msg := r.otherVersion(idStr); msg != "" {
-			r.problemAt(sc.mark, ProblemOtherVersion, idStr, truncateBytes(raw, 60), msg)
-			return nil
+			r.problemAt(at, ProblemOtherVersion, idStr, truncateBytes(raw, 60), msg)
+			return
 		}
-		r.problemAt(sc.mark, ProblemUnknownItem, idStr, truncateBytes(raw, 60), fmt.Sprintf("unknown item %q: it is not in %s%s", idStr, r.schema.Base.URI, r.userDictNote()))
-		return nil
+		r.problemAt(at, ProblemUnknownItem, idStr, truncateBytes(raw, 60), fmt.Sprintf("unknown item %q: it is not in %s%s", idStr, r.schema.Base.URI, r.userDictNote()))
+		return
 	}
 	if len(raw) == 0 {
-		return nil
+		return
 	}
 	if def.Parent != level {
-		r.problemAt(sc.mark, ProblemWrongLevel, idStr, truncateBytes(raw, 60), fmt.Sprintf("item %s belongs in <%s>, not in <%s>", idStr, def.Parent, level))
-		return nil
+		r.problemAt(at, ProblemWrongLevel, idStr, truncateBytes(raw, 60), fmt.Sprintf("item %s belongs in <%s>, not in <%s>", idStr, def.Parent, level))
+		return
 	}
 	if r.seen.has(entry.pos) {
-		r.problemAt(sc.mark, ProblemDuplicate, idStr, truncateBytes(raw, 60), fmt.Sprintf("item %s appears more than once; the first value is kept", idStr))
-		return nil
+		r.problemAt(at, ProblemDuplicate, idStr, truncateBytes(raw, 60), fmt.Sprintf("item %s appears more than once; the first value is kept", idStr))
+		return
 	}
 	r.seen.add(entry.pos)
-	v := string(raw)
-	items[idStr] = v
+	if !r.opt.CheckOnly {
+		items[idStr] = string(raw)
+	}
 	if entry.types&r.rtBit == 0 {
 		// Kept, like any other bad value, so that nothing is lost; the problem says what is wrong.
-		r.problemAt(sc.mark, ProblemRecordType, idStr, truncate(v, 60), fmt.Sprintf("item %s [%d] is not part of record type %s (%s) files; it belongs to record types %s",
+		r.problemAt(at, ProblemRecordType, idStr, truncateBytes(raw, 60), fmt.Sprintf("item %s [%d] is not part of record type %s (%s) files; it belongs to record types %s",
 			idStr, def.Number, r.info.RecordType, recordTypeNames[r.info.RecordType], strings.Join(def.RecordTypes, ", ")))
 	}
-	r.checkValue(sc.mark, def, v)
-	return nil
+	r.checkValue(at, def, raw)
 }
 
 // otherVersion names the NAACCR version that has an item the file's base dictionary does not:
@@ -809,19 +892,20 @@ func (r *Reader) otherVersion(id string) string {
 	return ""
 }
 
-// checkValue reports a value that breaks its item's length, data type or padding.
-func (r *Reader) checkValue(at int, def *ItemDef, v string) {
+// checkValue reports a value that breaks its item's length, data type or padding. It works on
+// the bytes read: a value that is only checked is never made a string.
+func (r *Reader) checkValue(at int, def *ItemDef, v []byte) {
 	if len(v) > def.Length && !def.AllowUnlimitedText {
-		if n := utf8.RuneCountInString(v); n > def.Length {
-			r.problemAt(at, ProblemTooLong, def.ID, truncate(v, 60), fmt.Sprintf("value has %d characters; %s [%d] holds at most %d", n, def.Name, def.Number, def.Length))
+		if n := utf8.RuneCount(v); n > def.Length {
+			r.problemAt(at, ProblemTooLong, def.ID, truncateBytes(v, 60), fmt.Sprintf("value has %d characters; %s [%d] holds at most %d", n, def.Name, def.Number, def.Length))
 		}
 	}
-	if err := CheckType(def.DataType, v); err != nil {
-		r.problemAt(at, ProblemDataType, def.ID, truncate(v, 60), fmt.Sprintf("%s [%d] is of type %s: %v", def.Name, def.Number, def.DataType, err))
+	if err := checkTypeBytes(def.DataType, v); err != nil {
+		r.problemAt(at, ProblemDataType, def.ID, truncateBytes(v, 60), fmt.Sprintf("%s [%d] is of type %s: %v", def.Name, def.Number, def.DataType, err))
 		return
 	}
-	if def.Padding == "leftZero" && len(v) < def.Length && IsDigits(v) {
-		r.problemAt(at, ProblemPadding, def.ID, v, fmt.Sprintf("%s [%d] must be zero-padded on the left to %d characters", def.Name, def.Number, def.Length))
+	if def.Padding == "leftZero" && len(v) < def.Length && isDigits(v) {
+		r.problemAt(at, ProblemPadding, def.ID, string(v), fmt.Sprintf("%s [%d] must be zero-padded on the left to %d characters", def.Name, def.Number, def.Length))
 	}
 }
 

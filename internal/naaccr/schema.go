@@ -1,6 +1,7 @@
 package naaccr
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -13,6 +14,79 @@ type Schema struct {
 	User  []*Dictionary
 	items map[string]schemaItem
 	order []*ItemDef
+	// slots finds an item by the bytes of its naaccrId faster than the map: an open-addressing
+	// table (a power of two, at least four times the items) of indexes into order, plus one, by
+	// idHash, of the items whose naaccrId is a plainID (all of the base dictionaries').
+	slots []idSlot
+	// entries are the schemaItems by position in order, and ids their naaccrIds.
+	entries []schemaItem
+	ids     []string
+}
+
+// idSlot is a slot of Schema.slots: the idHash of an item's naaccrId (most misses end there) and
+// its position in order, plus one (0 for an empty slot).
+type idSlot struct {
+	hash uint32
+	pos  uint16
+}
+
+// idHash mixes a naaccrId's length with its first and last eight bytes: cheap, and enough to
+// tell the items of a dictionary apart in the slot table (which compares the whole id anyway).
+func idHash(id []byte) uint32 {
+	n := len(id)
+	var a, b uint64
+	if n >= 8 {
+		a, b = binary.LittleEndian.Uint64(id), binary.LittleEndian.Uint64(id[n-8:])
+	} else {
+		for i := 0; i < n; i++ {
+			a |= uint64(id[i]) << (8 * i)
+		}
+	}
+	// splitmix64's finaliser over the three.
+	h := a ^ (b * 0x9E3779B97F4A7C15) ^ uint64(n)<<56
+	h = (h ^ h>>30) * 0xBF58476D1CE4E5B9
+	h = (h ^ h>>27) * 0x94D049BB133111EB
+	return uint32(h ^ h>>31)
+}
+
+// buildSlots fills the slot table from order.
+func (s *Schema) buildSlots() {
+	n := 64
+	for n < 4*len(s.order) {
+		n *= 2
+	}
+	s.slots = make([]idSlot, n)
+	s.entries = make([]schemaItem, len(s.order))
+	s.ids = make([]string, len(s.order))
+	for i, def := range s.order {
+		s.entries[i], s.ids[i] = s.items[def.ID], def.ID
+		if !plainID([]byte(def.ID)) {
+			continue // read through the map (see lookupPlain)
+		}
+		h := idHash([]byte(def.ID))
+		for k := h & uint32(n-1); ; k = (k + 1) & uint32(n-1) {
+			if s.slots[k].pos == 0 {
+				s.slots[k] = idSlot{hash: h, pos: uint16(i + 1)}
+				break
+			}
+		}
+	}
+}
+
+// lookupPlain finds an item whose naaccrId is a plainID by the bytes of its id; the slot table
+// holds only those.
+func (s *Schema) lookupPlain(id []byte) (schemaItem, bool) {
+	mask := uint32(len(s.slots) - 1)
+	h := idHash(id)
+	for k := h & mask; ; k = (k + 1) & mask {
+		sl := s.slots[k]
+		if sl.pos == 0 {
+			return schemaItem{}, false
+		}
+		if sl.hash == h && s.ids[sl.pos-1] == string(id) {
+			return s.entries[sl.pos-1], true
+		}
+	}
 }
 
 // schemaItem is an item with its position in the schema, which readers use to track the items
@@ -74,6 +148,10 @@ func NewSchema(base *Dictionary, user ...*Dictionary) (*Schema, error) {
 			s.order = append(s.order, it)
 		}
 	}
+	if len(s.order) >= 1<<16-1 {
+		return nil, fmt.Errorf("naaccr: %d items are more than a schema holds", len(s.order))
+	}
+	s.buildSlots()
 	return s, nil
 }
 

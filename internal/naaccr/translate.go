@@ -151,6 +151,9 @@ func (t *Translations) Rules(fromVersion, toVersion string) []ItemTranslation {
 type Translator struct {
 	fromVersion, toVersion string
 	routes                 map[string]route // by source naaccrId
+	// identity says every item goes to the item of the same naaccrId, with its codes and data
+	// type: a conversion to the same schema, which changes only what cannot be carried at all.
+	identity bool
 }
 
 // route is where the values of one source item go.
@@ -176,8 +179,13 @@ func (t *Translations) NewTranslator(from, to *Schema) (*Translator, error) {
 		routes:      make(map[string]route, len(from.Items())),
 	}
 	sources := map[string]string{} // target naaccrId -> source naaccrId
+	tr.identity = tr.fromVersion == tr.toVersion
 	for _, src := range from.Items() {
 		r := t.route(src, steps, to)
+		if r.def == nil || r.def.ID != src.ID || r.codes != nil || r.checkType || r.def.Parent != src.Parent ||
+			r.def.Length != src.Length || r.def.AllowUnlimitedText != src.AllowUnlimitedText {
+			tr.identity = false
+		}
 		if r.def != nil {
 			if other, dup := sources[r.def.ID]; dup {
 				return nil, fmt.Errorf("naaccr: new translator: items %q and %q both translate to %q", other, src.ID, r.def.ID)
@@ -255,6 +263,47 @@ func (t *Translator) Patient(p *Patient) (*Patient, TranslateReport) {
 		out.Tumors = append(out.Tumors, Tumor{Items: t.items(tu.Items, ParentTumor, &rep), Extensions: slices.Clone(tu.Extensions)})
 	}
 	return out, rep
+}
+
+// PatientInPlace translates p itself, with the report Patient gives. A translation to the same
+// schema (a copy) changes p's maps only where a value cannot be carried over, without copying
+// the others: the reader's values go straight to the writer. Other translations replace p's
+// maps with translated ones.
+func (t *Translator) PatientInPlace(p *Patient) TranslateReport {
+	if !t.identity {
+		out, rep := t.Patient(p)
+		p.Items, p.Extensions = out.Items, out.Extensions
+		p.Tumors = append(p.Tumors[:0], out.Tumors...)
+		return rep
+	}
+	rep := t.newReport()
+	t.keepInPlace(p.Items, ParentPatient, &rep)
+	for i := range p.Tumors {
+		t.keepInPlace(p.Tumors[i].Items, ParentTumor, &rep)
+	}
+	return rep
+}
+
+// keepInPlace is items for an identity translation: it deletes from m what cannot be carried
+// over, for the same reasons.
+func (t *Translator) keepInPlace(m map[string]string, level Parent, rep *TranslateReport) {
+	for id, v := range m {
+		if v == "" {
+			delete(m, id)
+			continue
+		}
+		r, ok := t.routes[id]
+		if ok && r.def.Parent == level && (r.def.AllowUnlimitedText || len(v) <= r.def.Length) {
+			rep.Carried++ // bytes ≥ characters: short enough (the usual case) without counting
+			continue
+		}
+		if _, _, reason := t.value(id, v, level); reason != "" {
+			rep.lose(id, reason)
+			delete(m, id)
+			continue
+		}
+		rep.Carried++
+	}
 }
 
 // Root translates the items of a file's NaaccrData element (Header.RootItems), such as

@@ -3,6 +3,7 @@ package naaccr
 import (
 	"maps"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -421,5 +422,43 @@ func TestTranslateReportKeepsFewReasonsAndShortCodes(t *testing.T) {
 	}
 	if s := total.String(); len(s) > 10000 || !strings.HasSuffix(s, "; and other reasons)") {
 		t.Errorf("report of %d bytes: %.300s", len(s), s)
+	}
+}
+
+// TestPatientInPlaceMatchesPatient: translating a patient in place gives what Patient gives, for
+// a copy to the same version (which changes only the values that cannot be carried: too long,
+// at the wrong level, unknown) and for a change of version.
+func TestPatientInPlaceMatchesPatient(t *testing.T) {
+	long := strings.Repeat("X", 200)
+	for _, tc := range []struct{ from, to string }{{"260", "260"}, {"250", "250"}, {"250", "260"}, {"260", "250"}} {
+		t.Run(tc.from+"-"+tc.to, func(t *testing.T) {
+			tr := translator(t, tc.from, tc.to)
+			if got := tr.identity; got != (tc.from == tc.to) {
+				t.Fatalf("identity = %v", got)
+			}
+			mk := func() *Patient {
+				return &Patient{
+					Items: map[string]string{"sex": "2", "nameLast": long, "primarySite": "C509", "noSuchItem": "1", "nameFirst": ""},
+					Tumors: []Tumor{
+						{Items: map[string]string{"primarySite": "C509", "sequenceNumberCentral": "00", "textRemarks": long, "dateOfDiagnosis": "20250101"}},
+						{Items: map[string]string{"grade": "9"}, Extensions: []Extension{{XML: `<o:x xmlns:o="urn:o"/>`}}},
+					},
+					Extensions: []Extension{{XML: `<o:y xmlns:o="urn:o"/>`}},
+				}
+			}
+			want, wantRep := tr.Patient(mk())
+			got := mk()
+			gotRep := tr.PatientInPlace(got)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("patient:\n got %+v\nwant %+v", got, want)
+			}
+			if !reflect.DeepEqual(gotRep, wantRep) {
+				t.Errorf("report:\n got %+v\nwant %+v", gotRep, wantRep)
+			}
+			// sex is not in 260 (sexAssignedAtBirth took its place).
+			if tc.from == "260" && tc.to == "260" && (wantRep.LostValues() != 4 || wantRep.Carried != 5) {
+				t.Errorf("a copy carries 5 values and loses 4 (too long, wrong level, two unknown): %s, carried %d", wantRep.String(), wantRep.Carried)
+			}
+		})
 	}
 }

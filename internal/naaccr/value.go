@@ -2,14 +2,18 @@ package naaccr
 
 import (
 	"fmt"
-	"strings"
-	"time"
 	"unicode/utf8"
 )
 
+// text is what the value checks take: the exported functions take strings, and the reader checks
+// a value on the bytes it read, before (or without) making a string of it.
+type text interface{ ~string | ~[]byte }
+
 // IsDigits reports whether s is made of the digits 0-9 only.
-func IsDigits(s string) bool {
-	if s == "" {
+func IsDigits(s string) bool { return isDigits(s) }
+
+func isDigits[T text](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -21,17 +25,22 @@ func IsDigits(s string) bool {
 }
 
 // IsNumeric reports whether s is a NAACCR numeric value: digits with an optional decimal part.
-func IsNumeric(s string) bool {
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	if !IsDigits(intPart) {
-		return false
+func IsNumeric(s string) bool { return isNumeric(s) }
+
+func isNumeric[T text](s T) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			return isDigits(s[:i]) && isDigits(s[i+1:])
+		}
 	}
-	return !hasDot || IsDigits(frac)
+	return isDigits(s)
 }
 
 // IsAlpha reports whether s is made of upper-case letters A-Z only.
-func IsAlpha(s string) bool {
-	if s == "" {
+func IsAlpha(s string) bool { return isAlpha(s) }
+
+func isAlpha[T text](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -43,8 +52,10 @@ func IsAlpha(s string) bool {
 }
 
 // IsMixed reports whether s is made of upper-case letters A-Z and digits only.
-func IsMixed(s string) bool {
-	if s == "" {
+func IsMixed(s string) bool { return isMixed(s) }
+
+func isMixed[T text](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -70,11 +81,13 @@ type Date struct {
 }
 
 // ParseDate parses a NAACCR date (CCYYMMDD, CCYYMM or CCYY) and says what is wrong with a bad one.
-func ParseDate(s string) (Date, error) {
+func ParseDate(s string) (Date, error) { return parseDate(s) }
+
+func parseDate[T text](s T) (Date, error) {
 	if len(s) != 4 && len(s) != 6 && len(s) != 8 {
 		return Date{}, fmt.Errorf("a date has 8 digits (CCYYMMDD), or 6 (CCYYMM) or 4 (CCYY) when the day or month is unknown")
 	}
-	if !IsDigits(s) {
+	if !isDigits(s) {
 		return Date{}, fmt.Errorf("a date has digits only")
 	}
 	d := Date{Year: atoi(s[0:4])}
@@ -84,14 +97,13 @@ func ParseDate(s string) (Date, error) {
 	if len(s) >= 6 {
 		d.Month = atoi(s[4:6])
 		if d.Month < 1 || d.Month > 12 {
-			return Date{}, fmt.Errorf("month %s does not exist", s[4:6])
+			return Date{}, fmt.Errorf("month %s does not exist", string(s[4:6]))
 		}
 	}
 	if len(s) == 8 {
 		d.Day = atoi(s[6:8])
-		last := time.Date(d.Year, time.Month(d.Month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
-		if d.Day < 1 || d.Day > last {
-			return Date{}, fmt.Errorf("day %s does not exist in %04d-%02d", s[6:8], d.Year, d.Month)
+		if d.Day < 1 || d.Day > DaysIn(d.Year, d.Month) {
+			return Date{}, fmt.Errorf("day %s does not exist in %04d-%02d", string(s[6:8]), d.Year, d.Month)
 		}
 	}
 	return d, nil
@@ -103,8 +115,10 @@ func ParseDate(s string) (Date, error) {
 // Years may have more than four digits (without a leading zero) but not be 0000; the day must
 // exist in its month; 24:00:00 is allowed as the end of a day. time.Parse is not used: it takes
 // one-digit hours and cannot hold all of this.
-func IsDateTime(s string) bool {
-	if strings.HasPrefix(s, "-") {
+func IsDateTime(s string) bool { return isDateTime(s) }
+
+func isDateTime[T text](s T) bool {
+	if len(s) > 0 && s[0] == '-' {
 		s = s[1:]
 	}
 	y := 0
@@ -123,7 +137,7 @@ func IsDateTime(s string) bool {
 	if len(s) < 15 || s[0] != '-' || s[3] != '-' || s[6] != 'T' || s[9] != ':' || s[12] != ':' {
 		return false
 	}
-	for _, i := range []int{1, 2, 4, 5, 7, 8, 10, 11, 13, 14} {
+	for _, i := range [...]int{1, 2, 4, 5, 7, 8, 10, 11, 13, 14} {
 		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
@@ -135,7 +149,7 @@ func IsDateTime(s string) bool {
 	}
 	s = s[15:]
 	fracZero := true
-	if strings.HasPrefix(s, ".") {
+	if len(s) > 0 && s[0] == '.' {
 		n := 1
 		for n < len(s) && s[n] >= '0' && s[n] <= '9' {
 			if s[n] != '0' {
@@ -152,9 +166,9 @@ func IsDateTime(s string) bool {
 		return false
 	}
 	switch {
-	case s == "" || s == "Z":
+	case len(s) == 0 || (len(s) == 1 && s[0] == 'Z'):
 		return true
-	case len(s) == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':' && IsDigits(s[1:3]) && IsDigits(s[4:6]):
+	case len(s) == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':' && isDigits(s[1:3]) && isDigits(s[4:6]):
 		zh, zm := atoi(s[1:3]), atoi(s[4:6])
 		return zm <= 59 && (zh < 14 || (zh == 14 && zm == 0))
 	}
@@ -181,8 +195,22 @@ func HasControlChars(s string) bool {
 	if !utf8.ValidString(s) {
 		return true
 	}
-	for _, r := range s {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+	return hasControlASCII(s)
+}
+
+// hasControlBytes is HasControlChars for bytes.
+func hasControlBytes(b []byte) bool {
+	if !utf8.Valid(b) {
+		return true
+	}
+	return hasControlASCII(b)
+}
+
+// hasControlASCII looks for the control characters of HasControlChars in valid UTF-8: they are
+// all single bytes, and no byte of a multi-byte sequence is below 0x80.
+func hasControlASCII[T text](s T) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
 			return true
 		}
 	}
@@ -190,42 +218,47 @@ func HasControlChars(s string) bool {
 }
 
 // CheckType says whether value fits data type t; it returns nil or the reason it does not.
-func CheckType(t DataType, value string) error {
+func CheckType(t DataType, value string) error { return checkType(t, value, HasControlChars) }
+
+// checkTypeBytes is CheckType for the bytes of a value, which it does not copy.
+func checkTypeBytes(t DataType, value []byte) error { return checkType(t, value, hasControlBytes) }
+
+func checkType[T text](t DataType, value T, hasControl func(T) bool) error {
 	switch t {
 	case TypeDigits:
-		if !IsDigits(value) {
+		if !isDigits(value) {
 			return fmt.Errorf("only the digits 0-9 are allowed")
 		}
 	case TypeNumeric:
-		if !IsNumeric(value) {
+		if !isNumeric(value) {
 			return fmt.Errorf("a number is expected (digits, with an optional decimal point)")
 		}
 	case TypeAlpha:
-		if !IsAlpha(value) {
+		if !isAlpha(value) {
 			return fmt.Errorf("only upper-case letters A-Z are allowed")
 		}
 	case TypeMixed:
-		if !IsMixed(value) {
+		if !isMixed(value) {
 			return fmt.Errorf("only upper-case letters A-Z and digits 0-9 are allowed")
 		}
 	case TypeDate:
-		if _, err := ParseDate(value); err != nil {
+		if _, err := parseDate(value); err != nil {
 			return err
 		}
 	case TypeDateTime:
-		if !IsDateTime(value) {
+		if !isDateTime(value) {
 			return fmt.Errorf("a date and time is expected as CCYY-MM-DDThh:mm:ss, optionally with fractions and a time zone")
 		}
 	default:
 		// The other types admit only ASCII letters and digits, checked above.
 	}
-	if (t == TypeText || t == TypeDateTime || t == "") && HasControlChars(value) {
+	if (t == TypeText || t == TypeDateTime || t == "") && hasControl(value) {
 		return fmt.Errorf("control characters are not allowed")
 	}
 	return nil
 }
 
-func atoi(s string) int {
+func atoi[T text](s T) int {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		n = n*10 + int(s[i]-'0')

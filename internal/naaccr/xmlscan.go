@@ -2,6 +2,7 @@ package naaccr
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -141,6 +142,11 @@ func (s *xmlScanner) errAt(off int, format string, args ...any) error {
 // after it move down by keep (the caller works with offsets relative to pos, which becomes 0).
 func (s *xmlScanner) fill() (bool, error) {
 	if s.eof {
+		if s.srcErr != nil {
+			// Said again: whoever reads on meets the error where it is (the parallel reader's
+			// splitter may have met it first, looking ahead).
+			return false, fmt.Errorf("read: %w", s.srcErr)
+		}
 		return false, nil
 	}
 	// Keep what is unread, and the marked token (whose position may still be asked for).
@@ -313,20 +319,21 @@ func (s *xmlScanner) prolog() error {
 	if !ok || !bytes.HasPrefix(s.buf[s.pos:s.end], []byte("<?xml")) || !isSpace(s.buf[s.pos+5]) {
 		return nil
 	}
-	start := s.pos
+	// Errors are reported at s.pos, the construct's start until it is read whole: an offset
+	// kept in a variable would be stale after fill moved the buffer.
 	i, err := s.indexFrom(2, []byte("?>"))
 	if err != nil {
 		return err
 	}
 	if i < 0 {
-		return s.errAt(start, "unterminated XML declaration")
+		return s.errAt(s.pos, "unterminated XML declaration")
 	}
 	decl := s.buf[s.pos+5 : s.pos+i]
 	if enc := declAttr(decl, "encoding"); enc != "" && !equalFoldASCII(enc, "UTF-8") && !equalFoldASCII(enc, "UTF8") {
-		return s.errAt(start, "encoding %q is not supported: NAACCR XML files are UTF-8", clip(enc))
+		return s.errAt(s.pos, "encoding %q is not supported: NAACCR XML files are UTF-8", clip(enc))
 	}
 	if v := declAttr(decl, "version"); v != "1.0" {
-		return s.errAt(start, "XML version %q is not supported (want 1.0)", clip(v))
+		return s.errAt(s.pos, "XML version %q is not supported (want 1.0)", clip(v))
 	}
 	s.pos += i + 2
 	return nil
@@ -557,23 +564,24 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // procInst skips a processing instruction; an XML declaration anywhere but the start is an error.
 func (s *xmlScanner) procInst() error {
-	start := s.pos
+	// Errors are reported at s.pos, the construct's start until it is read whole: an offset
+	// kept in a variable would be stale after fill moved the buffer.
 	i, err := s.indexFrom(2, []byte("?>"))
 	if err != nil {
 		return err
 	}
 	if i < 0 {
-		return s.errAt(start, "unterminated processing instruction")
+		return s.errAt(s.pos, "unterminated processing instruction")
 	}
 	target := s.buf[s.pos+2 : s.pos+i]
 	if j := bytes.IndexAny(target, " \t\r\n"); j >= 0 {
 		target = target[:j]
 	}
 	if len(target) == 0 || !isName(target) {
-		return s.errAt(start, "processing instruction without a valid target")
+		return s.errAt(s.pos, "processing instruction without a valid target")
 	}
 	if equalFoldASCII(string(target), "xml") {
-		return s.errAt(start, "the XML declaration must come first in the file")
+		return s.errAt(s.pos, "the XML declaration must come first in the file")
 	}
 	s.pos += i + 2
 	return nil
@@ -581,7 +589,8 @@ func (s *xmlScanner) procInst() error {
 
 // bang handles <!-- comments -->, <![CDATA[ ]]> (returned as text) and refuses <!DOCTYPE.
 func (s *xmlScanner) bang() (isText bool, err error) {
-	start := s.pos
+	// Errors are reported at s.pos, the construct's start until it is read whole: an offset
+	// kept in a variable would be stale after fill moved the buffer.
 	ok, err := s.avail(4)
 	if err != nil {
 		return false, err
@@ -592,12 +601,12 @@ func (s *xmlScanner) bang() (isText bool, err error) {
 			return false, err
 		}
 		if i < 0 {
-			return false, s.errAt(start, "unterminated comment")
+			return false, s.errAt(s.pos, "unterminated comment")
 		}
 		if ok, err := s.avail(i + 3); err != nil {
 			return false, err
 		} else if !ok || s.buf[s.pos+i+2] != '>' {
-			return false, s.errAt(start, "'--' is not allowed inside a comment")
+			return false, s.errAt(s.pos, "'--' is not allowed inside a comment")
 		}
 		if err := s.checkChars(s.buf[s.pos+4:s.pos+i], s.pos+4, "a comment"); err != nil {
 			return false, err
@@ -611,14 +620,14 @@ func (s *xmlScanner) bang() (isText bool, err error) {
 	}
 	if ok && bytes.HasPrefix(s.buf[s.pos:s.end], []byte("<![CDATA[")) {
 		if len(s.open) == 0 {
-			return false, s.errAt(start, "CDATA section outside the root element")
+			return false, s.errAt(s.pos, "CDATA section outside the root element")
 		}
 		i, err := s.indexFrom(9, []byte("]]>"))
 		if err != nil {
 			return false, err
 		}
 		if i < 0 {
-			return false, s.errAt(start, "unterminated CDATA section")
+			return false, s.errAt(s.pos, "unterminated CDATA section")
 		}
 		raw := s.buf[s.pos+9 : s.pos+i]
 		if err := s.checkChars(raw, s.pos+9, "a CDATA section"); err != nil {
@@ -633,9 +642,9 @@ func (s *xmlScanner) bang() (isText bool, err error) {
 		return true, nil
 	}
 	if ok && bytes.HasPrefix(s.buf[s.pos:s.end], []byte("<!DOCTYPE")) {
-		return false, s.errAt(start, "DOCTYPE declarations are not allowed in NAACCR XML")
+		return false, s.errAt(s.pos, "DOCTYPE declarations are not allowed in NAACCR XML")
 	}
-	return false, s.errAt(start, "unexpected '<!': expected a comment or CDATA section")
+	return false, s.errAt(s.pos, "unexpected '<!': expected a comment or CDATA section")
 }
 
 // checkChars checks that raw is UTF-8 made of legal XML characters; where says what raw is.
@@ -968,3 +977,118 @@ func isName(b []byte) bool {
 	}
 	return true
 }
+
+// The fast path. Nearly every element of a NAACCR file is an Item written plainly, on a line of
+// its own: <Item naaccrId="ID">value</Item>, with an ID of ASCII letters and digits and a value
+// with no reference, CDATA, comment or carriage return. plainItem recognises such an element at
+// pos, whole in the buffer, without going through the token machinery; the reader then treats it
+// exactly as the tokens of start tag, text and end tag (a differential fuzz test holds the two
+// paths to the same results). Anything else, or an item the buffer holds only in part, takes the
+// general path.
+const plainItemStart = `<Item naaccrId="`
+
+// plainItem returns the length of a plain Item element at pos and where its naaccrId and value
+// end (relative to pos; the id starts at len(plainItemStart), the value at idEnd+2); n is 0 when
+// the element is not one. It changes nothing. The naaccrId is not checked here: the reader takes
+// the fast path only for an id it finds in its schema (all of ASCII letters and digits, so
+// needing no resolving), and with plainID for an unknown one. The element's namespace is the
+// default namespace in scope (defaultSpace).
+func (s *xmlScanner) plainItem() (n, idEnd, valEnd int) {
+	if s.pendingEnd || len(s.open) == 0 || len(s.open) >= maxElementNesting {
+		return 0, 0, 0
+	}
+	b := s.buf[s.pos:s.end]
+	if len(b) < len(plainItemStart)+len(`x"></Item>`) || string(b[:len(plainItemStart)]) != plainItemStart {
+		return 0, 0, 0
+	}
+	i := bytes.IndexByte(b[len(plainItemStart):], '"')
+	if i <= 0 {
+		return 0, 0, 0
+	}
+	i += len(plainItemStart)
+	if i+1 >= len(b) || b[i+1] != '>' {
+		return 0, 0, 0
+	}
+	idEnd = i
+	j := i + 2
+	for j < len(b) {
+		c := b[j]
+		if c < utf8.RuneSelf {
+			if !specialInText[c] {
+				j++
+				continue
+			}
+			if c == '<' {
+				break
+			}
+			return 0, 0, 0 // a reference, ']', a carriage return or a control character
+		}
+		r, size := utf8.DecodeRune(b[j:])
+		if (r == utf8.RuneError && size == 1) || !isXMLChar(r) {
+			return 0, 0, 0 // the general path says what is wrong (or reads a split character)
+		}
+		j += size
+	}
+	if len(b)-j < len("</Item>") || string(b[j:j+len("</Item>")]) != "</Item>" {
+		return 0, 0, 0
+	}
+	return j + len("</Item>"), idEnd, j
+}
+
+// plainID reports whether a naaccrId is made of plainIDByte bytes only: as an attribute value it
+// needs no resolving, and it is a name the fast path may quote.
+func plainID(id []byte) bool {
+	for _, c := range id {
+		if !plainIDByte[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// skipPlain moves past a plain Item element of length n (from plainItem), leaving the scanner as
+// after its end tag; tokOffset is the element's start.
+func (s *xmlScanner) skipPlain(n int) {
+	s.tokOffset = s.pos
+	s.pos += n
+	s.kind = tokEnd
+	s.text = nil
+	s.attrs = s.attrs[:0]
+	s.unbound = false
+}
+
+// defaultSpace is the default namespace in scope.
+func (s *xmlScanner) defaultSpace() string {
+	space, _ := s.lookup(nil)
+	return space
+}
+
+// skipSpaceBeforeTag moves past whitespace when a tag follows it in the buffer: the text token it
+// would make holds only space, which is all the reader checks of text between elements. Anything
+// else is left to the general path, so that errors keep their positions.
+func (s *xmlScanner) skipSpaceBeforeTag() {
+	if s.pendingEnd || len(s.open) == 0 {
+		return
+	}
+	k := s.pos
+	for k < s.end && isSpace(s.buf[k]) {
+		k++
+		// Indentation goes eight spaces at a time.
+		for s.end-k >= 8 && binary.LittleEndian.Uint64(s.buf[k:]) == 0x2020202020202020 {
+			k += 8
+		}
+	}
+	if k < s.end && s.buf[k] == '<' {
+		s.pos = k
+	}
+}
+
+// plainIDByte marks the bytes of a naaccrId the fast path takes: ASCII letters, digits and '_'
+// (every naaccrId of the dictionaries is of letters and digits). Each is a name byte and none
+// needs resolving in an attribute value.
+var plainIDByte = func() (t [256]bool) {
+	for c := 0; c < 128; c++ {
+		t[c] = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+	}
+	return t
+}()

@@ -98,7 +98,8 @@ func (k *Intaker) open(in *store.Intake, limit bool) (*naaccr.Reader, *os.File, 
 			return nil, nil, nil, err
 		}
 	}
-	rd, err := naaccr.NewReader(src, naaccr.ReaderOptions{Registry: k.Registry, Relaxed: k.Relaxed})
+	// The reader parses patients on as many goroutines as the edits run on (one when Workers is 0).
+	rd, err := naaccr.NewReader(src, naaccr.ReaderOptions{Registry: k.Registry, Relaxed: k.Relaxed, Workers: k.Workers})
 	if err != nil {
 		f.Close()
 		return nil, nil, lim, err
