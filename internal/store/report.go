@@ -44,12 +44,16 @@ var reportColumns = map[string]string{
 func IsReportColumn(name string) bool { _, ok := reportColumns[name]; return ok }
 
 // ReportFilter picks the tumors of a report: those in scope, diagnosed in the years FromYear to
-// ToYear (0: no bound), of one of Classes (class of case codes; nil: any) and Statuses (nil: any).
+// ToYear (0: no bound), of one of Classes (class of case codes; nil: any), Statuses (nil: any)
+// and Sites.
 type ReportFilter struct {
 	Scope            Scope
 	FromYear, ToYear int
 	Classes          []string
 	Statuses         []string
+	// Sites, when not nil, keeps the tumors whose primary site is in one of the ranges (a
+	// release's data request filters so).
+	Sites []CodeRange
 }
 
 // CodeRange is a range of codes of one length, both ends included ("C500"-"C509", "10"-"90").
@@ -329,6 +333,17 @@ func (f ReportFilter) where() (string, []any, error) {
 			conds = append(conds, "1 = 0")
 		} else {
 			conds, args = append(conds, "t.status IN ?"), append(args, f.Statuses)
+		}
+	}
+	if f.Sites != nil {
+		if len(f.Sites) == 0 {
+			conds = append(conds, "1 = 0")
+		} else {
+			c, a, err := condSQL(ReportCond{Column: "primary_site", Ranges: f.Sites})
+			if err != nil {
+				return "", nil, fmt.Errorf("sites: %w", err)
+			}
+			conds, args = append(conds, c), append(args, a...)
 		}
 	}
 	if len(conds) == 0 {
