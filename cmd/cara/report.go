@@ -100,7 +100,7 @@ var reportHTML = template.Must(template.New("report").Parse(`<!doctype html>
 <h1>{{.Title}}</h1><p>{{.Description}}</p>
 <table><tbody>{{range .ParamRows}}<tr><th scope="row">{{index . 0}}</th><td>{{index . 1}}</td></tr>{{end}}</tbody></table>
 <table border="1"><thead><tr><th scope="col">{{.RowTitle}}</th>{{range .Columns}}<th scope="col">{{if .Group}}{{.Group}}: {{end}}{{.Label}}</th>{{end}}</tr></thead>
-<tbody>{{range .Rows}}<tr><th scope="row">{{.Label}}</th>{{$r := .}}{{range $i, $v := .Values}}<td>{{if index $r.Known $i}}{{$v}}{{end}}</td>{{end}}</tr>{{end}}
-{{with .Total}}<tr><th scope="row">{{.Label}}</th>{{$r := .}}{{range $i, $v := .Values}}<td>{{if index $r.Known $i}}{{$v}}{{end}}</td>{{end}}</tr>{{end}}</tbody></table>
+<tbody>{{range .Rows}}<tr><th scope="row">{{.Label}}</th>{{$r := .}}{{range $i, $v := .Values}}<td>{{$r.Cell $i}}</td>{{end}}</tr>{{end}}
+{{with .Total}}<tr><th scope="row">{{.Label}}</th>{{$r := .}}{{range $i, $v := .Values}}<td>{{$r.Cell $i}}</td>{{end}}</tr>{{end}}</tbody></table>
 </body></html>
 `))

@@ -19,21 +19,26 @@ func (s *Service) Aggregate(ctx context.Context, a Actor, id uint) (Suppressed, 
 	if err != nil {
 		return Suppressed{}, err
 	}
-	counts := map[[2]string]int{}
-	years := map[string]bool{}
-	err = s.eachCase(ctx, a.Scope, req.Filter, func(p *store.Patient, ts []store.Tumor) error {
-		for i := range ts {
-			y := DateYear(ts[i].DateOfDiagnosis)
-			if y == "" || y == "9999" {
-				y = "Unknown"
-			}
-			years[y] = true
-			counts[[2]string{s.groupOf(ts[i].PrimarySite), y}]++
-		}
-		return nil
-	})
+	// The counts are one GROUP BY in the database, as the registry reports' are (every filter
+	// of a request is one of a report's): by primary site and year, folded here into the
+	// request's site groups, so that no case is loaded.
+	rf, err := s.reportFilter(a.Scope, req.Filter)
 	if err != nil {
 		return Suppressed{}, fmt.Errorf("release: aggregate of request %d: %w", id, err)
+	}
+	rows, err := s.store.ReportCounts(ctx, rf, []store.ReportDim{{Column: "primary_site"}, {Column: "year"}})
+	if err != nil {
+		return Suppressed{}, fmt.Errorf("release: aggregate of request %d: %w", id, err)
+	}
+	counts := map[[2]string]int{}
+	years := map[string]bool{}
+	for _, c := range rows {
+		y := DateYear(c.Keys[1])
+		if y == "" || y == "9999" {
+			y = "Unknown"
+		}
+		years[y] = true
+		counts[[2]string{s.groupOf(c.Keys[0]), y}] += int(c.N)
 	}
 	t := CountTable{RowLabel: "Site group", ColLabel: "Year of diagnosis"}
 	var groups []string
@@ -82,6 +87,23 @@ func (s *Service) Aggregate(ctx context.Context, a Actor, id uint) (Suppressed, 
 		return Suppressed{}, err
 	}
 	return out, nil
+}
+
+// reportFilter is a request's filter as the store's report filter: the same years, statuses
+// and site ranges (those of its site groups included) as filterOf gives an extract.
+func (s *Service) reportFilter(sc store.Scope, f Filters) (store.ReportFilter, error) {
+	rf := store.ReportFilter{Scope: sc, FromYear: f.YearFrom, ToYear: f.YearTo}
+	if len(f.Statuses) > 0 {
+		rf.Statuses = f.Statuses
+	}
+	_, cf, err := s.filterOf(f)
+	if err != nil {
+		return rf, err
+	}
+	for _, r := range cf.ranges {
+		rf.Sites = append(rf.Sites, store.CodeRange{From: r[0], To: r[1]})
+	}
+	return rf, nil
 }
 
 func (s *Service) groupOf(site string) string {

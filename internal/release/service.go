@@ -34,6 +34,7 @@ type Store interface {
 	MarkReleasePurged(ctx context.Context, id uint, e store.AuditEntry) error
 	Disclosures(ctx context.Context, patientID uint, sc store.Scope) ([]store.Disclosure, error)
 	EachPatient(ctx context.Context, f store.PatientFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
+	ReportCounts(ctx context.Context, f store.ReportFilter, dims []store.ReportDim) ([]store.ReportCount, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -325,4 +326,68 @@ func TestReleaseDraftRefusesMistakes(t *testing.T) {
 	if _, err := f.svc.Draft(context.Background(), f.reg, base); err != nil {
 		t.Fatalf("valid draft: %v", err)
 	}
+}
+
+// TestReleaseAggregateCountsAsTheCasesDo checks the aggregate, one GROUP BY in the database,
+// against the request's cases read one by one (the extract's path), for each kind of filter.
+func TestReleaseAggregateCountsAsTheCasesDo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s)
+		groupOf := func(site string) string {
+			for _, g := range f.svc.SiteGroups() {
+				if g.Contains(site) {
+					return g.Label
+				}
+			}
+			return "Other sites"
+		}
+		for _, tc := range []struct {
+			name     string
+			flt      release.Filters
+			from, to string
+			sites    [][2]string
+			statuses []string
+		}{
+			{name: "all"},
+			{name: "years", flt: release.Filters{YearFrom: 2024, YearTo: 2024}, from: "2024", to: "2024"},
+			{name: "to only", flt: release.Filters{YearTo: 2023}, to: "2023"},
+			{name: "sites", flt: release.Filters{Sites: []string{"C500-C509"}}, sites: [][2]string{{"C500", "C509"}}},
+			{name: "status", flt: release.Filters{Statuses: []string{"completed"}}, statuses: []string{"completed"}},
+		} {
+			want := map[[2]string]int{}
+			pf := store.PatientFilter{Scope: store.AllFacilities, Statuses: tc.statuses, DiagnosedFrom: tc.from, DiagnosedTo: tc.to}
+			if err := s.EachPatient(ctx, pf, 100, func(_ *store.Patient, ts []store.Tumor) error {
+				for _, tu := range ts {
+					if tc.sites != nil && (tu.PrimarySite < tc.sites[0][0] || tu.PrimarySite > tc.sites[0][1]) {
+						continue
+					}
+					y := release.DateYear(tu.DateOfDiagnosis)
+					if y == "" {
+						y = "Unknown"
+					}
+					want[[2]string{groupOf(tu.PrimarySite), y}]++
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			r := f.approved(t, "deidentified", "irb", tc.flt)
+			tab, err := f.svc.Aggregate(ctx, f.admin, r.ID)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			got := map[[2]string]int{}
+			for i, row := range tab.Rows {
+				for j, col := range tab.Cols {
+					if n := tab.Cells[i][j].Count; n > 0 {
+						got[[2]string{row, col}] = n
+					}
+				}
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("%s: aggregate %v, the cases give %v", tc.name, got, want)
+			}
+		}
+	})
 }

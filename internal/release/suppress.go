@@ -65,15 +65,7 @@ func Suppress(t CountTable) (Suppressed, error) {
 			g[nr][nc].Count += n
 		}
 	}
-	for r := range g {
-		for c := range g[r] {
-			if n := g[r][c].Count; n >= 1 && n <= SmallCell {
-				g[r][c].Suppressed, g[r][c].Primary = true, true
-			}
-		}
-	}
 	// lines: every row and every column of the grid with its margins.
-	type pos struct{ r, c int }
 	var lines [][]pos
 	for r := 0; r <= nr; r++ {
 		var l []pos
@@ -89,6 +81,25 @@ func Suppress(t CountTable) (Suppressed, error) {
 		}
 		lines = append(lines, l)
 	}
+	suppress(g, lines, func(p pos) bool { return p.r == nr || p.c == nc })
+	return Suppressed{RowLabel: t.RowLabel, ColLabel: t.ColLabel, Rows: t.Rows, Cols: t.Cols, Cells: g}, nil
+}
+
+// pos is a cell of a grid.
+type pos struct{ r, c int }
+
+// suppress marks the cells of g: every count from 1 to SmallCell primary, then, until no line
+// (a set of cells, one of which is the sum of the others) holds exactly one suppressed cell, a
+// complementary one in each line that does: the smallest shown inner count, a margin (a sum)
+// only when no inner count is left. Then it writes each cell's Text.
+func suppress(g [][]Cell, lines [][]pos, margin func(pos) bool) {
+	for r := range g {
+		for c := range g[r] {
+			if n := g[r][c].Count; n >= 1 && n <= SmallCell {
+				g[r][c].Suppressed, g[r][c].Primary = true, true
+			}
+		}
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, l := range lines {
@@ -103,11 +114,10 @@ func Suppress(t CountTable) (Suppressed, error) {
 			}
 			best := -1
 			for i, p := range l {
-				cell := g[p.r][p.c]
-				if cell.Suppressed {
+				if g[p.r][p.c].Suppressed {
 					continue
 				}
-				if best < 0 || less(p.r == nr || p.c == nc, cell.Count, l[best].r == nr || l[best].c == nc, g[l[best].r][l[best].c].Count) {
+				if best < 0 || less(margin(p), g[p.r][p.c].Count, margin(l[best]), g[l[best].r][l[best].c].Count) {
 					best = i
 				}
 			}
@@ -130,7 +140,6 @@ func Suppress(t CountTable) (Suppressed, error) {
 			}
 		}
 	}
-	return Suppressed{RowLabel: t.RowLabel, ColLabel: t.ColLabel, Rows: t.Rows, Cols: t.Cols, Cells: g}, nil
 }
 
 // less orders candidates for a complementary suppression: inner cells before margins, then

@@ -54,7 +54,7 @@ func (t *Table) allRows() []Row {
 }
 
 // WriteCSV writes the table as CSV: a header row, a row per table row and the total; a value
-// that cannot be computed is blank. Labels go through csvsafe, so that no cell runs as a formula.
+// that cannot be computed is blank, a suppressed one its text. Labels go through csvsafe, so that no cell runs as a formula.
 func (t *Table) WriteCSV(w io.Writer) error {
 	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(t.header()); err != nil {
@@ -62,12 +62,8 @@ func (t *Table) WriteCSV(w io.Writer) error {
 	}
 	for _, r := range t.allRows() {
 		rec := []string{r.Label}
-		for i, v := range r.Values {
-			if r.Known[i] {
-				rec = append(rec, strconv.FormatInt(v, 10))
-			} else {
-				rec = append(rec, "")
-			}
+		for i := range r.Values {
+			rec = append(rec, r.Cell(i))
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("reports: csv: %w", err)
@@ -117,9 +113,12 @@ func (t *Table) WriteXLSX(w io.Writer) error {
 		row := make([]any, 0, len(r.Values)+1)
 		row = append(row, r.Label)
 		for j, v := range r.Values {
-			if r.Known[j] {
+			switch {
+			case r.Known[j]:
 				row = append(row, v)
-			} else {
+			case r.Cell(j) != "":
+				row = append(row, r.Cell(j)) // a suppressed count's "<11" or "*"
+			default:
 				row = append(row, nil)
 			}
 		}

@@ -16,7 +16,7 @@ import (
 // Counter is what the reports need of the store: its grouped counts.
 type Counter interface {
 	ReportCounts(ctx context.Context, f store.ReportFilter, dims []store.ReportDim) ([]store.ReportCount, error)
-	ReportIntervals(ctx context.Context, f store.ReportFilter, dim store.ReportDim, from, to string) ([]store.IntervalCount, error)
+	ReportIntervals(ctx context.Context, f store.ReportFilter, dims []store.ReportDim, from, to string) ([]store.IntervalCount, error)
 }
 
 // Service runs the reports of a catalog on a store.
@@ -133,18 +133,27 @@ func (s *Service) Run(ctx context.Context, name string, p Params) (*Table, error
 	return t, nil
 }
 
+// siteDims are what the database groups by for site group rows: site and histology (a few
+// thousand pairs at most), which is much cheaper for it than a CASE of every rule on every
+// row; foldSites folds each pair into its group here, by the same rules.
+func siteDims() []store.ReportDim {
+	return []store.ReportDim{{Column: "primary_site"}, {Column: "histology"}}
+}
+
+// foldSites replaces the site and histology that lead keys by their site group.
+func (s *Service) foldSites(keys []string) []string {
+	return append([]string{s.cat.Sites.Group(keys[0], keys[1])}, keys[2:]...)
+}
+
 func (s *Service) counts(ctx context.Context, def Definition, t *Table) error {
 	rowDim := s.cat.dims[def.Rows]
 	dims := []store.ReportDim{rowDim.dim}
 	for _, c := range def.Columns {
 		dims = append(dims, s.cat.dims[c].dim)
 	}
-	// Site groups by rows: the database groups by site and histology (a few thousand pairs at
-	// most), which is much cheaper for it than a CASE of every rule on every row, and the pairs
-	// are folded into their groups here by the same rules.
 	bySite := def.Rows == "site_group"
 	if bySite {
-		dims = append([]store.ReportDim{{Column: "primary_site"}, {Column: "histology"}}, dims[1:]...)
+		dims = append(siteDims(), dims[1:]...)
 	}
 	counts, err := s.db.ReportCounts(ctx, s.filter(t.Params), dims)
 	if err != nil {
@@ -152,7 +161,7 @@ func (s *Service) counts(ctx context.Context, def Definition, t *Table) error {
 	}
 	if bySite {
 		for i, c := range counts {
-			counts[i].Keys = append([]string{s.cat.Sites.Group(c.Keys[0], c.Keys[1])}, c.Keys[2:]...)
+			counts[i].Keys = s.foldSites(c.Keys)
 		}
 	}
 	// The columns: the total, then a block per column dimension with its fixed keys and those
@@ -220,9 +229,19 @@ const (
 
 func (s *Service) intervals(ctx context.Context, def Definition, t *Table) error {
 	rowDim := s.cat.dims[def.Rows]
-	ivs, err := s.db.ReportIntervals(ctx, s.filter(t.Params), rowDim.dim, def.From, def.To)
+	dims := []store.ReportDim{rowDim.dim}
+	bySite := def.Rows == "site_group"
+	if bySite {
+		dims = siteDims()
+	}
+	ivs, err := s.db.ReportIntervals(ctx, s.filter(t.Params), dims, def.From, def.To)
 	if err != nil {
 		return err
+	}
+	if bySite {
+		for i, iv := range ivs {
+			ivs[i].Keys = s.foldSites(iv.Keys)
+		}
 	}
 	t.Columns = []Column{
 		{Key: colCases, Label: "Cases", Kind: Count},
@@ -240,10 +259,11 @@ func (s *Service) intervals(ctx context.Context, def Definition, t *Table) error
 	byKey := map[string][]store.IntervalCount{}
 	var keys []string
 	for _, iv := range ivs {
-		if _, ok := byKey[iv.Key]; !ok {
-			keys = append(keys, iv.Key)
+		k := iv.Keys[0]
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
 		}
-		byKey[iv.Key] = append(byKey[iv.Key], iv)
+		byKey[k] = append(byKey[k], iv)
 	}
 	for _, k := range rowDim.order(keys) {
 		t.Rows = append(t.Rows, intervalRow(k, rowDim.label(k), byKey[k], t.Columns, def.Within))

@@ -1,5 +1,7 @@
 package reports
 
+import "strconv"
+
 // Kind says what a column's values are.
 type Kind string
 
@@ -20,17 +22,32 @@ type Column struct {
 }
 
 // Row is one row of a table: its key (a site group id, a year, a code), its label, and one value
-// per column. Known is false for a value that cannot be computed (a median of no case).
+// per column. Known is false for a value that cannot be computed (a median of no case) or
+// that is not to be shown; Text, when not nil, holds what is shown instead of a value that is
+// not known ("<11" and "*" of small-cell suppression, release.SuppressTable).
 type Row struct {
 	Key    string
 	Label  string
 	Values []int64
 	Known  []bool
+	Text   []string
+}
+
+// Cell is what the downloads show for value i: the number when known, else its Text ("" when
+// it has none).
+func (r Row) Cell(i int) string {
+	if r.Known[i] {
+		return strconv.FormatInt(r.Values[i], 10)
+	}
+	if i < len(r.Text) {
+		return r.Text[i]
+	}
+	return ""
 }
 
 // Table is a report's result: plain rows and columns of numbers, with the parameters it was run
-// with, for the page, the chart, the downloads, and the release of aggregate tables (which may
-// suppress small counts in place: Values and Known are the caller's to change).
+// with, for the page, the chart, the downloads, and the release of aggregate tables
+// (release.SuppressTable returns a copy with small counts suppressed).
 type Table struct {
 	Report      string
 	Title       string

@@ -266,7 +266,7 @@ func (s *Store) SaveFollowUp(ctx context.Context, in FollowUpSave) error {
 				Updates(t.ReportItems.columns(map[string]any{
 					"class_of_case": t.ClassOfCase, "physician_follow_up": t.PhysicianFollowUp,
 					"next_follow_up_source": t.NextFollowUpSource, "follow_up_exclusion": t.FollowUpExclusion,
-					"last_contact": p.DateOfLastContact, "vital_status": p.VitalStatus,
+					"last_contact": p.DateOfLastContact, "vital_status": p.VitalStatus, "sex": p.Sex,
 					"edit_errors": ft.EditErrors, "edit_warnings": ft.EditWarnings,
 					"version": gorm.Expr("version + 1"), "updated_at": now,
 				}))

@@ -47,7 +47,7 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 			ids = append(ids, p.Items["patientIdNumber"])
 		}
 		var existing []Patient
-		if err := tx.Select("id", "facility_id", "patient_id_number", "name_last", "name_first", "date_of_last_contact", "vital_status").Where("facility_id = ? AND patient_id_number IN ?", facilityID, ids).Find(&existing).Error; err != nil {
+		if err := tx.Select("id", "facility_id", "patient_id_number", "name_last", "name_first", "date_of_last_contact", "vital_status", "sex").Where("facility_id = ? AND patient_id_number IN ?", facilityID, ids).Find(&existing).Error; err != nil {
 			return err
 		}
 		patientByNumber := make(map[string]*Patient, len(existing))

@@ -95,6 +95,9 @@ type Tumor struct {
 	NextFollowUpSource string
 	LastContact        string
 	VitalStatus        string
+	// Sex is a copy of the patient's (Patient.Sex), so that a report counts by sex from the
+	// tumors alone, in one covering index (migrations/*/00019_report_indexes.sql).
+	Sex string
 	// FollowUpExclusion says why the tumor is not followed (followed.Reason), "" when it is.
 	FollowUpExclusion string
 	ReportItems       `gorm:"embedded"`
@@ -281,10 +284,11 @@ func clip(v string, n int) string {
 	return v
 }
 
-// ofPatient copies the patient's columns a tumor keeps for worklists.
+// ofPatient copies the patient's columns a tumor keeps for worklists and reports.
 func (t *Tumor) ofPatient(p *Patient) {
 	t.FacilityID, t.NameLast, t.NameFirst = p.FacilityID, p.NameLast, p.NameFirst
 	t.LastContact, t.VitalStatus = p.DateOfLastContact, p.VitalStatus
+	t.Sex = p.Sex
 }
 
 func (t *Tumor) promote() {

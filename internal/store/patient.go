@@ -24,7 +24,7 @@ func (t *Tumor) BeforeCreate(tx *gorm.DB) error {
 		return nil
 	}
 	var p Patient
-	if err := tx.Session(&gorm.Session{NewDB: true}).Select("id", "facility_id", "name_last", "name_first", "date_of_last_contact", "vital_status").Take(&p, t.PatientID).Error; err != nil {
+	if err := tx.Session(&gorm.Session{NewDB: true}).Select("id", "facility_id", "name_last", "name_first", "date_of_last_contact", "vital_status", "sex").Take(&p, t.PatientID).Error; err != nil {
 		return fmt.Errorf("store: facility of patient %d: %w", t.PatientID, notFound(err))
 	}
 	t.ofPatient(&p)
@@ -132,7 +132,7 @@ func (s *Store) AddTumor(ctx context.Context, in NewTumor) (*Tumor, error) {
 	row.promote()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Patient
-		if err := in.Scope.apply(tx.Select("id", "facility_id", "name_last", "name_first", "date_of_last_contact", "vital_status").Where("id = ?", in.PatientID), "facility_id").Take(&p).Error; err != nil {
+		if err := in.Scope.apply(tx.Select("id", "facility_id", "name_last", "name_first", "date_of_last_contact", "vital_status", "sex").Where("id = ?", in.PatientID), "facility_id").Take(&p).Error; err != nil {
 			return err
 		}
 		row.ofPatient(&p)

@@ -9,7 +9,8 @@ import (
 )
 
 // Registry reports (internal/reports) are counts of tumors grouped by a few dimensions, run here
-// as one GROUP BY over tumors (and patients, for sex) with the filters a report takes. The
+// as one GROUP BY over tumors (sex is the tumor's copy of its patient's) with the filters a
+// report takes; the covering indexes of migration 00019 hold every column named here. The
 // reports package says what to group by in the structured terms below; this file alone writes
 // the SQL, from a closed list of columns and codes checked to be codes, so that no report
 // definition can put text of its own into a query.
@@ -23,7 +24,7 @@ var reportColumns = map[string]string{
 	"date_of_diagnosis":    "t.date_of_diagnosis",
 	"class_of_case":        "t.class_of_case",
 	"status":               "t.status",
-	"sex":                  "p.sex",
+	"sex":                  "t.sex",
 	"age_at_diagnosis":     "t.age_at_diagnosis",
 	"summary_stage_2018":   "t.summary_stage_2018",
 	"ajcc_stage_group":     "t.ajcc_stage_group",
@@ -43,12 +44,16 @@ var reportColumns = map[string]string{
 func IsReportColumn(name string) bool { _, ok := reportColumns[name]; return ok }
 
 // ReportFilter picks the tumors of a report: those in scope, diagnosed in the years FromYear to
-// ToYear (0: no bound), of one of Classes (class of case codes; nil: any) and Statuses (nil: any).
+// ToYear (0: no bound), of one of Classes (class of case codes; nil: any), Statuses (nil: any)
+// and Sites.
 type ReportFilter struct {
 	Scope            Scope
 	FromYear, ToYear int
 	Classes          []string
 	Statuses         []string
+	// Sites, when not nil, keeps the tumors whose primary site is in one of the ranges (a
+	// release's data request filters so).
+	Sites []CodeRange
 }
 
 // CodeRange is a range of codes of one length, both ends included ("C500"-"C509", "10"-"90").
@@ -87,10 +92,10 @@ type ReportCount struct {
 	N    int64
 }
 
-// IntervalCount is the number of tumors of one key whose interval was Days long; Known is false
-// for those whose dates were not both full dates.
+// IntervalCount is the number of tumors of one combination of the dimensions' keys whose
+// interval was Days long; Known is false for those whose dates were not both full dates.
 type IntervalCount struct {
-	Key   string
+	Keys  []string
 	Known bool
 	Days  int64
 	N     int64
@@ -123,7 +128,7 @@ func (s *Store) ReportCounts(ctx context.Context, f ReportFilter, dims []ReportD
 	for i := range dims {
 		groups[i] = strconv.Itoa(i + 1)
 	}
-	q := "SELECT " + strings.Join(sel, ", ") + ", COUNT(*) FROM tumors t" + joinPatients(dims) +
+	q := "SELECT " + strings.Join(sel, ", ") + ", COUNT(*) FROM tumors t" +
 		where + " GROUP BY " + strings.Join(groups, ", ")
 	rows, err := s.db.WithContext(ctx).Raw(q, append(args, wargs...)...).Rows()
 	if err != nil {
@@ -150,18 +155,30 @@ func (s *Store) ReportCounts(ctx context.Context, f ReportFilter, dims []ReportD
 	return out, nil
 }
 
-// ReportIntervals counts the tumors of f by dim's key and by the days from the date in column
-// from to the date in column to (both report columns of CCYYMMDD dates). The quartiles are the
-// caller's: the days that occur are few, the tumors many.
-func (s *Store) ReportIntervals(ctx context.Context, f ReportFilter, dim ReportDim, from, to string) ([]IntervalCount, error) {
+// ReportIntervals counts the tumors of f by every combination of dims' keys and by the days
+// from the date in column from to the date in column to (both report columns of CCYYMMDD
+// dates). The quartiles are the caller's: the days that occur are few, the tumors many.
+func (s *Store) ReportIntervals(ctx context.Context, f ReportFilter, dims []ReportDim, from, to string) ([]IntervalCount, error) {
 	fc, ok1 := reportColumns[from]
 	tc, ok2 := reportColumns[to]
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("store: report intervals: %q to %q: not report columns", from, to)
 	}
-	expr, args, err := s.dimSQL(dim)
-	if err != nil {
-		return nil, fmt.Errorf("store: report intervals: %w", err)
+	if len(dims) == 0 {
+		return nil, fmt.Errorf("store: report intervals: no dimension")
+	}
+	var (
+		sel, groups []string
+		args        []any
+	)
+	for i, d := range dims {
+		expr, a, err := s.dimSQL(d)
+		if err != nil {
+			return nil, fmt.Errorf("store: report intervals: dimension %d: %w", i+1, err)
+		}
+		sel = append(sel, expr+" AS k"+strconv.Itoa(i))
+		groups = append(groups, strconv.Itoa(i+1))
+		args = append(args, a...)
 	}
 	where, wargs, err := f.where()
 	if err != nil {
@@ -169,8 +186,9 @@ func (s *Store) ReportIntervals(ctx context.Context, f ReportFilter, dim ReportD
 	}
 	full := func(c string) string { return "LENGTH(" + c + ") = 8" }
 	days := s.dialect.daysBetween(fc, tc)
-	q := "SELECT " + expr + " AS k, CASE WHEN " + full(fc) + " AND " + full(tc) + " THEN " + days + " END AS d, COUNT(*)" +
-		" FROM tumors t" + joinPatients([]ReportDim{dim}) + where + " GROUP BY 1, 2"
+	groups = append(groups, strconv.Itoa(len(dims)+1))
+	q := "SELECT " + strings.Join(sel, ", ") + ", CASE WHEN " + full(fc) + " AND " + full(tc) + " THEN " + days + " END AS d, COUNT(*)" +
+		" FROM tumors t" + where + " GROUP BY " + strings.Join(groups, ", ")
 	rows, err := s.db.WithContext(ctx).Raw(q, append(args, wargs...)...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: report intervals: %w", err)
@@ -179,10 +197,14 @@ func (s *Store) ReportIntervals(ctx context.Context, f ReportFilter, dim ReportD
 	var out []IntervalCount
 	for rows.Next() {
 		var (
-			c IntervalCount
-			d *float64
+			c    = IntervalCount{Keys: make([]string, len(dims))}
+			d    *float64
+			dest = make([]any, 0, len(dims)+2)
 		)
-		if err := rows.Scan(&c.Key, &d, &c.N); err != nil {
+		for i := range c.Keys {
+			dest = append(dest, &c.Keys[i])
+		}
+		if err := rows.Scan(append(dest, &d, &c.N)...); err != nil {
 			return nil, fmt.Errorf("store: report intervals: %w", err)
 		}
 		if d != nil {
@@ -194,35 +216,6 @@ func (s *Store) ReportIntervals(ctx context.Context, f ReportFilter, dim ReportD
 		return nil, fmt.Errorf("store: report intervals: %w", err)
 	}
 	return out, nil
-}
-
-// joinPatients joins the patients when a dimension reads their sex.
-func joinPatients(dims []ReportDim) string {
-	for _, d := range dims {
-		if d.uses("sex") {
-			return " JOIN patients p ON p.id = t.patient_id"
-		}
-	}
-	return ""
-}
-
-func (d ReportDim) uses(col string) bool {
-	if d.Column == col {
-		return true
-	}
-	for _, c := range d.Cases {
-		for _, cond := range c.Conds {
-			if cond.Column == col {
-				return true
-			}
-		}
-	}
-	for _, fl := range d.Flags {
-		if fl.Cond.Column == col {
-			return true
-		}
-	}
-	return false
 }
 
 // dimSQL writes a dimension as an SQL expression with its arguments.
@@ -340,6 +333,17 @@ func (f ReportFilter) where() (string, []any, error) {
 			conds = append(conds, "1 = 0")
 		} else {
 			conds, args = append(conds, "t.status IN ?"), append(args, f.Statuses)
+		}
+	}
+	if f.Sites != nil {
+		if len(f.Sites) == 0 {
+			conds = append(conds, "1 = 0")
+		} else {
+			c, a, err := condSQL(ReportCond{Column: "primary_site", Ranges: f.Sites})
+			if err != nil {
+				return "", nil, fmt.Errorf("sites: %w", err)
+			}
+			conds, args = append(conds, c), append(args, a...)
 		}
 	}
 	if len(conds) == 0 {

@@ -360,7 +360,7 @@ func (s *Store) StartSuspenseCase(ctx context.Context, in SuspenseCase) (*Tumor,
 			}); err != nil {
 				return err
 			}
-		} else if err := FacilityScope(in.FacilityID).apply(tx.Select("id", "facility_id", "name_last", "name_first").
+		} else if err := FacilityScope(in.FacilityID).apply(tx.Select("id", "facility_id", "name_last", "name_first", "sex").
 			Where("id = ?", in.PatientID), "facility_id").Take(&p).Error; err != nil {
 			return err
 		}

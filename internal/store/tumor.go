@@ -275,6 +275,7 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 		p := Patient{Items: Items(maps.Clone(in.PatientItems))}
 		p.promote()
 		names := p.NameLast != cur.Patient.NameLast || p.NameFirst != cur.Patient.NameFirst
+		sex := p.Sex != cur.Patient.Sex
 		// The patient's follow-up columns are copied to its tumors too, for the due list.
 		contact := p.DateOfLastContact != clip(cur.Patient.Items["dateOfLastContact"], 8) ||
 			p.VitalStatus != clip(cur.Patient.Items["vitalStatus"], 1)
@@ -294,8 +295,11 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 			}
 			// The patient's other tumors keep copies of the names for worklists (this one's are
 			// written with it below).
-			if (names || contact) && (in.Loaded == nil || len(in.Loaded.Tumors) > 1) {
+			if (names || contact || sex) && (in.Loaded == nil || len(in.Loaded.Tumors) > 1) {
 				copies := map[string]any{}
+				if sex {
+					copies["sex"] = p.Sex
+				}
 				if names {
 					copies["name_last"], copies["name_first"] = p.NameLast, p.NameFirst
 				}
@@ -331,6 +335,9 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 		}
 		if contact {
 			cols["last_contact"], cols["vital_status"] = p.DateOfLastContact, p.VitalStatus
+		}
+		if sex {
+			cols["sex"] = p.Sex
 		}
 		// The tumor's version moves on a patient change too: the case as a whole changed. When
 		// the patient is not written, the tumor is only if the patient is still as loaded.
