@@ -107,7 +107,7 @@ loadtest: build
 	  -e 'DROP DATABASE IF EXISTS $(LOADTEST_DB); CREATE DATABASE $(LOADTEST_DB)'
 	@bin=$(CURDIR)/$(BIN); cd $(LOADTEST_DIR) && \
 	  export CARA_DATABASE_URL='mysql://root@tcp($(LOADTEST_MYSQL))/$(LOADTEST_DB)' CARA_ADDR=127.0.0.1:$(LOADTEST_PORT) \
-	    CARA_AUDIT_KEY_FILE=$(LOADTEST_DIR)/audit.key CARA_INTAKE_DIR=$(LOADTEST_DIR)/intake CARA_SUBMISSION_DIR=$(LOADTEST_DIR)/submissions && \
+	    CARA_AUDIT_KEY=$$(head -c 32 /dev/urandom | base64) CARA_INTAKE_DIR=$(LOADTEST_DIR)/intake CARA_SUBMISSION_DIR=$(LOADTEST_DIR)/submissions && \
 	  $$bin migrate > migrate.log 2>&1 && \
 	  { $$bin serve 2> serve.log & pid=$$!; \
 	    for i in $$(seq 150); do curl -sf http://127.0.0.1:$(LOADTEST_PORT)/healthz > /dev/null && break; sleep 0.2; done; \

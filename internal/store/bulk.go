@@ -30,9 +30,9 @@ const (
 )
 
 // chunkInsert writes rows of one table, given as the GORM model's values (every column but the
-// auto-increment id), in chunks. The ids are not read back: the caller finds them by the rows'
-// natural keys, which holds whatever the server's auto_increment_increment (a Galera cluster
-// steps ids by its size, which GORM's CreateInBatches does not know).
+// auto-increment id), in chunks. The ids are not computed from the statement's last insert id:
+// the caller reads them back by the rows' natural keys, which holds whatever the server's
+// auto_increment_increment and lock mode (a Galera cluster steps ids by its size).
 type chunkInsert struct {
 	ctx     context.Context
 	tx      *gorm.DB
