@@ -90,3 +90,29 @@ cluster-down:
 # The cluster tests (build tag cluster), which make test does not run.
 cluster-test:
 	go test -tags cluster -count=1 -timeout 10m ./internal/cluster/
+
+# The load test (cara loadtest, internal/loadtest): 45 registrars and 5 reviewers at once for a
+# minute, with an intake, against one cara serve on a loopback port on a fresh MariaDB database
+# (LOADTEST_DB on LOADTEST_MYSQL, dropped and created again); state and logs in LOADTEST_DIR.
+# loadtest-cluster runs the same against the haproxy of make cluster-up (target p99 100 ms).
+LOADTEST_MYSQL ?= 127.0.0.1:3306
+LOADTEST_DB    ?= cara_loadtest
+LOADTEST_DIR   ?= /tmp/cara-loadtest
+LOADTEST_PORT  ?= 24300
+LOADTEST_FLAGS ?= --registrars 45 --reviewers 5 --duration 1m
+.PHONY: loadtest loadtest-cluster
+loadtest: build
+	@rm -rf $(LOADTEST_DIR) && mkdir -p $(LOADTEST_DIR)
+	mysql -h $(firstword $(subst :, ,$(LOADTEST_MYSQL))) -P $(lastword $(subst :, ,$(LOADTEST_MYSQL))) -u root \
+	  -e 'DROP DATABASE IF EXISTS $(LOADTEST_DB); CREATE DATABASE $(LOADTEST_DB)'
+	@bin=$(CURDIR)/$(BIN); cd $(LOADTEST_DIR) && \
+	  export CARA_DATABASE_URL='mysql://root@tcp($(LOADTEST_MYSQL))/$(LOADTEST_DB)' CARA_ADDR=127.0.0.1:$(LOADTEST_PORT) \
+	    CARA_AUDIT_KEY=$$(head -c 32 /dev/urandom | base64) CARA_INTAKE_DIR=$(LOADTEST_DIR)/intake CARA_SUBMISSION_DIR=$(LOADTEST_DIR)/submissions && \
+	  $$bin migrate > migrate.log 2>&1 && \
+	  { $$bin serve 2> serve.log & pid=$$!; \
+	    for i in $$(seq 150); do curl -sf http://127.0.0.1:$(LOADTEST_PORT)/healthz > /dev/null && break; sleep 0.2; done; \
+	    $$bin loadtest --url http://127.0.0.1:$(LOADTEST_PORT) $(LOADTEST_FLAGS); rc=$$?; \
+	    kill $$pid; wait $$pid; exit $$rc; }
+loadtest-cluster: build
+	@eval "$$(go run ./cmd/cara-cluster env -dir $(CLUSTER_DIR))" && \
+	  ./$(BIN) loadtest --url "$$CARA_CLUSTER_URL" --save-p99 100ms $(LOADTEST_FLAGS)

@@ -26,7 +26,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: cara-cluster up|status|down [-dir DIR]")
+		return fmt.Errorf("usage: cara-cluster up|status|env|down [-dir DIR]")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "cara-cluster"), "state folder: data directories, logs, state.json")
@@ -66,6 +66,15 @@ func run(args []string) error {
 		}
 		fmt.Printf("haproxy %s, cara %v\n", st.URL(), st.CaraPorts)
 		return nil
+	case "env":
+		// What a cara command needs to work on the cluster's database as its serve processes
+		// do (cara loadtest seeds there), as shell assignments: eval "$(cara-cluster env)".
+		st, err := cluster.Load(*dir)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("export CARA_DATABASE_URL='mysql://%s' CARA_AUDIT_KEY='%s' CARA_CLUSTER_URL='%s'\n", st.NodeDSN(0, st.Database), st.AuditKey, st.URL())
+		return nil
 	case "down":
 		st, err := cluster.Load(*dir)
 		if err != nil {
@@ -77,5 +86,5 @@ func run(args []string) error {
 		// The data directories are throwaway: a next up starts from a new cluster.
 		return os.RemoveAll(*dir)
 	}
-	return fmt.Errorf("unknown subcommand %q: up, status or down", args[0])
+	return fmt.Errorf("unknown subcommand %q: up, status, env or down", args[0])
 }

@@ -43,6 +43,7 @@ var commands = []struct {
 	{"ehr sender list", []string{"--facility"}},
 	{"audit verify", []string{"--checkpoint FILE"}},
 	{"audit checkpoint", []string{"--out"}},
+	{"loadtest", []string{"--url", "--registrars", "--reviewers", "--duration", "--think", "--intake-patients", "--save-p99", "--max-actions", "--cases"}},
 }
 
 // runCLI runs a command line as main does and returns the exit status and both outputs.

@@ -109,6 +109,13 @@ Usage:
                                   records the deaths; exit status 1 when the file has bad rows
   cara followup letters --facility F --month CCYYMM --out FILE.pdf
                                   print the month's follow-up letters as one PDF and record them sent
+  cara loadtest --url URL [--registrars 45] [--reviewers 5] [--duration 1m] [--think 1s]
+                      [--intake-patients 500] [--save-p99 50ms] [--max-actions N] [--cases N]
+                                  seed a run's own facility, users and demo cases in the database and
+                                  drive the cara at URL (loopback only) as that many people at once;
+                                  print p50/p95/p99 per request kind; exit status 1 when an update was
+                                  lost, a request failed other than by a conflict, or the save p99
+                                  missed its target
   cara audit verify [--checkpoint FILE]...
                                   check the audit trail's keyed hash chain, and against each
                                   checkpoint given; exit status 1 when broken
@@ -218,6 +225,8 @@ func dispatch(ctx context.Context, args []string, env env, stdin io.Reader, stdo
 		return cmdEHR(ctx, env, args[1:], stdout)
 	case "report":
 		return cmdReport(ctx, env, args[1:], stdout)
+	case "loadtest":
+		return cmdLoadtest(ctx, env, args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

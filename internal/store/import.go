@@ -70,7 +70,7 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 			}
 		}
 
-		// New patients first, in bulk, so their ids are known for their tumors.
+		// New patients first, in bulk; their ids are read back by their numbers for their tumors.
 		var newPatients []*Patient
 		newIndex := map[string]int{}
 		for _, p := range pats {
@@ -87,7 +87,7 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 			newPatients = append(newPatients, row)
 		}
 		if len(newPatients) > 0 {
-			if err := tx.CreateInBatches(newPatients, 200).Error; err != nil {
+			if err := s.insertPatients(tx, facilityID, newPatients); err != nil {
 				return err
 			}
 			for num, i := range newIndex {
@@ -120,10 +120,10 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 			}
 		}
 		if len(newTumors) > 0 {
-			if err := tx.CreateInBatches(newTumors, 200).Error; err != nil {
+			if err := s.insertTumors(tx, newTumors); err != nil {
 				return err
 			}
-			if err := insertTumorItems(tx, newTumors); err != nil {
+			if err := s.bulkTumorItems(tx, newTumors); err != nil {
 				return err
 			}
 			res.TumorsCreated = len(newTumors)
@@ -139,4 +139,121 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 // TumorCounts are an imported tumor's failing edits by severity.
 type TumorCounts struct {
 	Errors, Warnings int
+}
+
+// insertPatients stores new patients of one facility, whose numbers are not stored yet, and
+// sets their ids, read back by number.
+func (s *Store) insertPatients(tx *gorm.DB, facilityID uint, ps []*Patient) error {
+	b, err := s.newChunkInsert(tx, &Patient{})
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if err := b.add(p); err != nil {
+			b.close()
+			return err
+		}
+	}
+	if err := b.flush(); err != nil {
+		return err
+	}
+	byNumber := make(map[string]*Patient, len(ps))
+	nums := make([]string, len(ps))
+	for i, p := range ps {
+		byNumber[p.PatientIDNumber] = p
+		nums[i] = p.PatientIDNumber
+	}
+	var ids []Patient
+	if err := tx.Select("id", "patient_id_number").Where("facility_id = ? AND patient_id_number IN ?", facilityID, nums).Order("id").Find(&ids).Error; err != nil {
+		return fmt.Errorf("ids of new patients: %w", err)
+	}
+	// Ordered by id, the last of a number is the one just stored (another import may have
+	// committed the same number meanwhile).
+	for _, r := range ids {
+		if p := byNumber[r.PatientIDNumber]; p != nil {
+			p.ID = r.ID
+		}
+	}
+	for _, p := range ps {
+		if p.ID == 0 {
+			return fmt.Errorf("patient %q: stored but not found again", p.PatientIDNumber)
+		}
+	}
+	return nil
+}
+
+// insertTumors stores new tumors, whose sequence numbers their patients do not have yet, and
+// sets their ids, read back by patient and sequence number.
+func (s *Store) insertTumors(tx *gorm.DB, ts []*Tumor) error {
+	b, err := s.newChunkInsert(tx, &Tumor{})
+	if err != nil {
+		return err
+	}
+	type key struct {
+		patient uint
+		seq     string
+	}
+	byKey := make(map[key]*Tumor, len(ts))
+	var pids []uint
+	for _, t := range ts {
+		// What GORM's create would run: the status time, the facility of a tumor without one.
+		if err := t.BeforeCreate(tx); err != nil {
+			b.close()
+			return err
+		}
+		if err := b.add(t); err != nil {
+			b.close()
+			return err
+		}
+		if _, seen := byKey[key{t.PatientID, ""}]; !seen {
+			pids = append(pids, t.PatientID)
+			byKey[key{t.PatientID, ""}] = nil // marks the patient listed
+		}
+		byKey[key{t.PatientID, t.SequenceNumber}] = t
+	}
+	if err := b.flush(); err != nil {
+		return err
+	}
+	var ids []Tumor
+	for start := 0; start < len(pids); start += itemsBatch {
+		part := pids[start:min(start+itemsBatch, len(pids))]
+		var rows []Tumor
+		if err := tx.Select("id", "patient_id", "sequence_number").Where("patient_id IN ?", part).Order("id").Find(&rows).Error; err != nil {
+			return fmt.Errorf("ids of new tumors: %w", err)
+		}
+		ids = append(ids, rows...)
+	}
+	for _, r := range ids {
+		if t := byKey[key{r.PatientID, r.SequenceNumber}]; t != nil {
+			t.ID = r.ID
+		}
+	}
+	for _, t := range ts {
+		if t.ID == 0 {
+			return fmt.Errorf("tumor %q of patient %d: stored but not found again", t.SequenceNumber, t.PatientID)
+		}
+	}
+	return nil
+}
+
+// bulkTumorItems stores the items of tumors just created, in chunks.
+func (s *Store) bulkTumorItems(tx *gorm.DB, ts []*Tumor) error {
+	b, err := s.newChunkInsert(tx, &tumorItems{})
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		row := tumorItems{TumorID: t.ID, Items: t.Items}
+		if row.Items == nil {
+			row.Items = Items{}
+		}
+		if err := b.add(&row); err != nil {
+			b.close()
+			return fmt.Errorf("tumor items: %w", err)
+		}
+	}
+	if err := b.flush(); err != nil {
+		return fmt.Errorf("tumor items: %w", err)
+	}
+	return nil
 }

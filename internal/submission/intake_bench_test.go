@@ -216,8 +216,9 @@ func BenchmarkWorklistDuringIntakes(b *testing.B) {
 }
 
 // BenchmarkAccept100k imports the acceptable records of a checked file of about 100,000 tumors
-// (about 40% of them pass) into an empty SQLite store, as the accept button does. tumors/s
-// counts the file's tumors (all are read and checked again); created/s the tumors stored.
+// (about 40% of them pass) into an empty store, on SQLite and on MySQL, as the accept button
+// does. tumors/s counts the file's tumors (all are read and checked again); created/s the
+// tumors stored.
 func BenchmarkAccept100k(b *testing.B) {
 	patients := 76_000
 	if testing.Short() {
@@ -225,38 +226,41 @@ func BenchmarkAccept100k(b *testing.B) {
 	}
 	path := generateFile(b, b.TempDir(), patients, 7)
 	ctx := context.Background()
-	b.ResetTimer()
-	total, created := 0, 0
-	var peak uint64
-	var cpu time.Duration
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		s := storetest.New(b, store.DialectSQLite)
-		fac := newFacility(b, s, "BENCH")
-		in := queue(b, s, fac.ID, path)
-		k := newIntaker(b, s)
-		k.ProgressEvery, k.Workers, k.BatchSize = 0, 1, 0
-		runQueued(b, k)
-		runtime.GC()
-		stop := make(chan struct{})
-		heap := peakHeap(stop)
-		cpu0 := cputime.Process()
-		b.StartTimer()
-		res, err := k.Accept(ctx, in.ID, store.AllFacilities, nil, "")
-		b.StopTimer()
-		cpu += cputime.Process() - cpu0
-		close(stop)
-		peak = max(peak, <-heap)
-		if err != nil {
-			b.Fatal(err)
-		}
-		got := loadIntake(b, s, in.ID)
-		total += got.Tumors
-		created += res.TumorsCreated
-		b.Logf("%s", res.Summary())
+	for _, d := range []store.Dialect{store.DialectSQLite, store.DialectMySQL} {
+		b.Run(string(d), func(b *testing.B) {
+			total, created := 0, 0
+			var peak uint64
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				s := storetest.New(b, d)
+				fac := newFacility(b, s, "BENCH")
+				in := queue(b, s, fac.ID, path)
+				k := newIntaker(b, s)
+				k.ProgressEvery, k.Workers, k.BatchSize = 0, 1, 0
+				runQueued(b, k)
+				runtime.GC()
+				stop := make(chan struct{})
+				heap := peakHeap(stop)
+				cpu0 := cputime.Process()
+				b.StartTimer()
+				res, err := k.Accept(ctx, in.ID, store.AllFacilities, nil, "")
+				b.StopTimer()
+				cpu += cputime.Process() - cpu0
+				close(stop)
+				peak = max(peak, <-heap)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got := loadIntake(b, s, in.ID)
+				total += got.Tumors
+				created += res.TumorsCreated
+				b.Logf("%s", res.Summary())
+			}
+			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "tumors/s")
+			b.ReportMetric(float64(created)/b.Elapsed().Seconds(), "created/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(total), "cpu-µs/tumor")
+		})
 	}
-	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "tumors/s")
-	b.ReportMetric(float64(created)/b.Elapsed().Seconds(), "created/s")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(total), "cpu-µs/tumor")
 }
