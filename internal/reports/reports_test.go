@@ -108,9 +108,9 @@ func fixture(t *testing.T, s *store.Store) (a, b uint) {
 		}
 	}
 	add(fa.ID, "2", tumor{"primarySite": "C504", "histologicTypeIcdO3": "8500", "dateOfDiagnosis": "20240110", "classOfCase": "14",
-		"summaryStage2018": "1", "ageAtDiagnosis": "055", "date1stCrsRxCoc": "20240120", "rxSummSurgPrimSite": "22", "rxSummChemo": "01"})
+		"summaryStage2018": "1", "derivedSummaryStage2018": "3", "ageAtDiagnosis": "055", "date1stCrsRxCoc": "20240120", "rxSummSurgPrimSite": "22", "rxSummChemo": "01"})
 	add(fa.ID, "2", tumor{"primarySite": "C509", "histologicTypeIcdO3": "8500", "dateOfDiagnosis": "20240301", "classOfCase": "10",
-		"summaryStage2018": "7", "ageAtDiagnosis": "091", "date1stCrsRxCoc": "20240331", "rxSummSurgPrimSite": "00"},
+		"derivedSummaryStage2018": "7", "ageAtDiagnosis": "091", "date1stCrsRxCoc": "20240331", "rxSummSurgPrimSite": "00"},
 		tumor{"primarySite": "C341", "histologicTypeIcdO3": "8140", "dateOfDiagnosis": "2024", "classOfCase": "32", "ageAtDiagnosis": "999"})
 	add(fa.ID, "1", tumor{"primarySite": "C500", "histologicTypeIcdO3": "8500", "dateOfDiagnosis": "20190505", "classOfCase": "14"})
 	add(fb.ID, "1", tumor{"primarySite": "C340", "histologicTypeIcdO3": "8140", "dateOfDiagnosis": "20240505", "classOfCase": "14"})
@@ -151,7 +151,8 @@ func TestReportsCountTheHandBuiltCases(t *testing.T) {
 			want     int64
 		}{
 			{"breast", "total", 2}, {"breast", "sex:2", 2}, {"breast", "sex:1", 0},
-			{"breast", "class_group:analytic", 2}, {"breast", "ss2018:1", 1}, {"breast", "ss2018:7", 1},
+			// Summary Stage 2018 is the coded one (1, not the derived 3), else the derived one (7).
+			{"breast", "class_group:analytic", 2}, {"breast", "ss2018:1", 1}, {"breast", "ss2018:7", 1}, {"breast", "ss2018:3", 0},
 			{"lung", "total", 1}, {"lung", "class_group:nonanalytic", 1}, {"lung", "sex:2", 1},
 			{"total", "total", 3},
 		} {

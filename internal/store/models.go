@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/cara-registry/cara/internal/followed"
@@ -145,8 +146,9 @@ func reportItemsOf(items Items) ReportItems {
 		ajcc = items["ajccTnmClinStageGroup"]
 	}
 	return ReportItems{
-		AgeAtDiagnosis:     clip(items["ageAtDiagnosis"], 3),
-		SummaryStage2018:   clip(items["summaryStage2018"], 1),
+		AgeAtDiagnosis: clip(items["ageAtDiagnosis"], 3),
+		// Coded (#764), else derived from EOD (#762): most cases since 2018 carry only the derived one.
+		SummaryStage2018:   clip(cmp.Or(items["summaryStage2018"], items["derivedSummaryStage2018"]), 1),
 		AJCCStageGroup:     clip(ajcc, 15),
 		CountyAtDx:         clip(items["countyAtDx"], 3),
 		DateFirstContact:   clip(items["dateOf1stContact"], 8),
