@@ -184,17 +184,23 @@ func (h *registryReportsHandler) formOf(name string, q reportQuery, facs []store
 	return f
 }
 
-// show runs a report for the parameters of the query string and shows its table and chart; a
-// parameter it cannot run with is a 422 that names it, the form keeping what was given.
-func (h *registryReportsHandler) show(c echo.Context) error {
+// open finds the report of the path and the facilities the user may run it for.
+func (h *registryReportsHandler) open(c echo.Context) (reports.Definition, []store.Facility, error) {
 	if err := h.ready(); err != nil {
-		return err
+		return reports.Definition{}, nil, err
 	}
 	def, err := h.definition(c)
 	if err != nil {
-		return err
+		return def, nil, err
 	}
 	facs, err := h.offered(c)
+	return def, facs, err
+}
+
+// show runs a report for the parameters of the query string and shows its table and chart; a
+// parameter it cannot run with is a 422 that names it, the form keeping what was given.
+func (h *registryReportsHandler) show(c echo.Context) error {
+	def, facs, err := h.open(c)
 	if err != nil {
 		return err
 	}
@@ -237,14 +243,7 @@ var reportFormats = map[string]string{
 // download writes a report for the parameters of the query string as CSV or XLSX; each download
 // is audited with the report, its parameters and its number of rows.
 func (h *registryReportsHandler) download(c echo.Context) error {
-	if err := h.ready(); err != nil {
-		return err
-	}
-	def, err := h.definition(c)
-	if err != nil {
-		return err
-	}
-	facs, err := h.offered(c)
+	def, facs, err := h.open(c)
 	if err != nil {
 		return err
 	}
