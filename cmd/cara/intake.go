@@ -86,7 +86,8 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	}
 	now := e.Now().UTC()
 	in := &store.Intake{FacilityID: fac.ID, CreatedAt: now, FileName: filepath.Base(path), StoredPath: path, SizeBytes: size,
-		SHA256: sum, State: store.IntakeRunning, StartedAt: &now, HeartbeatAt: &now}
+		SHA256: sum, State: store.IntakeRunning, StartedAt: &now, HeartbeatAt: &now,
+		ClaimedBy: store.NewIntakeClaim()}
 	if err := s.CreateIntake(ctx, in); err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func clampEntityID(id string) string {
 
 // Audit appends one event to the audit trail, in a transaction of its own.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.retryTx(ctx, "audit "+e.Action, func(tx *gorm.DB) error {
 		return s.audit(tx, e)
 	})
 }
@@ -154,7 +154,7 @@ func (s *Store) SealAuditChain(ctx context.Context) (audit.Seal, error) {
 		return audit.Seal{}, fmt.Errorf("store: seal the audit chain: the store was opened without an audit key")
 	}
 	var seal audit.Seal
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec("UPDATE audit_chain SET key_seal = key_seal WHERE id = 1").Error; err != nil {
 			return fmt.Errorf("lock the chain: %w", err)
 		}

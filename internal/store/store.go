@@ -43,6 +43,7 @@ type Store struct {
 	dialect Dialect
 	now     func() time.Time
 	key     *audit.Key
+	faults  *txFaults // nil but in tests (export_test.go)
 }
 
 // Open connects to the configured database. It does not migrate; call Migrate.
