@@ -94,8 +94,11 @@ func (s *Store) retryTx(ctx context.Context, name string, fn func(tx *gorm.DB) e
 			}
 			return nil
 		})
-		if err == nil || !retryable(err) || ctx.Err() != nil {
+		if err == nil || !retryable(err) {
 			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w (after %d attempts, the last: %w)", name, ctx.Err(), n, err)
 		}
 	}
 	return fmt.Errorf("%s lost to concurrent writes %d times: %w (the last: %w)", name, txAttempts, ErrConflict, err)
