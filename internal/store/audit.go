@@ -103,6 +103,12 @@ func (s *Store) appendAudit(tx *gorm.DB, e AuditEntry, link func(audit.Head, aud
 		Details: ev.Details, RemoteAddr: ev.RemoteAddr, PrevHash: ev.PrevHash, Hash: ev.Hash,
 	}
 	if err := tx.Create(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			// The id is the head's plus one, read under the head's lock: on a Galera cluster another
+			// node's append, applied here after the read, took it (that write set aborts this
+			// transaction too, but the insert may meet its row first).
+			return fmt.Errorf("store: audit %s: event #%d: %w", e.Action, ev.ID, errChainMoved)
+		}
 		return fmt.Errorf("store: audit %s: %w", e.Action, err)
 	}
 	if err := tx.Exec("UPDATE audit_chain SET last_id = ?, last_hash = ? WHERE id = 1", ev.ID, ev.Hash).Error; err != nil {

@@ -36,6 +36,10 @@ const (
 	sqliteLocked = 6 // SQLITE_LOCKED
 )
 
+// errChainMoved is an audit append that found its event's id taken: another node's append
+// committed first (see appendAudit). Its transaction runs again like one that lost certification.
+var errChainMoved = errors.New("the audit chain moved on: another append took the id")
+
 // txFaults lets a test make a transaction fail the way a concurrent writer makes it fail (see
 // export_test.go); production stores have none.
 type txFaults struct {
@@ -47,10 +51,14 @@ type txFaults struct {
 }
 
 // retryable reports whether err means the transaction was rolled back for a concurrent one
-// (deadlock, lock wait timeout, Galera certification, SQLite busy), so that running it again
+// (deadlock, lock wait timeout, Galera certification, an audit append whose id another node
+// took, SQLite busy), so that running it again
 // from the start is the same as running it once later. An error of a connection lost during
 // the commit is not: the commit may have landed.
 func retryable(err error) bool {
+	if errors.Is(err, errChainMoved) {
+		return true
+	}
 	var me *mysqldriver.MySQLError
 	if errors.As(err, &me) {
 		return me.Number == mysqlDeadlock || me.Number == mysqlLockWaitTimeout

@@ -346,3 +346,34 @@ func TestRetryTxRunsAgainAfterARealDeadlock(t *testing.T) {
 		t.Errorf("rows 1, 2 and the rest: %d, %d, %d; want 2, 2, 8 (each transaction once)", one, two, rest)
 	}
 }
+
+// On a Galera cluster another node's append can be applied between this append's read of the
+// chain's head and its insert: the insert then finds its id taken (a duplicate key, not a
+// deadlock). The append runs again, chained after the other.
+func TestAnAppendWhoseIDWasTakenRunsAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		before := verifyAudit(t, s).Events
+		attempts := 0
+		err := s.RetryTx(ctx, "audit", func(tx *gorm.DB) error {
+			attempts++
+			if attempts == 1 {
+				// The other node's event, as its write set applies it here (it rolls back with this
+				// attempt: the test makes it inside the transaction).
+				var last uint
+				if err := tx.Raw("SELECT last_id FROM audit_chain WHERE id = 1").Row().Scan(&last); err != nil {
+					return err
+				}
+				if err := tx.Create(&store.AuditEvent{ID: last + 1, At: storetest.Clock, Action: audit.CaseView, Entity: "tumor",
+					EntityID: "other", Details: "{}", PrevHash: "x", Hash: "y"}).Error; err != nil {
+					return err
+				}
+			}
+			return s.AuditIn(tx, store.AuditEntry{Action: audit.CaseView, Entity: "tumor", EntityID: "this"})
+		})
+		if err != nil || attempts != 2 {
+			t.Fatalf("%d attempts, %v; want 2 and success", attempts, err)
+		}
+		wantIntact(t, s, before+1)
+	})
+}
