@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -234,6 +235,21 @@ func (c Config) startNode(ctx context.Context, st *State, i int, bootstrap bool)
 	args := append([]string{"--defaults-file=" + cnf}, user...)
 	if bootstrap {
 		args = append(args, "--wsrep-new-cluster")
+	} else {
+		// A node that rejoins asks for what it missed from its position: IST, from a donor's
+		// gcache. A node that was killed left no position (seqno -1); recover it from InnoDB.
+		pos, err := c.recoverPosition(ctx, i, cnf, user)
+		if err != nil {
+			return err
+		}
+		if pos != "" {
+			args = append(args, "--wsrep-start-position="+pos)
+		}
+		// When IST cannot serve, rsync SST does, as nobody (see Up): it must write over the
+		// files and folders the node made as root.
+		if err := openToSST(filepath.Join(d, "data")); err != nil {
+			return err
+		}
 	}
 	log, err := os.Create(filepath.Join(d, "stdout.log"))
 	if err != nil {
@@ -255,6 +271,51 @@ func (c Config) startNode(ctx context.Context, st *State, i int, bootstrap bool)
 	st.NodePIDs = append(st.NodePIDs, cmd.Process.Pid)
 	st.Logs = append(st.Logs, filepath.Join(d, "error.log"))
 	return nil
+}
+
+var (
+	crashedState      = regexp.MustCompile(`(?m)^seqno:\s+-1\s*$`)
+	recoveredPosition = regexp.MustCompile(`WSREP: Recovered position: ([0-9a-f-]+:-?[0-9]+)`)
+)
+
+// recoverPosition finds the last committed position of node i when it stopped without
+// recording it (killed: grastate.dat says seqno -1), as Debian's galera_recovery does for
+// systemd: mariadbd --wsrep-recover reads it from InnoDB and exits. "" when the state has a
+// position (a clean stop), or none is found (the node then takes a full SST).
+func (c Config) recoverPosition(ctx context.Context, i int, cnf string, user []string) (string, error) {
+	d := c.nodeDir(i)
+	b, err := os.ReadFile(filepath.Join(d, "data", "grastate.dat"))
+	if err != nil || !crashedState.Match(b) {
+		return "", nil
+	}
+	logf := filepath.Join(d, "recover.log")
+	_ = os.Remove(logf)
+	args := append([]string{"--defaults-file=" + cnf, "--wsrep-recover", "--log-error=" + logf}, user...)
+	if out, err := exec.CommandContext(ctx, Mariadbd, args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cluster: recover node%d's position: %w: %s", i, err, out)
+	}
+	log, err := os.ReadFile(logf)
+	if err != nil {
+		return "", fmt.Errorf("cluster: recover node%d's position: %w", i, err)
+	}
+	if m := recoveredPosition.FindSubmatch(log); m != nil {
+		return string(m[1]), nil
+	}
+	return "", nil
+}
+
+// openToSST lets rsync SST's daemon (nobody) write everywhere in a data directory.
+func openToSST(dir string) error {
+	return filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o666)
+		if e.IsDir() {
+			mode = 0o777
+		}
+		return os.Chmod(path, mode)
+	})
 }
 
 // caraEnv is the environment of cara process i, on node i mod nodes.

@@ -15,7 +15,7 @@ import (
 // On a Galera cluster every audited write takes the audit chain's head row, so two audited
 // writes on two nodes at the same moment conflict and one loses at commit; a few attempts let
 // it through under load, and a transaction still losing after them is reported as a conflict.
-const txAttempts = 5
+const txAttempts = 8
 
 // The backoff before attempt n+1 is a random time up to txBackoff·2ⁿ⁻¹, at most txBackoffMax:
 // random, so that two losers do not meet again at the same moment.

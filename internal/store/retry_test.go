@@ -377,3 +377,38 @@ func TestAnAppendWhoseIDWasTakenRunsAgain(t *testing.T) {
 		wantIntact(t, s, before+1)
 	})
 }
+
+// Registrars numbering one facility's patients at once each get a number of their own: the
+// numbering takes turns on the facility's row (a write, which Galera certifies).
+func TestConcurrentNumberingGivesEachPatientItsOwnNumber(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := addFacility(t, s, "F")
+		const writers, each = 6, 15
+		errs := make(chan error, writers)
+		for w := range writers {
+			go func() {
+				for i := range each {
+					if _, err := s.AddPatient(ctx, store.NewPatient{FacilityID: f.ID, Scope: store.FacilityScope(f.ID),
+						Items: map[string]string{"nameLast": fmt.Sprintf("W%d", w), "nameFirst": fmt.Sprint(i)}}); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range writers {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n, distinct int
+		if err := s.DB().QueryRow("SELECT COUNT(*), COUNT(DISTINCT patient_id_number) FROM patients WHERE facility_id = ?", f.ID).Scan(&n, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if n != writers*each || distinct != n {
+			t.Errorf("%d patients with %d numbers, want %d each with its own", n, distinct, writers*each)
+		}
+	})
+}
