@@ -313,11 +313,15 @@ func transferKind(path string, offset int64) string {
 		return "state transfer unknown"
 	}
 	log := string(b[offset:])
-	switch {
-	case strings.Contains(log, "wsrep_sst_rsync") && strings.Contains(log, "joiner"):
-		return "by rsync SST"
-	case strings.Contains(log, "IST received"), strings.Contains(log, "Receiving IST"):
+	// The rsync joiner script starts in either case; a node given IST says it received it.
+	if m := regexp.MustCompile(`Receiving IST: (\d+) writesets`).FindStringSubmatch(log); m != nil {
+		return "by IST of " + m[1] + " write sets"
+	}
+	if strings.Contains(log, "IST received") {
 		return "by IST"
+	}
+	if strings.Contains(log, "SST received") || strings.Contains(log, "rsync SST completed") {
+		return "by rsync SST"
 	}
 	return "without a state transfer"
 }

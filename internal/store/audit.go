@@ -160,7 +160,10 @@ func (s *Store) SealAuditChain(ctx context.Context) (audit.Seal, error) {
 		return audit.Seal{}, fmt.Errorf("store: seal the audit chain: the store was opened without an audit key")
 	}
 	var seal audit.Seal
-	err := s.onceTx(ctx, func(tx *gorm.DB) error {
+	// Every command that opens the store seals (audit verify too): on a Galera cluster its lock
+	// of the head loses to appends on other nodes, and it runs again.
+	err := s.retryTx(ctx, "seal the audit chain", func(tx *gorm.DB) error {
+		seal = audit.Seal{}
 		if err := tx.Exec("UPDATE audit_chain SET key_seal = key_seal WHERE id = 1").Error; err != nil {
 			return fmt.Errorf("lock the chain: %w", err)
 		}
