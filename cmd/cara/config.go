@@ -35,6 +35,10 @@ type env struct {
 	// (CARA_INTAKE_MAX_UNPACKED_BYTES; default ten times IntakeMaxBytes, 20 GiB); -1 when the
 	// variable is not a whole number above 0 (see intakeLimits).
 	IntakeMaxUnpackedBytes int64
+	// IntakeLease is how long a running intake job's heartbeat may be silent before another
+	// process takes the job over (CARA_INTAKE_LEASE, a Go duration such as 2m; default 2m); its
+	// heartbeat beats six times a lease. Empty here when not set; serve checks it (intakeLease).
+	IntakeLease string
 	// AuditKey (CARA_AUDIT_KEY, base64) or AuditKeyFile (CARA_AUDIT_KEY_FILE; default
 	// data/audit.key) is the audit key (see auditkey.go).
 	AuditKey     string
@@ -55,6 +59,7 @@ func envFromOS() env {
 		SubmissionDir: os.Getenv("CARA_SUBMISSION_DIR"),
 		ReleaseDir:    os.Getenv("CARA_RELEASE_DIR"),
 		IntakeDir:     os.Getenv("CARA_INTAKE_DIR"),
+		IntakeLease:   os.Getenv("CARA_INTAKE_LEASE"),
 		AuditKey:      os.Getenv("CARA_AUDIT_KEY"),
 		AuditKeyFile:  os.Getenv("CARA_AUDIT_KEY_FILE"),
 		// Parsed (and a bad entry refused) by serve.
@@ -83,6 +88,19 @@ func envFromOS() env {
 		e.Addr = "localhost:8080"
 	}
 	return e
+}
+
+// intakeLease is the lease of a running intake job (CARA_INTAKE_LEASE), or an error naming the
+// variable when it is not a duration of a few seconds or more; 0 is the runner's default (2m).
+func (e env) intakeLease(cmd string) (time.Duration, error) {
+	if e.IntakeLease == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(e.IntakeLease)
+	if err != nil || d < 3*time.Second {
+		return 0, fmt.Errorf("%s: CARA_INTAKE_LEASE: give how long a running intake's heartbeat may be silent as a duration of 3s or more, such as 2m (got %q)", cmd, e.IntakeLease)
+	}
+	return d, nil
 }
 
 // intakeLimits are the upload and unpacked-size limits of intake, or an error naming the

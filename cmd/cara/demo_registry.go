@@ -75,7 +75,8 @@ func demoRegistry(ctx context.Context, s *store.Store, cat *catalog, e env, hosp
 	}
 	at := now.UTC()
 	in := &store.Intake{FacilityID: reg.ID, UploadedBy: &u.ID, CreatedAt: at, FileName: sub.FileName, StoredPath: path,
-		SizeBytes: sub.SizeBytes, SHA256: sub.SHA256, State: store.IntakeRunning, StartedAt: &at, HeartbeatAt: &at}
+		SizeBytes: sub.SizeBytes, SHA256: sub.SHA256, State: store.IntakeRunning, StartedAt: &at, HeartbeatAt: &at,
+		ClaimedBy: store.NewIntakeClaim()}
 	if err := s.CreateIntake(ctx, in); err != nil {
 		return err
 	}

@@ -29,8 +29,12 @@ func newIntakeRunner(s *store.Store, cat *catalog, e env, log *slog.Logger) (web
 	if err != nil {
 		return web.IntakeConfig{}, nil, err
 	}
+	lease, err := e.intakeLease("serve")
+	if err != nil {
+		return web.IntakeConfig{}, nil, err
+	}
 	k := &submission.Intaker{Store: s, Edits: cat.Edits, Registry: reg, MaxUnpackedBytes: maxUnpacked, Now: e.Now}
-	r := &submission.Runner{Intaker: k, Workers: 2, Log: log}
+	r := &submission.Runner{Intaker: k, Workers: 2, Log: log, StaleAfter: lease, Heartbeat: lease / 6}
 	return web.IntakeConfig{Dir: e.IntakeDir, MaxBytes: maxBytes, MaxUnpackedBytes: maxUnpacked, Intaker: k, Wake: r.Wake}, r, nil
 }
 
@@ -86,7 +90,8 @@ func cmdIntake(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	}
 	now := e.Now().UTC()
 	in := &store.Intake{FacilityID: fac.ID, CreatedAt: now, FileName: filepath.Base(path), StoredPath: path, SizeBytes: size,
-		SHA256: sum, State: store.IntakeRunning, StartedAt: &now, HeartbeatAt: &now}
+		SHA256: sum, State: store.IntakeRunning, StartedAt: &now, HeartbeatAt: &now,
+		ClaimedBy: store.NewIntakeClaim()}
 	if err := s.CreateIntake(ctx, in); err != nil {
 		return err
 	}

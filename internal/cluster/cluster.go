@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,11 +40,17 @@ type Config struct {
 	Nodes    int    // 0 means 3
 	Caras    int    // cara serve processes; 0 means 3
 	CaraBin  string // path of a built cmd/cara; empty: start no cara processes
+	// IntakeLease is the cara processes' CARA_INTAKE_LEASE (how long a running intake job's
+	// heartbeat may be silent before another process takes it over); 0 leaves cara's default.
+	IntakeLease time.Duration
 }
 
 // State is what up leaves in Dir/state.json for status and down.
 type State struct {
 	Dir       string   `json:"dir"`
+	BasePort  int      `json:"base_port"`
+	CaraBin   string   `json:"cara_bin"`
+	Lease     string   `json:"intake_lease"`
 	NodePorts []int    `json:"node_ports"`
 	NodePIDs  []int    `json:"node_pids"`
 	CaraPorts []int    `json:"cara_ports"`
@@ -114,6 +121,9 @@ wsrep_node_address=127.0.0.1
 wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:%[6]d;ist.recv_addr=127.0.0.1:%[7]d;gcache.size=64M"
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:%[8]d
+# Causal reads: a request read on one node sees what the request before it wrote through another
+# (a sign-in form's pre-session, a case saved a moment ago), as on one server.
+wsrep_sync_wait=1
 `, d, p, GaleraProvider, c.gcommAddress(), i, p+1, p+2, p+3)
 }
 
@@ -134,14 +144,17 @@ func Up(ctx context.Context, c Config) (st *State, err error) {
 		_, _ = f.Read(key)
 		f.Close()
 	}
-	st = &State{Dir: c.Dir, Database: "cara", AuditKey: base64.StdEncoding.EncodeToString(key)}
+	st = &State{Dir: c.Dir, BasePort: c.BasePort, CaraBin: c.CaraBin, Database: "cara", AuditKey: base64.StdEncoding.EncodeToString(key)}
+	if c.IntakeLease > 0 {
+		st.Lease = c.IntakeLease.String()
+	}
 	defer func() {
 		if err != nil {
 			_ = Down(st)
 		}
 	}()
 	for i := 0; i < c.Nodes; i++ {
-		if err := c.startNode(ctx, st, i); err != nil {
+		if err := c.startNode(ctx, st, i, i == 0); err != nil {
 			return st, err
 		}
 		if err := st.save(); err != nil {
@@ -194,7 +207,10 @@ func Up(ctx context.Context, c Config) (st *State, err error) {
 	return st, st.save()
 }
 
-func (c Config) startNode(ctx context.Context, st *State, i int) error {
+// startNode starts node i: the first time (a fresh data directory) or again after it stopped,
+// when it rejoins by IST or SST from the others. bootstrap starts a new cluster from it
+// (--wsrep-new-cluster): the first node of a new cluster, or of a whole cluster restarted.
+func (c Config) startNode(ctx context.Context, st *State, i int, bootstrap bool) error {
 	d := c.nodeDir(i)
 	if err := os.MkdirAll(filepath.Join(d, "data"), 0o777); err != nil {
 		return fmt.Errorf("cluster: %w", err)
@@ -220,8 +236,23 @@ func (c Config) startNode(ctx context.Context, st *State, i int) error {
 		}
 	}
 	args := append([]string{"--defaults-file=" + cnf}, user...)
-	if i == 0 {
+	if bootstrap {
 		args = append(args, "--wsrep-new-cluster")
+	} else {
+		// A node that rejoins asks for what it missed from its position: IST, from a donor's
+		// gcache. A node that was killed left no position (seqno -1); recover it from InnoDB.
+		pos, err := c.recoverPosition(ctx, i, cnf, user)
+		if err != nil {
+			return err
+		}
+		if pos != "" {
+			args = append(args, "--wsrep-start-position="+pos)
+		}
+		// When IST cannot serve, rsync SST does, as nobody (see Up): it must write over the
+		// files and folders the node made as root.
+		if err := openToSST(filepath.Join(d, "data")); err != nil {
+			return err
+		}
 	}
 	log, err := os.Create(filepath.Join(d, "stdout.log"))
 	if err != nil {
@@ -235,16 +266,69 @@ func (c Config) startNode(ctx context.Context, st *State, i int) error {
 		return fmt.Errorf("cluster: start node%d: %w", i, err)
 	}
 	go func() { _ = cmd.Wait() }()
+	if i < len(st.NodePIDs) {
+		st.NodePIDs[i] = cmd.Process.Pid
+		return nil
+	}
 	st.NodePorts = append(st.NodePorts, c.BasePort+10*i)
 	st.NodePIDs = append(st.NodePIDs, cmd.Process.Pid)
 	st.Logs = append(st.Logs, filepath.Join(d, "error.log"))
 	return nil
 }
 
+var (
+	crashedState      = regexp.MustCompile(`(?m)^seqno:\s+-1\s*$`)
+	recoveredPosition = regexp.MustCompile(`WSREP: Recovered position: ([0-9a-f-]+:-?[0-9]+)`)
+)
+
+// recoverPosition finds the last committed position of node i when it stopped without
+// recording it (killed: grastate.dat says seqno -1), as Debian's galera_recovery does for
+// systemd: mariadbd --wsrep-recover reads it from InnoDB and exits. "" when the state has a
+// position (a clean stop), or none is found (the node then takes a full SST).
+func (c Config) recoverPosition(ctx context.Context, i int, cnf string, user []string) (string, error) {
+	d := c.nodeDir(i)
+	b, err := os.ReadFile(filepath.Join(d, "data", "grastate.dat"))
+	if err != nil || !crashedState.Match(b) {
+		return "", nil
+	}
+	logf := filepath.Join(d, "recover.log")
+	_ = os.Remove(logf)
+	args := append([]string{"--defaults-file=" + cnf, "--wsrep-recover", "--log-error=" + logf}, user...)
+	if out, err := exec.CommandContext(ctx, Mariadbd, args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cluster: recover node%d's position: %w: %s", i, err, out)
+	}
+	log, err := os.ReadFile(logf)
+	if err != nil {
+		return "", fmt.Errorf("cluster: recover node%d's position: %w", i, err)
+	}
+	if m := recoveredPosition.FindSubmatch(log); m != nil {
+		return string(m[1]), nil
+	}
+	return "", nil
+}
+
+// openToSST lets rsync SST's daemon (nobody) write everywhere in a data directory.
+func openToSST(dir string) error {
+	return filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o666)
+		if e.IsDir() {
+			mode = 0o777
+		}
+		return os.Chmod(path, mode)
+	})
+}
+
 // caraEnv is the environment of cara process i, on node i mod nodes.
 func (st *State) caraEnv(i, port int) []string {
 	node := i % len(st.NodePorts)
-	return append(os.Environ(),
+	env := os.Environ()
+	if st.Lease != "" {
+		env = append(env, "CARA_INTAKE_LEASE="+st.Lease)
+	}
+	return append(env,
 		"CARA_DATABASE_URL=mysql://"+st.NodeDSN(node, st.Database),
 		"CARA_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"CARA_AUDIT_KEY="+st.AuditKey,
@@ -255,7 +339,7 @@ func (st *State) caraEnv(i, port int) []string {
 }
 
 func (st *State) startCara(bin string, i int) error {
-	log, err := os.Create(filepath.Join(st.Dir, fmt.Sprintf("cara%d.log", i)))
+	log, err := os.OpenFile(filepath.Join(st.Dir, fmt.Sprintf("cara%d.log", i)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
@@ -269,6 +353,10 @@ func (st *State) startCara(bin string, i int) error {
 		return fmt.Errorf("cluster: start cara %d: %w", i, err)
 	}
 	go func() { _ = cmd.Wait() }()
+	if i < len(st.CaraPIDs) {
+		st.CaraPIDs[i] = cmd.Process.Pid
+		return nil
+	}
 	st.CaraPIDs = append(st.CaraPIDs, cmd.Process.Pid)
 	return nil
 }
@@ -475,4 +563,76 @@ func alive(pid int) bool {
 	}
 	f := strings.Fields(string(b))
 	return len(f) < 3 || f[2] != "Z"
+}
+
+// The faults the cluster tests make, and the restarts after them.
+
+func (st *State) config() Config {
+	return Config{Dir: st.Dir, BasePort: st.BasePort, Nodes: len(st.NodePorts), Caras: len(st.CaraPorts), CaraBin: st.CaraBin}
+}
+
+// KillNode kills node i with SIGKILL, as a crash or a pulled plug would, and waits until it is gone.
+func (st *State) KillNode(i int) error { return kill(st.NodePIDs[i], syscall.SIGKILL, 10*time.Second) }
+
+// StopNode stops node i cleanly (SIGTERM): it leaves the cluster and records its position, so
+// that it can rejoin by IST, or bootstrap the cluster again when it was the last to stop.
+func (st *State) StopNode(i int) error { return kill(st.NodePIDs[i], syscall.SIGTERM, 2*time.Minute) }
+
+// StartNode starts node i again after it stopped; bootstrap makes it the first node of a
+// cluster started again (the last node that stopped, whose state is the newest). It does not
+// wait for it to be Synced (WaitSynced).
+func (st *State) StartNode(ctx context.Context, i int, bootstrap bool) error {
+	if err := st.config().startNode(ctx, st, i, bootstrap); err != nil {
+		return err
+	}
+	return st.save()
+}
+
+// KillCara kills cara process i with SIGKILL and waits until it is gone.
+func (st *State) KillCara(i int) error { return kill(st.CaraPIDs[i], syscall.SIGKILL, 10*time.Second) }
+
+// StartCara starts cara process i again and waits until it answers /healthz.
+func (st *State) StartCara(ctx context.Context, i int) error {
+	if err := st.startCara(st.CaraBin, i); err != nil {
+		return err
+	}
+	if err := st.save(); err != nil {
+		return err
+	}
+	return waitHTTP(ctx, st.CaraURL(i)+"/healthz", time.Minute)
+}
+
+// CaraURL is cara process i's own address, past haproxy.
+func (st *State) CaraURL(i int) string { return fmt.Sprintf("http://127.0.0.1:%d", st.CaraPorts[i]) }
+
+// Cara runs a cara command (such as audit verify) with the environment of cara process i, on its
+// node, with stdin as its input, and returns what it printed.
+func (st *State) Cara(ctx context.Context, i int, stdin string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, st.CaraBin, args...)
+	cmd.Env = st.caraEnv(i, 0)
+	cmd.Dir = st.Dir
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("cluster: cara %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// kill sends sig to pid and waits until the process is gone, at most limit.
+func kill(pid int, sig syscall.Signal, limit time.Duration) error {
+	if pid <= 0 || !alive(pid) {
+		return nil
+	}
+	if err := syscall.Kill(pid, sig); err != nil {
+		return fmt.Errorf("cluster: kill %d: %w", pid, err)
+	}
+	deadline := time.Now().Add(limit)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("cluster: process %d still running %s after signal %d", pid, limit, sig)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
 }

@@ -116,7 +116,7 @@ type NewUser struct {
 func (s *Store) AddUser(ctx context.Context, in NewUser) error {
 	u := in.User
 	ids := withHome(in.Facilities, u.FacilityID)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(u).Error; err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ type Change struct {
 // changed, in one transaction. Nothing changed writes nothing.
 func (s *Store) UpdateUser(ctx context.Context, in UserUpdate) (*UserRow, error) {
 	ids := withHome(in.Facilities, in.HomeFacility)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, in.ID).Error; err != nil {
 			return err
@@ -237,7 +237,7 @@ func setUserFacilities(tx *gorm.DB, userID uint, ids []uint) error {
 // transaction) or enables them again, audited as user.disable or user.enable. Setting what is
 // already so changes nothing and records nothing.
 func (s *Store) SetUserDisabled(ctx context.Context, id uint, disabled bool, by Actor) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, id).Error; err != nil {
 			return err
@@ -268,7 +268,7 @@ func (s *Store) SetUserDisabled(ctx context.Context, id uint, disabled bool, by 
 // ResetPassword gives a user a new password hash chosen by an administrator, marks that they must
 // change it at their next sign-in, and ends their sessions, audited as password.reset.
 func (s *Store) ResetPassword(ctx context.Context, id uint, hash string, by Actor) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, id).Error; err != nil {
 			return err
@@ -292,7 +292,7 @@ func (s *Store) ResetPassword(ctx context.Context, id uint, hash string, by Acto
 // ChangePassword stores a user's own new password, clears must_change_password and ends their
 // other sessions (keepSession stays), audited as password.change.
 func (s *Store) ChangePassword(ctx context.Context, userID uint, hash string, keepSession uint, remoteAddr string) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, userID).Error; err != nil {
 			return err
@@ -333,7 +333,7 @@ func (s *Store) ListFacilities(ctx context.Context) ([]Facility, error) {
 
 // AddFacility stores a facility with its facility.create event; a code in use is ErrDuplicate.
 func (s *Store) AddFacility(ctx context.Context, f *Facility, by Actor) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(f).Error; err != nil {
 			return err
 		}
@@ -351,7 +351,7 @@ func (s *Store) AddFacility(ctx context.Context, f *Facility, by Actor) error {
 // UpdateFacility writes a facility's code, name, NPI and id number with a facility.update event
 // holding what changed; a code in use by another facility is ErrDuplicate.
 func (s *Store) UpdateFacility(ctx context.Context, f *Facility, by Actor) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		var cur Facility
 		if err := tx.Take(&cur, f.ID).Error; err != nil {
 			return err

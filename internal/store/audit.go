@@ -44,7 +44,7 @@ func clampEntityID(id string) string {
 
 // Audit appends one event to the audit trail, in a transaction of its own.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.retryTx(ctx, "audit "+e.Action, func(tx *gorm.DB) error {
 		return s.audit(tx, e)
 	})
 }
@@ -103,6 +103,12 @@ func (s *Store) appendAudit(tx *gorm.DB, e AuditEntry, link func(audit.Head, aud
 		Details: ev.Details, RemoteAddr: ev.RemoteAddr, PrevHash: ev.PrevHash, Hash: ev.Hash,
 	}
 	if err := tx.Create(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			// The id is the head's plus one, read under the head's lock: on a Galera cluster another
+			// node's append, applied here after the read, took it (that write set aborts this
+			// transaction too, but the insert may meet its row first).
+			return fmt.Errorf("store: audit %s: event #%d: %w", e.Action, ev.ID, errChainMoved)
+		}
 		return fmt.Errorf("store: audit %s: %w", e.Action, err)
 	}
 	if err := tx.Exec("UPDATE audit_chain SET last_id = ?, last_hash = ? WHERE id = 1", ev.ID, ev.Hash).Error; err != nil {
@@ -154,7 +160,10 @@ func (s *Store) SealAuditChain(ctx context.Context) (audit.Seal, error) {
 		return audit.Seal{}, fmt.Errorf("store: seal the audit chain: the store was opened without an audit key")
 	}
 	var seal audit.Seal
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// Every command that opens the store seals (audit verify too): on a Galera cluster its lock
+	// of the head loses to appends on other nodes, and it runs again.
+	err := s.retryTx(ctx, "seal the audit chain", func(tx *gorm.DB) error {
+		seal = audit.Seal{}
 		if err := tx.Exec("UPDATE audit_chain SET key_seal = key_seal WHERE id = 1").Error; err != nil {
 			return fmt.Errorf("lock the chain: %w", err)
 		}

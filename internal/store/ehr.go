@@ -52,7 +52,7 @@ func (s *Store) AddEHRReport(ctx context.Context, rep *EHRReport, rec *SuspenseR
 		}
 		return ids[0], nil
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.onceTx(ctx, func(tx *gorm.DB) error {
 		id, err := find(tx)
 		if err != nil {
 			return err
@@ -147,7 +147,7 @@ func (EHRSender) TableName() string { return "ehr_senders" }
 // AddEHRSender stores a sender with its audit event.
 func (s *Store) AddEHRSender(ctx context.Context, snd *EHRSender, e AuditEntry) error {
 	snd.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(snd).Error; err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func (s *Store) EHRSenders(ctx context.Context, facilityID uint) ([]EHRSender, e
 // such sender not yet revoked).
 func (s *Store) RevokeEHRSender(ctx context.Context, id uint, e AuditEntry) error {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.retryTx(ctx, "revoke sender", func(tx *gorm.DB) error {
 		res := tx.Model(&EHRSender{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now)
 		if res.Error != nil {
 			return res.Error
@@ -242,7 +242,7 @@ func (SuggestionDismissal) TableName() string { return "suggestion_dismissals" }
 // with its audit event; dismissing it twice is one dismissal.
 func (s *Store) DismissSuggestion(ctx context.Context, d SuggestionDismissal, e AuditEntry) error {
 	d.ID, d.DismissedAt = 0, s.now().UTC().Truncate(time.Microsecond)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&SuggestionDismissal{}).Where("tumor_id = ? AND naaccr_id = ? AND value = ?", d.TumorID, d.NaaccrID, d.Value).Count(&n).Error; err != nil {
 			return err
@@ -299,7 +299,7 @@ func (s *Store) PurgeEHRRaw(ctx context.Context, before time.Time, dry bool, e A
 		*n, *size = r.N, r.Size
 		return err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := count(tx, &EHRReport{}, "received_at", &out.Reports, &out.ReportBytes); err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ func (s *Store) FHIRBundleByKey(ctx context.Context, facilityID uint, key string
 // bundle's suspense record and added false.
 func (s *Store) AddFHIRBundle(ctx context.Context, rec SuspenseRecord, b FHIRBundle, e AuditEntry) (suspenseID uint, added bool, err error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.onceTx(ctx, func(tx *gorm.DB) error {
 		var have FHIRBundle
 		res := tx.Where("facility_id = ? AND bundle_key = ?", b.FacilityID, b.BundleKey).Limit(1).Find(&have)
 		if res.Error != nil {

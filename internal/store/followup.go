@@ -236,7 +236,7 @@ func (s *Store) SaveFollowUp(ctx context.Context, in FollowUpSave) error {
 	for i := range cur.Tumors {
 		byID[cur.Tumors[i].ID] = &cur.Tumors[i]
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		now := s.now().UTC()
 		pch := diffItems("patient", cur.Patient.Items, in.PatientItems)
 		p := Patient{Items: Items(maps.Clone(in.PatientItems))}
@@ -324,7 +324,7 @@ func (s *Store) RecordLetters(ctx context.Context, sc Scope, letters []FollowUpL
 	if len(letters) == 0 {
 		return nil
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		ids := make([]uint, 0, len(letters))
 		for _, l := range letters {
 			ids = append(ids, l.TumorID)

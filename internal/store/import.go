@@ -41,7 +41,7 @@ func sequenceOf(items map[string]string) string {
 // worklist; nil leaves them 0 until the edits are run over the store.
 func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient, counts [][]TumorCounts) (ImportResult, error) {
 	var res ImportResult
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		ids := make([]string, 0, len(pats))
 		for _, p := range pats {
 			ids = append(ids, p.Items["patientIdNumber"])

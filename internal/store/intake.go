@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,9 +60,25 @@ func (s *Store) Intakes(ctx context.Context, sc Scope, limit int) ([]Intake, err
 	return out, nil
 }
 
-// ClaimIntake takes the oldest queued intake for a worker: it becomes running, its results of
-// any earlier run are deleted (so a re-run starts clean), all in one transaction. Two processes
-// claiming at once cannot both take it: the state change is conditional. No queued intake is
+// ErrLeaseLost is a worker's write to an intake that is no longer its own: its heartbeat was
+// late, another process requeued the intake and (perhaps) runs it now.
+var ErrLeaseLost = errors.New("the intake was taken over by another worker: its heartbeat was late")
+
+// NewIntakeClaim makes the claim a worker runs an intake under (Intake.ClaimedBy): the host and
+// process, for the operator who wonders who runs it, and a random part that makes each claim
+// its own, so that a process that claims the same intake twice tells its claims apart.
+func NewIntakeClaim() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return clampRunes(fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b)), 64)
+}
+
+// ClaimIntake takes the oldest queued intake for a worker: it becomes running under a new claim
+// (ClaimedBy, the lease that the worker's heartbeat renews), its results of any earlier run are
+// deleted (so a re-run starts clean), all in one transaction. Two processes claiming at once
+// cannot both take it: the state change is conditional (and on a Galera cluster the loser's
+// commit fails certification and runs again, finding it taken). No queued intake is
 // ErrNotFound.
 func (s *Store) ClaimIntake(ctx context.Context) (*Intake, error) {
 	for range 5 {
@@ -68,10 +88,13 @@ func (s *Store) ClaimIntake(ctx context.Context) (*Intake, error) {
 			return nil, fmt.Errorf("store: claim intake: %w", notFound(err))
 		}
 		now := s.now().UTC()
+		claim := NewIntakeClaim()
 		claimed := false
-		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err = s.retryTx(ctx, "claim intake", func(tx *gorm.DB) error {
+			claimed = false
 			res := tx.Model(&Intake{}).Where("id = ? AND state = ?", in.ID, IntakeQueued).Updates(map[string]any{
 				"state": IntakeRunning, "started_at": now, "heartbeat_at": now, "finished_at": nil, "error": "",
+				"claimed_by": claim,
 			})
 			if res.Error != nil {
 				return res.Error
@@ -118,14 +141,57 @@ func (s *Store) RequeueStaleIntakes(ctx context.Context, before time.Time) (int6
 	return res.RowsAffected, nil
 }
 
-// IntakeProgress records a running intake's counts so far and renews its heartbeat.
-func (s *Store) IntakeProgress(ctx context.Context, id uint, c IntakeCounts) error {
-	err := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ?", id, IntakeRunning).
+// IntakeProgress records a running intake's counts so far and renews its heartbeat, if the
+// intake is still running under claim (else ErrLeaseLost).
+func (s *Store) IntakeProgress(ctx context.Context, id uint, claim string, c IntakeCounts) error {
+	res := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ? AND claimed_by = ?", id, IntakeRunning, claim).
 		Select("heartbeat_at", "patients", "tumors", "records_processed", "structural_errors", "edit_errors",
 			"edit_warnings", "failures_stored", "duplicates", "acceptable_tumors").
-		Updates(&Intake{HeartbeatAt: ptr(s.now().UTC()), IntakeCounts: c}).Error
-	if err != nil {
+		Updates(&Intake{HeartbeatAt: ptr(s.now().UTC()), IntakeCounts: c})
+	if err := leaseHeld(ctx, s.sqlDB, res.Error, res.RowsAffected, id, claim); err != nil {
 		return fmt.Errorf("store: intake %d progress: %w", id, err)
+	}
+	return nil
+}
+
+// renewLease renews the heartbeat of an intake running under claim; one that is not (requeued
+// and perhaps claimed by another worker) is ErrLeaseLost. It is the first statement of each
+// transaction of a run's writes: it writes the intake's row, so it waits for (one database) or
+// conflicts at certification with (Galera) a concurrent requeue or claim, and the run's writes
+// land only while its claim holds.
+func renewLease(ctx context.Context, q sqlQuerier, id uint, claim string, now time.Time) error {
+	res, err := q.ExecContext(ctx, "UPDATE intakes SET heartbeat_at = ? WHERE id = ? AND state = ? AND claimed_by = ?", now, id, IntakeRunning, claim)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	return leaseHeld(ctx, q, err, n, id, claim)
+}
+
+// rowQuerier is a *sql.DB, a *sql.Tx or a GORM transaction (gormQuerier).
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// sqlQuerier is a *sql.DB or *sql.Tx.
+type sqlQuerier interface {
+	rowQuerier
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// leaseHeld reads an update of an intake under claim: its error, or ErrLeaseLost when it changed
+// no row and the intake is not running under claim. (MySQL counts the rows an update changed,
+// not those it matched: a heartbeat that did not move changes nothing, and the claim still holds.)
+func leaseHeld(ctx context.Context, q rowQuerier, err error, rows int64, id uint, claim string) error {
+	if err != nil || rows > 0 {
+		return err
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM intakes WHERE id = ? AND state = ? AND claimed_by = ?", id, IntakeRunning, claim).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrLeaseLost
 	}
 	return nil
 }
@@ -135,17 +201,20 @@ func (s *Store) IntakeProgress(ctx context.Context, id uint, c IntakeCounts) err
 // rows its reflection, and on SQLite the driver's binding (the time to bind a parameter grows
 // with the statement's parameter count), cost more than the inserts themselves. Callers pass a
 // few thousand rows at a time, so that a SQLite store (one connection) serves pages in between.
-func (s *Store) AddIntakeFailures(ctx context.Context, fs []IntakeFailure) error {
+//
+// The rows are stored only while the intake runs under claim (else ErrLeaseLost, and nothing is
+// stored): a worker whose job was taken over adds nothing to the new run's failures.
+func (s *Store) AddIntakeFailures(ctx context.Context, claim string, fs []IntakeFailure) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	if err := s.addIntakeFailures(ctx, fs); err != nil {
+	if err := s.addIntakeFailures(ctx, claim, fs); err != nil {
 		return fmt.Errorf("store: add %d failures of intake %d: %w", len(fs), fs[0].IntakeID, err)
 	}
 	return nil
 }
 
-func (s *Store) addIntakeFailures(ctx context.Context, fs []IntakeFailure) (err error) {
+func (s *Store) addIntakeFailures(ctx context.Context, claim string, fs []IntakeFailure) (err error) {
 	perStmt := s.dialect.rowsPerInsert()
 	tx, err := s.sqlDB.BeginTx(ctx, nil)
 	if err != nil {
@@ -156,6 +225,9 @@ func (s *Store) addIntakeFailures(ctx context.Context, fs []IntakeFailure) (err 
 			_ = tx.Rollback()
 		}
 	}()
+	if err := renewLease(ctx, tx, fs[0].IntakeID, claim, s.now().UTC()); err != nil {
+		return err
+	}
 	var stmt *sql.Stmt
 	stmtRows := 0
 	defer func() {
@@ -203,9 +275,15 @@ type IntakeResult struct {
 	SendingFacilityID *uint
 }
 
-// FinishIntake stores a run's results and marks the intake done, in one transaction.
-func (s *Store) FinishIntake(ctx context.Context, id uint, r IntakeResult) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// FinishIntake stores a run's results and marks the intake done, in one transaction, if it still
+// runs under claim (else ErrLeaseLost, and nothing is stored).
+func (s *Store) FinishIntake(ctx context.Context, id uint, claim string, r IntakeResult) error {
+	err := s.retryTx(ctx, "finish intake", func(tx *gorm.DB) error {
+		res := tx.Model(&Intake{}).Where("id = ? AND state = ? AND claimed_by = ?", id, IntakeRunning, claim).
+			Update("heartbeat_at", s.now().UTC())
+		if err := leaseHeld(ctx, gormQuerier{tx}, res.Error, res.RowsAffected, id, claim); err != nil {
+			return err
+		}
 		if err := tx.Where("intake_id = ?", id).Delete(&IntakeEditCount{}).Error; err != nil {
 			return err
 		}
@@ -233,11 +311,16 @@ func (s *Store) FinishIntake(ctx context.Context, id uint, r IntakeResult) error
 	return nil
 }
 
-// FailIntake marks an intake failed with the reason.
-func (s *Store) FailIntake(ctx context.Context, id uint, reason string) error {
+// FailIntake marks an intake running under claim failed with the reason; one no longer running
+// under it is ErrLeaseLost.
+func (s *Store) FailIntake(ctx context.Context, id uint, claim, reason string) error {
 	now := s.now().UTC()
-	err := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ?", id).
-		Updates(map[string]any{"state": IntakeFailed, "error": clampRunes(reason, 2000), "finished_at": now}).Error
+	res := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ? AND claimed_by = ?", id, IntakeRunning, claim).
+		Updates(map[string]any{"state": IntakeFailed, "error": clampRunes(reason, 2000), "finished_at": now})
+	err := res.Error
+	if err == nil && res.RowsAffected == 0 {
+		err = ErrLeaseLost
+	}
 	if err != nil {
 		return fmt.Errorf("store: fail intake %d: %w", id, err)
 	}
@@ -264,7 +347,7 @@ func (s *Store) RetryIntake(ctx context.Context, id uint, sc Scope) error {
 // audit event, in one transaction.
 func (s *Store) AcceptIntake(ctx context.Context, id uint, c IntakeCounts, by *uint, e AuditEntry) error {
 	now := s.now().UTC()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.retryTx(ctx, "accept intake", func(tx *gorm.DB) error {
 		err := tx.Model(&Intake{}).Where("id = ?", id).
 			Select("state", "accepted_at", "accepted_by", "accepted_tumors", "existing_tumors", "skipped_tumors").
 			Updates(&Intake{State: IntakeAccepted, AcceptedAt: &now, AcceptedBy: by, IntakeCounts: c}).Error
@@ -395,22 +478,30 @@ func clampRunes(s string, n int) string {
 
 func ptr[T any](v T) *T { return &v }
 
-// TouchIntake renews a running intake's heartbeat.
-func (s *Store) TouchIntake(ctx context.Context, id uint) error {
-	err := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ?", id, IntakeRunning).
-		Update("heartbeat_at", s.now().UTC()).Error
+// TouchIntake renews the heartbeat of an intake running under claim; one that is not (another
+// process took it over) is ErrLeaseLost, and its worker should stop.
+func (s *Store) TouchIntake(ctx context.Context, id uint, claim string) error {
+	err := renewLease(ctx, s.sqlDB, id, claim, s.now().UTC())
 	if err != nil {
 		return fmt.Errorf("store: intake %d heartbeat: %w", id, err)
 	}
 	return nil
 }
 
-// RequeueIntake puts a running intake back in the queue (its worker is stopping).
-func (s *Store) RequeueIntake(ctx context.Context, id uint) error {
-	err := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ?", id, IntakeRunning).
+// RequeueIntake puts an intake running under claim back in the queue (its worker is stopping);
+// one another worker has taken over stays its.
+func (s *Store) RequeueIntake(ctx context.Context, id uint, claim string) error {
+	err := s.db.WithContext(ctx).Model(&Intake{}).Where("id = ? AND state = ? AND claimed_by = ?", id, IntakeRunning, claim).
 		Update("state", IntakeQueued).Error
 	if err != nil {
 		return fmt.Errorf("store: requeue intake %d: %w", id, err)
 	}
 	return nil
+}
+
+// gormQuerier reads a row in a GORM transaction, for leaseHeld.
+type gormQuerier struct{ tx *gorm.DB }
+
+func (g gormQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return g.tx.WithContext(ctx).Raw(query, args...).Row()
 }

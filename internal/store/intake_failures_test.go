@@ -19,7 +19,8 @@ func TestAddIntakeFailuresStoresEveryRowInOrder(t *testing.T) {
 		if err := s.CreateFacility(ctx, f); err != nil {
 			t.Fatal(err)
 		}
-		in := &store.Intake{FacilityID: f.ID, FileName: "f.xml", StoredPath: "/x", SHA256: strings.Repeat("0", 64)}
+		in := &store.Intake{FacilityID: f.ID, FileName: "f.xml", StoredPath: "/x", SHA256: strings.Repeat("0", 64),
+			State: store.IntakeRunning, ClaimedBy: "w1"}
 		if err := s.CreateIntake(ctx, in); err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +31,7 @@ func TestAddIntakeFailuresStoresEveryRowInOrder(t *testing.T) {
 				TumorSequence: "01", EditID: "edit.x", Severity: "error", Item: "primarySite", Message: "it's \"wrong\" — é"}
 		}
 		fs[7].Message = strings.Repeat("m", 2500)
-		if err := s.AddIntakeFailures(ctx, fs); err != nil {
+		if err := s.AddIntakeFailures(ctx, "w1", fs); err != nil {
 			t.Fatal(err)
 		}
 		i := 0

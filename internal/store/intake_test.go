@@ -43,13 +43,20 @@ func TestIntakeScopeClaimRequeueAndRetry(t *testing.T) {
 		if n, _ := s.RequeueStaleIntakes(ctx, storetest.Clock.Add(time.Minute)); n != 1 {
 			t.Errorf("requeued %d stale intakes, want 1", n)
 		}
-		if _, err := s.ClaimIntake(ctx); err != nil {
+		again, err := s.ClaimIntake(ctx)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if again.ClaimedBy == "" || again.ClaimedBy == got.ClaimedBy {
+			t.Errorf("claims %q and %q: want two claims of their own", got.ClaimedBy, again.ClaimedBy)
+		}
+		if err := s.FailIntake(ctx, in.ID, got.ClaimedBy, "the first worker's late word"); !errors.Is(err, store.ErrLeaseLost) {
+			t.Errorf("fail under the first claim: %v, want ErrLeaseLost", err)
 		}
 		if err := s.RetryIntake(ctx, in.ID, store.AllFacilities); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("retry of a running intake: %v, want ErrConflict", err)
 		}
-		if err := s.FailIntake(ctx, in.ID, "file gone"); err != nil {
+		if err := s.FailIntake(ctx, in.ID, again.ClaimedBy, "file gone"); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RetryIntake(ctx, in.ID, store.FacilityScope(b.ID)); !errors.Is(err, store.ErrNotFound) {

@@ -87,7 +87,7 @@ func (s *Store) AccountThrottles(ctx context.Context, username string) ([]LoginT
 // transaction. It returns that number.
 func (s *Store) ClearAccountThrottles(ctx context.Context, userID uint, by Actor) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.retryTx(ctx, "clear login throttle", func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, userID).Error; err != nil {
 			return err

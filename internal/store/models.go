@@ -331,12 +331,16 @@ type Intake struct {
 	StartedAt         *time.Time
 	FinishedAt        *time.Time
 	HeartbeatAt       *time.Time
-	NaaccrVersion     string
-	RecordType        string
-	FacilitiesSeen    string // JSON array of reportingFacility values
-	IntakeCounts      `gorm:"embedded"`
-	AcceptedAt        *time.Time
-	AcceptedBy        *uint
+	// ClaimedBy is the lease of a running intake: the claim (NewIntakeClaim) of the worker that
+	// runs it. Its writes to the intake name it, and a worker whose claim was taken over writes
+	// nothing more (ErrLeaseLost).
+	ClaimedBy      string
+	NaaccrVersion  string
+	RecordType     string
+	FacilitiesSeen string // JSON array of reportingFacility values
+	IntakeCounts   `gorm:"embedded"`
+	AcceptedAt     *time.Time
+	AcceptedBy     *uint
 }
 
 // IntakeCounts are an intake's running and final figures.

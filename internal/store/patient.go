@@ -54,13 +54,13 @@ func (s *Store) AddPatient(ctx context.Context, in NewPatient) (*Patient, error)
 	if row.Items == nil {
 		row.Items = Items{}
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Locking the facility's row makes two registrars numbering patients take turns (MySQL;
-		// SQLite has one writer anyway).
-		if err := s.dialect.forUpdate(tx.Select("id")).Take(&Facility{}, in.FacilityID).Error; err != nil {
+	numbered := row.Items["patientIdNumber"] == ""
+	err := s.retryTx(ctx, "add patient", func(tx *gorm.DB) error {
+		row.ID = 0
+		if err := lockNumbering(tx, in.FacilityID); err != nil {
 			return err
 		}
-		if row.Items["patientIdNumber"] == "" {
+		if numbered {
 			next, err := nextPatientIDNumber(tx, in.FacilityID)
 			if err != nil {
 				return err
@@ -130,7 +130,8 @@ func (s *Store) AddTumor(ctx context.Context, in NewTumor) (*Tumor, error) {
 		row.Items = Items{}
 	}
 	row.promote()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.retryTx(ctx, "add tumor", func(tx *gorm.DB) error {
+		row.ID = 0
 		var p Patient
 		if err := in.Scope.apply(tx.Select("id", "facility_id", "name_last", "name_first", "date_of_last_contact", "vital_status", "sex").Where("id = ?", in.PatientID), "facility_id").Take(&p).Error; err != nil {
 			return err
@@ -339,4 +340,21 @@ func (s *Store) Facilities(ctx context.Context) ([]Facility, error) {
 		return nil, fmt.Errorf("store: facilities: %w", err)
 	}
 	return fs, nil
+}
+
+// lockNumbering makes two transactions numbering a facility's patients take turns: it bumps the
+// facility's numbered counter (migration 00020), so the second waits for the first's row lock on
+// one database and, on a Galera cluster, where a row lock is only the node's own, loses at
+// certification (a deadlock error, after which retryTx numbers again). A locking read would not
+// do there: Galera certifies the rows a transaction writes, not those it locked reading. A
+// facility that does not exist is ErrNotFound.
+func lockNumbering(tx *gorm.DB, facilityID uint) error {
+	res := tx.Exec("UPDATE facilities SET numbered = numbered + 1 WHERE id = ?", facilityID)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return gorm.ErrRecordNotFound
+	}
+	return nil
 }

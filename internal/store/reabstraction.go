@@ -99,7 +99,7 @@ func (s *Store) AddReabstractionSample(ctx context.Context, in NewSample) (*Reab
 	fac := in.FacilityID
 	sample := &ReabstractionSample{FacilityID: &fac, CreatedBy: in.CreatedBy, CreatedAt: s.now().UTC(),
 		Description: desc, Items: string(itemsJSON)}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(sample).Error; err != nil {
 			return err
 		}
@@ -405,7 +405,7 @@ func (s *Store) SaveReabstraction(ctx context.Context, in ReabstractionSave) ([]
 		return nil, fmt.Errorf("store: save re-abstraction case %d: nothing to compare the values with", in.CaseID)
 	}
 	var items []ReabstractionItem
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		var sm ReabstractionSample
 		if err := in.Scope.apply(tx.Where("id = ?", in.SampleID), "facility_id").Take(&sm).Error; err != nil {
 			return notFound(err)
@@ -472,7 +472,7 @@ type ReasonsSave struct {
 
 // SaveReabstractionReasons stores discrepancy reasons in one transaction, audited.
 func (s *Store) SaveReabstractionReasons(ctx context.Context, in ReasonsSave) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		var sm ReabstractionSample
 		if err := in.Scope.apply(tx.Where("id = ?", in.SampleID), "facility_id").Take(&sm).Error; err != nil {
 			return notFound(err)

@@ -69,7 +69,7 @@ type Disclosure struct {
 func (s *Store) AddDataRequest(ctx context.Context, r *DataRequest, e AuditEntry) error {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	r.ID, r.CreatedAt, r.UpdatedAt = 0, now, now
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(r).Error; err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func (s *Store) AddDataRequest(ctx context.Context, r *DataRequest, e AuditEntry
 // cannot both win: the second finds ErrConflict), with its audit event.
 func (s *Store) UpdateDataRequest(ctx context.Context, r *DataRequest, from string, e AuditEntry) error {
 	r.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.retryTx(ctx, "update data request", func(tx *gorm.DB) error {
 		res := tx.Model(&DataRequest{}).Where("id = ? AND status = ?", r.ID, from).Updates(map[string]any{
 			"requester_name": r.RequesterName, "organization": r.Organization, "email": r.Email,
 			"purpose": r.Purpose, "legal_basis": r.LegalBasis, "legal_reference": r.LegalReference,
@@ -131,7 +131,7 @@ func (s *Store) DataRequests(ctx context.Context, limit int) ([]DataRequest, err
 // transaction: a release is never logged without its accounting of disclosures.
 func (s *Store) AddRelease(ctx context.Context, r *Release, patients []ReleasePatient, e AuditEntry) error {
 	r.ID, r.CreatedAt = 0, s.now().UTC().Truncate(time.Microsecond)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(r).Error; err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func (s *Store) ExpiredReleaseFiles(ctx context.Context, now time.Time) ([]Relea
 // MarkReleasePurged records that a release's file is gone; the log row stays.
 func (s *Store) MarkReleasePurged(ctx context.Context, id uint, e AuditEntry) error {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.retryTx(ctx, "purge release", func(tx *gorm.DB) error {
 		if err := tx.Model(&Release{}).Where("id = ?", id).Updates(map[string]any{"file_path": "", "purged_at": now}).Error; err != nil {
 			return err
 		}

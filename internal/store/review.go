@@ -57,8 +57,9 @@ func (c *ReviewComment) Open() bool { return c.ClosedAt == nil }
 
 // AddComment stores a comment on a case in scope, audited. A case out of scope is ErrNotFound.
 func (s *Store) AddComment(ctx context.Context, in CommentAdd) (*ReviewComment, error) {
-	rc := &ReviewComment{TumorID: in.TumorID, NaaccrID: in.NaaccrID, AuthorID: in.AuthorID, Body: in.Body}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var rc *ReviewComment
+	err := s.retryTx(ctx, "comment", func(tx *gorm.DB) error {
+		rc = &ReviewComment{TumorID: in.TumorID, NaaccrID: in.NaaccrID, AuthorID: in.AuthorID, Body: in.Body}
 		cs, err := s.loadCase(tx, in.TumorID, in.Scope)
 		if err != nil {
 			return err
@@ -101,7 +102,8 @@ func (s *Store) CloseComment(ctx context.Context, in CommentStep) (*ReviewCommen
 // (ErrCommentState otherwise), and audits the step, in one transaction.
 func (s *Store) commentStep(ctx context.Context, in CommentStep, action, cond string, set func(time.Time) map[string]any) (*ReviewComment, error) {
 	var rc ReviewComment
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.retryTx(ctx, action+" comment", func(tx *gorm.DB) error {
+		rc = ReviewComment{}
 		cs, err := s.loadCase(tx, in.TumorID, in.Scope)
 		if err != nil {
 			return err

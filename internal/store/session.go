@@ -78,7 +78,7 @@ func (s *Store) DeleteSession(ctx context.Context, id uint) error {
 // that number.
 func (s *Store) SignOutEverywhere(ctx context.Context, userID uint, remoteAddr string) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.retryTx(ctx, "log out everywhere", func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Take(&u, userID).Error; err != nil {
 			return err

@@ -43,7 +43,7 @@ type StatusUpdate struct {
 // migrations/*/00008_tumor_items.sql).
 func (s *Store) ChangeStatus(ctx context.Context, in StatusUpdate) (*Tumor, error) {
 	var t *Tumor
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.retryTx(ctx, in.Action+" case", func(tx *gorm.DB) error {
 		var err error
 		t, err = s.changeStatus(tx, in)
 		return err

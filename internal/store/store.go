@@ -43,6 +43,7 @@ type Store struct {
 	dialect Dialect
 	now     func() time.Time
 	key     *audit.Key
+	faults  *txFaults // nil but in tests (export_test.go)
 	// bulkValues caps the values of one multi-row INSERT (bulkInsert); 0 is bulkValues. Tests
 	// lower it to cross a statement boundary with a few rows.
 	bulkValues int
@@ -84,6 +85,17 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // DB exposes the database handle for tests that inspect the schema.
 func (s *Store) DB() *sql.DB { return s.sqlDB }
+
+// Healthy reads the audit chain's head, a row every migrated database has: it fails when the
+// database cannot be reached or refuses queries (a Galera node that is not part of the primary
+// component answers only SHOW and SET, with error 1047), which a ping would not see.
+func (s *Store) Healthy(ctx context.Context) error {
+	var id uint64
+	if err := s.sqlDB.QueryRowContext(ctx, "SELECT last_id FROM audit_chain WHERE id = 1").Scan(&id); err != nil {
+		return fmt.Errorf("store: health check: %w", err)
+	}
+	return nil
+}
 
 // Close closes the database.
 func (s *Store) Close() error { return s.sqlDB.Close() }

@@ -237,7 +237,7 @@ type NewSubmission struct {
 func (s *Store) RecordSubmission(ctx context.Context, in NewSubmission, place func(fileName string) error) (*Submission, error) {
 	row := in.Submission
 	row.ID = 0
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		name, err := submissionFileName(tx, in, 0)
 		if err != nil {
 			return err

@@ -98,7 +98,7 @@ var suspenseInsertColumns = []string{
 func (s *Store) AddSuspenseRecords(ctx context.Context, recs []SuspenseRecord, e AuditEntry) (int, error) {
 	var added int64
 	now := s.now().UTC().Truncate(time.Microsecond)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
 		if !ok {
 			return fmt.Errorf("not in an SQL transaction")
@@ -247,7 +247,7 @@ type SuspenseDecision struct {
 // of scope, or changed since it was read (its version moved), is left as it is and returned in
 // stale; the others are decided.
 func (s *Store) DecideSuspense(ctx context.Context, sc Scope, by Actor, ds []SuspenseDecision) (stale []uint, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.onceTx(ctx, func(tx *gorm.DB) error {
 		stale = stale[:0]
 		for _, d := range ds {
 			ok, err := s.decideSuspense(tx, sc, by, d)
@@ -332,10 +332,10 @@ func (s *Store) StartSuspenseCase(ctx context.Context, in SuspenseCase) (*Tumor,
 		tumor.Items = Items{}
 	}
 	tumor.promote()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		var p Patient
 		if in.PatientID == 0 {
-			if err := s.dialect.forUpdate(tx.Select("id")).Take(&Facility{}, in.FacilityID).Error; err != nil {
+			if err := lockNumbering(tx, in.FacilityID); err != nil {
 				return err
 			}
 			p = Patient{FacilityID: in.FacilityID, Items: Items(maps.Clone(in.PatientItems)), Version: 1}

@@ -86,7 +86,7 @@ func (s *Store) CreatePatient(ctx context.Context, facilityID uint, p naaccr.Pat
 		row.Items = Items{}
 	}
 	row.promote()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(row).Error; err != nil {
 			return err
 		}
@@ -256,7 +256,9 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 		saved   *Case
 		changes []ItemChange
 	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// The version check is in the updates' WHERE, so a run again after a lost commit checks it
+	// again: a case another node changed meanwhile is a conflict, not overwritten.
+	err := s.retryTx(ctx, "save case", func(tx *gorm.DB) error {
 		cur := in.Loaded
 		if cur == nil {
 			var err error
@@ -506,7 +508,7 @@ func (s *Store) UpdateEditCounts(ctx context.Context, counts []EditCounts) error
 	if len(counts) == 0 {
 		return nil
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		for _, c := range counts {
 			if err := tx.Model(&Tumor{}).Where("id = ?", c.TumorID).
 				Updates(map[string]any{"edit_errors": c.Errors, "edit_warnings": c.Warnings}).Error; err != nil {

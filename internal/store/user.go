@@ -10,7 +10,7 @@ import (
 // CreateUser adds a user, who works for their home facility (if any); a username already in use
 // is ErrDuplicate.
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.onceTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(u).Error; err != nil {
 			return err
 		}

@@ -31,12 +31,14 @@ type IntakeStore interface {
 	Intake(ctx context.Context, id uint, sc store.Scope) (*store.Intake, error)
 	ClaimIntake(ctx context.Context) (*store.Intake, error)
 	RequeueStaleIntakes(ctx context.Context, before time.Time) (int64, error)
-	RequeueIntake(ctx context.Context, id uint) error
-	TouchIntake(ctx context.Context, id uint) error
-	IntakeProgress(ctx context.Context, id uint, c store.IntakeCounts) error
-	AddIntakeFailures(ctx context.Context, fs []store.IntakeFailure) error
-	FinishIntake(ctx context.Context, id uint, r store.IntakeResult) error
-	FailIntake(ctx context.Context, id uint, reason string) error
+	// The writes of a run name the claim it runs under (Intake.ClaimedBy, the lease): one whose
+	// claim another process took over is store.ErrLeaseLost.
+	RequeueIntake(ctx context.Context, id uint, claim string) error
+	TouchIntake(ctx context.Context, id uint, claim string) error
+	IntakeProgress(ctx context.Context, id uint, claim string, c store.IntakeCounts) error
+	AddIntakeFailures(ctx context.Context, claim string, fs []store.IntakeFailure) error
+	FinishIntake(ctx context.Context, id uint, claim string, r store.IntakeResult) error
+	FailIntake(ctx context.Context, id uint, claim, reason string) error
 	AcceptIntake(ctx context.Context, id uint, c store.IntakeCounts, by *uint, e store.AuditEntry) error
 	IntakeEditCounts(ctx context.Context, id uint) ([]store.IntakeEditCount, error)
 	EachIntakeFailure(ctx context.Context, id uint, fn func(*store.IntakeFailure) error) error
@@ -138,11 +140,11 @@ func (k *Intaker) Process(ctx context.Context, in *store.Intake) error {
 	var pb *naaccr.Problem
 	switch {
 	case lim != nil && lim.exceeded:
-		return k.Store.FailIntake(ctx, in.ID, lim.message())
+		return k.Store.FailIntake(ctx, in.ID, in.ClaimedBy, lim.message())
 	case errors.As(err, &pb):
 		return k.finishStructural(ctx, in, k.newProcessor(in), pb)
 	case err != nil:
-		return k.Store.FailIntake(ctx, in.ID, err.Error())
+		return k.Store.FailIntake(ctx, in.ID, in.ClaimedBy, err.Error())
 	}
 	defer f.Close()
 	pr := k.newProcessor(in)
@@ -155,7 +157,7 @@ func (k *Intaker) Process(ctx context.Context, in *store.Intake) error {
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	pr.w = startIntakeWriter(runCtx, k.Store, in.ID, cancel)
+	pr.w = startIntakeWriter(runCtx, k.Store, in.ID, in.ClaimedBy, cancel)
 	runErr := k.Edits.RunReader(runCtx, rd, edits.BatchOptions{Workers: workers}, pr.add)
 	if runErr == nil {
 		runErr = pr.send(false) // the rest
@@ -167,7 +169,7 @@ func (k *Intaker) Process(ctx context.Context, in *store.Intake) error {
 	pr.counts.Duplicates, pr.counts.ReceivedTumors = pr.w.duplicates, pr.w.existing
 	if lim != nil && lim.exceeded {
 		// Failed, not done: nothing of the file can be accepted (Accept takes done files only).
-		return k.Store.FailIntake(ctx, in.ID, lim.message())
+		return k.Store.FailIntake(ctx, in.ID, in.ClaimedBy, lim.message())
 	}
 	if runErr != nil && errors.As(runErr, &pb) {
 		return k.finishStructural(ctx, in, pr, pb)

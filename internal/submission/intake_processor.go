@@ -146,7 +146,7 @@ func countDuplicates(ctx context.Context, st IntakeStore, facility uint, ids, ke
 }
 
 func (pr *processor) finish(ctx context.Context, info *naaccr.FileInfo) error {
-	if err := pr.k.Store.AddIntakeFailures(ctx, pr.failures); err != nil {
+	if err := pr.k.Store.AddIntakeFailures(ctx, pr.in.ClaimedBy, pr.failures); err != nil {
 		return err
 	}
 	pr.failures = nil
@@ -160,5 +160,5 @@ func (pr *processor) finish(ctx context.Context, info *naaccr.FileInfo) error {
 	for key, n := range pr.editCounts {
 		res.EditCounts = append(res.EditCounts, store.IntakeEditCount{EditID: key[0], Severity: key[1], Count: n})
 	}
-	return pr.k.Store.FinishIntake(ctx, pr.in.ID, res)
+	return pr.k.Store.FinishIntake(ctx, pr.in.ID, pr.in.ClaimedBy, res)
 }

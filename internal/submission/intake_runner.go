@@ -13,7 +13,10 @@ import (
 // Runner processes queued intakes in the background: a few workers, each taking the oldest
 // queued intake. Jobs live in the database, so a restarted process (or another one) picks up
 // what a stopped one left: a running intake whose heartbeat is older than StaleAfter is queued
-// again and processed from the start.
+// again and processed from the start. The heartbeat renews the job's lease (its claim): a
+// worker that finds its claim taken over (store.ErrLeaseLost: it was too slow, or cut off from
+// the database, and another process requeued the job) stops, and its writes after that land
+// nowhere, so a job is finished by exactly one worker.
 type Runner struct {
 	Intaker    *Intaker
 	Workers    int           // jobs at once; 1 when 0
@@ -122,7 +125,7 @@ func (r *Runner) step(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	jobCtx, cancel := context.WithCancel(ctx)
+	jobCtx, cancel := context.WithCancelCause(ctx)
 	beat := make(chan struct{})
 	go func() {
 		defer close(beat)
@@ -133,28 +136,39 @@ func (r *Runner) step(ctx context.Context) (bool, error) {
 			case <-jobCtx.Done():
 				return
 			case <-t.C:
-				if err := r.Intaker.Store.TouchIntake(jobCtx, in.ID); err != nil && jobCtx.Err() == nil {
+				err := r.Intaker.Store.TouchIntake(jobCtx, in.ID, in.ClaimedBy)
+				if errors.Is(err, store.ErrLeaseLost) {
+					cancel(err)
+					return
+				}
+				if err != nil && jobCtx.Err() == nil {
 					r.Log.Error("intake: heartbeat", "intake", in.ID, "err", err)
 				}
 			}
 		}
 	}()
 	err = r.Intaker.Process(jobCtx, in)
-	cancel()
+	lost := errors.Is(context.Cause(jobCtx), store.ErrLeaseLost)
+	cancel(nil)
 	<-beat
+	if lost || errors.Is(err, store.ErrLeaseLost) {
+		// Another process runs it now; nothing of this run is left to undo.
+		r.Log.Warn("intake: job taken over by another process", "intake", in.ID, "claim", in.ClaimedBy)
+		return true, nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			// Shutting down: put it back for the next start, with a context of its own.
 			back, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer done()
-			if rerr := r.Intaker.Store.RequeueIntake(back, in.ID); rerr != nil {
+			if rerr := r.Intaker.Store.RequeueIntake(back, in.ID, in.ClaimedBy); rerr != nil {
 				r.Log.Error("intake: requeue on shutdown", "intake", in.ID, "err", rerr)
 			}
 			return true, err
 		}
 		back, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer done()
-		if ferr := r.Intaker.Store.FailIntake(back, in.ID, "checking the file stopped: "+err.Error()); ferr != nil {
+		if ferr := r.Intaker.Store.FailIntake(back, in.ID, in.ClaimedBy, "checking the file stopped: "+err.Error()); ferr != nil {
 			r.Log.Error("intake: mark failed", "intake", in.ID, "err", ferr)
 		}
 		return true, err

@@ -232,10 +232,10 @@ func TestIntakeResumesAfterCrash(t *testing.T) {
 		if err != nil || claimed.ID != in.ID {
 			t.Fatalf("claim: %v", err)
 		}
-		if err := s.AddIntakeFailures(ctx, []store.IntakeFailure{{IntakeID: in.ID, EditID: "x", Severity: "error", Message: "half"}}); err != nil {
+		if err := s.AddIntakeFailures(ctx, claimed.ClaimedBy, []store.IntakeFailure{{IntakeID: in.ID, EditID: "x", Severity: "error", Message: "half"}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.IntakeProgress(ctx, in.ID, store.IntakeCounts{Patients: 5}); err != nil {
+		if err := s.IntakeProgress(ctx, in.ID, claimed.ClaimedBy, store.IntakeCounts{Patients: 5}); err != nil {
 			t.Fatal(err)
 		}
 		// The store's clock is fixed: a runner whose clock is 3 minutes on sees the heartbeat as stale.

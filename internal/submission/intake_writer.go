@@ -22,6 +22,7 @@ type intakeWriter struct {
 	ctx        context.Context
 	st         IntakeStore
 	id         uint
+	claim      string // the run's claim of the intake
 	jobs       chan intakeWrite
 	done       chan struct{}
 	cancel     context.CancelCauseFunc
@@ -33,8 +34,8 @@ type intakeWriter struct {
 // writerQueue is how many batches may wait for the writer.
 const writerQueue = 4
 
-func startIntakeWriter(ctx context.Context, st IntakeStore, id uint, cancel context.CancelCauseFunc) *intakeWriter {
-	w := &intakeWriter{ctx: ctx, st: st, id: id, jobs: make(chan intakeWrite, writerQueue), done: make(chan struct{}), cancel: cancel}
+func startIntakeWriter(ctx context.Context, st IntakeStore, id uint, claim string, cancel context.CancelCauseFunc) *intakeWriter {
+	w := &intakeWriter{ctx: ctx, st: st, id: id, claim: claim, jobs: make(chan intakeWrite, writerQueue), done: make(chan struct{}), cancel: cancel}
 	go w.run()
 	return w
 }
@@ -53,7 +54,7 @@ func (w *intakeWriter) run() {
 }
 
 func (w *intakeWriter) write(job intakeWrite) error {
-	if err := w.st.AddIntakeFailures(w.ctx, job.failures); err != nil {
+	if err := w.st.AddIntakeFailures(w.ctx, w.claim, job.failures); err != nil {
 		return err
 	}
 	n, ok, err := countDuplicates(w.ctx, w.st, job.facility, job.dupIDs, job.dupKeys, job.dupOK)
@@ -64,7 +65,7 @@ func (w *intakeWriter) write(job intakeWrite) error {
 	w.existing += ok
 	if job.progress != nil {
 		job.progress.Duplicates, job.progress.ReceivedTumors = w.duplicates, w.existing
-		return w.st.IntakeProgress(w.ctx, w.id, *job.progress)
+		return w.st.IntakeProgress(w.ctx, w.id, w.claim, *job.progress)
 	}
 	return nil
 }

@@ -84,11 +84,11 @@ type failingIntakeStore struct {
 
 var errDisk = errors.New("disk full")
 
-func (f *failingIntakeStore) AddIntakeFailures(ctx context.Context, fs []store.IntakeFailure) error {
+func (f *failingIntakeStore) AddIntakeFailures(ctx context.Context, claim string, fs []store.IntakeFailure) error {
 	if f.failFailures {
 		return errDisk
 	}
-	return f.Store.AddIntakeFailures(ctx, fs)
+	return f.Store.AddIntakeFailures(ctx, claim, fs)
 }
 
 func (f *failingIntakeStore) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient, counts [][]store.TumorCounts) (store.ImportResult, error) {

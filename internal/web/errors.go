@@ -13,7 +13,7 @@ import (
 )
 
 // errorHandler is the one place errors become pages: known HTTP errors keep their status and
-// message; a not-found from the store is a 404; anything else is logged with the request id and
+// message; a not-found from the store is a 404, a conflict a 409; anything else is logged with the request id and
 // shown as a plain 500, never with its details.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
@@ -32,6 +32,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			}
 		case errors.Is(err, store.ErrNotFound):
 			status = http.StatusNotFound
+		case errors.Is(err, store.ErrConflict):
+			// A write that lost to a concurrent one every time it ran (retried where safe; see
+			// store.retryTx), or whose check found a change: nothing of it was stored.
+			status = http.StatusConflict
+			v.Heading = "Changed at the same moment"
+			v.Message = "Someone else changed this at the same moment, so cara stored nothing of your request. Reload the page and try again."
 		}
 		if status == http.StatusNotFound {
 			v.Heading = "Not found"

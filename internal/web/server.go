@@ -32,6 +32,7 @@ import (
 
 // Store is what the web handlers need of the database.
 type Store interface {
+	Healthy(ctx context.Context) error
 	UserByUsername(ctx context.Context, username string) (*store.User, error)
 	CreateSession(ctx context.Context, s *store.Session) error
 	SessionByTokenHash(ctx context.Context, hash string, now time.Time) (*store.SessionUser, error)
@@ -150,7 +151,7 @@ func New(d Deps) *echo.Echo {
 
 	static, _ := fs.Sub(views.Static, "static")
 	e.StaticFS("/static", static)
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/healthz", healthz(d.Store))
 
 	sess := &sessions{store: d.Store, now: d.Now, secure: d.SecureCookies, log: d.Logger}
 	e.Use(sess.load)
@@ -318,4 +319,22 @@ func New(d Deps) *echo.Echo {
 	rh := newReportsHandler(d, cf, fh)
 	e.POST(reportsUploadPath, rh.upload, append([]echo.MiddlewareFunc{middleware.BodyLimit(reportsBodyLimit)}, guard...)...)
 	return e
+}
+
+// healthzTimeout bounds /healthz's read of the database: a load balancer checks every second or so.
+const healthzTimeout = 2 * time.Second
+
+// healthz answers a load balancer's check: 200 when this process can read its database, 503
+// when not. A process whose database is gone (a Galera node stopped, or one that has not yet
+// joined its cluster and refuses queries) is taken out of the balancer's rotation by it, and put
+// back when its database answers again; the process itself reconnects and needs no restart.
+func healthz(st Store) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), healthzTimeout)
+		defer cancel()
+		if err := st.Healthy(ctx); err != nil {
+			return c.String(http.StatusServiceUnavailable, "database unavailable")
+		}
+		return c.String(http.StatusOK, "ok")
+	}
 }
