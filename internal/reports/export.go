@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
@@ -46,11 +47,19 @@ func (t *Table) header() []string {
 	return h
 }
 
-func (t *Table) allRows() []Row {
-	if t.Total == nil {
-		return t.Rows
+// allRows yields the rows and then the total, without copying them: a case listing may have
+// hundreds of thousands of rows, and the downloads stream them.
+func (t *Table) allRows() iter.Seq2[int, *Row] {
+	return func(yield func(int, *Row) bool) {
+		for i := range t.Rows {
+			if !yield(i, &t.Rows[i]) {
+				return
+			}
+		}
+		if t.Total != nil {
+			yield(len(t.Rows), t.Total)
+		}
 	}
-	return append(append([]Row(nil), t.Rows...), *t.Total)
 }
 
 // WriteCSV writes the table as CSV: a header row, a row per table row and the total; a value
