@@ -269,7 +269,7 @@ func (s *Store) SaveCase(ctx context.Context, in CaseSave) (*Case, []ItemChange,
 		pch := diffItems("patient", cur.Patient.Items, in.PatientItems)
 		tch := diffItems("tumor", cur.Tumor.Items, in.TumorItems)
 		changes = append(pch, tch...)
-		saved = &Case{Patient: cur.Patient, Tumor: cur.Tumor}
+		saved = &Case{Patient: cur.Patient, Tumor: cur.Tumor, Reports: cur.Reports}
 		if len(changes) == 0 {
 			return nil
 		}
