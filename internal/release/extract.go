@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/cara-registry/cara/internal/csvsafe"
 	"github.com/cara-registry/cara/internal/naaccr"
+	"github.com/cara-registry/cara/internal/xlsx"
 )
 
 // extractWriter writes the patients of an extract, items already reduced by the policy.
@@ -83,36 +82,27 @@ func (x *csvExtract) close() error {
 	return x.w.Error()
 }
 
-// xlsxExtract streams rows (excelize's StreamWriter keeps memory flat) into one sheet, with the
-// items' names as the header row, frozen, and codes kept as text (a code such as 0400 is not a
-// number).
+// xlsxExtract streams rows (internal/xlsx: memory stays flat) into one sheet, with the items'
+// names as the header row, frozen, and codes kept as text (a code such as 0400 is not a number).
 type xlsxExtract struct {
-	out  io.Writer
-	f    *excelize.File
-	sw   *excelize.StreamWriter
+	x    *xlsx.Writer
 	cols []*naaccr.ItemDef
-	row  int
+	row  []xlsx.Cell
 }
 
 func newXLSXExtract(w io.Writer, dict *naaccr.Dictionary, items []string) (*xlsxExtract, error) {
-	f := excelize.NewFile()
-	const sheet = "Extract"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	sw, err := f.NewStreamWriter(sheet)
+	xw, err := xlsx.New(w, xlsx.Sheet{Name: "Extract", Freeze: xlsx.Freeze{Rows: 1}})
 	if err != nil {
 		return nil, err
 	}
-	x := &xlsxExtract{out: w, f: f, sw: sw, cols: columns(dict, items), row: 1}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+	if err := xw.NextSheet(); err != nil {
 		return nil, err
 	}
-	head := make([]any, len(x.cols))
-	for i, c := range x.cols {
-		head[i] = fmt.Sprintf("%s (%d)", c.Name, c.Number)
+	x := &xlsxExtract{x: xw, cols: columns(dict, items)}
+	for _, c := range x.cols {
+		x.row = append(x.row, xlsx.Bold(xlsx.Str(fmt.Sprintf("%s (%d)", c.Name, c.Number))))
 	}
-	if err := sw.SetRow("A1", head); err != nil {
+	if err := xw.WriteRow(x.row...); err != nil {
 		return nil, err
 	}
 	return x, nil
@@ -120,29 +110,19 @@ func newXLSXExtract(w io.Writer, dict *naaccr.Dictionary, items []string) (*xlsx
 
 func (x *xlsxExtract) write(p *naaccr.Patient) error {
 	for i := range p.Tumors {
-		x.row++
-		vals := rowOf(x.cols, p, &p.Tumors[i])
-		row := make([]any, len(vals))
-		for j, v := range vals {
-			row[j] = v
+		x.row = x.row[:0]
+		for _, v := range rowOf(x.cols, p, &p.Tumors[i]) {
+			c := xlsx.Cell{}
+			if v != "" {
+				c = xlsx.Str(v)
+			}
+			x.row = append(x.row, c)
 		}
-		cell, err := excelize.CoordinatesToCellName(1, x.row)
-		if err != nil {
-			return err
-		}
-		if err := x.sw.SetRow(cell, row); err != nil {
+		if err := x.x.WriteRow(x.row...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (x *xlsxExtract) close() error {
-	if err := x.sw.Flush(); err != nil {
-		return err
-	}
-	if _, err := x.f.WriteTo(x.out); err != nil {
-		return err
-	}
-	return x.f.Close()
-}
+func (x *xlsxExtract) close() error { return x.x.Close() }

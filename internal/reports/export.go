@@ -6,9 +6,8 @@ import (
 	"iter"
 	"strconv"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/cara-registry/cara/internal/csvsafe"
+	"github.com/cara-registry/cara/internal/xlsx"
 )
 
 // ParamRows are the parameters of a table as label/value pairs, for the downloads.
@@ -93,61 +92,47 @@ const (
 
 // WriteXLSX writes the table as an XLSX workbook: the table on the first sheet (header row in
 // bold, numbers as numeric cells, the header and label column frozen), the parameters on the
-// second. The streaming writer keeps memory flat whatever the number of rows.
+// second, streamed (internal/xlsx): memory stays flat whatever the number of rows.
 func (t *Table) WriteXLSX(w io.Writer) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", SheetReport); err != nil {
-		return fmt.Errorf("reports: xlsx: %w", err)
-	}
-	sw, err := f.NewStreamWriter(SheetReport)
+	x, err := xlsx.New(w, xlsx.Sheet{Name: SheetReport, Freeze: xlsx.Freeze{Rows: 1, Cols: 1}}, xlsx.Sheet{Name: SheetParameters})
 	if err != nil {
 		return fmt.Errorf("reports: xlsx: %w", err)
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
+	if err := x.NextSheet(); err != nil {
 		return fmt.Errorf("reports: xlsx: %w", err)
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"}); err != nil {
-		return fmt.Errorf("reports: xlsx: %w", err)
-	}
-	var head []any
+	var row []xlsx.Cell
 	for _, h := range t.header() {
-		head = append(head, excelize.Cell{StyleID: bold, Value: h})
+		row = append(row, xlsx.Bold(xlsx.Str(h)))
 	}
-	if err := sw.SetRow("A1", head); err != nil {
+	if err := x.WriteRow(row...); err != nil {
 		return fmt.Errorf("reports: xlsx: %w", err)
 	}
-	for i, r := range t.allRows() {
-		row := make([]any, 0, len(r.Values)+1)
-		row = append(row, r.Label)
+	for _, r := range t.allRows() {
+		row = append(row[:0], xlsx.Str(r.Label))
 		for j, v := range r.Values {
 			switch {
 			case r.Known[j]:
-				row = append(row, v)
+				row = append(row, xlsx.Num(v))
 			case r.Cell(j) != "":
-				row = append(row, r.Cell(j)) // a suppressed count's "<11" or "*"
+				row = append(row, xlsx.Str(r.Cell(j))) // a suppressed count's "<11" or "*"
 			default:
-				row = append(row, nil)
+				row = append(row, xlsx.Cell{})
 			}
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, row); err != nil {
+		if err := x.WriteRow(row...); err != nil {
 			return fmt.Errorf("reports: xlsx: %w", err)
 		}
 	}
-	if err := sw.Flush(); err != nil {
+	if err := x.NextSheet(); err != nil {
 		return fmt.Errorf("reports: xlsx: %w", err)
 	}
-	if _, err := f.NewSheet(SheetParameters); err != nil {
-		return fmt.Errorf("reports: xlsx: %w", err)
-	}
-	for i, p := range t.ParamRows() {
-		if err := f.SetSheetRow(SheetParameters, fmt.Sprintf("A%d", i+1), &[]any{p[0], p[1]}); err != nil {
+	for _, p := range t.ParamRows() {
+		if err := x.WriteRow(xlsx.Str(p[0]), xlsx.Str(p[1])); err != nil {
 			return fmt.Errorf("reports: xlsx: %w", err)
 		}
 	}
-	if _, err := f.WriteTo(w); err != nil {
+	if err := x.Close(); err != nil {
 		return fmt.Errorf("reports: xlsx: %w", err)
 	}
 	return nil
