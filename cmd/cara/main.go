@@ -97,7 +97,7 @@ Usage:
                                   take a FHIR R4 bundle (transaction or collection, mCODE) into the
                                   facility's suspense list with the item values it suggests; the
                                   same bundle again adds nothing; exit status 1 when refused
-  cara report NAME [--facility F] [--from YEAR] [--to YEAR] [--class analytic|nonanalytic] [--status S] [--format csv|xlsx|html] --out FILE
+  cara report NAME [--facility F] [--from YEAR] [--to YEAR] [--class analytic|nonanalytic] [--status S] [--format csv|xlsx|html] [--suppress] --out FILE
   cara followup due --facility F [--format text|csv] [--month CCYYMM] [--lost] [--physician P]
                       [--site-group G]
                                   list the follow-up due list: followed cases of living patients

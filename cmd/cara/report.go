@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cara-registry/cara/internal/excerpt"
+	"github.com/cara-registry/cara/internal/release"
 	"github.com/cara-registry/cara/internal/reports"
 	"github.com/cara-registry/cara/schemas"
 )
@@ -24,6 +25,7 @@ func cmdReport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	status := fs.String("status", "", "only the cases in this status (default: all)")
 	format := fs.String("format", "csv", "output: csv, xlsx or html")
 	out := fs.String("out", "", "file to write (required)")
+	suppress := fs.Bool("suppress", false, "small-cell suppression, for a table that leaves the registry: counts of 1 to 10 as <11")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			return &helpRequest{name: "report", fs: fs}
@@ -61,7 +63,13 @@ func cmdReport(ctx context.Context, e env, args []string, stdout io.Writer) erro
 	if fac != nil {
 		p.Facility, p.FacilityLabel = fac.ID, fac.Code+" "+fac.Name
 	}
-	tab, err := reports.New(cat, a.store).Run(ctx, name, p)
+	svc := reports.New(cat, a.store)
+	var tab *reports.Table
+	if *suppress {
+		tab, err = release.Publish(ctx, svc, name, p)
+	} else {
+		tab, err = svc.Run(ctx, name, p)
+	}
 	var pe *reports.ParamError
 	switch {
 	case errors.As(err, &pe):

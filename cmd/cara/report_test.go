@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -23,10 +24,22 @@ func TestReportWritesTheDemoPrimarySiteTableAndNamesBadFlags(t *testing.T) {
 		if !strings.HasPrefix(string(b), "Site group,Total,Sex: Male,") || !strings.Contains(string(b), "\nTotal,") {
 			t.Errorf("csv:\n%s", b)
 		}
+		// Suppressed for release: the demo's counts are small, so none of 1 to 10 is left.
+		if out, err := runCmd(t, e, "", "report", "primary-site", "--suppress", "--out", "sup.csv"); err != nil {
+			t.Fatalf("report --suppress: %q, %v", out, err)
+		}
+		sup, err := os.ReadFile("sup.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(sup), "<11") || regexp.MustCompile(`,(10|[1-9])(,|\n)`).Match(sup) {
+			t.Errorf("suppressed csv:\n%s", sup)
+		}
 		for _, tc := range []struct {
 			args []string
 			want string
 		}{
+			{[]string{"report", "timeliness", "--suppress", "--out", "x.csv"}, "--suppress: this report gives days"},
 			{[]string{"report", "primary-site", "--from", "2025", "--to", "2020", "--out", "x.csv"}, "--to: year 2020 is before"},
 			{[]string{"report", "primary-site", "--format", "pdf", "--out", "x.csv"}, "--format must be csv, xlsx or html"},
 			{[]string{"report", "primary-site"}, "--out is required"},

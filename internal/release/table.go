@@ -1,6 +1,7 @@
 package release
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -70,6 +71,7 @@ func SuppressTable(t *reports.Table) (*reports.Table, error) {
 	suppress(g, lines, func(p pos) bool { return p.r == nr-1 || p.c == 0 })
 
 	out := *t
+	out.Suppressed = true
 	out.Rows = make([]reports.Row, 0, len(t.Rows))
 	for r, row := range rows {
 		cp := reports.Row{Key: row.Key, Label: row.Label, Values: make([]int64, nc), Known: make([]bool, nc), Text: make([]string, nc)}
@@ -87,4 +89,18 @@ func SuppressTable(t *reports.Table) (*reports.Table, error) {
 		}
 	}
 	return &out, nil
+}
+
+// Publish runs a report for a table that leaves the registry (an annual report, a request's
+// aggregate): its counts with SuppressTable applied. A report of days (medians and quartiles)
+// cannot be suppressed and is a reports.ParamError of "suppress".
+func Publish(ctx context.Context, svc *reports.Service, name string, p reports.Params) (*reports.Table, error) {
+	if def, ok := svc.Catalog().Report(name); ok && def.Measure == reports.MeasureInterval {
+		return nil, &reports.ParamError{Param: "suppress", Reason: "this report gives days (median and quartiles), not counts; only counts are suppressed for release"}
+	}
+	t, err := svc.Run(ctx, name, p)
+	if err != nil {
+		return nil, err
+	}
+	return SuppressTable(t)
 }

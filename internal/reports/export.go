@@ -29,8 +29,12 @@ func (t *Table) ParamRows() [][2]string {
 	if fac == "" {
 		fac = "All my facilities"
 	}
-	return [][2]string{{"Report", t.Title}, {"Facility", fac}, {"Diagnosis year from", year(t.Params.FromYear)},
+	rows := [][2]string{{"Report", t.Title}, {"Facility", fac}, {"Diagnosis year from", year(t.Params.FromYear)},
 		{"Diagnosis year to", year(t.Params.ToYear)}, {"Class of case", class}, {"Status", status}}
+	if t.Suppressed {
+		rows = append(rows, [2]string{"Small-cell suppression", "counts of 1 to 10 shown as <11, complementary cells as *"})
+	}
+	return rows
 }
 
 // header is the table's header row: the row title, then each column with its block.

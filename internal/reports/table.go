@@ -58,7 +58,10 @@ type Table struct {
 	Total       *Row // column totals (the intervals of all cases for Days columns)
 	Params      Params
 	Chart       string // ChartBar, ChartStacked or ChartLine
-	ChartRows   int    // at most this many rows in a line chart (0: all)
+	// Suppressed says the small counts are hidden (release.SuppressTable): the parameters of a
+	// download say so.
+	Suppressed bool
+	ChartRows  int // at most this many rows in a line chart (0: all)
 }
 
 // ColumnIndex returns the index of the column with a key, -1 when there is none.

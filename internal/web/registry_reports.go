@@ -19,6 +19,7 @@ import (
 	"github.com/cara-registry/cara/internal/audit"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/excerpt"
+	"github.com/cara-registry/cara/internal/release"
 	"github.com/cara-registry/cara/internal/reports"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/schemas"
@@ -81,7 +82,7 @@ func (h *registryReportsHandler) index(c echo.Context) error {
 // paramLabels name the parameters as the form does, for the messages that refuse one.
 var paramLabels = map[string]string{
 	"facility": "Facility", "from": "Diagnosis year from", "to": "Diagnosis year to",
-	"class": "Class of case", "status": "Status", "format": "Format",
+	"class": "Class of case", "status": "Status", "format": "Format", "suppress": "Small-cell suppression",
 }
 
 func paramMessage(pe *reports.ParamError) string {
@@ -100,13 +101,15 @@ func (h *registryReportsHandler) definition(c echo.Context) (reports.Definition,
 // reportQuery is a report's parameters as the query string gives them.
 type reportQuery struct {
 	facility, from, to, class, status string
+	// suppress asks for the table as it may leave the registry: small cells suppressed.
+	suppress bool
 }
 
 func queryOf(c echo.Context) reportQuery {
 	q := reportQuery{
 		facility: strings.TrimSpace(c.QueryParam("facility")), from: strings.TrimSpace(c.QueryParam("from")),
 		to: strings.TrimSpace(c.QueryParam("to")), class: strings.TrimSpace(c.QueryParam("class")),
-		status: strings.TrimSpace(c.QueryParam("status")),
+		status: strings.TrimSpace(c.QueryParam("status")), suppress: c.QueryParam("suppress") == "1",
 	}
 	// "all" is what a hand-written URL may say for the blank choice.
 	for _, p := range []*string{&q.facility, &q.class, &q.status} {
@@ -124,6 +127,9 @@ func (q reportQuery) values() url.Values {
 		if p[1] != "" {
 			v.Set(p[0], p[1])
 		}
+	}
+	if q.suppress {
+		v.Set("suppress", "1")
 	}
 	return v
 }
@@ -171,7 +177,7 @@ func (h *registryReportsHandler) params(c echo.Context, q reportQuery, facs []st
 
 // formOf is the parameter form with the values as given and the choices of the user.
 func (h *registryReportsHandler) formOf(name string, q reportQuery, facs []store.Facility) views.RegistryReportForm {
-	f := views.RegistryReportForm{Action: "/reports/" + name, Facility: q.facility, From: q.from, To: q.to, Class: q.class, Status: q.status}
+	f := views.RegistryReportForm{Action: "/reports/" + name, Facility: q.facility, From: q.from, To: q.to, Class: q.class, Status: q.status, Suppress: q.suppress}
 	for _, fac := range facs {
 		f.Facilities = append(f.Facilities, views.Option{Code: idString(fac.ID), Label: fac.Name + " (" + fac.Code + ")"})
 	}
@@ -197,6 +203,14 @@ func (h *registryReportsHandler) open(c echo.Context) (reports.Definition, []sto
 	return def, facs, err
 }
 
+// run runs a report, its small cells suppressed when asked (release.Publish).
+func (h *registryReportsHandler) run(ctx context.Context, name string, p reports.Params, suppress bool) (*reports.Table, error) {
+	if suppress {
+		return release.Publish(ctx, h.service, name, p)
+	}
+	return h.service.Run(ctx, name, p)
+}
+
 // show runs a report for the parameters of the query string and shows its table and chart; a
 // parameter it cannot run with is a 422 that names it, the form keeping what was given.
 func (h *registryReportsHandler) show(c echo.Context) error {
@@ -210,7 +224,7 @@ func (h *registryReportsHandler) show(c echo.Context) error {
 	p, err := h.params(c, q, facs)
 	var t *reports.Table
 	if err == nil {
-		t, err = h.service.Run(c.Request().Context(), def.Name, p)
+		t, err = h.run(c.Request().Context(), def.Name, p, q.suppress)
 	}
 	var pe *reports.ParamError
 	if errors.As(err, &pe) {
@@ -225,7 +239,11 @@ func (h *registryReportsHandler) show(c echo.Context) error {
 	}
 	tv := reportTableView(t)
 	v.Table = &tv
-	v.Bar, v.Series, v.Line = reportChart(t)
+	if t.Suppressed {
+		v.Notice = "Small counts are suppressed for release: 1 to 10 show as <11, and the cells that would give one away by subtraction as *. The chart is left out, as it would draw them."
+	} else {
+		v.Bar, v.Series, v.Line = reportChart(t)
+	}
 	link := q.values()
 	link.Set("format", "csv")
 	v.CSVURL = "/reports/" + def.Name + "/download?" + link.Encode()
@@ -257,7 +275,7 @@ func (h *registryReportsHandler) download(c echo.Context) error {
 		}
 	}
 	if err == nil {
-		t, err = h.service.Run(c.Request().Context(), def.Name, p)
+		t, err = h.run(c.Request().Context(), def.Name, p, q.suppress)
 	}
 	var pe *reports.ParamError
 	if errors.As(err, &pe) {
@@ -276,7 +294,7 @@ func (h *registryReportsHandler) download(c echo.Context) error {
 		return err
 	}
 	su := currentUser(c)
-	details := map[string]any{"format": format, "facility": cmp.Or(q.facility, "all"), "rows": len(t.Rows)}
+	details := map[string]any{"format": format, "facility": cmp.Or(q.facility, "all"), "rows": len(t.Rows), "suppressed": t.Suppressed}
 	for k, v := range map[string]string{"from": q.from, "to": q.to, "class": q.class, "status": q.status} {
 		if v != "" {
 			details[k] = v
@@ -286,14 +304,14 @@ func (h *registryReportsHandler) download(c echo.Context) error {
 		Entity: "report", EntityID: def.Name, Details: details, RemoteAddr: c.RealIP()}); err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", reportFileName(def.Name, p, facs, format)))
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", reportFileName(def.Name, p, facs, format, t.Suppressed)))
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Blob(http.StatusOK, reportFormats[format], buf.Bytes())
 }
 
 // reportFileName names a download after the report, the facility's code and the years:
 // primary-site_0000001001_2020-2024.csv. Only letters, digits, dot, dash and underscore stay.
-func reportFileName(name string, p reports.Params, facs []store.Facility, format string) string {
+func reportFileName(name string, p reports.Params, facs []store.Facility, format string, suppressed bool) string {
 	parts := []string{name}
 	if p.Facility != 0 {
 		if f := facilityIn(facs, idString(p.Facility)); f != nil {
@@ -316,6 +334,9 @@ func reportFileName(name string, p reports.Params, facs []store.Facility, format
 	}
 	if p.Status != "" {
 		parts = append(parts, p.Status)
+	}
+	if suppressed {
+		parts = append(parts, "suppressed")
 	}
 	return sanitizeFileName(strings.Join(parts, "_")) + "." + format
 }
@@ -350,8 +371,11 @@ func reportTableView(t *reports.Table) views.RegistryReportTable {
 		out := views.RegistryReportRow{Label: r.Label}
 		for i, n := range r.Values {
 			text := "–"
-			if r.Known[i] {
+			switch {
+			case r.Known[i]:
 				text = groupDigits(n)
+			case r.Cell(i) != "":
+				text = r.Cell(i) // suppressed: "<11" or "*"
 			}
 			out.Cells = append(out.Cells, views.RegistryReportCell{Text: text, Start: starts[i]})
 		}

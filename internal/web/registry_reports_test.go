@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -260,6 +261,73 @@ func TestReportDownloadsAreScopedTypedAndAudited(t *testing.T) {
 		}
 		if n := len(f.auditEvents(t, audit.ReportDownload, "report", "primary-site")); n != 2 {
 			t.Errorf("%d report.download events after refused downloads, want still 2", n)
+		}
+	})
+}
+
+// TestReportSuppressedForReleaseShowsNoSmallCount runs a report with small-cell suppression: no
+// count of 1 to 10 is on the page or in the download (the fixture's counts are all that small),
+// the chart is left out, the download says so in its parameters, its name and its audit event,
+// and a report of days is refused naming the parameter.
+func TestReportSuppressedForReleaseShowsNoSmallCount(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		reg := f.signIn(t, registrarA)
+		page := reg.get(t, "/reports/primary-site?suppress=1")
+		page.wantStatus(http.StatusOK)
+		small := regexp.MustCompile(`^(10|[1-9])$`)
+		cells := page.doc.Find(`[data-testid="report-table"] td`)
+		if cells.Length() == 0 {
+			t.Fatal("no table cells")
+		}
+		suppressed := 0
+		cells.Each(func(_ int, c *goquery.Selection) {
+			text := strings.TrimSpace(c.Text())
+			if small.MatchString(text) {
+				t.Errorf("a count of %s shown", text)
+			}
+			if text == "<11" || text == "*" {
+				suppressed++
+			}
+		})
+		if suppressed == 0 {
+			t.Error("no cell shows <11 or *")
+		}
+		if page.testid("report-chart").Length() != 0 {
+			t.Error("a suppressed table has its chart")
+		}
+		if _, ok := page.testid("param-suppress").Attr("checked"); !ok {
+			t.Error("the suppression box is not kept checked")
+		}
+		href, _ := page.testid("download-csv").Attr("href")
+		if !strings.Contains(href, "suppress=1") {
+			t.Fatalf("CSV link %q drops the suppression", href)
+		}
+		p := reg.get(t, href)
+		p.wantStatus(http.StatusOK)
+		if cd := p.header.Get("Content-Disposition"); !strings.Contains(cd, "_suppressed.csv") {
+			t.Errorf("Content-Disposition %q", cd)
+		}
+		recs, err := csv.NewReader(strings.NewReader(p.body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs[1:] {
+			for _, v := range rec[1:] {
+				if small.MatchString(v) {
+					t.Errorf("CSV row %q shows a count of %s", rec[0], v)
+				}
+			}
+		}
+		evs := f.auditEvents(t, audit.ReportDownload, "report", "primary-site")
+		if len(evs) != 1 || !strings.Contains(evs[0].Details, `"suppressed":true`) {
+			t.Errorf("report.download events %+v", evs)
+		}
+		refused := reg.get(t, "/reports/time-to-treatment?suppress=1")
+		refused.wantStatus(http.StatusUnprocessableEntity)
+		if !strings.Contains(refused.body, "Small-cell suppression: this report gives days") {
+			t.Errorf("interval report with suppression: %s", refused.testid("report-error").Text())
 		}
 	})
 }
