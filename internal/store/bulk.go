@@ -39,7 +39,10 @@ type chunkInsert struct {
 	table   string
 	fields  []*schema.Field
 	perStmt int
-	stmt    *sql.Stmt // for perStmt rows, prepared on first use
+	stmt    *sql.Stmt // for perStmt rows, prepared on first use (SQLite)
+	// prepare is false on MySQL: a statement prepared on the server goes on after Galera aborted
+	// its transaction, and commits on its own (see normalizeMySQLDSN's interpolateParams).
+	prepare bool
 	args    []any
 	rows    int
 	now     time.Time
@@ -57,7 +60,8 @@ func (s *Store) newChunkInsert(tx *gorm.DB, model any) (*chunkInsert, error) {
 	if err := stmt.Parse(model); err != nil {
 		return nil, fmt.Errorf("insert: %w", err)
 	}
-	b := &chunkInsert{ctx: tx.Statement.Context, tx: tx, table: stmt.Schema.Table, now: tx.NowFunc()}
+	b := &chunkInsert{ctx: tx.Statement.Context, tx: tx, table: stmt.Schema.Table, now: tx.NowFunc(),
+		prepare: s.dialect == DialectSQLite}
 	for _, f := range stmt.Schema.Fields {
 		if f.DBName == "" || !f.Creatable || (f.PrimaryKey && f.AutoIncrement) {
 			continue
@@ -91,11 +95,18 @@ func (b *chunkInsert) add(row any) error {
 	if b.rows < b.perStmt {
 		return nil
 	}
-	if b.stmt == nil {
-		p, ok := b.tx.Statement.ConnPool.(preparer)
-		if !ok {
-			return fmt.Errorf("insert %s: not in a transaction", b.table)
+	p, ok := b.tx.Statement.ConnPool.(preparer)
+	if !ok {
+		return fmt.Errorf("insert %s: not in a transaction", b.table)
+	}
+	if !b.prepare {
+		if _, err := p.ExecContext(b.ctx, b.query(b.perStmt), b.args...); err != nil {
+			return fmt.Errorf("insert %s: %w", b.table, err)
 		}
+		b.args, b.rows = b.args[:0], 0
+		return nil
+	}
+	if b.stmt == nil {
 		st, err := p.PrepareContext(b.ctx, b.query(b.perStmt))
 		if err != nil {
 			return fmt.Errorf("insert %s: prepare: %w", b.table, err)
