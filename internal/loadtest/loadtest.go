@@ -209,14 +209,7 @@ func think(ctx context.Context, rnd *rand.Rand, mean time.Duration) bool {
 	if mean <= 0 {
 		return ctx.Err() == nil
 	}
-	t := time.NewTimer(time.Duration(rnd.Int64N(int64(2 * mean))))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return sleep(ctx, time.Duration(rnd.Int64N(int64(2*mean))))
 }
 
 func caseURL(id uint) string { return "/cases/" + strconv.FormatUint(uint64(id), 10) }
