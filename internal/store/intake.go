@@ -228,7 +228,12 @@ func (s *Store) addIntakeFailures(ctx context.Context, claim string, fs []Intake
 	if err := renewLease(ctx, tx, fs[0].IntakeID, claim, s.now().UTC()); err != nil {
 		return err
 	}
-	var stmt *sql.Stmt
+	// Prepared once a size on SQLite; not on MySQL, where a statement prepared on the server goes
+	// on after Galera aborted its transaction (see normalizeMySQLDSN's interpolateParams).
+	var (
+		stmt *sql.Stmt
+		q    string
+	)
 	stmtRows := 0
 	defer func() {
 		if stmt != nil {
@@ -243,11 +248,14 @@ func (s *Store) addIntakeFailures(ctx context.Context, claim string, fs []Intake
 			if stmt != nil {
 				stmt.Close()
 			}
-			q := "INSERT INTO intake_failures (intake_id, patient_index, tumor_index, patient_id_number, tumor_sequence, edit_id, severity, item, message) VALUES " +
+			stmt = nil
+			q = "INSERT INTO intake_failures (intake_id, patient_index, tumor_index, patient_id_number, tumor_sequence, edit_id, severity, item, message) VALUES " +
 				strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?),", len(part)), ",")
-			if stmt, err = tx.PrepareContext(ctx, q); err != nil {
-				stmt = nil
-				return err
+			if s.dialect == DialectSQLite {
+				if stmt, err = tx.PrepareContext(ctx, q); err != nil {
+					stmt = nil
+					return err
+				}
 			}
 			stmtRows = len(part)
 		}
@@ -258,7 +266,12 @@ func (s *Store) addIntakeFailures(ctx context.Context, claim string, fs []Intake
 				clampRunes(f.TumorSequence, 8), clampRunes(f.EditID, 128), f.Severity, clampRunes(f.Item, 64),
 				clampRunes(f.Message, 2000))
 		}
-		if _, err = stmt.ExecContext(ctx, args...); err != nil {
+		if stmt != nil {
+			_, err = stmt.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -104,7 +104,11 @@ func (s *Store) AddSuspenseRecords(ctx context.Context, recs []SuspenseRecord, e
 			return fmt.Errorf("not in an SQL transaction")
 		}
 		per := s.dialect.rowsPerInsert()
-		var stmt *sql.Stmt
+		// Prepared once a size on SQLite only, as in AddIntakeFailures.
+		var (
+			stmt *sql.Stmt
+			q    string
+		)
 		stmtRows := 0
 		defer func() {
 			if stmt != nil {
@@ -119,12 +123,15 @@ func (s *Store) AddSuspenseRecords(ctx context.Context, recs []SuspenseRecord, e
 				if stmt != nil {
 					stmt.Close()
 				}
-				q := "INSERT INTO suspense_records (" + strings.Join(suspenseInsertColumns, ", ") + ") VALUES " +
+				stmt = nil
+				q = "INSERT INTO suspense_records (" + strings.Join(suspenseInsertColumns, ", ") + ") VALUES " +
 					strings.TrimSuffix(strings.Repeat(one, len(part)), ",") + s.dialect.insertOrSkip()
-				var err error
-				if stmt, err = sqlTx.PrepareContext(ctx, q); err != nil {
-					stmt = nil
-					return err
+				if s.dialect == DialectSQLite {
+					var err error
+					if stmt, err = sqlTx.PrepareContext(ctx, q); err != nil {
+						stmt = nil
+						return err
+					}
 				}
 				stmtRows = len(part)
 			}
@@ -136,7 +143,13 @@ func (s *Store) AddSuspenseRecords(ctx context.Context, recs []SuspenseRecord, e
 					r.MatchKind, r.MatchScore, r.MatchReasons, r.MatchPatient, r.MatchTumor, r.Status, r.Reason, r.DecisionNote,
 					r.ImportedBy, max(r.Version, 1), now, now)
 			}
-			res, err := stmt.ExecContext(ctx, args...)
+			var res sql.Result
+			var err error
+			if stmt != nil {
+				res, err = stmt.ExecContext(ctx, args...)
+			} else {
+				res, err = sqlTx.ExecContext(ctx, q, args...)
+			}
 			if err != nil {
 				return err
 			}
