@@ -13,8 +13,9 @@ import (
 )
 
 // The bulk paths (import, intake's accept) write their rows with multi-row INSERT statements of
-// a fixed number of rows, prepared once per transaction and executed again for each chunk: the
-// database parses the statement once, and a row costs its values only. GORM's CreateInBatches
+// a fixed number of rows. On SQLite the statement is prepared once per transaction and executed
+// again for each chunk: the database parses it once, and a row costs its values only. On MySQL
+// the values are interpolated into each statement instead (chunkInsert.prepare). GORM's CreateInBatches
 // builds and parses a new statement of every batch instead, and on SQLite its hundreds of rows
 // of thirty-odd columns make the driver's argument binding quadratic in the parameters (each
 // parameter looks its value up among all of them), which was most of an import's time.
