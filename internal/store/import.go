@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"maps"
 
 	"gorm.io/gorm"
 
@@ -81,7 +80,8 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 			if _, ok := newIndex[num]; ok {
 				continue // the same patient twice in one batch: its tumors join the first
 			}
-			row := &Patient{FacilityID: facilityID, Items: Items(maps.Clone(p.Items)), Version: 1}
+			// The rows share the batch's maps: they only read them, and do not outlive the call.
+			row := &Patient{FacilityID: facilityID, Items: Items(p.Items), Version: 1}
 			row.promote()
 			newIndex[num] = len(newPatients)
 			newPatients = append(newPatients, row)
@@ -110,7 +110,7 @@ func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status stri
 					haveTumor[pid] = map[string]bool{}
 				}
 				haveTumor[pid][seq] = true
-				row := &Tumor{PatientID: pid, Items: Items(maps.Clone(t.Items)), Status: status, Version: 1}
+				row := &Tumor{PatientID: pid, Items: Items(t.Items), Status: status, Version: 1}
 				if i < len(counts) && j < len(counts[i]) {
 					row.EditErrors, row.EditWarnings = counts[i][j].Errors, counts[i][j].Warnings
 				}

@@ -53,26 +53,65 @@ type ImportStats struct {
 // with data problems, without a patient id number, or with a tumor without a sequence number is
 // rejected (reported with its position) and the rest goes on; a structural error in the file
 // stops the import, keeping the batches stored before it.
+//
+// The batches are stored in a goroutine of their own, in file order, while the next batch is
+// read, checked and edited: the store's time (on MySQL mostly the server's) overlaps the
+// reader's instead of adding to it. One batch waits at most besides the one being stored.
 func Import(ctx context.Context, rd *naaccr.Reader, dst ImportTarget, opt ImportOptions) (ImportStats, error) {
-	var st ImportStats
+	var st ImportStats // the reading side's; ImportResult is summed by the storer
 	st.HeaderIssues = append(st.HeaderIssues, rd.Problems()...)
 	size := opt.BatchSize
 	if size <= 0 {
 		size = 500
 	}
-	batch := make([]naaccr.Patient, 0, size)
-	var counts [][]store.TumorCounts
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	// A batch carries the reading side's counts as they were when it was cut, for Progress.
+	type importBatch struct {
+		pats   []naaccr.Patient
+		counts [][]store.TumorCounts
+		read   ImportStats // without Rejected
+		kept   int         // len(Rejected) when it was cut
+	}
+	batches := make(chan importBatch)
+	var stored store.ImportResult // the storer's until done is read
+	var failed *importBatch       // the batch the storer failed on, likewise
+	done := make(chan error, 1)
+	go func() {
+		var first error
+		for b := range batches {
+			if first != nil {
+				continue // drain: the run is being cancelled
+			}
+			res, err := dst.ImportPatients(runCtx, opt.FacilityID, opt.Status, b.pats, b.counts)
+			if err != nil {
+				first, failed = err, &b
+				cancel(err)
+				continue
+			}
+			stored.Add(res)
+			if opt.Progress != nil {
+				p := b.read
+				p.ImportResult = stored
+				opt.Progress(p)
+			}
+		}
+		done <- first
+	}()
+
 	var runner *edits.Runner
 	if opt.Edits != nil {
 		runner = opt.Edits.NewRunner()
 	}
 	var results []edits.Result
+	batch := make([]naaccr.Patient, 0, size)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
+		var counts [][]store.TumorCounts
 		if runner != nil {
-			counts = counts[:0]
+			counts = make([][]store.TumorCounts, 0, len(batch))
 			for i := range batch {
 				var err error
 				if results, err = runner.Patient(&batch[i], results[:0]); err != nil {
@@ -85,21 +124,34 @@ func Import(ctx context.Context, rd *naaccr.Reader, dst ImportTarget, opt Import
 				counts = append(counts, cs)
 			}
 		}
-		res, err := dst.ImportPatients(ctx, opt.FacilityID, opt.Status, batch, counts)
-		if err != nil {
-			return err
+		read := st
+		read.Rejected = nil // the storer must not read the slice the reader appends to
+		select {
+		case batches <- importBatch{pats: batch, counts: counts, read: read, kept: len(st.Rejected)}:
+		case <-runCtx.Done():
+			return context.Cause(runCtx)
 		}
-		st.Add(res)
-		batch = batch[:0]
-		if opt.Progress != nil {
-			opt.Progress(st)
-		}
+		batch = make([]naaccr.Patient, 0, size)
 		return nil
+	}
+	// finish waits for the storer and says how the run ended: the storer's error (a database
+	// error) says more than the cancellation it caused, and the import stopped at the batch it
+	// failed on, whatever the reader had read ahead.
+	finish := func(err error) (ImportStats, error) {
+		close(batches)
+		if serr := <-done; serr != nil {
+			err = fmt.Errorf("submission: import: %w", serr)
+			rejected := st.Rejected[:failed.kept]
+			st = failed.read
+			st.Rejected = rejected
+		}
+		st.ImportResult = stored
+		return st, err
 	}
 	var p naaccr.Patient
 	for {
-		if err := ctx.Err(); err != nil {
-			return st, err
+		if err := runCtx.Err(); err != nil {
+			return finish(context.Cause(runCtx))
 		}
 		err := rd.Next(&p)
 		if errors.Is(err, io.EOF) {
@@ -107,9 +159,9 @@ func Import(ctx context.Context, rd *naaccr.Reader, dst ImportTarget, opt Import
 		}
 		if err != nil {
 			if ferr := flush(); ferr != nil {
-				return st, fmt.Errorf("submission: import: %w", ferr)
+				return finish(fmt.Errorf("submission: import: %w", ferr))
 			}
-			return st, fmt.Errorf("submission: import stopped after %d patients: %w", st.PatientsRead, err)
+			return finish(fmt.Errorf("submission: import stopped after %d patients: %w", st.PatientsRead, err))
 		}
 		st.PatientsRead++
 		st.TumorsRead += len(p.Tumors)
@@ -123,14 +175,14 @@ func Import(ctx context.Context, rd *naaccr.Reader, dst ImportTarget, opt Import
 		batch = append(batch, clonePatient(&p))
 		if len(batch) == size {
 			if err := flush(); err != nil {
-				return st, fmt.Errorf("submission: import: %w", err)
+				return finish(fmt.Errorf("submission: import: %w", err))
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return st, fmt.Errorf("submission: import: %w", err)
+		return finish(fmt.Errorf("submission: import: %w", err))
 	}
-	return st, nil
+	return finish(nil)
 }
 
 // rejectReasons lists why a patient cannot be imported: its data problems, and the keys the
