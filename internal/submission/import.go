@@ -25,7 +25,8 @@ type ImportOptions struct {
 	// Edits, when set, run over each patient imported, and each new tumor's error and warning
 	// counts are stored with it (the worklist shows them and filters on them).
 	Edits *edits.Set
-	// Progress, when set, is called after each batch.
+	// Progress, when set, is called after each batch is stored, from the goroutine that stores
+	// them (one call at a time), with the reading side's counts as they were when the batch was cut.
 	Progress func(ImportStats)
 }
 
