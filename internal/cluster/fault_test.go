@@ -28,7 +28,8 @@ import (
 
 // The faults run against one cluster, in turn, while simulated registrars enter patients
 // through haproxy: a Galera node killed (-9) and started again, a cara process killed while it
-// runs an intake job, the whole cluster stopped and started again. After each, the audit trail
+// runs an intake job, one killed while it makes a submission batch, the whole cluster stopped and
+// started again. After each, the audit trail
 // verifies and every patient whose entry was acknowledged is stored, once; at the end the three
 // nodes hold the same rows. The figures (how long each fault kept requests from being served,
 // how long a node took to rejoin) are logged, for the README.
