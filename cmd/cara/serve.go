@@ -12,6 +12,7 @@ import (
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/submission"
 	"github.com/cara-registry/cara/internal/tempfile"
 	"github.com/cara-registry/cara/internal/web"
 	"github.com/cara-registry/cara/schemas"
@@ -47,6 +48,7 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	// upload also sweeps its directory first).
 	dirs := []string{e.submissionDir(), e.IntakeDir}
 	sweepTemporaries(log, dirs...)
+	sweepOrphanBatches(ctx, log, s, e.submissionDir())
 
 	// Intake jobs run in the background, two at a time, and stop with the server.
 	intake, runner, err := newIntakeRunner(s, cat, e, log)
@@ -83,6 +85,7 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 		for first := true; ; first = false {
 			if !first {
 				sweepTemporaries(log, dirs...)
+				sweepOrphanBatches(ctx, log, s, e.submissionDir())
 			}
 			if n, err := releases.PurgeExpired(ctx); err != nil {
 				log.Error("purge expired release files", "err", err)
@@ -144,6 +147,18 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 	}
 	log.Info("cara stopped")
 	return nil
+}
+
+// sweepOrphanBatches removes the stale files of batches killed between their file's rename and
+// their commit (submission.SweepOrphans), logging as sweepTemporaries does.
+func sweepOrphanBatches(ctx context.Context, log *slog.Logger, s submission.RecordedFiles, dir string) {
+	removed, err := submission.SweepOrphans(ctx, s, dir, time.Now())
+	if len(removed) > 0 {
+		log.Info("removed batch files no batch was recorded for", "dir", dir, "files", removed)
+	}
+	if err != nil {
+		log.Error("remove batch files no batch was recorded for", "dir", dir, "err", err)
+	}
 }
 
 // sweepTemporaries removes the stale temporaries of killed jobs in dirs and logs what it did;

@@ -19,13 +19,17 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cara-registry/cara/internal/tempfile"
 )
 
 // The faults run against one cluster, in turn, while simulated registrars enter patients
 // through haproxy: a Galera node killed (-9) and started again, a cara process killed while it
-// runs an intake job, the whole cluster stopped and started again. After each, the audit trail
+// runs an intake job, one killed while it makes a submission batch, the whole cluster stopped and
+// started again. After each, the audit trail
 // verifies and every patient whose entry was acknowledged is stored, once; at the end the three
 // nodes hold the same rows. The figures (how long each fault kept requests from being served,
 // how long a node took to rejoin) are logged, for the README.
@@ -154,6 +158,147 @@ func TestFaults(t *testing.T) {
 		checkConsistent(t, ctx, st, db, facility, load)
 	})
 
+	// The batch after the killed one runs once the load has stopped: on the cluster a batch of
+	// 20,000 cases, committed while registrars' audited writes go on on the other nodes, loses
+	// certification (Error 1213) every time (see README, Galera).
+	var killedBatch func(t *testing.T)
+	t.Run("kill -9 a cara process making a submission batch", func(t *testing.T) {
+		// A facility of its own, so that the load's patients (drafts) and the batch's approved
+		// cases do not mix.
+		if _, err := st.Cara(ctx, 0, "", "facility", "add", "--code", "SUB", "--name", "Submitting Hospital"); err != nil {
+			t.Fatal(err)
+		}
+		const patients = 20000
+		dir := t.TempDir()
+		file := filepath.Join(dir, "approved.xml.gz")
+		if _, err := st.Cara(ctx, 0, "", "naaccr", "generate", "--patients", strconv.Itoa(patients), "--out", file); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		if _, err := st.Cara(ctx, 0, "", "import", "--facility", "SUB", "--status", "approved", "--batch", "2000", file); err != nil {
+			t.Fatal(err)
+		}
+		seeded := time.Since(t0)
+		approvedSQL := "SELECT COUNT(*) FROM tumors t JOIN patients p ON p.id = t.patient_id JOIN facilities f ON f.id = p.facility_id WHERE f.code = 'SUB' AND t.status = ?"
+		count := func(q string, args ...any) int {
+			t.Helper()
+			var n int
+			if err := db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		approved := count(approvedSQL, "approved")
+		if approved < patients {
+			t.Fatalf("%d approved cases after importing %d patients", approved, patients)
+		}
+		subDir := filepath.Join(st.Dir, "submissions")
+
+		cmd := exec.CommandContext(ctx, st.CaraBin, "submission", "create", "--facility", "SUB")
+		cmd.Env = st.caraEnv(0, 0)
+		cmd.Dir = st.Dir
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		// Kill it once its file is being written and its transaction has marked cases, far
+		// from the end.
+		var tmp string
+		waitFor(t, 2*time.Minute, "the batch's temporary file to grow", func() bool {
+			tmp = ""
+			ents, _ := os.ReadDir(subDir)
+			for _, e := range ents {
+				if tempfile.IsTemp(e.Name()) {
+					tmp = filepath.Join(subDir, e.Name())
+				}
+			}
+			return tmp != "" && fileSize(tmp) > 1<<20
+		})
+		var marked int
+		waitFor(t, time.Minute, "the batch's transaction to mark cases", func() bool {
+			// The cara runs on node 0: its open transaction is there.
+			// (The load's transactions change a few rows each.)
+			err := db.QueryRowContext(ctx, "SELECT COALESCE(MAX(trx_rows_modified), 0) FROM information_schema.innodb_trx").Scan(&marked)
+			return err == nil && marked > 1000
+		})
+		size := fileSize(tmp)
+		if err := syscall.Kill(cmd.Process.Pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the killed cara did not exit")
+		}
+		if cmd.ProcessState == nil || cmd.ProcessState.Success() || !strings.Contains(cmd.ProcessState.String(), "killed") {
+			t.Fatalf("the batch's cara ended %v before the kill: %s (its %d patients are too few for this machine)", cmd.ProcessState, out.String(), patients)
+		}
+		t.Logf("batch killed with %d rows changed in its transaction and %d bytes of its file written", marked, size)
+		// The server rolls the dead connection's transaction back: nothing of the batch stays.
+		waitFor(t, 30*time.Second, "the killed batch's transaction to be rolled back", func() bool {
+			var n int
+			err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_rows_modified > 1000").Scan(&n)
+			return err == nil && n == 0
+		})
+		if n := count("SELECT COUNT(*) FROM submissions"); n != 0 {
+			t.Errorf("%d submission rows after the killed batch, want none", n)
+		}
+		if n := count("SELECT COUNT(*) FROM submission_tumors"); n != 0 {
+			t.Errorf("%d submission case links after the killed batch, want none", n)
+		}
+		if n := count(approvedSQL, "submitted"); n != 0 {
+			t.Errorf("%d cases marked submitted after the killed batch, want none", n)
+		}
+		if n := count(approvedSQL, "approved"); n != approved {
+			t.Errorf("%d approved cases after the killed batch, %d before", n, approved)
+		}
+		// What the killed batch leaves on disk is its temporary only, never a file under a
+		// batch's name; no one renews it any more, and the sweep of the next batch removes it
+		// once stale (here: the sweep run as if an hour had passed).
+		ents, _ := os.ReadDir(subDir)
+		for _, e := range ents {
+			if !tempfile.IsTemp(e.Name()) {
+				t.Errorf("%s in the submission directory after the killed batch: only its temporary may stay", e.Name())
+			}
+		}
+		removed, err := tempfile.Sweep(subDir, time.Now().Add(tempfile.StaleAfter+tempfile.Touch))
+		if err != nil || len(removed) != 1 {
+			t.Errorf("the sweep removed %v (%v), want the killed batch's temporary", removed, err)
+		}
+		checkConsistent(t, ctx, st, db, facility, load)
+
+		killedBatch = func(t *testing.T) {
+			// The same cases go into the next batch.
+			t1 := time.Now()
+			if o, err := st.Cara(ctx, 0, "", "submission", "create", "--facility", "SUB"); err != nil {
+				t.Fatalf("the batch after the kill: %v: %.300s", err, o)
+			}
+			took := time.Since(t1)
+			var name string
+			var sent int
+			if err := db.QueryRowContext(ctx, "SELECT file_name, tumor_count FROM submissions").Scan(&name, &sent); err != nil {
+				t.Fatal(err)
+			}
+			held := count("SELECT COUNT(*) FROM submission_tumors WHERE held = 1")
+			if sent+held != approved || count(approvedSQL, "submitted") != sent {
+				t.Errorf("the batch after the kill sent %d and held %d cases, and %d are marked submitted; %d were approved",
+					sent, held, count(approvedSQL, "submitted"), approved)
+			}
+			if fileSize(filepath.Join(subDir, name)) <= 0 {
+				t.Errorf("the batch's file %s is missing", name)
+			}
+			out, err := st.Cara(ctx, 0, "", "audit", "verify")
+			if err != nil || !strings.Contains(out, "audit trail intact") {
+				t.Errorf("audit verify: %v: %s", err, out)
+			}
+			t.Logf("FIGURE submission kill: %d approved cases seeded in %s; batch killed at %d bytes written, left no batch, no case marked, only its temporary; the next batch (%d sent, %d held, load stopped) took %s",
+				approved, seeded.Round(100*time.Millisecond), size, sent, held, took.Round(100*time.Millisecond))
+		}
+	})
+
 	t.Run("restart the whole cluster", func(t *testing.T) {
 		pids := append([]int(nil), st.CaraPIDs...)
 		t0 := time.Now()
@@ -189,6 +334,9 @@ func TestFaults(t *testing.T) {
 	})
 
 	load.stop()
+	if killedBatch != nil {
+		t.Run("the killed batch's cases go into a new batch", killedBatch)
+	}
 	acked, unknown, conflicts := load.totals()
 	var n int
 	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM patients WHERE facility_id = ?", facility).Scan(&n); err != nil {

@@ -2,12 +2,16 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm"
 )
 
 // TxAttempts is txAttempts, for the tests of retryTx.
 const TxAttempts = txAttempts
+
+// SetTxRetryFor sets how long retryTx goes on past TxAttempts (0: it stops at TxAttempts).
+func (s *Store) SetTxRetryFor(d time.Duration) { s.txRetryFor = d }
 
 // RetryTx is retryTx, for the tests of it.
 func (s *Store) RetryTx(ctx context.Context, name string, fn func(tx *gorm.DB) error) error {

@@ -11,11 +11,17 @@ import (
 	"gorm.io/gorm"
 )
 
-// txAttempts is how many times retryTx runs a transaction that keeps losing to concurrent ones.
-// On a Galera cluster every audited write takes the audit chain's head row, so two audited
-// writes on two nodes at the same moment conflict and one loses at commit; a few attempts let
-// it through under load, and a transaction still losing after them is reported as a conflict.
-const txAttempts = 8
+// txAttempts is how many times retryTx runs a transaction that keeps losing to concurrent ones
+// at least, and txRetryFor how long it goes on running it past those. On a Galera cluster every
+// audited write takes the audit chain's head row, so two audited writes on two nodes at the same
+// moment conflict and one loses at commit. Under CPU contention a loser can lose eight times in a
+// row (a run of the cluster load test answered 9 case opens 409 so): a count alone gives up after
+// half a second of backoff, while the person opening a case would rather wait a second or two.
+// A transaction still losing after both is reported as a conflict.
+const (
+	txAttempts = 8
+	txRetryFor = 5 * time.Second
+)
 
 // The backoff before attempt n+1 is a random time up to txBackoff·2ⁿ⁻¹, at most txBackoffMax:
 // random, so that two losers do not meet again at the same moment.
@@ -72,16 +78,19 @@ func retryable(err error) bool {
 }
 
 // retryTx runs fn in a transaction and, when the transaction lost to a concurrent one
-// (retryable), runs it again from the start, up to txAttempts times with a jittered backoff.
+// (retryable), runs it again from the start with a jittered backoff: txAttempts times, and on
+// while less than txRetryFor has passed.
 // fn must be safe to run again: it reads what it decides on inside the transaction (a version
 // check in its WHERE, the audit chain's head) and sets what it returns afresh on each run.
 // A transaction that loses every attempt is ErrConflict, with the last error. name says which
 // transaction it is, in that error.
 func (s *Store) retryTx(ctx context.Context, name string, fn func(tx *gorm.DB) error) error {
 	var err error
-	for n := 1; n <= txAttempts; n++ {
+	start := time.Now()
+	n := 1
+	for ; n <= txAttempts || time.Since(start) < s.txRetryFor; n++ {
 		if n > 1 {
-			wait := min(txBackoff<<(n-2), txBackoffMax)
+			wait := min(txBackoff<<min(n-2, 16), txBackoffMax)
 			t := time.NewTimer(rand.N(wait) + time.Millisecond)
 			select {
 			case <-ctx.Done():
@@ -109,7 +118,7 @@ func (s *Store) retryTx(ctx context.Context, name string, fn func(tx *gorm.DB) e
 			return fmt.Errorf("%s: %w (after %d attempts, the last: %w)", name, ctx.Err(), n, err)
 		}
 	}
-	return fmt.Errorf("%s lost to concurrent writes %d times: %w (the last: %w)", name, txAttempts, ErrConflict, err)
+	return fmt.Errorf("%s lost to concurrent writes %d times in %s: %w (the last: %w)", name, n-1, time.Since(start).Round(time.Millisecond), ErrConflict, err)
 }
 
 // onceTx runs fn in a transaction once: for the transactions that are not safe to run again as

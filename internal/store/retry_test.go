@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"testing"
+	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
@@ -53,6 +54,7 @@ func TestRetryTxRunsALostTransactionAgainAndGivesUpAsAConflict(t *testing.T) {
 		{name: "sqlite constraint is not run again", fails: []error{sqliteError(19)}, wantAttempts: 1},
 	}
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		s.SetTxRetryFor(0) // the attempts alone (the time is the next test's)
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				ctx := context.Background()
@@ -93,6 +95,43 @@ func TestRetryTxRunsALostTransactionAgainAndGivesUpAsAConflict(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// Past TxAttempts, a transaction still losing runs again while the retry time lasts (the case
+// view that lost its audit append eight times under contention on the cluster commits), and
+// gives up as a conflict after it; the trail gets the one committed attempt's event.
+func TestRetryTxGoesOnPastTheAttemptsForTheRetryTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		s.SetTxRetryFor(2 * time.Second)
+		before := verifyAudit(t, s).Events
+		losses := 2 * store.TxAttempts
+		attempts := 0
+		err := s.RetryTx(ctx, "test", func(tx *gorm.DB) error {
+			attempts++
+			if err := s.AuditIn(tx, store.AuditEntry{Action: audit.CaseView, Entity: "tumor", EntityID: fmt.Sprintf("long/%d", attempts)}); err != nil {
+				return err
+			}
+			if attempts <= losses {
+				return errDeadlock
+			}
+			return nil
+		})
+		if err != nil || attempts != losses+1 {
+			t.Fatalf("err %v after %d attempts, want a commit at attempt %d", err, attempts, losses+1)
+		}
+		wantIntact(t, s, before+1)
+
+		s.SetTxRetryFor(300 * time.Millisecond)
+		start := time.Now()
+		attempts = 0
+		err = s.RetryTx(ctx, "test", func(tx *gorm.DB) error { attempts++; return errDeadlock })
+		took := time.Since(start)
+		if !errors.Is(err, store.ErrConflict) || attempts < store.TxAttempts || took < 300*time.Millisecond || took > 2*time.Second {
+			t.Errorf("lost every time: err %v after %d attempts in %s, want ErrConflict after the 300 ms", err, attempts, took)
+		}
+		wantIntact(t, s, before+1)
 	})
 }
 

@@ -44,6 +44,8 @@ type Store struct {
 	now     func() time.Time
 	key     *audit.Key
 	faults  *txFaults // nil but in tests (export_test.go)
+	// txRetryFor is txRetryFor; tests lower it to count the attempts alone.
+	txRetryFor time.Duration
 	// bulkValues caps the values of one multi-row INSERT (bulkInsert); 0 is bulkValues. Tests
 	// lower it to cross a statement boundary with a few rows.
 	bulkValues int
@@ -77,7 +79,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dialect, err)
 	}
-	return &Store{db: db, sqlDB: sqlDB, dialect: dialect, now: now, key: cfg.AuditKey}, nil
+	return &Store{db: db, sqlDB: sqlDB, dialect: dialect, now: now, key: cfg.AuditKey, txRetryFor: txRetryFor}, nil
 }
 
 // Dialect says which database the store runs on.

@@ -588,3 +588,20 @@ func (s *Store) VerifySubmissions(ctx context.Context) (int, []SubmissionMismatc
 	}
 	return checked, bad, nil
 }
+
+// RecordedSubmissionFiles returns which of names (file names in the submission directory) are
+// the storage path of a recorded batch, committed.
+func (s *Store) RecordedSubmissionFiles(ctx context.Context, names []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(names))
+	// A few hundred names a query keeps the IN list well under any placeholder limit.
+	for chunk := range slices.Chunk(names, 500) {
+		var found []string
+		if err := s.db.WithContext(ctx).Model(&Submission{}).Where("storage_path IN ?", chunk).Pluck("storage_path", &found).Error; err != nil {
+			return nil, fmt.Errorf("store: recorded submission files: %w", err)
+		}
+		for _, n := range found {
+			out[n] = true
+		}
+	}
+	return out, nil
+}

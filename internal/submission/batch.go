@@ -28,6 +28,7 @@ type BatchStore interface {
 	FacilityByID(ctx context.Context, id uint) (*store.Facility, error)
 	EachPendingPatient(ctx context.Context, f store.PendingFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 	BeginSubmission(ctx context.Context, facilityID uint) (*store.SubmissionTx, error)
+	RecordedFiles
 }
 
 // BatchOptions say which cases a batch takes and how its file is written.
@@ -144,7 +145,8 @@ type Batcher struct {
 // cases are linked and the sent ones marked submitted as they are checked (on MySQL; on SQLite at
 // the end), then the batch gets its name and audit event and the file is moved to its final
 // name. A failure anywhere (a cancelled context included) leaves no batch, no case marked and no
-// file.
+// file; a kill leaves a temporary or, between the rename and the commit, an orphan under the
+// batch's name, which the sweeps at the start of a later batch remove once stale.
 func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, error) {
 	fac, target, err := b.checkOptions(ctx, &opt)
 	if err != nil {
@@ -164,6 +166,9 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	if err := tempfile.MkdirAll(b.Dir); err != nil {
 		return nil, fmt.Errorf("submission: %w", err)
 	}
+	// Likewise the files of batches killed between their file's rename and their commit (see
+	// SweepOrphans); a failed sweep does not stop the batch: the next one tries again.
+	_, _ = SweepOrphans(ctx, b.Store, b.Dir, time.Now())
 	tmp, err := tempfile.Create(b.Dir, "batch")
 	if err != nil {
 		return nil, fmt.Errorf("submission: %w", err)

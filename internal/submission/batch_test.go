@@ -544,3 +544,56 @@ func TestBatchPreviewWritesNothingAndCreateTakesOnlyThePreviewedCases(t *testing
 		}
 	})
 }
+
+// A batch killed between its file's rename and its commit leaves a file under a batch's name
+// that no batch names (the kill itself is the cluster fault test's; here its aftermath). The
+// next batch removes it once stale, and keeps a recorded batch's file however old, a fresh
+// unrecorded one (another process's batch between its rename and its commit) and files of
+// other names.
+func TestBatchRemovesAStaleOrphanBatchFileAndKeepsRecordedAndFreshOnes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		e := newBatchEnv(t, s, 1)
+		first, err := e.b.Create(ctx, e.opts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		recorded := filepath.Join(e.dir, first.Submission.FileName)
+		orphan := filepath.Join(e.dir, "0012345678_20260101_001.xml.gz")
+		fresh := filepath.Join(e.dir, "0012345678_20260102_001.xml")
+		other := filepath.Join(e.dir, "notes_20260101_001.txt")
+		for _, p := range []string{orphan, fresh, other} {
+			if err := os.WriteFile(p, []byte("<Patient>Jane Doe 19500101</Patient>"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old := time.Now().Add(-3 * time.Hour)
+		for _, p := range []string{recorded, orphan, other} {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.add(t, cleanPatient(2), abstract.StatusApproved)
+		second, err := e.b.Create(ctx, e.opts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(orphan); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the stale orphan batch file is still there (%v)", err)
+		}
+		for _, p := range []string{recorded, fresh, other, filepath.Join(e.dir, second.Submission.FileName)} {
+			if _, err := os.Stat(p); err != nil {
+				t.Errorf("%s was removed: %v", filepath.Base(p), err)
+			}
+		}
+		// Once the fresh one is stale too, it goes; the recorded ones stay.
+		removed, err := submission.SweepOrphans(ctx, s, e.dir, time.Now().Add(2*time.Hour))
+		if err != nil || len(removed) != 1 || removed[0] != fresh {
+			t.Errorf("sweep two hours on: removed %v (%v), want only %s", removed, err, fresh)
+		}
+		got, err := s.RecordedSubmissionFiles(ctx, []string{first.Submission.FileName, second.Submission.FileName, filepath.Base(orphan)})
+		if err != nil || len(got) != 2 || !got[first.Submission.FileName] || !got[second.Submission.FileName] {
+			t.Errorf("recorded files: %v (%v), want the two batches'", got, err)
+		}
+	})
+}

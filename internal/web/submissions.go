@@ -31,6 +31,7 @@ type submissionStore interface {
 	CountPending(ctx context.Context, f store.PendingFilter) (regular, correction int64, err error)
 	EachPendingPatient(ctx context.Context, f store.PendingFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 	BeginSubmission(ctx context.Context, facilityID uint) (*store.SubmissionTx, error)
+	RecordedSubmissionFiles(ctx context.Context, names []string) (map[string]bool, error)
 	Submissions(ctx context.Context, sc store.Scope, facilityID uint, limit int) ([]store.SubmissionSummary, error)
 	SubmissionByID(ctx context.Context, id uint, sc store.Scope) (*store.SubmissionSummary, error)
 	SubmissionCases(ctx context.Context, id uint, sc store.Scope, limit int) ([]store.SubmissionCase, error)
