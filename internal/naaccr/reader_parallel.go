@@ -34,7 +34,7 @@ const maxSplitPatient = 4 << 20
 // second core gave. A batch is closed at batchBytes or batchPatients, whichever comes first; the
 // bound keeps what is in flight (4 batches a worker) small.
 const (
-	batchBytes    = 256 << 10
+	batchBytes    = 128 << 10
 	batchPatients = 32
 )
 
@@ -296,8 +296,9 @@ func (r *Reader) cutPatient(b *batch) (bool, error) {
 	defer func() { sc.mark = -1 }()
 	from := 0
 	end := -1
+	nested := false
 	for end < 0 {
-		if i := indexPatientEnd(sc.buf[sc.pos+from : sc.end]); i >= 0 {
+		if i := indexPatientEnd(sc.buf[sc.pos+from:sc.end], &nested); i >= 0 {
 			end = from + i
 			break
 		}
@@ -311,7 +312,7 @@ func (r *Reader) cutPatient(b *batch) (bool, error) {
 			return false, nil
 		}
 	}
-	if !splittable(sc.buf[sc.pos : sc.pos+end]) {
+	if nested || !splittable(sc.buf[sc.pos:sc.pos+end]) {
 		return false, nil
 	}
 	start := sc.mark
@@ -342,16 +343,21 @@ func (r *Reader) cutPatient(b *batch) (bool, error) {
 
 const patientEndTag = "</Patient>"
 
-// indexPatientEnd is bytes.Index(s, "</Patient>"). It looks for the 'P', which is about eight
-// times rarer in NAACCR XML than the '<' that bytes.Index would stop at (every tag).
-func indexPatientEnd(s []byte) int {
-	for i := 2; i < len(s); {
+// indexPatientEnd is bytes.Index(s, "</Patient>"), and sets *nested when a "<Patient" comes
+// before it. It looks for the 'P', which is about eight times rarer in NAACCR XML than the '<'
+// that bytes.Index would stop at (every tag). Called again on a longer buffer from the last
+// len("</Patient>")-1 bytes on, it looks again at every 'P' it could not decide on: one in the last
+// 6 bytes, whose "Patient" may be cut off.
+func indexPatientEnd(s []byte, nested *bool) int {
+	for i := 1; i < len(s); {
 		j := bytes.IndexByte(s[i:], 'P')
 		if j < 0 {
 			return -1
 		}
 		i += j
-		if s[i-2] == '<' && s[i-1] == '/' && bytes.HasPrefix(s[i:], []byte(patientEndTag[2:])) {
+		if s[i-1] == '<' && bytes.HasPrefix(s[i:], []byte("Patient")) {
+			*nested = true
+		} else if i >= 2 && s[i-2] == '<' && s[i-1] == '/' && bytes.HasPrefix(s[i:], []byte(patientEndTag[2:])) {
 			return i - 2
 		}
 		i++
@@ -360,17 +366,17 @@ func indexPatientEnd(s []byte) int {
 }
 
 // splittable says whether a patient's body (after its start tag, before its first "</Patient>")
-// has no "<!", "<?" or "<Patient", which would make that "</Patient>" something other than the
-// patient's end tag. It looks for the rarer second bytes.
+// has no "<!" or "<?", which would make that "</Patient>" something other than the patient's end
+// tag (indexPatientEnd looks for "<Patient"). It looks for the rare second bytes.
 func splittable(body []byte) bool {
-	for _, c := range []byte{'!', '?', 'P'} {
+	for _, c := range []byte{'!', '?'} {
 		for i := 1; i < len(body); {
 			j := bytes.IndexByte(body[i:], c)
 			if j < 0 {
 				break
 			}
 			i += j
-			if body[i-1] == '<' && (c != 'P' || bytes.HasPrefix(body[i:], []byte("Patient"))) {
+			if body[i-1] == '<' {
 				return false
 			}
 			i++
