@@ -21,7 +21,7 @@ var commands = []struct {
 	{"demo", nil},
 	{"export", []string{"--out", "--status", "--facility", "--from", "--to", "--version", "--registry-id"}},
 	{"import", []string{"--facility", "--status", "--batch", "--relaxed", "--user-dictionary FILE"}},
-	{"naaccr validate", []string{"--format", "--relaxed", "--user-dictionary FILE"}},
+	{"naaccr validate", []string{"--format", "--workers", "--relaxed", "--user-dictionary FILE"}},
 	{"naaccr stats", []string{"--top", "--relaxed"}},
 	{"naaccr convert", []string{"--to", "--strict", "--relaxed"}},
 	{"naaccr generate", []string{"--patients", "--tumors-per-patient", "--items", "--seed", "--out"}},

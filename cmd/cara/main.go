@@ -25,7 +25,7 @@ Usage:
   cara export --out FILE [--status S] [--facility F] [--from D] [--to D] [--version V]
                                   write cases as a NAACCR XML file (record type A, v26 by default)
   cara import --facility F FILE   import a NAACCR XML v26 file into the case store
-  cara naaccr validate [--format json] FILE...
+  cara naaccr validate [--format json] [--workers N] FILE...
                                   check NAACCR XML files; exit status 1 when there are problems
   cara naaccr stats FILE          patients, tumors, items, top sites of a file
   cara naaccr convert --to V IN OUT

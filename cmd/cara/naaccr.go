@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -140,6 +141,7 @@ type problemJSON struct {
 func cmdNaaccrValidate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("naaccr validate")
 	format := fs.String("format", "text", "output: text, or json (one object per problem and per file)")
+	workers := fs.Int("workers", 0, "goroutines parsing patients (default: one per core; 1 reads on one)")
 	var rf readFlags
 	rf.register(fs)
 	if err := parseFlagsArgs(fs, args); err != nil {
@@ -150,6 +152,12 @@ func cmdNaaccrValidate(ctx context.Context, args []string, stdout io.Writer) err
 	}
 	if fs.NArg() == 0 {
 		return badArgs(fs, "name one or more files")
+	}
+	if *workers < 0 || *workers > 256 {
+		return badArgs(fs, "--workers %d: use 1 to 256", *workers)
+	}
+	if *workers == 0 {
+		*workers = runtime.GOMAXPROCS(0)
 	}
 	reg, err := rf.registry()
 	if err != nil {
@@ -165,7 +173,7 @@ func cmdNaaccrValidate(ctx context.Context, args []string, stdout io.Writer) err
 	}
 	bad := 0
 	for _, file := range fs.Args() {
-		sum, err := validateFile(ctx, file, reg, rf.relaxed, emit)
+		sum, err := validateFile(ctx, file, reg, rf.relaxed, *workers, emit)
 		if err != nil {
 			var pr *naaccr.Problem
 			if !errors.As(err, &pr) {
@@ -200,14 +208,16 @@ type fileSummary struct {
 }
 
 // validateFile reads a whole file, passing each problem to emit; a structural error is returned.
-func validateFile(ctx context.Context, path string, reg *naaccr.Registry, relaxed bool, emit func(string, *naaccr.Problem, bool)) (fileSummary, error) {
+func validateFile(ctx context.Context, path string, reg *naaccr.Registry, relaxed bool, workers int, emit func(string, *naaccr.Problem, bool)) (fileSummary, error) {
 	var sum fileSummary
-	// Only the problems are wanted: the reader checks every value and keeps none.
-	rd, f, err := openNAACCRWith(path, naaccr.ReaderOptions{Registry: reg, Relaxed: relaxed, CheckOnly: true})
+	// Only the problems are wanted: the reader checks every value and keeps none. With workers
+	// the problems still come in file order.
+	rd, f, err := openNAACCRWith(path, naaccr.ReaderOptions{Registry: reg, Relaxed: relaxed, CheckOnly: true, Workers: workers})
 	if err != nil {
 		return sum, err
 	}
 	defer f.Close()
+	defer rd.Close() // stops the workers when a problem or ctx ends the read early
 	report := func(probs []naaccr.Problem) {
 		for i := range probs {
 			emit(path, &probs[i], false)

@@ -131,6 +131,37 @@ func TestNaaccrValidateListsDataProblemsWithTheirPlace(t *testing.T) {
 	}
 }
 
+// With workers, validate reports the same problems in the same order as on one goroutine: the
+// file has a problem in every patient, comments that make the reader parse some patients itself,
+// and ends in a structural error.
+func TestNaaccrValidateWithWorkersKeepsTheOrder(t *testing.T) {
+	var pats []string
+	for i := 1; i <= 300; i++ {
+		if i%37 == 0 {
+			pats = append(pats, "<!-- parsed by the splitter -->\n")
+		}
+		pats = append(pats, xmlPatient([]string{"patientIdNumber", fmt.Sprintf("%08d", i)},
+			[]string{"sequenceNumberHospital", "00", "dateOfDiagnosis", fmt.Sprintf("2023%02d01", 13+i%20)}))
+	}
+	doc := naaccrDoc(base260, "", strings.Join(pats, "")+"  <Patient><Bogus/></Patient>\n")
+	path := writeFile(t, "many.xml", doc)
+	one, err1 := runCmd(t, naaccrEnv, "", "naaccr", "validate", "--workers", "1", path)
+	if !errors.Is(err1, errProblems) {
+		t.Fatalf("one worker: err = %v", err1)
+	}
+	lines := strings.Split(strings.TrimSuffix(one, "\n"), "\n")
+	if len(lines) != 302 || !strings.Contains(lines[0], "patient 1,") || !strings.Contains(lines[299], "patient 300,") ||
+		!strings.Contains(lines[300], "patient 301") || !strings.Contains(lines[301], "NOT VALID: stopped after 300 patients") {
+		t.Fatalf("one worker: %d lines, want 300 problems, the structural error and the summary:\n%s", len(lines), one)
+	}
+	for _, w := range []string{"2", "3"} {
+		out, err := runCmd(t, naaccrEnv, "", "naaccr", "validate", "--workers", w, path)
+		if !errors.Is(err, errProblems) || out != one {
+			t.Errorf("--workers %s: err = %v, output differs from one worker's:\n%s", w, err, out)
+		}
+	}
+}
+
 func TestNaaccrValidateJSONGivesOneObjectPerProblemAndPerFile(t *testing.T) {
 	bad := writeFile(t, "bad.xml", problemDoc)
 	broken := filepath.Join(conformanceDir, "invalid", "invalid_bad-tag-1.xml")
@@ -203,6 +234,7 @@ func TestNaaccrValidateRefusesBadArguments(t *testing.T) {
 	}{
 		{"no file", []string{"naaccr", "validate"}, true, "name one or more files"},
 		{"bad format", []string{"naaccr", "validate", "--format", "xml", good}, true, `--format "xml"`},
+		{"bad workers", []string{"naaccr", "validate", "--workers", "-1", good}, true, "--workers -1"},
 		{"unknown flag", []string{"naaccr", "validate", "--bogus", good}, true, "bogus"},
 		{"missing user dictionary", []string{"naaccr", "validate", "--user-dictionary", "no/such/dict.xml", good}, false, "no/such/dict.xml"},
 		{"missing file", []string{"naaccr", "validate", "no/such/file.xml"}, false, "no/such/file.xml"},

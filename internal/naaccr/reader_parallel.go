@@ -10,10 +10,11 @@ import (
 
 // Reading on several cores (ReaderOptions.Workers). One goroutine, the splitter, runs the
 // reader over the file as it always does, except that at a <Patient> start tag it finds the
-// patient's end tag in the buffer, hands the patient's bytes to a worker and goes on after it.
-// Workers parse and check their patients with the same code, each with a scanner of its own over
-// the patient's bytes, set up with the scope (namespace bindings, open root element) and the file
-// position of the patient's start. Next hands the patients out in file order.
+// patient's end tag in the buffer, copies the patient's bytes into the open batch and goes on
+// after it; a full batch goes to a worker. Workers parse and check their patients with the same
+// code, each with a scanner of its own over each patient's bytes, set up with the scope
+// (namespace bindings, open root element) and the file position of the patient's start. Next
+// hands the patients out in file order.
 //
 // The split is exact, not a guess: a patient is handed out only when its first "</Patient>"
 // must be its end tag, that is when its start tag is written <Patient ...> and nothing before
@@ -28,32 +29,53 @@ import (
 // itself, reading as far as a single reader would.
 const maxSplitPatient = 4 << 20
 
-// parsedPatient is one patient on its way to Next: parsed by a worker or by the splitter, or the
-// error that ends the file.
-type parsedPatient struct {
-	done     chan struct{} // closed when the fields below are set
+// A batch of patients goes to a worker at a time, so that the hand-off (channels, a worker's
+// wake-up) is paid once per batch, not once per patient: at one patient a hand-off cost what the
+// second core gave. A batch is closed at batchBytes or batchPatients, whichever comes first; the
+// bound keeps what is in flight (4 batches a worker) small.
+const (
+	batchBytes    = 128 << 10
+	batchPatients = 32
+)
+
+// batch is one or more consecutive patients on their way to Next: split off and parsed by a
+// worker, or one patient parsed by the splitter, or the error that ends the file.
+type batch struct {
+	done  chan struct{} // closed when every slot is set
+	slots []slot        // in file order; len is how many are used
+	chunk []byte        // for a worker: the patients' bytes, one after another
+	// The scope of the patients' start tags: the open root element and its bindings.
+	names    []byte
+	root     openElem
+	bindings []nsBinding
+	split    bool // parsed by a worker
+}
+
+// slot is one patient of a batch.
+type slot struct {
 	p        Patient
 	problems []Problem
 	err      error
 
-	// For a worker: the patient's bytes from its start tag to its end tag, and where they start.
-	chunk          []byte
+	// For a worker: where the patient's bytes (start tag to end tag) are in chunk, and where
+	// they start in the file.
+	from, to       int
 	index          int   // 1-based position among the patients
-	base           int64 // file offset of chunk[0]
+	base           int64 // file offset of chunk[from]
 	line           int
 	lineStart      int64
-	names          []byte // the scope of the start tag: the open root element and the bindings
-	root           openElem
-	bindings       []nsBinding
 	readerProblems []Problem // problems the splitter found before the start tag (none in practice)
 }
 
 type parallelReader struct {
-	order chan *parsedPatient // in file order
-	jobs  chan *parsedPatient
+	order chan *batch // in file order
+	jobs  chan *batch
 	stop  chan struct{}
 	once  sync.Once
-	free  chan *parsedPatient // recycled, with their buffers and maps
+	free  chan *batch // recycled, with their buffers and maps
+	// cur is the batch Next hands patients out of, next the slot it hands out next.
+	cur  *batch
+	next int
 	// splitOff counts the patients handed to workers (for tests).
 	splitOff atomic.Int64
 }
@@ -67,10 +89,10 @@ func (r *Reader) startParallel(workers int) {
 	split.seen.reset(len(r.schema.order))
 	r.sc = nil
 	par := &parallelReader{
-		order: make(chan *parsedPatient, 4*workers),
-		jobs:  make(chan *parsedPatient, 2*workers),
+		order: make(chan *batch, 3*workers),
+		jobs:  make(chan *batch, workers),
 		stop:  make(chan struct{}),
-		free:  make(chan *parsedPatient, 6*workers+2),
+		free:  make(chan *batch, 4*workers+2),
 	}
 	r.par = par
 	for range workers {
@@ -93,56 +115,79 @@ func (r *Reader) Close() {
 
 // nextParallel is Next for a reader with workers.
 func (r *Reader) nextParallel(p *Patient) error {
-	var pp *parsedPatient
+	par := r.par
 	select {
-	case <-r.par.stop:
+	case <-par.stop:
 		return errors.New("naaccr: read after Close")
 	default:
 	}
-	select {
-	case pp = <-r.par.order:
-	case <-r.par.stop:
-		return errors.New("naaccr: read after Close")
+	if par.cur != nil && par.next == len(par.cur.slots) {
+		select {
+		case par.free <- par.cur:
+		default:
+		}
+		par.cur = nil
 	}
-	if pp == nil {
-		r.done = true
-		r.Close()
-		return io.EOF
+	if par.cur == nil {
+		var b *batch
+		select {
+		case b = <-par.order:
+		case <-par.stop:
+			return errors.New("naaccr: read after Close")
+		}
+		if b == nil {
+			r.done = true
+			r.Close()
+			return io.EOF
+		}
+		<-b.done
+		par.cur, par.next = b, 0
 	}
-	<-pp.done
-	r.problems = append(r.problems, pp.problems...)
-	if pp.err != nil {
-		r.err = pp.err
+	s := &par.cur.slots[par.next]
+	par.next++
+	r.problems = append(r.problems, s.problems...)
+	if s.err != nil {
+		r.err = s.err
 		r.Close()
-		return pp.err
+		return s.err
 	}
 	r.patients++
-	// The caller's patient goes back to the workers, to be reused.
-	*p, pp.p = pp.p, *p
-	select {
-	case r.par.free <- pp:
-	default:
-	}
+	// The caller's patient goes back with the batch, to be reused.
+	*p, s.p = s.p, *p
 	return nil
 }
 
-func (par *parallelReader) get() *parsedPatient {
+func (par *parallelReader) get() *batch {
 	select {
-	case pp := <-par.free:
-		pp.done = make(chan struct{})
-		pp.err = nil
-		pp.problems = pp.problems[:0]
-		pp.readerProblems = pp.readerProblems[:0]
-		return pp
+	case b := <-par.free:
+		b.done = make(chan struct{})
+		b.slots = b.slots[:0]
+		b.chunk = b.chunk[:0]
+		b.split = false
+		return b
 	default:
-		return &parsedPatient{done: make(chan struct{})}
+		return &batch{done: make(chan struct{})}
 	}
 }
 
-// send puts pp in the queue; it reports false when the reader was closed.
-func (par *parallelReader) send(ch chan *parsedPatient, pp *parsedPatient) bool {
+// add returns a new slot at the end of b, reusing what an earlier use of b left in it.
+func (b *batch) add() *slot {
+	if len(b.slots) < cap(b.slots) {
+		b.slots = b.slots[:len(b.slots)+1]
+	} else {
+		b.slots = append(b.slots, slot{})
+	}
+	s := &b.slots[len(b.slots)-1]
+	s.err = nil
+	s.problems = s.problems[:0]
+	s.readerProblems = s.readerProblems[:0]
+	return s
+}
+
+// send puts b in the queue; it reports false when the reader was closed.
+func (par *parallelReader) send(ch chan *batch, b *batch) bool {
 	select {
-	case ch <- pp:
+	case ch <- b:
 		return true
 	case <-par.stop:
 		return false
@@ -152,21 +197,45 @@ func (par *parallelReader) send(ch chan *parsedPatient, pp *parsedPatient) bool 
 // split is the splitter goroutine.
 func (par *parallelReader) split(r *Reader) {
 	defer close(par.jobs)
+	var open *batch // the batch being filled for a worker
+	// flush hands the open batch on: to Next's queue first, so that it keeps its place, then to
+	// a worker.
+	flush := func() bool {
+		if open == nil || len(open.slots) == 0 {
+			return true // an empty batch stays open for the next patients
+		}
+		b := open
+		open = nil
+		return par.send(par.order, b) && par.send(par.jobs, b)
+	}
+	// alone sends a batch of one slot that the splitter set itself, after the open batch.
+	alone := func(fill func(s *slot)) bool {
+		if !flush() {
+			return false
+		}
+		b := par.get()
+		fill(b.add())
+		close(b.done)
+		return par.send(par.order, b)
+	}
 	defer func() {
-		select {
-		case par.order <- nil: // the end of the file
-		case <-par.stop:
+		if flush() {
+			select {
+			case par.order <- nil: // the end of the file
+			case <-par.stop:
+			}
 		}
 	}()
+	var before []Problem
 	for {
 		r.problems = r.problems[:0]
 		if !r.pending {
 			if err := r.seekPatient(); err != nil {
-				pp := par.get()
-				pp.problems = append(pp.problems, r.problems...)
-				pp.err = r.fail(err)
-				close(pp.done)
-				par.send(par.order, pp)
+				err = r.fail(err)
+				alone(func(s *slot) {
+					s.problems = append(s.problems, r.problems...)
+					s.err = err
+				})
 				return
 			}
 			if r.done {
@@ -175,55 +244,65 @@ func (par *parallelReader) split(r *Reader) {
 		}
 		r.pending = false
 		r.patients++
-		pp := par.get()
-		pp.readerProblems = append(pp.readerProblems, r.problems...)
-		ok, err := r.cutPatient(pp)
+		before = append(before[:0], r.problems...)
+		if open == nil {
+			open = par.get()
+		}
+		ok, err := r.cutPatient(open)
 		switch {
 		case err != nil:
-			pp.problems = append(pp.problems, r.problems...)
-			pp.err = r.fail(err)
-			close(pp.done)
-			par.send(par.order, pp)
+			err = r.fail(err)
+			alone(func(s *slot) {
+				s.problems = append(s.problems, r.problems...)
+				s.err = err
+			})
 			return
 		case ok:
 			par.splitOff.Add(1)
-			if !par.send(par.order, pp) || !par.send(par.jobs, pp) {
-				return
+			s := &open.slots[len(open.slots)-1]
+			s.readerProblems = append(s.readerProblems, before...)
+			if len(open.slots) >= batchPatients || len(open.chunk) >= batchBytes {
+				if !flush() {
+					return
+				}
 			}
 			continue
 		}
 		// Parsed here: the patient cannot be split off.
-		err = r.patient(&pp.p)
-		pp.problems = append(pp.problems, r.problems...)
-		if err != nil {
-			pp.err = r.fail(err)
-		}
-		close(pp.done)
-		if !par.send(par.order, pp) || err != nil {
+		var perr error
+		sent := alone(func(s *slot) {
+			perr = r.patient(&s.p)
+			s.problems = append(s.problems, r.problems...)
+			if perr != nil {
+				s.err = r.fail(perr)
+			}
+		})
+		if !sent || perr != nil {
 			return
 		}
 	}
 }
 
-// cutPatient hands the patient whose start tag was just read to a worker when it can be split
-// off (see the top of this file): it copies its bytes into pp and moves the scanner past its end
-// tag. It reports false, having moved nothing, when the patient is to be parsed in place.
-func (r *Reader) cutPatient(pp *parsedPatient) (bool, error) {
+// cutPatient adds the patient whose start tag was just read to b when it can be split off (see
+// the top of this file): it copies its bytes to b.chunk and moves the scanner past its end tag.
+// It reports false, having moved nothing and added nothing, when the patient is to be parsed in
+// place.
+func (r *Reader) cutPatient(b *batch) (bool, error) {
 	sc := r.sc
 	if sc.pendingEnd || len(sc.open) != 2 || string(sc.openName(1)) != "Patient" {
 		return false, nil
 	}
 	sc.mark = sc.tokOffset
 	defer func() { sc.mark = -1 }()
-	const endTag = "</Patient>"
 	from := 0
 	end := -1
+	nested := false
 	for end < 0 {
-		if i := bytes.Index(sc.buf[sc.pos+from:sc.end], []byte(endTag)); i >= 0 {
+		if i := indexPatientEnd(sc.buf[sc.pos+from:sc.end], &nested); i >= 0 {
 			end = from + i
 			break
 		}
-		from = max(0, sc.end-sc.pos-len(endTag)+1)
+		from = max(0, sc.end-sc.pos-len(patientEndTag)+1)
 		if sc.end-sc.mark > maxSplitPatient {
 			return false, nil
 		}
@@ -233,21 +312,27 @@ func (r *Reader) cutPatient(pp *parsedPatient) (bool, error) {
 			return false, nil
 		}
 	}
-	body := sc.buf[sc.pos : sc.pos+end]
-	if bytes.Contains(body, []byte("<!")) || bytes.Contains(body, []byte("<?")) || bytes.Contains(body, []byte("<Patient")) {
+	if nested || !splittable(sc.buf[sc.pos:sc.pos+end]) {
 		return false, nil
 	}
 	start := sc.mark
-	stop := sc.pos + end + len(endTag)
+	stop := sc.pos + end + len(patientEndTag)
 	line, col := sc.position(start)
-	pp.chunk = append(pp.chunk[:0], sc.buf[start:stop]...)
-	pp.index = r.patients
-	pp.base = sc.base + int64(start)
-	pp.line, pp.lineStart = line, pp.base-int64(col-1)
 	pat := sc.open[1]
-	pp.root = sc.open[0]
-	pp.names = append(pp.names[:0], sc.names[:pat.nameStart]...)
-	pp.bindings = append(pp.bindings[:0], sc.bindings[:pat.bindings]...)
+	if len(b.slots) == 0 {
+		// The scope is the root element's, the same for every patient of the file.
+		b.root = sc.open[0]
+		b.names = append(b.names[:0], sc.names[:pat.nameStart]...)
+		b.bindings = append(b.bindings[:0], sc.bindings[:pat.bindings]...)
+		b.split = true
+	}
+	s := b.add()
+	s.from = len(b.chunk)
+	b.chunk = append(b.chunk, sc.buf[start:stop]...)
+	s.to = len(b.chunk)
+	s.index = r.patients
+	s.base = sc.base + int64(start)
+	s.line, s.lineStart = line, s.base-int64(col-1)
 	// The scanner goes on after the end tag, as after reading the patient.
 	sc.pos = stop
 	sc.kind = tokEnd
@@ -256,31 +341,81 @@ func (r *Reader) cutPatient(pp *parsedPatient) (bool, error) {
 	return true, nil
 }
 
-// work is a worker goroutine: it parses the patients split off by the splitter, with wr.
+const patientEndTag = "</Patient>"
+
+// indexPatientEnd is bytes.Index(s, "</Patient>"), and sets *nested when a "<Patient" comes
+// before it. It looks for the 'P', which is about eight times rarer in NAACCR XML than the '<'
+// that bytes.Index would stop at (every tag). Called again on a longer buffer from the last
+// len("</Patient>")-1 bytes on, it looks again at every 'P' it could not decide on: one in the last
+// 6 bytes, whose "Patient" may be cut off.
+func indexPatientEnd(s []byte, nested *bool) int {
+	for i := 1; i < len(s); {
+		j := bytes.IndexByte(s[i:], 'P')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if s[i-1] == '<' && bytes.HasPrefix(s[i:], []byte("Patient")) {
+			*nested = true
+		} else if i >= 2 && s[i-2] == '<' && s[i-1] == '/' && bytes.HasPrefix(s[i:], []byte(patientEndTag[2:])) {
+			return i - 2
+		}
+		i++
+	}
+	return -1
+}
+
+// splittable says whether a patient's body (after its start tag, before its first "</Patient>")
+// has no "<!" or "<?", which would make that "</Patient>" something other than the patient's end
+// tag (indexPatientEnd looks for "<Patient"). It looks for the rare second bytes.
+func splittable(body []byte) bool {
+	for _, c := range []byte{'!', '?'} {
+		for i := 1; i < len(body); {
+			j := bytes.IndexByte(body[i:], c)
+			if j < 0 {
+				break
+			}
+			i += j
+			if body[i-1] == '<' {
+				return false
+			}
+			i++
+		}
+	}
+	return true
+}
+
+// work is a worker goroutine: it parses the batches split off by the splitter, with wr.
 func (par *parallelReader) work(wr *Reader) {
 	sc := &xmlScanner{}
-	for pp := range par.jobs {
-		*sc = xmlScanner{
-			buf: pp.chunk, end: len(pp.chunk), eof: true,
-			base: pp.base, line: pp.line, lineStart: pp.lineStart,
-			names: append(sc.names[:0], pp.names...), open: append(sc.open[:0], pp.root),
-			bindings: append(sc.bindings[:0], pp.bindings...), scratch: sc.scratch[:0], attrs: sc.attrs[:0],
-			started: true, rootSeen: true, mark: -1, unboundOK: wr.opt.Relaxed, maxTokenLen: defaultMaxToken,
+	for b := range par.jobs {
+		for i := range b.slots {
+			s := &b.slots[i]
+			*sc = xmlScanner{
+				buf: b.chunk[s.from:s.to], end: s.to - s.from, eof: true,
+				base: s.base, line: s.line, lineStart: s.lineStart,
+				names: append(sc.names[:0], b.names...), open: append(sc.open[:0], b.root),
+				bindings: append(sc.bindings[:0], b.bindings...), scratch: sc.scratch[:0], attrs: sc.attrs[:0],
+				started: true, rootSeen: true, mark: -1, unboundOK: wr.opt.Relaxed, maxTokenLen: defaultMaxToken,
+			}
+			wr.sc, wr.err, wr.patients, wr.level = sc, nil, s.index, ParentRoot
+			wr.problems = append(wr.problems[:0], s.readerProblems...)
+			err := sc.next() // the start tag again, now in the worker's scope
+			if err == nil {
+				err = wr.patient(&s.p)
+			}
+			if err == nil && (sc.pos != s.to-s.from || len(sc.open) != 1) {
+				err = errors.New("naaccr: internal error: a patient was split off at the wrong end tag")
+			}
+			s.problems = append(s.problems, wr.problems...)
+			if err != nil {
+				s.err = wr.fail(err)
+				// Next stops at this patient: the rest of the batch is not handed out.
+				b.slots = b.slots[:i+1]
+				break
+			}
 		}
-		wr.sc, wr.err, wr.patients, wr.level = sc, nil, pp.index, ParentRoot
-		wr.problems = append(wr.problems[:0], pp.readerProblems...)
-		err := sc.next() // the start tag again, now in the worker's scope
-		if err == nil {
-			err = wr.patient(&pp.p)
-		}
-		if err == nil && (sc.pos != len(pp.chunk) || len(sc.open) != 1) {
-			err = errors.New("naaccr: internal error: a patient was split off at the wrong end tag")
-		}
-		pp.problems = append(pp.problems, wr.problems...)
-		if err != nil {
-			pp.err = wr.fail(err)
-		}
-		close(pp.done)
+		close(b.done)
 	}
 }
 
