@@ -2,11 +2,7 @@ package submission
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"time"
 
@@ -34,46 +30,19 @@ type RecordedFiles interface {
 // modified before now-tempfile.StaleAfter, and returns their paths. Files of other names are
 // left alone; a missing dir has nothing to sweep.
 func SweepOrphans(ctx context.Context, st RecordedFiles, dir string, now time.Time) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("submission: sweep %s: %w", dir, err)
-	}
-	var stale []string
-	for _, e := range ents {
-		if !e.Type().IsRegular() || !batchFileName.MatchString(e.Name()) {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil || !fi.ModTime().Before(now.Add(-tempfile.StaleAfter)) {
-			continue
-		}
-		stale = append(stale, e.Name())
-	}
-	if len(stale) == 0 {
-		return nil, nil
+	stale, err := tempfile.Stale(dir, now, batchFileName.MatchString)
+	if err != nil || len(stale) == 0 {
+		return nil, err
 	}
 	recorded, err := st.RecordedSubmissionFiles(ctx, stale)
 	if err != nil {
 		return nil, fmt.Errorf("submission: sweep %s: %w", dir, err)
 	}
-	var removed []string
-	var errs []error
+	orphans := stale[:0]
 	for _, name := range stale {
-		if recorded[name] {
-			continue
+		if !recorded[name] {
+			orphans = append(orphans, name)
 		}
-		p := filepath.Join(dir, name)
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-			continue
-		}
-		removed = append(removed, p)
 	}
-	if len(errs) > 0 {
-		return removed, fmt.Errorf("submission: sweep %s: %w", dir, errors.Join(errs...))
-	}
-	return removed, nil
+	return tempfile.RemoveNamed(dir, orphans)
 }

@@ -60,6 +60,17 @@ func IsTemp(name string) bool {
 // Sweep removes cara's temporaries in dir that were last modified before now-StaleAfter and
 // returns their paths. A missing dir has nothing to sweep. Files of other names are left alone.
 func Sweep(dir string, now time.Time) ([]string, error) {
+	stale, err := Stale(dir, now, IsTemp)
+	if err != nil {
+		return nil, err
+	}
+	return RemoveNamed(dir, stale)
+}
+
+// Stale lists the names of the regular files in dir that match and were last modified before
+// now-StaleAfter: left behind, since a file being written is touched more often than that. A
+// missing dir has none.
+func Stale(dir string, now time.Time, match func(name string) bool) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -67,20 +78,29 @@ func Sweep(dir string, now time.Time) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tempfile: sweep %s: %w", dir, err)
 	}
-	var removed []string
-	var errs []error
+	var stale []string
 	for _, e := range ents {
-		if !e.Type().IsRegular() || !IsTemp(e.Name()) {
+		if !e.Type().IsRegular() || !match(e.Name()) {
 			continue
 		}
 		fi, err := e.Info()
 		if err != nil {
 			continue // removed meanwhile
 		}
-		if !fi.ModTime().Before(now.Add(-StaleAfter)) {
-			continue
+		if fi.ModTime().Before(now.Add(-StaleAfter)) {
+			stale = append(stale, e.Name())
 		}
-		p := filepath.Join(dir, e.Name())
+	}
+	return stale, nil
+}
+
+// RemoveNamed removes the named files of dir and returns the paths it removed; a file gone
+// already is not an error, the others are joined.
+func RemoveNamed(dir string, names []string) ([]string, error) {
+	var removed []string
+	var errs []error
+	for _, name := range names {
+		p := filepath.Join(dir, name)
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 			continue
