@@ -40,7 +40,11 @@ func sequenceOf(items map[string]string) string {
 // worklist; nil leaves them 0 until the edits are run over the store.
 func (s *Store) ImportPatients(ctx context.Context, facilityID uint, status string, pats []naaccr.Patient, counts [][]TumorCounts) (ImportResult, error) {
 	var res ImportResult
-	err := s.onceTx(ctx, func(tx *gorm.DB) error {
+	// A batch that loses to a concurrent write (on Galera, another node's commit into the same
+	// index ranges: the newest rows of the time-ordered indexes are every writer's) runs again
+	// from the start: it reads what is stored afresh, so a retry adds nothing twice.
+	err := s.retryTx(ctx, "import", func(tx *gorm.DB) error {
+		res = ImportResult{}
 		ids := make([]string, 0, len(pats))
 		for _, p := range pats {
 			ids = append(ids, p.Items["patientIdNumber"])

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cara-registry/cara/internal/audit"
+	"github.com/cara-registry/cara/internal/naaccr"
 	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/store/storetest"
 )
@@ -448,6 +450,30 @@ func TestConcurrentNumberingGivesEachPatientItsOwnNumber(t *testing.T) {
 		}
 		if n != writers*each || distinct != n {
 			t.Errorf("%d patients with %d numbers, want %d each with its own", n, distinct, writers*each)
+		}
+	})
+}
+
+// An import batch that loses its commit (on Galera: another node's rows in the same index
+// ranges) runs again and stores each patient and tumor once, with the counts of one run.
+func TestImportPatientsRunsAgainAfterALostCommit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := addFacility(t, s, "F")
+		seen := loseFirstCommit(s, "import")
+		pats := []naaccr.Patient{importPatient("00000001", "ONE", "00"), importPatient("00000002", "TWO", "01", "02")}
+		res, err := s.ImportPatients(ctx, f.ID, "draft", pats, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen["import"] != 2 {
+			t.Errorf("import committed at attempt %d, want 2", seen["import"])
+		}
+		if res != (store.ImportResult{PatientsCreated: 2, TumorsCreated: 3}) {
+			t.Errorf("result %+v, want 2 patients and 3 tumors created", res)
+		}
+		if got := storedTumors(t, s, f.ID); !slices.Equal(got, []string{"00000001/00", "00000002/01", "00000002/02"}) {
+			t.Errorf("stored %v, want each tumor once", got)
 		}
 	})
 }
