@@ -292,6 +292,11 @@ func (b *browserTab) text(sel chromedp.CSS) string {
 	ctx, cancel := context.WithTimeout(b.ctx, stepLimit)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Text(sel))
+	// A node found in a document that a navigation replaced a moment later is gone by the time
+	// its text is asked for (seen once after a form's redirect): the new document's is the one.
+	for err != nil && strings.Contains(err.Error(), "No node with given id") && ctx.Err() == nil {
+		v, err = chromedp.Run(ctx, chromedp.Text(sel))
+	}
 	if err != nil {
 		b.fail("text of %s: %v", sel, err)
 	}
