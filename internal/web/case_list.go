@@ -450,14 +450,9 @@ func showDate(d string) string {
 // facilityOptions are the facilities a worklist can be narrowed to: the user's, or every facility
 // for an administrator; none when there is only one.
 func (h *worklistHandler) facilityOptions(c echo.Context) ([]views.Option, error) {
-	su := currentUser(c)
-	fs := su.Facilities
-	if auth.Role(su.User.Role) == auth.RoleAdmin {
-		all, err := h.store.Facilities(c.Request().Context())
-		if err != nil {
-			return nil, err
-		}
-		fs = all
+	fs, err := facilitiesOf(c, h.store)
+	if err != nil {
+		return nil, err
 	}
 	if len(fs) < 2 {
 		return nil, nil

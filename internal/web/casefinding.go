@@ -62,13 +62,9 @@ func casefindingActor(c echo.Context) casefinding.Actor {
 // it, else the user's home facility, else the first they may see.
 func (h *casefindingHandler) facility(c echo.Context) (facilityChoice, error) {
 	su := currentUser(c)
-	offered := su.Facilities
-	if auth.Role(su.User.Role) == auth.RoleAdmin {
-		all, err := h.store.Facilities(c.Request().Context())
-		if err != nil {
-			return facilityChoice{}, err
-		}
-		offered = all
+	offered, err := facilitiesOf(c, h.store)
+	if err != nil {
+		return facilityChoice{}, err
 	}
 	if len(offered) == 0 {
 		return facilityChoice{}, echo.NewHTTPError(http.StatusForbidden, "Your account belongs to no facility, so it has no suspense list. Ask an administrator.")

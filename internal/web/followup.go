@@ -66,12 +66,9 @@ func mayRecord(c echo.Context) bool {
 // else the first; with the options of the picker.
 func (h *followUpHandler) facility(c echo.Context, id string) (*store.Facility, []views.Option, error) {
 	su := currentUser(c)
-	facs := su.Facilities
-	if auth.Role(su.User.Role) == auth.RoleAdmin {
-		var err error
-		if facs, err = h.store.Facilities(c.Request().Context()); err != nil {
-			return nil, nil, err
-		}
+	facs, err := facilitiesOf(c, h.store)
+	if err != nil {
+		return nil, nil, err
 	}
 	var opts []views.Option
 	for _, f := range facs {

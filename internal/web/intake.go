@@ -125,11 +125,7 @@ func formatSize(n int64) string {
 // facilityChoices are the facilities a user may upload for: their own, or every one for an
 // administrator.
 func (h *intakeHandler) facilityChoices(c echo.Context) ([]store.Facility, error) {
-	su := currentUser(c)
-	if auth.Role(su.User.Role) == auth.RoleAdmin {
-		return h.store.Facilities(c.Request().Context())
-	}
-	return su.Facilities, nil
+	return facilitiesOf(c, h.store)
 }
 
 func (h *intakeHandler) list(c echo.Context) error {

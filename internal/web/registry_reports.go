@@ -17,7 +17,6 @@ import (
 
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/audit"
-	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/excerpt"
 	"github.com/cara-registry/cara/internal/release"
 	"github.com/cara-registry/cara/internal/reports"
@@ -136,11 +135,7 @@ func (q reportQuery) values() url.Values {
 
 // offered are the facilities the user may pick: an administrator's are all of them.
 func (h *registryReportsHandler) offered(c echo.Context) ([]store.Facility, error) {
-	su := currentUser(c)
-	if auth.Role(su.User.Role) == auth.RoleAdmin {
-		return h.store.Facilities(c.Request().Context())
-	}
-	return su.Facilities, nil
+	return facilitiesOf(c, h.store)
 }
 
 // params turns the query into the report's parameters within the user's scope. A facility that

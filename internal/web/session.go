@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -49,6 +50,21 @@ func scopeOf(su *store.SessionUser) store.Scope {
 		ids[i] = f.ID
 	}
 	return store.FacilitiesScope(ids)
+}
+
+// facilityLister is the part of the store that lists every facility.
+type facilityLister interface {
+	Facilities(ctx context.Context) ([]store.Facility, error)
+}
+
+// facilitiesOf are the facilities a user may pick, as scopeOf draws them: every one for an
+// administrator, else the user's own.
+func facilitiesOf(c echo.Context, st facilityLister) ([]store.Facility, error) {
+	su := currentUser(c)
+	if auth.Role(su.User.Role) == auth.RoleAdmin {
+		return st.Facilities(c.Request().Context())
+	}
+	return su.Facilities, nil
 }
 
 // pageOf fills the common page fields for a signed-in user.

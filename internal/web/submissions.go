@@ -81,11 +81,7 @@ func (h *submissionHandler) ready(c echo.Context) error {
 
 // offered lists the facilities the user may make batches for.
 func (h *submissionHandler) offered(c echo.Context) ([]store.Facility, error) {
-	su := currentUser(c)
-	if auth.Role(su.User.Role) == auth.RoleAdmin {
-		return h.store.Facilities(c.Request().Context())
-	}
-	return su.Facilities, nil
+	return facilitiesOf(c, h.store)
 }
 
 // index shows the create form (for the facility in ?facility=, else the user's home facility)
