@@ -111,7 +111,7 @@ func TestABadFlagValueExitsTwoWithTheMessageAndTheCommandsUsage(t *testing.T) {
 	e := testEnv(t, store.DialectSQLite)
 	status, _, stderr := runCLI(t, e, "edits", "run", "--workers", "999", "x.xml")
 	msg, usage, _ := strings.Cut(stderr, "\n\n")
-	if status != 2 || msg != "cara: edits run: --workers 999: use 1 to 256" {
+	if status != 2 || msg != "cara: edits run: --workers 999: use 1 to 256, or 0 for one per core" {
 		t.Errorf("exit status %d, message %q", status, msg)
 	}
 	if !strings.HasPrefix(usage, "Usage:\n  cara edits run ") || !strings.Contains(usage, "\n  --workers int\n") {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 
 	"github.com/cara-registry/cara/internal/edits"
@@ -62,8 +61,9 @@ func cmdEditsRun(ctx context.Context, e env, args []string, stdout io.Writer) er
 	default:
 		return badArgs(fs, "--format %s: use text, csv, json or html", excerpt.Quote(*format))
 	}
-	if *workers < 0 || *workers > 256 {
-		return badArgs(fs, "--workers %d: use 1 to 256", *workers)
+	nWorkers, err := workerCount(fs, *workers)
+	if err != nil {
+		return err
 	}
 	if *useStore {
 		if fs.NArg() != 0 {
@@ -86,11 +86,7 @@ func cmdEditsRun(ctx context.Context, e env, args []string, stdout io.Writer) er
 	}
 	path := fs.Arg(0)
 	// The reader parses patients on as many goroutines as the edits run on.
-	readers := *workers
-	if readers <= 0 {
-		readers = runtime.GOMAXPROCS(0)
-	}
-	rd, f, err := openNAACCRWith(path, naaccr.ReaderOptions{Registry: reg, Relaxed: rf.relaxed, Workers: readers})
+	rd, f, err := openNAACCRWith(path, naaccr.ReaderOptions{Registry: reg, Relaxed: rf.relaxed, Workers: nWorkers})
 	if err != nil {
 		return fmt.Errorf("edits run: %s: %w", path, err)
 	}
@@ -109,7 +105,7 @@ func cmdEditsRun(ctx context.Context, e env, args []string, stdout io.Writer) er
 		w = of.W
 	}
 	rep := edits.NewReport(set, *format, w, path)
-	runErr := set.RunReader(ctx, rd, edits.BatchOptions{Workers: *workers}, rep.Add)
+	runErr := set.RunReader(ctx, rd, edits.BatchOptions{Workers: nWorkers}, rep.Add)
 	if runErr == nil {
 		runErr = rep.Finish()
 	}

@@ -58,6 +58,17 @@ func (rf *readFlags) register(fs *flag.FlagSet) {
 	fs.Var(&rf.userDic, "user-dictionary", "a user dictionary `FILE` (state-specific items); may be repeated")
 }
 
+// workerCount is a --workers value checked: 1 to 256 goroutines, 0 for one per core.
+func workerCount(fs *flag.FlagSet, n int) (int, error) {
+	if n < 0 || n > 256 {
+		return 0, badArgs(fs, "--workers %d: use 1 to 256, or 0 for one per core", n)
+	}
+	if n == 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return n, nil
+}
+
 // registry returns the base dictionaries plus the user dictionaries named on the command line.
 func (rf *readFlags) registry() (*naaccr.Registry, error) {
 	reg, err := naaccr.LoadRegistry(schemas.FS)
@@ -153,11 +164,9 @@ func cmdNaaccrValidate(ctx context.Context, args []string, stdout io.Writer) err
 	if fs.NArg() == 0 {
 		return badArgs(fs, "name one or more files")
 	}
-	if *workers < 0 || *workers > 256 {
-		return badArgs(fs, "--workers %d: use 1 to 256", *workers)
-	}
-	if *workers == 0 {
-		*workers = runtime.GOMAXPROCS(0)
+	nWorkers, err := workerCount(fs, *workers)
+	if err != nil {
+		return err
 	}
 	reg, err := rf.registry()
 	if err != nil {
@@ -173,7 +182,7 @@ func cmdNaaccrValidate(ctx context.Context, args []string, stdout io.Writer) err
 	}
 	bad := 0
 	for _, file := range fs.Args() {
-		sum, err := validateFile(ctx, file, reg, rf.relaxed, *workers, emit)
+		sum, err := validateFile(ctx, file, reg, rf.relaxed, nWorkers, emit)
 		if err != nil {
 			var pr *naaccr.Problem
 			if !errors.As(err, &pr) {
