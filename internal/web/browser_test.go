@@ -252,8 +252,45 @@ func (b *browserTab) run(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	stepCtx, cancel := context.WithTimeout(b.ctx, stepLimit)
 	defer cancel()
+	for i, a := range steps {
+		steps[i] = retryStale(a)
+	}
 	if err := chromedp.Do(stepCtx, steps...); err != nil {
 		b.fail("%s: %v", what, err)
+	}
+}
+
+// staleNode reports an error of an action that addressed a node by an id the browser no longer
+// knows: the node was found in a document that a navigation replaced a moment later (chromedp
+// fetches the document again at each DOM.documentUpdated, which invalidates the ids it gave out).
+func staleNode(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "No node with given id") || strings.Contains(msg, "Could not find node with given id") ||
+		strings.Contains(msg, "Node with given id does not belong to the document")
+}
+
+// retryStale runs a again, within its context's time, while it fails on a stale node. That is
+// safe for chromedp's element actions: they focus, measure or resolve their node by its id
+// before any key or click reaches the page, so the failed one did nothing, and running it again
+// finds the element in the new document. A step built of several actions (chromedp.Steps) runs
+// again from its first; the tests' own (typeInto) clear their field first.
+func retryStale[T any](a chromedp.Action[T]) chromedp.Action[T] {
+	return func(ctx context.Context, t *chromedp.Target) (T, error) {
+		for {
+			v, err := a(ctx, t)
+			if !staleNode(err) || ctx.Err() != nil {
+				return v, err
+			}
+			// A moment for chromedp to take the new document in.
+			select {
+			case <-ctx.Done():
+				return v, err
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
 	}
 }
 
@@ -262,7 +299,7 @@ func (b *browserTab) value(sel string) string {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepLimit)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Value(css(sel)))
+	v, err := chromedp.Run(ctx, retryStale(chromedp.Value(css(sel))))
 	if err != nil {
 		b.fail("value of %s: %v", sel, err)
 	}
@@ -291,12 +328,9 @@ func (b *browserTab) text(sel chromedp.CSS) string {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepLimit)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Text(sel))
 	// A node found in a document that a navigation replaced a moment later is gone by the time
 	// its text is asked for (seen once after a form's redirect): the new document's is the one.
-	for err != nil && strings.Contains(err.Error(), "No node with given id") && ctx.Err() == nil {
-		v, err = chromedp.Run(ctx, chromedp.Text(sel))
-	}
+	v, err := chromedp.Run(ctx, retryStale(chromedp.Text(sel)))
 	if err != nil {
 		b.fail("text of %s: %v", sel, err)
 	}
