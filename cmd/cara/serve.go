@@ -12,6 +12,7 @@ import (
 	"github.com/cara-registry/cara/internal/abstract"
 	"github.com/cara-registry/cara/internal/auth"
 	"github.com/cara-registry/cara/internal/codes"
+	"github.com/cara-registry/cara/internal/store"
 	"github.com/cara-registry/cara/internal/submission"
 	"github.com/cara-registry/cara/internal/tempfile"
 	"github.com/cara-registry/cara/internal/web"
@@ -150,14 +151,23 @@ func cmdServe(ctx context.Context, e env, args []string, stderr io.Writer) error
 }
 
 // sweepOrphanBatches removes the stale files of batches killed between their file's rename and
-// their commit (submission.SweepOrphans), logging as sweepTemporaries does.
-func sweepOrphanBatches(ctx context.Context, log *slog.Logger, s submission.RecordedFiles, dir string) {
+// their commit (submission.SweepOrphans) and writes the audit events of those killed between
+// their commit and their event, logging as sweepTemporaries does.
+func sweepOrphanBatches(ctx context.Context, log *slog.Logger, s *store.Store, dir string) {
 	removed, err := submission.SweepOrphans(ctx, s, dir, time.Now())
 	if len(removed) > 0 {
 		log.Info("removed batch files no batch was recorded for", "dir", dir, "files", removed)
 	}
 	if err != nil {
 		log.Error("remove batch files no batch was recorded for", "dir", dir, "err", err)
+	}
+	// The audit events of batches whose process died between their commit and their event.
+	n, err := s.FinishPendingSubmissions(ctx)
+	if n > 0 {
+		log.Info("wrote the audit events of batches recorded without one", "batches", n)
+	}
+	if err != nil {
+		log.Error("write the audit events of batches recorded without one", "err", err)
 	}
 }
 

@@ -105,6 +105,9 @@ func cmdSubmissionCreate(ctx context.Context, e env, args []string, stdout io.Wr
 	fmt.Fprintf(stdout, "%d patients, %d tumors, %d items; %d held back, %d with warnings\n",
 		sub.PatientCount, sub.TumorCount, sub.ItemCount, sub.HeldCount, sub.WarningCount)
 	fmt.Fprintf(stdout, "sha256 %s  %d bytes\n", sub.SHA256, sub.SizeBytes)
+	if res.AuditPending != nil {
+		fmt.Fprintf(stdout, "note: %v\n", res.AuditPending)
+	}
 	if lost := res.Translation.LostValues(); lost > 0 {
 		fmt.Fprintf(stdout, "%d values could not be carried into version %s:\n%s\n", lost, sub.NaaccrVersion, res.Translation.String())
 	}

@@ -409,6 +409,11 @@ type Submission struct {
 	// TranslationReport says which values a batch in an older NAACCR version could not carry;
 	// nil for a batch in the stored version.
 	TranslationReport *string
+	// AuditPending marks a batch recorded whose audit event is not written yet (on MySQL the
+	// event follows the batch's commit: see SubmissionTx.Commit and FinishPendingSubmissions);
+	// RemoteAddr is the address the batch was made from, for that event.
+	AuditPending bool
+	RemoteAddr   string
 }
 
 // SubmissionTumor is one case a batch looked at: sent at TumorVersion, or held back by its

@@ -24,6 +24,9 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrConflict  = errors.New("changed by someone else since it was loaded")
 	ErrDuplicate = errors.New("already exists")
+	// ErrAuditPending is a batch recorded, with its file, whose audit event is written later
+	// (see SubmissionTx.Commit): the batch stands.
+	ErrAuditPending = errors.New("its audit event is written at the next batch or start of cara")
 )
 
 // Config says which database to open. An empty MySQLDSN means SQLite at SQLitePath.

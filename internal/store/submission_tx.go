@@ -97,6 +97,13 @@ func (r *SubmissionTx) AddCases(links []SubmissionTumor) error {
 // by AddCases; they make the audit event's digest). place is called last, before the commit, with
 // the file name chosen. Errors are those of RecordSubmission; on MySQL a name taken meanwhile is
 // tried again with the next number here, and any other failure rolls everything back.
+//
+// On MySQL the batch's audit event is written just after the commit, in a short transaction of
+// its own (finishSubmission): the chain's head, held to the end of a transaction that links a
+// hundred thousand cases, lost to every other node's audited write on a Galera cluster. Until the
+// event is written the row says AuditPending. If writing it fails, the batch stays recorded, with
+// its file, and Commit returns the row with an error that is ErrAuditPending: the event is
+// written later by FinishPendingSubmissions, as it is when the process dies in between.
 func (r *SubmissionTx) Commit(in NewSubmission, place func(fileName string) error) (*Submission, error) {
 	if r.tx == nil {
 		return r.s.RecordSubmission(r.ctx, in, place)
@@ -110,6 +117,11 @@ func (r *SubmissionTx) Commit(in NewSubmission, place func(fileName string) erro
 		r.tx.Rollback()
 		return nil, fmt.Errorf("store: record submission of facility %d: %w", in.Submission.FacilityID, err)
 	}
+	// Committed, the file in place: the event is written even if the request is gone now.
+	if _, err := r.s.finishSubmission(context.WithoutCancel(r.ctx), row, in); err != nil {
+		return row, fmt.Errorf("store: batch %s is recorded, but not yet its audit event (%w): %w", row.FileName, ErrAuditPending, err)
+	}
+	row.AuditPending = false
 	return row, nil
 }
 
@@ -119,6 +131,7 @@ func (r *SubmissionTx) commit(in NewSubmission, place func(fileName string) erro
 	}
 	row := in.Submission
 	row.ID, row.CreatedAt = r.id, r.at
+	row.AuditPending, row.RemoteAddr = true, clampRunes(in.RemoteAddr, 64)
 	for attempt := int64(0); ; attempt++ {
 		name, err := submissionFileName(r.tx, in, attempt)
 		if err != nil {
@@ -139,9 +152,6 @@ func (r *SubmissionTx) commit(in NewSubmission, place func(fileName string) erro
 		Updates(&row).Error; err != nil {
 		return nil, err
 	}
-	if err := r.s.audit(r.tx, submissionAudit(&row, in)); err != nil {
-		return nil, err
-	}
 	if place != nil {
 		if err := place(row.FileName); err != nil {
 			return nil, fmt.Errorf("place file %s: %w", row.FileName, err)
@@ -151,6 +161,56 @@ func (r *SubmissionTx) commit(in NewSubmission, place func(fileName string) erro
 		return nil, err
 	}
 	return &row, nil
+}
+
+// finishSubmission writes the audit event of a batch recorded with AuditPending and clears the
+// mark, in one short transaction (retried, see retryTx). Whoever clears the mark writes the
+// event: a batch finished meanwhile by another process (FinishPendingSubmissions) is left as it
+// is, so each batch has one event. It reports whether it wrote the event.
+func (s *Store) finishSubmission(ctx context.Context, row *Submission, in NewSubmission) (bool, error) {
+	wrote := false
+	err := s.retryTx(ctx, "audit batch "+row.FileName, func(tx *gorm.DB) error {
+		wrote = false
+		res := tx.Exec("UPDATE submissions SET audit_pending = ? WHERE id = ? AND audit_pending = ?", false, row.ID, true)
+		if res.Error != nil {
+			return fmt.Errorf("clear the pending mark: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		wrote = true
+		return s.audit(tx, submissionAudit(row, in))
+	})
+	return wrote, err
+}
+
+// FinishPendingSubmissions writes the audit events of the batches recorded without one (their
+// process died, or lost its database, between a batch's commit and its event; see
+// SubmissionTx.Commit), from each batch's row and links, and returns how many it wrote. cara
+// calls it before each batch, at start and hourly.
+func (s *Store) FinishPendingSubmissions(ctx context.Context) (int, error) {
+	var pending []Submission
+	if err := s.db.WithContext(ctx).Where("audit_pending = ?", true).Order("id").Find(&pending).Error; err != nil {
+		return 0, fmt.Errorf("store: pending batches: %w", err)
+	}
+	done := 0
+	for i := range pending {
+		row := &pending[i]
+		var links []SubmissionTumor
+		if err := s.db.WithContext(ctx).Select("tumor_id", "tumor_version", "held").Where("submission_id = ?", row.ID).
+			Find(&links).Error; err != nil {
+			return done, fmt.Errorf("store: pending batch %s: %w", row.FileName, err)
+		}
+		in := NewSubmission{Submission: *row, Tumors: links, RemoteAddr: row.RemoteAddr}
+		wrote, err := s.finishSubmission(ctx, row, in)
+		if err != nil {
+			return done, fmt.Errorf("store: pending batch %s: %w", row.FileName, err)
+		}
+		if wrote {
+			done++
+		}
+	}
+	return done, nil
 }
 
 // Rollback gives the batch up: nothing of it stays. After Commit it does nothing.

@@ -28,6 +28,7 @@ type BatchStore interface {
 	FacilityByID(ctx context.Context, id uint) (*store.Facility, error)
 	EachPendingPatient(ctx context.Context, f store.PendingFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
 	BeginSubmission(ctx context.Context, facilityID uint) (*store.SubmissionTx, error)
+	FinishPendingSubmissions(ctx context.Context) (int, error)
 	RecordedFiles
 }
 
@@ -100,6 +101,9 @@ type BatchResult struct {
 	// Cases names the cases the batch took (sent and held, each at its version), for a
 	// confirmation: see BatchOptions.Expect.
 	Cases string
+	// AuditPending says why the recorded batch's audit event could not be written yet (it is
+	// written at the next batch, at start of cara and hourly); nil when it was.
+	AuditPending error
 }
 
 // BatchTiming is where a batch's time went, for speed measurements. The phases may overlap (they
@@ -169,6 +173,9 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	// Likewise the files of batches killed between their file's rename and their commit (see
 	// SweepOrphans); a failed sweep does not stop the batch: the next one tries again.
 	_, _ = SweepOrphans(ctx, b.Store, b.Dir, time.Now())
+	// And the audit events of batches whose process died between their commit and their event
+	// (see store.SubmissionTx.Commit); likewise tried again by the next batch if this fails.
+	_, _ = b.Store.FinishPendingSubmissions(ctx)
 	tmp, err := tempfile.Create(b.Dir, "batch")
 	if err != nil {
 		return nil, fmt.Errorf("submission: %w", err)
@@ -287,6 +294,11 @@ func (b *Batcher) Create(ctx context.Context, opt BatchOptions) (*BatchResult, e
 	for attempt := 0; ; attempt++ {
 		res.Submission, err = rec.Commit(in, place)
 		if err == nil {
+			return res, nil
+		}
+		if errors.Is(err, store.ErrAuditPending) {
+			// Recorded, its file in place: the batch stands, its event comes later.
+			res.AuditPending = err
 			return res, nil
 		}
 		if placed != "" {

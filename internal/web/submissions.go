@@ -26,12 +26,9 @@ import (
 
 // submissionStore is what the submissions pages need of the store.
 type submissionStore interface {
+	submission.BatchStore // the batches' writer's
 	Facilities(ctx context.Context) ([]store.Facility, error)
-	FacilityByID(ctx context.Context, id uint) (*store.Facility, error)
 	CountPending(ctx context.Context, f store.PendingFilter) (regular, correction int64, err error)
-	EachPendingPatient(ctx context.Context, f store.PendingFilter, batchSize int, fn func(p *store.Patient, tumors []store.Tumor) error) error
-	BeginSubmission(ctx context.Context, facilityID uint) (*store.SubmissionTx, error)
-	RecordedSubmissionFiles(ctx context.Context, names []string) (map[string]bool, error)
 	Submissions(ctx context.Context, sc store.Scope, facilityID uint, limit int) ([]store.SubmissionSummary, error)
 	SubmissionByID(ctx context.Context, id uint, sc store.Scope) (*store.SubmissionSummary, error)
 	SubmissionCases(ctx context.Context, id uint, sc store.Scope, limit int) ([]store.SubmissionCase, error)
@@ -290,6 +287,10 @@ func (h *submissionHandler) create(c echo.Context) error {
 		return h.refuse(c, form, http.StatusUnprocessableEntity, "No batch was created: "+strings.TrimPrefix(err.Error(), "submission: ")+".", nil)
 	case err != nil:
 		return err
+	}
+	if res.AuditPending != nil {
+		// The batch stands; its event is written at the next batch or hourly.
+		h.log.Warn("batch recorded without its audit event yet", "submission", res.Submission.ID, "err", res.AuditPending)
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/submissions/%d?created=1", res.Submission.ID))
 }
