@@ -330,9 +330,10 @@ func TestADatabaseFromBeforeTheKeyIsSealedAndItsOlderEventsReported(t *testing.T
 			t.Fatal(err)
 		}
 		// Migrations after 00010 go too: such a database has none of them.
-		// 00022 (a batch's pending audit event), 00020 (Galera: the numbering counter, the intake lease).
-		for _, q := range []string{"ALTER TABLE submissions DROP COLUMN remote_addr", "ALTER TABLE submissions DROP COLUMN audit_pending",
-			"ALTER TABLE facilities DROP COLUMN numbered", "ALTER TABLE intakes DROP COLUMN claimed_by"} {
+		// 00023 (the numbering counter's table), 00022 (a batch's pending audit event), 00020
+		// (Galera: the intake lease; the counter it added to facilities went with 00023).
+		for _, q := range []string{"DROP TABLE patient_numbering", "ALTER TABLE submissions DROP COLUMN remote_addr",
+			"ALTER TABLE submissions DROP COLUMN audit_pending", "ALTER TABLE intakes DROP COLUMN claimed_by"} {
 			if _, err := s.DB().Exec(q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}

@@ -46,6 +46,11 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("cluster up in %s", time.Since(start).Round(100*time.Millisecond))
+	t.Cleanup(func() {
+		if t.Failed() {
+			diagnoseTriggers(t, st)
+		}
+	})
 	const password = "fault-tolerant-pass-1"
 	if _, err := st.Cara(ctx, 0, "", "facility", "add", "--code", "FLT", "--name", "Fault Hospital"); err != nil {
 		t.Fatal(err)

@@ -34,7 +34,12 @@ func (s *Store) CreateIntake(ctx context.Context, in *Intake) error {
 		in.FacilitiesSeen = "[]"
 	}
 	in.FileName = clampRunes(in.FileName, 255)
-	if err := s.db.WithContext(ctx).Create(in).Error; err != nil {
+	// A new row: safe to insert again after losing to another node's write (see retryTx).
+	err := s.retryTx(ctx, "create intake", func(tx *gorm.DB) error {
+		in.ID = 0
+		return tx.Create(in).Error
+	})
+	if err != nil {
 		return fmt.Errorf("store: create intake of %q: %w", in.FileName, err)
 	}
 	return nil

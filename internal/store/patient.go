@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -343,18 +344,32 @@ func (s *Store) Facilities(ctx context.Context) ([]Facility, error) {
 }
 
 // lockNumbering makes two transactions numbering a facility's patients take turns: it bumps the
-// facility's numbered counter (migration 00020), so the second waits for the first's row lock on
-// one database and, on a Galera cluster, where a row lock is only the node's own, loses at
-// certification (a deadlock error, after which retryTx numbers again). A locking read would not
-// do there: Galera certifies the rows a transaction writes, not those it locked reading. A
-// facility that does not exist is ErrNotFound.
+// facility's counter in patient_numbering (migration 00023), so the second waits for the first's
+// row lock on one database and, on a Galera cluster, where a row lock is only the node's own,
+// loses at certification (a deadlock error, after which retryTx numbers again). A locking read
+// would not do there: Galera certifies the rows a transaction writes, not those it locked
+// reading. The counter is not in the facility's row: every insert that references the facility
+// would conflict with it. A facility's first numbering makes its counter; a facility that does
+// not exist is ErrNotFound.
 func lockNumbering(tx *gorm.DB, facilityID uint) error {
-	res := tx.Exec("UPDATE facilities SET numbered = numbered + 1 WHERE id = ?", facilityID)
-	if res.Error != nil {
-		return res.Error
+	bump := func() (bool, error) {
+		res := tx.Exec("UPDATE patient_numbering SET numbered = numbered + 1 WHERE facility_id = ?", facilityID)
+		return res.RowsAffected > 0, res.Error
 	}
-	if res.RowsAffected == 0 {
+	if ok, err := bump(); ok || err != nil {
+		return err
+	}
+	var n int64
+	if err := tx.Model(&Facility{}).Where("id = ?", facilityID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
 		return gorm.ErrRecordNotFound
 	}
-	return nil
+	err := tx.Exec("INSERT INTO patient_numbering (facility_id, numbered) VALUES (?, 1)", facilityID).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		// Made by a numbering of the facility committed meanwhile: bump it.
+		_, err = bump()
+	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
@@ -23,6 +24,10 @@ const (
 	txRetryFor = 5 * time.Second
 )
 
+// maxTriggerReloads is how many times retryTx reloads the triggers of a transaction's tables
+// (brokenTriggers) before it gives the error up.
+const maxTriggerReloads = 2
+
 // The backoff before attempt n+1 is a random time up to txBackoff·2ⁿ⁻¹, at most txBackoffMax:
 // random, so that two losers do not meet again at the same moment.
 const (
@@ -35,6 +40,14 @@ const (
 	mysqlLockWaitTimeout = 1205 // ER_LOCK_WAIT_TIMEOUT: InnoDB rolled back the statement (innodb_rollback_on_timeout off) or all
 	mysqlDeadlock        = 1213 // ER_LOCK_DEADLOCK: InnoDB's deadlock victim, or Galera's certification loser ("WSREP detected deadlock/conflict")
 )
+
+// mysqlParseError is ER_PARSE_ERROR, which MariaDB also gives every write to a table whose open
+// copy holds a trigger it failed to parse (brokenTriggers).
+const mysqlParseError = 1064
+
+// triggeredTables are the tables with triggers (the audit trail's append-only guards, migration
+// 00003): the ones whose cached copies reloadTriggers closes.
+const triggeredTables = "audit_events"
 
 // Result codes of SQLite (the low byte of an extended code) after which likewise.
 const (
@@ -77,6 +90,28 @@ func retryable(err error) bool {
 	return false
 }
 
+// brokenTriggers reports the error MariaDB gives every write to a table whose open copy holds a
+// trigger it failed to parse: "Unknown trigger has an error in its body: 'Query was empty'". The
+// Galera fault tests met it now and then on a node of the cluster, for every audited write from
+// then on, after a node had been killed and started again under load; the cause is not known (the
+// trigger files of a cluster's nodes are alike). MariaDB parses a table's triggers when it opens
+// the table, and keeps open copies in its table cache: closing them (reloadTriggers) makes the
+// next statement parse them again.
+func brokenTriggers(err error) bool {
+	var me *mysqldriver.MySQLError
+	return errors.As(err, &me) && me.Number == mysqlParseError && strings.Contains(me.Message, "trigger has an error in its body")
+}
+
+// reloadTriggers closes the cached copies of the tables with triggers (FLUSH TABLES, which takes
+// the RELOAD privilege), so that the next statement opens them again and parses their triggers
+// afresh.
+func (s *Store) reloadTriggers(ctx context.Context) error {
+	if err := s.db.WithContext(ctx).Exec("FLUSH TABLES " + triggeredTables).Error; err != nil {
+		return fmt.Errorf("reload the triggers of %s (FLUSH TABLES takes the RELOAD privilege): %w", triggeredTables, err)
+	}
+	return nil
+}
+
 // retryTx runs fn in a transaction and, when the transaction lost to a concurrent one
 // (retryable), runs it again from the start with a jittered backoff: txAttempts times, and on
 // while less than txRetryFor has passed.
@@ -87,6 +122,7 @@ func retryable(err error) bool {
 func (s *Store) retryTx(ctx context.Context, name string, fn func(tx *gorm.DB) error) error {
 	var err error
 	start := time.Now()
+	reloads := 0
 	n := 1
 	for ; n <= txAttempts || time.Since(start) < s.txRetryFor; n++ {
 		if n > 1 {
@@ -111,6 +147,15 @@ func (s *Store) retryTx(ctx context.Context, name string, fn func(tx *gorm.DB) e
 			}
 			return nil
 		})
+		if err != nil && brokenTriggers(err) && reloads < maxTriggerReloads {
+			// Nothing of the attempt was stored (the statement was refused before it ran): reload
+			// the triggers and run it again.
+			reloads++
+			if rerr := s.reloadTriggers(ctx); rerr != nil {
+				return fmt.Errorf("%s: %w (and %w)", name, err, rerr)
+			}
+			continue
+		}
 		if err == nil || !retryable(err) {
 			return err
 		}
@@ -128,6 +173,13 @@ func (s *Store) retryTx(ctx context.Context, name string, fn func(tx *gorm.DB) e
 // failure; nothing of it was written.
 func (s *Store) onceTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	err := s.db.WithContext(ctx).Transaction(fn)
+	if err != nil && brokenTriggers(err) {
+		// Not run again (see above), but the next request finds the triggers reloaded.
+		if rerr := s.reloadTriggers(ctx); rerr != nil {
+			return fmt.Errorf("%w (and %w)", err, rerr)
+		}
+		return err
+	}
 	if err != nil && retryable(err) && ctx.Err() == nil {
 		return fmt.Errorf("lost to a concurrent write: %w (%w)", ErrConflict, err)
 	}
