@@ -26,8 +26,9 @@ func probeAudit(ctx context.Context, db *sql.DB) error {
 
 // diagnoseTriggers logs, for a failed TestFaults, whether each node takes an audited write, the
 // checksum of its audit_events trigger file, and, where the write is refused, whether closing
-// the table's cached copies (what the store does on "Unknown trigger has an error in its body",
-// see store.brokenTriggers) lets it through: the evidence for that finding's cause.
+// the table's cached copies (FLUSH TABLES) lets it through: evidence for the next time the
+// "Unknown trigger has an error in its body" refusal (see store.brokenTriggers) outlasts the
+// store's retries.
 func diagnoseTriggers(t *testing.T, st *State) {
 	ctx := context.Background()
 	for i := range st.NodePorts {

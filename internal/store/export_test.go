@@ -10,9 +10,6 @@ import (
 // TxAttempts is txAttempts, for the tests of retryTx.
 const TxAttempts = txAttempts
 
-// MaxTriggerReloads is maxTriggerReloads, for the tests of retryTx.
-const MaxTriggerReloads = maxTriggerReloads
-
 // SetTxRetryFor sets how long retryTx goes on past TxAttempts (0: it stops at TxAttempts).
 func (s *Store) SetTxRetryFor(d time.Duration) { s.txRetryFor = d }
 
