@@ -122,7 +122,9 @@ func TestBrowserBlockedSendBannerFollowsTheErrors(t *testing.T) {
 	t.Parallel()
 	_, bt := feedbackTab(t, "cara-blocked-failure.png", "diagnosis")
 	bt.run("save a date of diagnosis before birth",
-		setField("dateOfDiagnosis", "19500101"), chromedp.Click(testid("save")), chromedp.WaitVisible(testid("saved")))
+		// The change re-runs the edits (htmx); once that has landed the button is where it stays.
+		setField("dateOfDiagnosis", "19500101"), chromedp.Poll[chromedp.Void](htmxIdle),
+		chromedp.Click(testid("save")), chromedp.WaitVisible(testid("saved")))
 	bt.run("send to review", chromedp.Click(testid("action-send")), chromedp.WaitVisible(testid("workflow-message")))
 	banner := `(() => { const m = document.querySelector('[data-testid="workflow-message"]');
 		return !!m && m.textContent.includes("Cannot send") && m.textContent.includes("1 failing edit error"); })()`
@@ -131,6 +133,7 @@ func TestBrowserBlockedSendBannerFollowsTheErrors(t *testing.T) {
 	waitFor(bt, "the banner is gone once the error is fixed", `!document.querySelector('[data-testid="workflow-message"]')`)
 	bt.run("break it again", setField("dateOfDiagnosis", "19500101"))
 	waitFor(bt, "the banner is back with the error", banner)
-	bt.run("correct and save", setField("dateOfDiagnosis", "20250314"), chromedp.Click(testid("save")), chromedp.WaitVisible(testid("saved")))
+	bt.run("correct and save", setField("dateOfDiagnosis", "20250314"), chromedp.Poll[chromedp.Void](htmxIdle),
+		chromedp.Click(testid("save")), chromedp.WaitVisible(testid("saved")))
 	waitFor(bt, "no banner after saving the correction", `!document.querySelector('[data-testid="workflow-message"]')`)
 }
