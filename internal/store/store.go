@@ -26,7 +26,7 @@ var (
 	ErrDuplicate = errors.New("already exists")
 	// ErrAuditPending is a batch recorded, with its file, whose audit event is written later
 	// (see SubmissionTx.Commit): the batch stands.
-	ErrAuditPending = errors.New("its audit event is written at the next batch or start of cara")
+	ErrAuditPending = errors.New("its audit event is written at the next batch, at the start of cara serve or within the hour")
 )
 
 // Config says which database to open. An empty MySQLDSN means SQLite at SQLitePath.
